@@ -1,0 +1,42 @@
+/* dedup_private.h - internal helpers shared by lib/ modules; never installed.
+ *
+ * Helpers shared across files are named dedup__x (two underscores). */
+#ifndef DEDUP_PRIVATE_H
+#define DEDUP_PRIVATE_H
+
+#include "dedup.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One allocation point (alloc.c), so tests can inject failures.  All heap
+ * use in lib/ goes through these; buffers handed to callers are freed with
+ * dedup_free(), which is dedup__free(). */
+void *dedup__malloc(size_t n);
+void *dedup__calloc(size_t count, size_t size);
+void *dedup__realloc(void *p, size_t n);
+/* Overflow-checked realloc of count*size bytes; NULL on overflow or OOM
+ * (p is left untouched then). */
+void *dedup__reallocarray(void *p, size_t count, size_t size);
+void dedup__free(void *p);
+char *dedup__strdup(const char *s);
+
+/* Growable arrays (vec.c).  Grow geometrically; a failed grow leaves the
+ * vector as it was and returns DEDUP_ENOMEM. */
+typedef struct dedup__u64vec {
+  uint64_t *v;
+  size_t n, cap;
+} dedup__u64vec;
+
+int dedup__u64vec_reserve(dedup__u64vec *vec, size_t extra);
+int dedup__u64vec_push(dedup__u64vec *vec, uint64_t x);
+void dedup__u64vec_free(dedup__u64vec *vec);
+
+/* Generic reserve for any element size: ensures room for `extra` more
+ * elements in (*p, *n, *cap).  Used by the typed vectors. */
+int dedup__grow(void **p, size_t *cap, size_t n, size_t extra, size_t elem);
+
+#define DEDUP__MIN(a, b) ((a) < (b) ? (a) : (b))
+#define DEDUP__MAX(a, b) ((a) > (b) ? (a) : (b))
+
+#endif

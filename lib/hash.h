@@ -1,0 +1,26 @@
+/* hash.h - the one place lib/ reaches xxhash: every hash is seeded XXH3. */
+#ifndef DEDUP_HASH_H
+#define DEDUP_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+static inline uint64_t dedup__hash(const void *p, size_t len, uint64_t seed) {
+  return XXH3_64bits_withSeed(p, len, seed);
+}
+
+/* Cheap 64-bit mixer (splitmix64 finaliser) for deriving many values from
+ * one hash; a bijection, so distinct inputs stay distinct. */
+static inline uint64_t dedup__mix64(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
+#endif

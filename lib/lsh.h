@@ -1,0 +1,49 @@
+/* lsh.h - banded LSH over MinHash-like signatures. */
+#ifndef DEDUP_LSH_H
+#define DEDUP_LSH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Chooses b bands of r rows (b * r <= k) for a similarity threshold t in
+ * (0,1): minimises w_fp * FP(t) + w_fn * FN(t), where FP = integral over
+ * s in [0,t] of 1-(1-s^r)^b and FN = integral over [t,1] of (1-s^r)^b, as
+ * datasketch's _optimal_param does (numeric integration). */
+void dedup__lsh_params(double t, unsigned k, double w_fp, double w_fn,
+                       unsigned *b, unsigned *r);
+
+/* Probability that two items of similarity s share at least one band. */
+double dedup__lsh_prob(double s, unsigned b, unsigned r);
+
+typedef struct dedup__pair {
+  uint32_t a, b; /* a < b */
+} dedup__pair;
+
+typedef struct dedup__pairvec {
+  dedup__pair *v;
+  size_t n, cap;
+} dedup__pairvec;
+void dedup__pairvec_free(dedup__pairvec *pv);
+
+/* Incremental index: insert signatures one by one, query any time. */
+typedef struct dedup__lsh dedup__lsh;
+int dedup__lsh_new(dedup__lsh **out, unsigned b, unsigned r);
+void dedup__lsh_free(dedup__lsh *l);
+/* Inserts item id with signature sig[0..b*r). Returns DEDUP_OK/ENOMEM. */
+int dedup__lsh_insert(dedup__lsh *l, uint32_t id, const uint64_t *sig);
+/* Appends to ids (deduplicated, ascending) the items sharing a band with
+ * sig; *n_ids receives the count; ids is grown with dedup__realloc. */
+int dedup__lsh_query(const dedup__lsh *l, const uint64_t *sig, uint32_t **ids,
+                     size_t *n_ids, size_t *cap_ids);
+
+/* Batch form for many items at once: band keys of all n signatures (sig of
+ * item i at sigs + i*stride) are sorted per band and every pair in a bucket
+ * is emitted once (deduplicated, sorted by (a, b)).  Buckets larger than
+ * max_bucket emit only pairs of each member with the next max_bucket
+ * members in id order (enough to connect the bucket, bounded work).
+ * Returns DEDUP_OK/ENOMEM. */
+int dedup__lsh_pairs(dedup__pairvec *out, const uint64_t *sigs, size_t n,
+                     size_t stride, unsigned b, unsigned r,
+                     size_t max_bucket);
+
+#endif

@@ -1,0 +1,28 @@
+/* minhash.h - MinHash signatures (internal one-shot forms). */
+#ifndef DEDUP_MINHASH_H
+#define DEDUP_MINHASH_H
+
+#include "dedup.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One-shot signatures of the set h[0..n) (duplicates allowed, they do not
+ * matter) into sig[0..k).  Both allocate nothing.  An empty set gives
+ * UINT64_MAX words.
+ *
+ * OPH: one-permutation hashing with optimal densification (Shrivastava,
+ * ICML 2017): each element is mixed once; its bin is chosen from the mixed
+ * value, and the bin keeps the minimum; empty bins then borrow from the bin
+ * found by a seeded probe sequence of their own index.  Cost O(n + k).
+ * CLASSIC: k seeded hash functions per element, min of each.  Cost O(n k).
+ */
+void dedup__minhash_oph(uint64_t *sig, unsigned k, const uint64_t *h,
+                        size_t n, uint64_t seed);
+void dedup__minhash_classic(uint64_t *sig, unsigned k, const uint64_t *h,
+                            size_t n, uint64_t seed);
+
+/* Share of equal words of two k-word signatures. */
+double dedup__minhash_est(const uint64_t *a, const uint64_t *b, unsigned k);
+
+#endif

@@ -1,0 +1,42 @@
+/* tokenise.h - normalised text to word tokens with 64-bit hashes. */
+#ifndef DEDUP_TOKENISE_H
+#define DEDUP_TOKENISE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+  DEDUP__TOK_STOP = 1u << 0, /* English stop word (stopwords.c) */
+  DEDUP__TOK_NUM = 1u << 1,  /* all digits */
+  DEDUP__TOK_CAP = 1u << 2,  /* first letter upper/titlecase in the text */
+  DEDUP__TOK_CHAR = 1u << 3  /* single character of a no-space script */
+};
+
+typedef struct dedup__token {
+  uint64_t hash; /* seeded XXH3 of the case-folded token bytes */
+  uint32_t off;  /* byte offset of the token in the text */
+  uint16_t len;  /* byte length in the text (words > 65535 bytes are cut) */
+  uint8_t flags; /* DEDUP__TOK_* */
+  uint8_t pad;
+} dedup__token;
+
+typedef struct dedup__tokvec {
+  dedup__token *v;
+  size_t n, cap;
+} dedup__tokvec;
+
+/* Appends the tokens of text[0..len) (normalised UTF-8, see normalise.h;
+ * need not be case-folded) to out.  A token is a maximal run of
+ * DEDUP__CC_WORD characters; each DEDUP__CC_NOSPACE character is a token of
+ * its own.  Apostrophes split words ("musk's" -> "musk", "s").  Hash is
+ * over the case-folded bytes, so "Musk" and "musk" hash alike.  No
+ * allocation unless out must grow.  Returns DEDUP_OK or DEDUP_ENOMEM. */
+int dedup__tokenise(dedup__tokvec *out, const char *text, size_t len,
+                    uint64_t seed);
+void dedup__tokvec_free(dedup__tokvec *tv);
+
+/* True if the case-folded ASCII word w[0..len) is an English stop word
+ * (a small built-in table in stopwords.c). */
+int dedup__is_stopword(const char *w, size_t len);
+
+#endif
