@@ -320,6 +320,28 @@ DEDUP_API int dedup_corpus_link(const dedup_corpus *c, dedup_level level,
                                 size_t i, size_t *a, size_t *b,
                                 double *similarity);
 
+/* ------------------------------------------------------------------------ */
+/* Evaluation against labels                                                 */
+
+/** Scores of a clustering against the true one (all in 0..1). */
+typedef struct dedup_scores {
+  double pair_precision, pair_recall, pair_f1; /**< over same-cluster pairs */
+  double bcubed_precision, bcubed_recall, bcubed_f1; /**< Bagga-Baldwin */
+  size_t true_pairs, predicted_pairs, correct_pairs;
+} dedup_scores;
+
+/**
+ * @brief Pairwise and B-cubed precision/recall/F1 of predicted cluster
+ *        labels against true labels for n items (labels are any integers;
+ *        equal label, same cluster).  O(n log n); allocates scratch.
+ *        With no pairs on a side, that side's pairwise score is 1.
+ * @param[out] out  the scores
+ * @return DEDUP_OK, DEDUP_ENOMEM
+ * Thread-safe.
+ */
+DEDUP_API int dedup_eval_scores(dedup_scores *out, const size_t *predicted,
+                                const size_t *truth, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -36,6 +36,32 @@ void dedup__u64vec_free(dedup__u64vec *vec);
  * elements in (*p, *n, *cap).  Used by the typed vectors. */
 int dedup__grow(void **p, size_t *cap, size_t n, size_t extra, size_t elem);
 
+/* Counts of 64-bit keys (vec.c): open addressing, linear probing, key 0
+ * is stored aside so every key value works. */
+typedef struct dedup__countmap {
+  uint64_t *keys;
+  uint32_t *counts;
+  size_t n, cap; /* cap is 0 or a power of two */
+  uint32_t zero_count;
+} dedup__countmap;
+
+/* Adds delta to key's count; returns DEDUP_OK or DEDUP_ENOMEM. */
+int dedup__countmap_add(dedup__countmap *m, uint64_t key, uint32_t delta);
+uint32_t dedup__countmap_get(const dedup__countmap *m, uint64_t key);
+void dedup__countmap_free(dedup__countmap *m);
+
+/* Runs fn(ctx, worker, i) for i in [0, n) on up to `threads` threads
+ * (parallel.c); worker is in [0, threads) and names per-thread scratch.
+ * Items are handed out in order; each runs exactly once, so results
+ * written to slot i do not depend on the thread count.  Returns the first
+ * non-OK status of fn (the rest of the work is skipped) or DEDUP_ENOMEM if
+ * threads cannot be started (then it runs on the calling thread). */
+typedef int (*dedup__task_fn)(void *ctx, unsigned worker, size_t i);
+int dedup__parallel_for(unsigned threads, size_t n, dedup__task_fn fn,
+                        void *ctx);
+/* Online cores, at least 1. */
+unsigned dedup__cpu_count(void);
+
 #define DEDUP__MIN(a, b) ((a) < (b) ? (a) : (b))
 #define DEDUP__MAX(a, b) ((a) > (b) ? (a) : (b))
 

@@ -8,12 +8,21 @@
 /* Chooses b bands of r rows (b * r <= k) for a similarity threshold t in
  * (0,1): minimises w_fp * FP(t) + w_fn * FN(t), where FP = integral over
  * s in [0,t] of 1-(1-s^r)^b and FN = integral over [t,1] of (1-s^r)^b, as
- * datasketch's _optimal_param does (numeric integration). */
+ * datasketch's _optimal_param does (numeric integration).  Ties go to the
+ * smallest b, then r (datasketch's scan order).  t is clamped to [0,1];
+ * weights that are negative or both 0 mean 0.5/0.5; k == 0 gives b = r = 0.
+ */
 void dedup__lsh_params(double t, unsigned k, double w_fp, double w_fn,
                        unsigned *b, unsigned *r);
 
 /* Probability that two items of similarity s share at least one band. */
 double dedup__lsh_prob(double s, unsigned b, unsigned r);
+
+/* The b band keys of one signature sig[0..b*r): key j is XXH3-64 of the
+ * little-endian bytes of words sig[j*r .. j*r+r), seeded with j.  Stable
+ * across machines, so band keys can be grouped by other programs. */
+void dedup__lsh_band_keys(uint64_t *keys, const uint64_t *sig, unsigned b,
+                          unsigned r);
 
 typedef struct dedup__pair {
   uint32_t a, b; /* a < b */
@@ -27,21 +36,29 @@ void dedup__pairvec_free(dedup__pairvec *pv);
 
 /* Incremental index: insert signatures one by one, query any time. */
 typedef struct dedup__lsh dedup__lsh;
+/* Returns DEDUP_OK, DEDUP_EINVAL (b or r 0), DEDUP_ENOMEM. */
 int dedup__lsh_new(dedup__lsh **out, unsigned b, unsigned r);
 void dedup__lsh_free(dedup__lsh *l);
-/* Inserts item id with signature sig[0..b*r). Returns DEDUP_OK/ENOMEM. */
+/* Inserts item id with signature sig[0..b*r). Returns DEDUP_OK/ENOMEM;
+ * after ENOMEM the index is as before the call. */
 int dedup__lsh_insert(dedup__lsh *l, uint32_t id, const uint64_t *sig);
-/* Appends to ids (deduplicated, ascending) the items sharing a band with
- * sig; *n_ids receives the count; ids is grown with dedup__realloc. */
+/* Writes to (*ids)[0..*n_ids) the items sharing a band with sig,
+ * ascending and deduplicated.  (*ids, *cap_ids) is a caller-owned buffer
+ * (may start NULL/0), reused and grown with dedup__realloc; free it with
+ * dedup__free.  Read-only on l.  On ENOMEM *n_ids is 0. */
 int dedup__lsh_query(const dedup__lsh *l, const uint64_t *sig, uint32_t **ids,
                      size_t *n_ids, size_t *cap_ids);
 
 /* Batch form for many items at once: band keys of all n signatures (sig of
- * item i at sigs + i*stride) are sorted per band and every pair in a bucket
- * is emitted once (deduplicated, sorted by (a, b)).  Buckets larger than
- * max_bucket emit only pairs of each member with the next max_bucket
- * members in id order (enough to connect the bucket, bounded work).
- * Returns DEDUP_OK/ENOMEM. */
+ * item i at sigs + i*stride, stride >= b*r) are sorted per band and every
+ * pair in a bucket is emitted once (deduplicated, sorted by (a, b)).
+ * Buckets larger than max_bucket emit only pairs of each member with the
+ * next max_bucket members in id order (enough to connect the bucket,
+ * bounded work); max_bucket 0 means no limit.  The same pairs as inserting
+ * every item into a dedup__lsh and querying each (when no bucket is cut).
+ * *out is overwritten (its old buffer freed); on failure it is empty.
+ * Returns DEDUP_OK, DEDUP_EINVAL (n > UINT32_MAX, b or r 0), DEDUP_ENOMEM.
+ * Works one band at a time: scratch is 24 n bytes plus the pairs. */
 int dedup__lsh_pairs(dedup__pairvec *out, const uint64_t *sigs, size_t n,
                      size_t stride, unsigned b, unsigned r,
                      size_t max_bucket);

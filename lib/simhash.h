@@ -6,7 +6,10 @@
 #include <stdint.h>
 
 /* Fingerprint of features f[0..n) with weights w (NULL: all 1): bit i is set
- * when the weighted vote of the features' (seeded, mixed) bit i is > 0. */
+ * when the weighted vote of the features' (seeded, mixed) bit i is > 0.
+ * Votes are summed in double, in feature order; equals the digest of
+ * dedup_simhash_update() with the same weights as doubles.  Weights must be
+ * finite; a weight of 0 is an absent feature. */
 uint64_t dedup__simhash(const uint64_t *f, const float *w, size_t n,
                         uint64_t seed);
 

@@ -28,11 +28,18 @@ typedef struct dedup__tokvec {
 /* Appends the tokens of text[0..len) (normalised UTF-8, see normalise.h;
  * need not be case-folded) to out.  A token is a maximal run of
  * DEDUP__CC_WORD characters; each DEDUP__CC_NOSPACE character is a token of
- * its own.  Apostrophes split words ("musk's" -> "musk", "s").  Hash is
- * over the case-folded bytes, so "Musk" and "musk" hash alike.  No
- * allocation unless out must grow.  Returns DEDUP_OK or DEDUP_ENOMEM. */
+ * its own (with the combining marks that follow it, so Thai "ดี" is one
+ * token).  Apostrophes and hyphens split words ("musk's" -> "musk", "s").
+ * Hash is seeded XXH3 of the case-folded bytes (dedup__casefold_word), so
+ * "Musk" and "musk" hash alike; long words are folded in chunks cut at
+ * dedup__safe_cut points and hashed with XXH3's streaming form, which gives
+ * the same value as hashing the whole folded word at once.  Words longer
+ * than 65535 bytes are cut into several tokens.  No allocation unless out
+ * must grow.  Returns DEDUP_OK, DEDUP_ETOOBIG (len > UINT32_MAX: offsets are
+ * 32-bit) or DEDUP_ENOMEM (out->n is left as it was then). */
 int dedup__tokenise(dedup__tokvec *out, const char *text, size_t len,
                     uint64_t seed);
+/* Frees the tokens and leaves an empty vector; fine on an empty one. */
 void dedup__tokvec_free(dedup__tokvec *tv);
 
 /* True if the case-folded ASCII word w[0..len) is an English stop word

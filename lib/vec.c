@@ -38,3 +38,73 @@ void dedup__u64vec_free(dedup__u64vec *vec) {
   vec->v = NULL;
   vec->n = vec->cap = 0;
 }
+
+static size_t slot_of(uint64_t key, size_t cap) {
+  /* Keys are hashes already; mix anyway so structured keys spread. */
+  uint64_t h = key * 0x9E3779B97F4A7C15ULL;
+  return (size_t)(h >> 32) & (cap - 1);
+}
+
+static int countmap_grow(dedup__countmap *m) {
+  size_t nc = m->cap ? m->cap * 2 : 1024;
+  uint64_t *k = dedup__calloc(nc, sizeof *k);
+  uint32_t *c = dedup__calloc(nc, sizeof *c);
+  if (!k || !c) {
+    dedup__free(k);
+    dedup__free(c);
+    return DEDUP_ENOMEM;
+  }
+  for (size_t i = 0; i < m->cap; i++) {
+    if (!m->keys[i])
+      continue;
+    size_t s = slot_of(m->keys[i], nc);
+    while (k[s])
+      s = (s + 1) & (nc - 1);
+    k[s] = m->keys[i];
+    c[s] = m->counts[i];
+  }
+  dedup__free(m->keys);
+  dedup__free(m->counts);
+  m->keys = k;
+  m->counts = c;
+  m->cap = nc;
+  return DEDUP_OK;
+}
+
+int dedup__countmap_add(dedup__countmap *m, uint64_t key, uint32_t delta) {
+  if (key == 0) {
+    m->zero_count += delta;
+    return DEDUP_OK;
+  }
+  if ((m->n + 1) * 4 > m->cap * 3 && countmap_grow(m) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  size_t s = slot_of(key, m->cap);
+  while (m->keys[s] && m->keys[s] != key)
+    s = (s + 1) & (m->cap - 1);
+  if (!m->keys[s]) {
+    m->keys[s] = key;
+    m->n++;
+  }
+  m->counts[s] += delta;
+  return DEDUP_OK;
+}
+
+uint32_t dedup__countmap_get(const dedup__countmap *m, uint64_t key) {
+  if (key == 0)
+    return m->zero_count;
+  if (!m->cap)
+    return 0;
+  size_t s = slot_of(key, m->cap);
+  while (m->keys[s]) {
+    if (m->keys[s] == key)
+      return m->counts[s];
+    s = (s + 1) & (m->cap - 1);
+  }
+  return 0;
+}
+
+void dedup__countmap_free(dedup__countmap *m) {
+  dedup__free(m->keys);
+  dedup__free(m->counts);
+  *m = (dedup__countmap){0};
+}

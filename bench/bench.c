@@ -1,0 +1,1120 @@
+/*
+ * bench.c - dedup-bench: throughput of each libdedup stage over a pack made
+ * by dedup-gen, end-to-end copy clustering with pairwise precision/recall
+ * against the truth, and a floor (read + XXH3 of the same bytes).
+ *
+ *   dedup-bench --pack /tmp/c.pack --truth /tmp/truth.tsv [--runs 3]
+ *               [--threads N] [--table]
+ *
+ * One JSON object per line on stdout, a table on stderr.  Every timed stage
+ * runs --runs times and reports the median.  Uses only the public API
+ * (dedup.h), plus xxhash for the floor and for its own hash maps.
+ *
+ * MB is 10^6 bytes; rates are input bytes (the raw documents) per second.
+ */
+/* MAP_ANONYMOUS is not in POSIX 2008; glibc shows it with this. */
+#define _DEFAULT_SOURCE 1
+
+#include "dedup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+/* The library lands module by module.  Weak references let this program
+ * link and run the stages whose functions exist already; a stage whose
+ * functions are missing is reported as skipped (--strict: an error).
+ * dedup_version_string() stays a strong reference, so the library is
+ * always linked in. */
+#if defined(__GNUC__) && defined(__ELF__)
+#pragma weak dedup_strerror
+#pragma weak dedup_free
+#pragma weak dedup_normalise
+#pragma weak dedup_shingles
+#pragma weak dedup_minhash_new
+#pragma weak dedup_minhash_free
+#pragma weak dedup_minhash_reset
+#pragma weak dedup_minhash_update
+#pragma weak dedup_minhash_digest
+#pragma weak dedup_corpus_new
+#pragma weak dedup_corpus_free
+#pragma weak dedup_corpus_add
+#pragma weak dedup_corpus_run
+#pragma weak dedup_corpus_item_count
+#pragma weak dedup_corpus_item_name
+#pragma weak dedup_corpus_cluster_count
+#pragma weak dedup_corpus_cluster_members
+#endif
+
+#define MAX_RUNS 64
+
+/* ------------------------------------------------------------------------ */
+/* Utilities                                                                 */
+
+static void die(const char *msg) {
+  fprintf(stderr, "dedup-bench: %s\n", msg);
+  exit(1);
+}
+
+static void *xmalloc(size_t n) {
+  void *p = malloc(n ? n : 1);
+  if (!p)
+    die("out of memory");
+  return p;
+}
+
+static void *xcalloc(size_t n, size_t size) {
+  void *p = calloc(n ? n : 1, size ? size : 1);
+  if (!p)
+    die("out of memory");
+  return p;
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double cpu_s(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+         (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+}
+
+static const char *status_str(int st) {
+  if (dedup_strerror)
+    return dedup_strerror(st);
+  return "error";
+}
+
+static int cmp_dbl(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static int cmp_u32(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return (x > y) - (x < y);
+}
+
+static double median(const double *v, int n) {
+  double t[MAX_RUNS];
+  memcpy(t, v, (size_t)n * sizeof *t);
+  qsort(t, (size_t)n, sizeof *t, cmp_dbl);
+  return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Memory figures                                                            */
+
+/* Peak resident set of the whole process so far (KB). */
+static long maxrss_kb(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss;
+}
+
+static long proc_status_kb(const char *key) {
+  FILE *f = fopen("/proc/self/status", "r");
+  if (!f)
+    return -1;
+  char line[256];
+  long v = -1;
+  size_t kl = strlen(key);
+  while (fgets(line, sizeof line, f))
+    if (!strncmp(line, key, kl) && line[kl] == ':') {
+      v = strtol(line + kl + 1, NULL, 10);
+      break;
+    }
+  fclose(f);
+  return v;
+}
+
+/* Linux: writing 5 to clear_refs resets the peak (VmHWM) to the current
+ * resident set, so each stage gets a peak of its own; getrusage's
+ * ru_maxrss cannot be reset. */
+static int reset_peak(void) {
+  int fd = open("/proc/self/clear_refs", O_WRONLY);
+  if (fd < 0)
+    return 0;
+  int ok = write(fd, "5", 1) == 1;
+  close(fd);
+  return ok;
+}
+
+/* ------------------------------------------------------------------------ */
+/* String -> index map (open addressing, keys borrowed)                      */
+
+typedef struct strmap {
+  const char **key;
+  uint32_t *val;
+  size_t cap, n;
+} strmap;
+
+static void strmap_init(strmap *m, size_t expect) {
+  m->cap = 16;
+  while (m->cap < expect * 2)
+    m->cap *= 2;
+  m->key = xcalloc(m->cap, sizeof *m->key);
+  m->val = xcalloc(m->cap, sizeof *m->val);
+  m->n = 0;
+}
+
+static void strmap_free(strmap *m) {
+  free(m->key);
+  free(m->val);
+}
+
+/* Returns the slot of key (its key is NULL when absent). */
+static size_t strmap_slot(const strmap *m, const char *key) {
+  size_t h = (size_t)XXH3_64bits(key, strlen(key));
+  for (;; h++) {
+    size_t i = h & (m->cap - 1);
+    if (!m->key[i] || !strcmp(m->key[i], key))
+      return i;
+  }
+}
+
+/* Value of key, inserting it with value `fresh` when absent. */
+static uint32_t strmap_get_or_add(strmap *m, const char *key, uint32_t fresh,
+                                  int *added) {
+  if ((m->n + 1) * 2 > m->cap) {
+    strmap old = *m;
+    strmap_init(m, old.cap);
+    for (size_t i = 0; i < old.cap; i++)
+      if (old.key[i]) {
+        size_t s = strmap_slot(m, old.key[i]);
+        m->key[s] = old.key[i];
+        m->val[s] = old.val[i];
+        m->n++;
+      }
+    strmap_free(&old);
+  }
+  size_t s = strmap_slot(m, key);
+  *added = m->key[s] == NULL;
+  if (*added) {
+    m->key[s] = key;
+    m->val[s] = fresh;
+    m->n++;
+  }
+  return m->val[s];
+}
+
+/* ------------------------------------------------------------------------ */
+/* The pack                                                                  */
+
+typedef struct doc {
+  const char *name;
+  const char *text;
+  size_t len;
+} doc;
+
+typedef struct pack {
+  char *buf;
+  size_t size;
+  doc *d;
+  size_t n;
+  uint64_t bytes; /* sum of document lengths */
+} pack;
+
+static char *read_all(const char *path, size_t *size) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) {
+    fprintf(stderr, "dedup-bench: %s: %s\n", path, strerror(errno));
+    exit(1);
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0)
+    die("fstat failed");
+  size_t n = (size_t)st.st_size;
+  char *p = xmalloc(n + 1);
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = read(fd, p + got, n - got < (1u << 30) ? n - got : 1u << 30);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      die("read failed");
+    got += (size_t)r;
+  }
+  close(fd);
+  p[n] = '\0';
+  *size = n;
+  return p;
+}
+
+static int open_pack(const char *path, size_t *size) {
+  int fd = open(path, O_RDONLY);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0) {
+    fprintf(stderr, "dedup-bench: %s: %s\n", path, strerror(errno));
+    exit(1);
+  }
+  *size = (size_t)st.st_size;
+  return fd;
+}
+
+static void read_into(int fd, char *p, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    size_t want_n = n - got < (1u << 30) ? n - got : 1u << 30;
+    ssize_t r = pread(fd, p + got, want_n, (off_t)got);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      die("read failed");
+    got += (size_t)r;
+  }
+  p[n] = '\0';
+}
+
+/* Anonymous pages straight from mmap, not malloc: each read run starts from
+ * untouched memory, whatever malloc's mmap threshold did with the last
+ * buffer.  (First touches are what a fresh process pays, and on some VMs
+ * they cost more than the copy.) */
+static char *map_fresh(size_t n) {
+  void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                 -1, 0);
+  if (p == MAP_FAILED)
+    die("out of memory (mmap)");
+  return p;
+}
+
+/* Indexes "#DOC <name> <nbytes>\n<text>" records in place: names are
+ * NUL-terminated inside the buffer, texts are pointers into it. */
+static void parse_pack(pack *pk, size_t max_docs) {
+  size_t cap = 1024;
+  pk->d = xmalloc(cap * sizeof *pk->d);
+  pk->n = 0;
+  pk->bytes = 0;
+  char *p = pk->buf, *end = pk->buf + pk->size;
+  while (p < end && (!max_docs || pk->n < max_docs)) {
+    if ((size_t)(end - p) < 6 || memcmp(p, "#DOC ", 5) != 0)
+      die("pack: record does not start with '#DOC '");
+    char *name = p + 5;
+    char *nl = memchr(name, '\n', (size_t)(end - name));
+    if (!nl)
+      die("pack: truncated header");
+    char *sp = nl;
+    while (sp > name && sp[-1] != ' ')
+      sp--;
+    if (sp == name)
+      die("pack: header without length");
+    char *q;
+    errno = 0;
+    unsigned long long len = strtoull(sp, &q, 10);
+    if (errno || q != nl || sp - 1 == name)
+      die("pack: bad length in header");
+    sp[-1] = '\0';
+    if (len > (unsigned long long)(end - (nl + 1)))
+      die("pack: truncated document");
+    if (pk->n == cap) {
+      cap *= 2;
+      pk->d = realloc(pk->d, cap * sizeof *pk->d);
+      if (!pk->d)
+        die("out of memory");
+    }
+    pk->d[pk->n].name = name;
+    pk->d[pk->n].text = nl + 1;
+    pk->d[pk->n].len = (size_t)len;
+    pk->bytes += len;
+    pk->n++;
+    p = nl + 1 + len;
+  }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Output                                                                    */
+
+typedef struct opts {
+  const char *pack, *truth, *stages;
+  int runs, corpus_runs;
+  unsigned threads, k, perm, flags;
+  double threshold;
+  uint64_t seed;
+  size_t classic_docs, max_docs, batch;
+  int table, quiet, strict;
+} opts;
+
+typedef struct row {
+  char stage[24];
+  size_t n;
+  uint64_t bytes;
+  double sec, mb_s, docs_s;
+  char note[96];
+} row;
+
+static row rows[32];
+static int nrows;
+static double floor_mb_s; /* XXH3 over the in-memory documents */
+static char summary_line[192];
+static int skipped;
+
+typedef struct jline {
+  char b[2048];
+  size_t n;
+} jline;
+
+static void jraw(jline *j, const char *s) {
+  size_t l = strlen(s);
+  if (j->n + l + 2 < sizeof j->b) {
+    memcpy(j->b + j->n, s, l);
+    j->n += l;
+    j->b[j->n] = '\0';
+  }
+}
+
+static void jkey(jline *j, const char *k) {
+  jraw(j, j->n > 1 ? ",\"" : "\"");
+  jraw(j, k);
+  jraw(j, "\":");
+}
+
+static void jstr(jline *j, const char *k, const char *v) {
+  jkey(j, k);
+  jraw(j, "\"");
+  for (const char *p = v; *p; p++) {
+    char c[8];
+    if (*p == '"' || *p == '\\')
+      snprintf(c, sizeof c, "\\%c", *p);
+    else if ((unsigned char)*p < 0x20)
+      snprintf(c, sizeof c, "\\u%04x", (unsigned)(unsigned char)*p);
+    else
+      snprintf(c, sizeof c, "%c", *p);
+    jraw(j, c);
+  }
+  jraw(j, "\"");
+}
+
+static void jnum(jline *j, const char *k, double v) {
+  char t[64];
+  snprintf(t, sizeof t, "%.6g", v);
+  jkey(j, k);
+  jraw(j, t);
+}
+
+static void jint(jline *j, const char *k, long long v) {
+  char t[32];
+  snprintf(t, sizeof t, "%lld", v);
+  jkey(j, k);
+  jraw(j, t);
+}
+
+static void jbegin(jline *j, const char *stage) {
+  j->n = 0;
+  j->b[0] = '\0';
+  jraw(j, "{");
+  jstr(j, "stage", stage);
+}
+
+static void jend(const opts *o, jline *j) {
+  jraw(j, "}");
+  if (!o->table) {
+    fputs(j->b, stdout);
+    fputc('\n', stdout);
+    fflush(stdout);
+  }
+}
+
+/* Common fields of a timed stage; adds a table row.  Returns the median. */
+static double stage_line(const opts *o, jline *j, const char *stage,
+                         size_t n, uint64_t bytes, const double *sec,
+                         int runs, unsigned threads, long rss0,
+                         int have_peak) {
+  double med = median(sec, runs), mn = sec[0], mx = sec[0];
+  for (int i = 1; i < runs; i++) {
+    mn = sec[i] < mn ? sec[i] : mn;
+    mx = sec[i] > mx ? sec[i] : mx;
+  }
+  double mb_s = med > 0 ? (double)bytes / 1e6 / med : 0;
+  double docs_s = med > 0 ? (double)n / med : 0;
+  jbegin(j, stage);
+  jint(j, "n", (long long)n);
+  jint(j, "bytes", (long long)bytes);
+  jint(j, "runs", runs);
+  jnum(j, "seconds_median", med);
+  jnum(j, "seconds_min", mn);
+  jnum(j, "seconds_max", mx);
+  jnum(j, "mb_s", mb_s);
+  jnum(j, "docs_s", docs_s);
+  jint(j, "threads", threads);
+  if (floor_mb_s > 0)
+    jnum(j, "floor_ratio", mb_s / floor_mb_s);
+  jint(j, "rss_before_kb", rss0);
+  jint(j, "peak_rss_kb", have_peak ? proc_status_kb("VmHWM") : -1);
+  jint(j, "maxrss_kb", maxrss_kb());
+  if (nrows < (int)(sizeof rows / sizeof rows[0])) {
+    row *r = &rows[nrows++];
+    snprintf(r->stage, sizeof r->stage, "%s", stage);
+    r->n = n;
+    r->bytes = bytes;
+    r->sec = med;
+    r->mb_s = mb_s;
+    r->docs_s = docs_s;
+    r->note[0] = '\0';
+  }
+  return med;
+}
+
+static void note(const char *fmt_stage, const char *text) {
+  for (int i = nrows - 1; i >= 0; i--)
+    if (!strcmp(rows[i].stage, fmt_stage)) {
+      snprintf(rows[i].note, sizeof rows[i].note, "%s", text);
+      return;
+    }
+}
+
+static void skip_stage(const opts *o, const char *stage, const char *why) {
+  jline j;
+  jbegin(&j, stage);
+  jstr(&j, "skipped", why);
+  jend(o, &j);
+  fprintf(stderr, "dedup-bench: %s skipped: %s\n", stage, why);
+  skipped++;
+}
+
+static int want(const opts *o, const char *stage) {
+  if (!o->stages)
+    return 1;
+  size_t l = strlen(stage);
+  for (const char *p = o->stages; *p;) {
+    const char *c = strchr(p, ',');
+    size_t n = c ? (size_t)(c - p) : strlen(p);
+    if (n == l && !memcmp(p, stage, l))
+      return 1;
+    p += n + (c != NULL);
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Stages                                                                    */
+
+static void stage_floor(const opts *o, const pack *pk, double read_med,
+                        int fd) {
+  double sec[MAX_RUNS];
+  uint64_t acc = 0;
+  long rss0 = proc_status_kb("VmRSS");
+  int peak = reset_peak();
+  for (int r = 0; r < o->runs; r++) {
+    double t0 = now_s();
+    for (size_t i = 0; i < pk->n; i++)
+      acc ^= XXH3_64bits(pk->d[i].text, pk->d[i].len);
+    sec[r] = now_s() - t0;
+  }
+  double med = median(sec, o->runs);
+  floor_mb_s = med > 0 ? (double)pk->bytes / 1e6 / med : 0;
+  jline j;
+  stage_line(o, &j, "floor_xxh3", pk->n, pk->bytes, sec, o->runs, 1, rss0,
+             peak);
+  char t[32];
+  snprintf(t, sizeof t, "%016" PRIx64, acc);
+  jstr(&j, "check", t);
+  jend(o, &j);
+  /* read + hash: what touching every byte once costs, from the file */
+  double both[1] = {read_med + med};
+  stage_line(o, &j, "floor", pk->n, pk->bytes, both, 1, 1, rss0, 0);
+  jstr(&j, "note", "read + floor_xxh3 medians");
+  jend(o, &j);
+
+  /* the other way in: map the (page-cached) file and hash the documents
+   * where they lie; no copy, no fresh anonymous memory */
+  for (int r = 0; r < o->runs; r++) {
+    double t0 = now_s();
+    const char *m = mmap(NULL, pk->size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (m == MAP_FAILED)
+      die("mmap of the pack failed");
+    for (size_t i = 0; i < pk->n; i++)
+      acc ^= XXH3_64bits(m + (pk->d[i].text - pk->buf), pk->d[i].len);
+    munmap((void *)(uintptr_t)m, pk->size);
+    sec[r] = now_s() - t0;
+  }
+  stage_line(o, &j, "floor_mmap", pk->n, pk->bytes, sec, o->runs, 1, rss0,
+             0);
+  jstr(&j, "note", "mmap the pack + XXH3 of every document");
+  jend(o, &j);
+}
+
+static void stage_normalise(const opts *o, const pack *pk) {
+  if (!dedup_normalise || !dedup_free) {
+    skip_stage(o, "normalise", "dedup_normalise missing from libdedup");
+    return;
+  }
+  double sec[MAX_RUNS];
+  uint64_t out_bytes = 0, invalid = 0;
+  long rss0 = proc_status_kb("VmRSS");
+  int peak = reset_peak();
+  for (int r = 0; r < o->runs; r++) {
+    out_bytes = invalid = 0;
+    double t0 = now_s();
+    for (size_t i = 0; i < pk->n; i++) {
+      char *out;
+      size_t olen, ninv;
+      int st = dedup_normalise(&out, &olen, pk->d[i].text, pk->d[i].len,
+                               &ninv);
+      if (st != DEDUP_OK)
+        die(status_str(st));
+      out_bytes += olen;
+      invalid += ninv;
+      dedup_free(out);
+    }
+    sec[r] = now_s() - t0;
+  }
+  jline j;
+  stage_line(o, &j, "normalise", pk->n, pk->bytes, sec, o->runs, 1, rss0,
+             peak);
+  jint(&j, "out_bytes", (long long)out_bytes);
+  jint(&j, "invalid", (long long)invalid);
+  jend(o, &j);
+}
+
+static void stage_shingle(const opts *o, const pack *pk) {
+  if (!dedup_shingles || !dedup_free) {
+    skip_stage(o, "shingle", "dedup_shingles missing from libdedup");
+    return;
+  }
+  double sec[MAX_RUNS];
+  uint64_t total = 0;
+  long rss0 = proc_status_kb("VmRSS");
+  int peak = reset_peak();
+  for (int r = 0; r < o->runs; r++) {
+    total = 0;
+    double t0 = now_s();
+    for (size_t i = 0; i < pk->n; i++) {
+      uint64_t *sh;
+      size_t n;
+      int st = dedup_shingles(&sh, &n, pk->d[i].text, pk->d[i].len, o->k,
+                              o->seed);
+      if (st != DEDUP_OK)
+        die(status_str(st));
+      total += n;
+      dedup_free(sh);
+    }
+    sec[r] = now_s() - t0;
+  }
+  jline j;
+  double med = stage_line(o, &j, "shingle", pk->n, pk->bytes, sec, o->runs,
+                          1, rss0, peak);
+  jint(&j, "shingles", (long long)total);
+  jnum(&j, "shingles_s", med > 0 ? (double)total / med : 0);
+  jend(o, &j);
+}
+
+/* Signing alone: shingles of a batch of documents are made once (not
+ * timed), then the batch is signed `runs` times; run r's time is the sum
+ * over batches of their r-th signing.  Memory stays at one batch. */
+static void stage_sign(const opts *o, const pack *pk, dedup_minhash_kind kind,
+                       size_t ndocs, const char *stage) {
+  if (!dedup_shingles || !dedup_free || !dedup_minhash_new ||
+      !dedup_minhash_free || !dedup_minhash_reset || !dedup_minhash_update ||
+      !dedup_minhash_digest) {
+    skip_stage(o, stage, "dedup_shingles/dedup_minhash_* missing");
+    return;
+  }
+  dedup_minhash *mh;
+  int st = dedup_minhash_new(&mh, o->perm, kind);
+  if (st != DEDUP_OK)
+    die(status_str(st));
+  uint64_t *sig = xmalloc(o->perm * sizeof *sig);
+  uint64_t **sh = xmalloc(ndocs * sizeof *sh);
+  size_t *nsh = xmalloc(ndocs * sizeof *nsh);
+  double sec[MAX_RUNS] = {0};
+  uint64_t bytes = 0, total = 0, acc = 0;
+  long rss0 = proc_status_kb("VmRSS");
+  int peak = reset_peak();
+  for (size_t b0 = 0; b0 < ndocs;) {
+    size_t b1 = b0, in_batch = 0;
+    while (b1 < ndocs && (b1 == b0 || in_batch < o->batch)) {
+      st = dedup_shingles(&sh[b1], &nsh[b1], pk->d[b1].text, pk->d[b1].len,
+                          o->k, o->seed);
+      if (st != DEDUP_OK)
+        die(status_str(st));
+      in_batch += nsh[b1];
+      total += nsh[b1];
+      bytes += pk->d[b1].len;
+      b1++;
+    }
+    for (int r = 0; r < o->runs; r++) {
+      double t0 = now_s();
+      for (size_t i = b0; i < b1; i++) {
+        dedup_minhash_reset(mh, o->seed);
+        dedup_minhash_update(mh, sh[i], nsh[i]);
+        dedup_minhash_digest(mh, sig);
+        acc ^= sig[i % o->perm];
+      }
+      sec[r] += now_s() - t0;
+    }
+    for (size_t i = b0; i < b1; i++)
+      dedup_free(sh[i]);
+    b0 = b1;
+  }
+  jline j;
+  double med = stage_line(o, &j, stage, ndocs, bytes, sec, o->runs, 1, rss0,
+                          peak);
+  jint(&j, "num_perm", o->perm);
+  jint(&j, "shingles", (long long)total);
+  jnum(&j, "shingles_s", med > 0 ? (double)total / med : 0);
+  char t[32];
+  snprintf(t, sizeof t, "%016" PRIx64, acc);
+  jstr(&j, "check", t);
+  jend(o, &j);
+  if (ndocs < pk->n) {
+    char nt[64];
+    snprintf(nt, sizeof nt, "first %zu docs only", ndocs);
+    note(stage, nt);
+  }
+  free(sig);
+  free(sh);
+  free(nsh);
+  dedup_minhash_free(mh);
+}
+
+/* Truth: name -> group index. */
+typedef struct truth {
+  char *buf;
+  strmap by_name;
+  uint32_t ngroups;
+} truth;
+
+static void load_truth(truth *t, const char *path, size_t hint) {
+  size_t size;
+  t->buf = read_all(path, &size);
+  strmap groups;
+  strmap_init(&t->by_name, hint);
+  strmap_init(&groups, hint / 2 + 16);
+  t->ngroups = 0;
+  for (char *p = t->buf; *p;) {
+    char *nl = strchr(p, '\n');
+    char *tab = strchr(p, '\t');
+    if (nl)
+      *nl = '\0';
+    if (tab && (!nl || tab < nl)) {
+      *tab = '\0';
+      int added;
+      uint32_t g = strmap_get_or_add(&groups, tab + 1, t->ngroups, &added);
+      t->ngroups += (uint32_t)added;
+      strmap_get_or_add(&t->by_name, p, g, &added);
+    }
+    if (!nl)
+      break;
+    p = nl + 1;
+  }
+  strmap_free(&groups);
+}
+
+static unsigned online_cpus(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (unsigned)n : 1;
+}
+
+static uint64_t pairs(uint64_t n) { return n * (n ? n - 1 : 0) / 2; }
+
+typedef struct scores {
+  uint64_t items, clusters, nonsingle, largest;
+  uint64_t truth_pairs, pred_pairs, correct, groups_multi, exact, unknown;
+  double precision, recall, f1;
+} scores;
+
+/* Pairwise scores of the copy clusters against the truth: pairs of items in
+ * one truth group vs pairs in one cluster, by counting (O(n log n)). */
+static void score(scores *sc, const dedup_corpus *c, const truth *t) {
+  size_t n = dedup_corpus_item_count(c);
+  size_t nc = dedup_corpus_cluster_count(c, DEDUP_LEVEL_COPY);
+  uint32_t *gid = xmalloc((n + 1) * sizeof *gid);
+  uint32_t unknown = 0;
+  for (size_t i = 0; i < n; i++) {
+    const char *name = dedup_corpus_item_name(c, i);
+    size_t s = strmap_slot(&t->by_name, name);
+    if (t->by_name.key[s])
+      gid[i] = t->by_name.val[s];
+    else
+      gid[i] = t->ngroups + unknown++; /* not in truth: alone */
+  }
+  size_t ng = (size_t)t->ngroups + unknown;
+  uint32_t *gcount = xcalloc(ng + 1, sizeof *gcount);
+  for (size_t i = 0; i < n; i++)
+    gcount[gid[i]]++;
+  memset(sc, 0, sizeof *sc);
+  for (size_t g = 0; g < ng; g++) {
+    sc->truth_pairs += pairs(gcount[g]);
+    sc->groups_multi += gcount[g] > 1;
+  }
+  uint32_t *tmp = xmalloc((n + 1) * sizeof *tmp);
+  for (size_t k = 0; k < nc; k++) {
+    size_t m;
+    const size_t *mem =
+        dedup_corpus_cluster_members(c, DEDUP_LEVEL_COPY, k, &m);
+    sc->pred_pairs += pairs(m);
+    sc->largest = m > sc->largest ? m : sc->largest;
+    sc->nonsingle += m > 1;
+    for (size_t i = 0; i < m; i++)
+      tmp[i] = gid[mem[i]];
+    qsort(tmp, m, sizeof *tmp, cmp_u32);
+    for (size_t a = 0; a < m;) {
+      size_t b = a;
+      while (b < m && tmp[b] == tmp[a])
+        b++;
+      sc->correct += pairs(b - a);
+      /* a truth group with copies, found whole and alone */
+      if (a == 0 && b == m && m > 1 && gcount[tmp[a]] == m)
+        sc->exact++;
+      a = b;
+    }
+  }
+  sc->items = n;
+  sc->clusters = nc;
+  sc->unknown = unknown;
+  sc->precision =
+      sc->pred_pairs ? (double)sc->correct / (double)sc->pred_pairs : 1.0;
+  sc->recall =
+      sc->truth_pairs ? (double)sc->correct / (double)sc->truth_pairs : 1.0;
+  sc->f1 = sc->precision + sc->recall > 0
+               ? 2 * sc->precision * sc->recall /
+                     (sc->precision + sc->recall)
+               : 0;
+  free(tmp);
+  free(gcount);
+  free(gid);
+}
+
+static void put_scores(jline *j, const scores *sc) {
+  jint(j, "items", (long long)sc->items);
+  jint(j, "clusters", (long long)sc->clusters);
+  jint(j, "clusters_nonsingleton", (long long)sc->nonsingle);
+  jint(j, "largest_cluster", (long long)sc->largest);
+  jint(j, "truth_pairs", (long long)sc->truth_pairs);
+  jint(j, "pred_pairs", (long long)sc->pred_pairs);
+  jint(j, "correct_pairs", (long long)sc->correct);
+  jnum(j, "precision", sc->precision);
+  jnum(j, "recall", sc->recall);
+  jnum(j, "f1", sc->f1);
+  jint(j, "truth_groups_multi", (long long)sc->groups_multi);
+  jint(j, "groups_exact", (long long)sc->exact);
+  jint(j, "items_not_in_truth", (long long)sc->unknown);
+}
+
+static int have_corpus(void) {
+  return dedup_corpus_new && dedup_corpus_free && dedup_corpus_add &&
+         dedup_corpus_run && dedup_corpus_item_count &&
+         dedup_corpus_item_name && dedup_corpus_cluster_count &&
+         dedup_corpus_cluster_members;
+}
+
+/* End to end, copy level: new + add all + run + read every cluster. */
+static double stage_corpus(const opts *o, const pack *pk, const truth *t) {
+  if (!have_corpus()) {
+    skip_stage(o, "corpus", "dedup_corpus_* missing from libdedup");
+    return 0;
+  }
+  dedup_params p = DEDUP_PARAMS_INIT;
+  p.shingle_k = o->k;
+  p.num_perm = o->perm;
+  p.seed = o->seed;
+  p.threads = o->threads;
+  p.threshold = o->threshold;
+  p.flags = DEDUP_F_COPY_ONLY | o->flags;
+  unsigned threads = o->threads ? o->threads : online_cpus();
+  int runs = o->corpus_runs;
+  double sec[MAX_RUNS], add_s[MAX_RUNS], run_s[MAX_RUNS], read_s[MAX_RUNS];
+  double free_s[MAX_RUNS], cpu[MAX_RUNS];
+  size_t rejected = 0, clusters = 0, touched = 0;
+  scores sc;
+  int scored = 0;
+  long rss0 = proc_status_kb("VmRSS");
+  int peak = reset_peak();
+  for (int r = 0; r < runs; r++) {
+    dedup_corpus *c;
+    double c0 = cpu_s(), t0 = now_s();
+    int st = dedup_corpus_new(&c, &p);
+    if (st != DEDUP_OK)
+      die(status_str(st));
+    rejected = 0;
+    for (size_t i = 0; i < pk->n; i++) {
+      st = dedup_corpus_add(c, pk->d[i].name, pk->d[i].text, pk->d[i].len,
+                            NULL);
+      if (st == DEDUP_EEMPTY || st == DEDUP_EBINARY)
+        rejected++;
+      else if (st != DEDUP_OK)
+        die(status_str(st));
+    }
+    double t1 = now_s();
+    st = dedup_corpus_run(c);
+    if (st != DEDUP_OK)
+      die(status_str(st));
+    double t2 = now_s();
+    clusters = dedup_corpus_cluster_count(c, DEDUP_LEVEL_COPY);
+    touched = 0;
+    for (size_t k = 0; k < clusters; k++) {
+      size_t m;
+      const size_t *mem =
+          dedup_corpus_cluster_members(c, DEDUP_LEVEL_COPY, k, &m);
+      for (size_t i = 0; i < m; i++)
+        touched += mem[i] < pk->n; /* read every member id */
+    }
+    double t3 = now_s();
+    cpu[r] = cpu_s() - c0;
+    add_s[r] = t1 - t0;
+    run_s[r] = t2 - t1;
+    read_s[r] = t3 - t2;
+    sec[r] = t3 - t0;
+    if (r == runs - 1 && t) {
+      score(&sc, c, t);
+      scored = 1;
+    }
+    double t4 = now_s();
+    dedup_corpus_free(c);
+    free_s[r] = now_s() - t4;
+  }
+  jline s;
+  double med = stage_line(o, &s, "corpus", pk->n, pk->bytes, sec, runs,
+                          threads, rss0, peak);
+  jint(&s, "threads_requested", o->threads);
+  jnum(&s, "add_s", median(add_s, runs));
+  jnum(&s, "run_s", median(run_s, runs));
+  jnum(&s, "read_clusters_s", median(read_s, runs));
+  jnum(&s, "free_s", median(free_s, runs));
+  jnum(&s, "cpu_s", median(cpu, runs));
+  jnum(&s, "mb_s_per_thread",
+       med > 0 ? (double)pk->bytes / 1e6 / med / threads : 0);
+  jint(&s, "rejected", (long long)rejected);
+  jint(&s, "members_read", (long long)touched);
+  if (scored) {
+    put_scores(&s, &sc);
+    char summary[96];
+    snprintf(summary, sizeof summary,
+             "P=%.4f R=%.4f F1=%.4f exact %llu/%llu", sc.precision,
+             sc.recall, sc.f1, (unsigned long long)sc.exact,
+             (unsigned long long)sc.groups_multi);
+    note("corpus", summary);
+  } else {
+    jint(&s, "clusters", (long long)clusters);
+  }
+  jend(o, &s);
+  return med;
+}
+
+/* ------------------------------------------------------------------------ */
+
+static void print_table(const opts *o, const pack *pk) {
+  FILE *f = o->table ? stdout : stderr;
+  fprintf(f, "\nlibdedup %s  docs %zu  %.1f MB  runs %d (median)\n",
+          dedup_version_string(), pk->n, (double)pk->bytes / 1e6, o->runs);
+  fprintf(f, "%-13s %9s %9s %10s %9s %10s %9s  %s\n", "stage", "docs", "MB",
+          "seconds", "MB/s", "docs/s", "vs xxh3", "");
+  for (int i = 0; i < nrows; i++) {
+    const row *r = &rows[i];
+    fprintf(f, "%-13s %9zu %9.1f %10.4f %9.1f %10.0f %9.4f  %s\n", r->stage,
+            r->n, (double)r->bytes / 1e6, r->sec, r->mb_s, r->docs_s,
+            floor_mb_s > 0 ? r->mb_s / floor_mb_s : 0.0, r->note);
+  }
+  if (summary_line[0])
+    fprintf(f, "%s\n", summary_line);
+}
+
+static void usage(void) {
+  fputs(
+      "usage: dedup-bench --pack PACK [--truth TSV] [--runs R]\n"
+      "                   [--corpus-runs R] [--threads N] [--k K]\n"
+      "                   [--perm P] [--seed S] [--classic-docs M]\n"
+      "                   [--max-docs M] [--stages LIST] [--table]\n"
+      "                   [--threshold T] [--no-clean] [--quiet] [--strict]\n"
+      "  stages: read,floor,normalise,shingle,sign,classic,corpus\n"
+      "  --threads N    corpus worker threads (0 = all cores)\n"
+      "  --threshold T  corpus copy threshold (0 = library default)\n"
+      "  --no-clean     corpus flag DEDUP_F_NO_CLEAN (whole pages)\n"
+      "  --table        print the table on stdout instead of JSON\n"
+      "  --strict       fail if a stage is skipped (library function "
+      "missing)\n",
+      stderr);
+  exit(2);
+}
+
+static unsigned long long parse_u(const char *s, const char *opt) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || *end || end == s) {
+    fprintf(stderr, "dedup-bench: bad number for %s: %s\n", opt, s);
+    exit(2);
+  }
+  return v;
+}
+
+int main(int argc, char **argv) {
+  opts o = {0};
+  o.runs = 3;
+  o.corpus_runs = 0;
+  o.k = 5;
+  o.perm = 128;
+  o.classic_docs = 2000;
+  o.batch = (size_t)8 << 20;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--table")) {
+      o.table = 1;
+      continue;
+    }
+    if (!strcmp(a, "--quiet")) {
+      o.quiet = 1;
+      continue;
+    }
+    if (!strcmp(a, "--strict")) {
+      o.strict = 1;
+      continue;
+    }
+    if (!strcmp(a, "--no-clean")) {
+      o.flags |= DEDUP_F_NO_CLEAN;
+      continue;
+    }
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!v || !strcmp(a, "-h") || !strcmp(a, "--help"))
+      usage();
+    i++;
+    if (!strcmp(a, "--pack"))
+      o.pack = v;
+    else if (!strcmp(a, "--truth"))
+      o.truth = v;
+    else if (!strcmp(a, "--stages"))
+      o.stages = v;
+    else if (!strcmp(a, "--runs"))
+      o.runs = (int)parse_u(v, a);
+    else if (!strcmp(a, "--corpus-runs"))
+      o.corpus_runs = (int)parse_u(v, a);
+    else if (!strcmp(a, "--threads"))
+      o.threads = (unsigned)parse_u(v, a);
+    else if (!strcmp(a, "--k"))
+      o.k = (unsigned)parse_u(v, a);
+    else if (!strcmp(a, "--perm"))
+      o.perm = (unsigned)parse_u(v, a);
+    else if (!strcmp(a, "--seed"))
+      o.seed = parse_u(v, a);
+    else if (!strcmp(a, "--threshold"))
+      o.threshold = strtod(v, NULL);
+    else if (!strcmp(a, "--classic-docs"))
+      o.classic_docs = (size_t)parse_u(v, a);
+    else if (!strcmp(a, "--max-docs"))
+      o.max_docs = (size_t)parse_u(v, a);
+    else
+      usage();
+  }
+  if (!o.pack)
+    usage();
+  if (o.runs < 1 || o.runs > MAX_RUNS || o.corpus_runs > MAX_RUNS ||
+      o.k == 0 || o.perm == 0 || o.perm > 4096) {
+    fprintf(stderr, "dedup-bench: option out of range\n");
+    return 2;
+  }
+  if (o.corpus_runs == 0)
+    o.corpus_runs = o.runs;
+
+  pack pk = {0};
+  double sec[MAX_RUNS], warm[MAX_RUNS];
+  long rss0 = proc_status_kb("VmRSS");
+  int peak = reset_peak();
+  int fd = open_pack(o.pack, &pk.size);
+  int read_runs = want(&o, "read") ? o.runs : 1;
+  for (int r = 0; r < read_runs; r++) {
+    if (pk.buf)
+      munmap(pk.buf, pk.size + 1); /* one copy at a time */
+    double t0 = now_s();
+    pk.buf = map_fresh(pk.size + 1);
+    read_into(fd, pk.buf, pk.size);
+    sec[r] = now_s() - t0;
+  }
+  for (int r = 0; r < read_runs; r++) {
+    double t0 = now_s();
+    read_into(fd, pk.buf, pk.size);
+    warm[r] = now_s() - t0;
+  }
+  parse_pack(&pk, o.max_docs);
+  if (pk.n == 0)
+    die("the pack holds no documents");
+
+  jline j;
+  jbegin(&j, "meta");
+  jstr(&j, "version", dedup_version_string());
+  jstr(&j, "pack", o.pack);
+  jint(&j, "n", (long long)pk.n);
+  jint(&j, "bytes", (long long)pk.bytes);
+  jint(&j, "file_bytes", (long long)pk.size);
+  jint(&j, "runs", o.runs);
+  jint(&j, "k", o.k);
+  jint(&j, "num_perm", o.perm);
+  jint(&j, "seed", (long long)o.seed);
+  jnum(&j, "threshold", o.threshold);
+  jint(&j, "flags", DEDUP_F_COPY_ONLY | o.flags);
+  jint(&j, "cpus", online_cpus());
+  jend(&o, &j);
+
+  /* reading covers the whole file (headers too); rates use document bytes
+   * like every other stage */
+  double read_med = stage_line(&o, &j, "read", pk.n, pk.bytes, sec,
+                               read_runs, 1, rss0, peak);
+  jint(&j, "file_bytes", (long long)pk.size);
+  jend(&o, &j);
+  stage_line(&o, &j, "read_warm", pk.n, pk.bytes, warm, read_runs, 1,
+             proc_status_kb("VmRSS"), 0);
+  jstr(&j, "note", "read() again into the same, already touched buffer");
+  jend(&o, &j);
+  if (want(&o, "floor"))
+    stage_floor(&o, &pk, read_med, fd);
+  if (want(&o, "normalise"))
+    stage_normalise(&o, &pk);
+  if (want(&o, "shingle"))
+    stage_shingle(&o, &pk);
+  if (want(&o, "sign"))
+    stage_sign(&o, &pk, DEDUP_MINHASH_OPH, pk.n, "sign_oph");
+  if (want(&o, "classic"))
+    stage_sign(&o, &pk, DEDUP_MINHASH_CLASSIC,
+               o.classic_docs < pk.n ? o.classic_docs : pk.n, "sign_classic");
+  truth t = {0};
+  int have_truth = o.truth != NULL;
+  if (have_truth)
+    load_truth(&t, o.truth, pk.n);
+  double corpus_med = 0;
+  if (want(&o, "corpus"))
+    corpus_med = stage_corpus(&o, &pk, have_truth ? &t : NULL);
+
+  if (corpus_med > 0 && floor_mb_s > 0) {
+    /* pipeline vs floor, both from memory and both including the read */
+    double mb = (double)pk.bytes / 1e6, xxh_s = mb / floor_mb_s;
+    jbegin(&j, "summary");
+    jnum(&j, "pipeline_mb_s", mb / corpus_med);
+    jnum(&j, "floor_mb_s", floor_mb_s);
+    jnum(&j, "pipeline_over_floor", xxh_s / corpus_med);
+    jnum(&j, "pipeline_with_read_mb_s", mb / (read_med + corpus_med));
+    jnum(&j, "floor_with_read_mb_s", mb / (read_med + xxh_s));
+    jnum(&j, "pipeline_over_floor_with_read",
+         (read_med + xxh_s) / (read_med + corpus_med));
+    jend(&o, &j);
+    snprintf(summary_line, sizeof summary_line,
+             "pipeline/floor: %.4f in memory (%.1f vs %.1f MB/s), %.4f "
+             "with the read (%.1f vs %.1f MB/s)",
+             xxh_s / corpus_med, mb / corpus_med, floor_mb_s,
+             (read_med + xxh_s) / (read_med + corpus_med),
+             mb / (read_med + corpus_med), mb / (read_med + xxh_s));
+  }
+  if (!o.quiet || o.table)
+    print_table(&o, &pk);
+  if (have_truth) {
+    free(t.buf);
+    strmap_free(&t.by_name);
+  }
+  free(pk.d);
+  munmap(pk.buf, pk.size + 1);
+  close(fd);
+  if (o.strict && skipped)
+    return 3;
+  return 0;
+}

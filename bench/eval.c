@@ -1,0 +1,241 @@
+/* dedup-eval - clusters a labelled folder and scores the result.
+ *
+ *   dedup-eval [CLI matching options] FOLDER
+ *
+ * FOLDER holds labels.tsv ("file<TAB>cluster" per line, an optional
+ * "file<TAB>cluster" header) and the files it names, relative to FOLDER.
+ * Prints pairwise and B-cubed precision/recall/F1 and, with --errors N, up
+ * to N wrong merges and N missed pairs to read.  Uses dedup.h only. */
+#define _POSIX_C_SOURCE 200809L
+#include "dedup.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct entry {
+  char *file;
+  char *label;
+  size_t truth;
+  size_t item; /* item id after the run */
+} entry;
+
+static char *read_all(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  size_t cap = 1 << 16, n = 0;
+  char *b = malloc(cap);
+  size_t got;
+  while (b && (got = fread(b + n, 1, cap - n, f)) > 0) {
+    n += got;
+    if (n == cap) {
+      char *nb = realloc(b, cap *= 2);
+      if (!nb) {
+        free(b);
+        b = NULL;
+      }
+      b = nb;
+    }
+  }
+  fclose(f);
+  *len = n;
+  return b;
+}
+
+static int cmp_label(const void *a, const void *b) {
+  return strcmp((*(entry *const *)a)->label, (*(entry *const *)b)->label);
+}
+
+static void usage(void) {
+  fputs("Usage: dedup-eval [--story-threshold T] [--threshold T] "
+        "[--level story|copy]\n"
+        "                  [--no-clean] [--method minhash|simhash] "
+        "[--threads N]\n"
+        "                  [--errors N] FOLDER\n",
+        stderr);
+  exit(2);
+}
+
+int main(int argc, char **argv) {
+  dedup_params p;
+  dedup_params_init(&p);
+  dedup_level level = DEDUP_LEVEL_STORY;
+  int errors = 0;
+  const char *folder = NULL;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(a, "--story-threshold") && v)
+      p.story_threshold = atof(argv[++i]);
+    else if (!strcmp(a, "--threshold") && v)
+      p.threshold = atof(argv[++i]);
+    else if (!strcmp(a, "--threads") && v)
+      p.threads = (unsigned)atoi(argv[++i]);
+    else if (!strcmp(a, "--errors") && v)
+      errors = atoi(argv[++i]);
+    else if (!strcmp(a, "--level") && v)
+      level = !strcmp(argv[++i], "copy") ? DEDUP_LEVEL_COPY
+                                         : DEDUP_LEVEL_STORY;
+    else if (!strcmp(a, "--method") && v)
+      p.method = !strcmp(argv[++i], "simhash") ? DEDUP_METHOD_SIMHASH
+                                               : DEDUP_METHOD_MINHASH;
+    else if (!strcmp(a, "--no-clean"))
+      p.flags |= DEDUP_F_NO_CLEAN;
+    else if (a[0] == '-')
+      usage();
+    else
+      folder = a;
+  }
+  if (!folder)
+    usage();
+  if (level == DEDUP_LEVEL_COPY)
+    p.flags |= DEDUP_F_COPY_ONLY;
+
+  char path[4096];
+  snprintf(path, sizeof path, "%s/labels.tsv", folder);
+  FILE *lf = fopen(path, "r");
+  if (!lf) {
+    fprintf(stderr, "dedup-eval: %s: %s\n", path, strerror(errno));
+    return 1;
+  }
+  entry *e = NULL;
+  size_t n = 0, cap = 0;
+  char *line = NULL;
+  size_t lcap = 0;
+  ssize_t len;
+  while ((len = getline(&line, &lcap, lf)) > 0) {
+    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+      line[--len] = 0;
+    char *tab = strchr(line, '\t');
+    if (!tab || (n == 0 && !strncmp(line, "file\t", 5)))
+      continue;
+    *tab = 0;
+    if (n == cap) {
+      cap = cap ? 2 * cap : 1024;
+      e = realloc(e, cap * sizeof *e);
+      if (!e)
+        return 3;
+    }
+    e[n].file = strdup(line);
+    e[n].label = strdup(tab + 1);
+    e[n].item = SIZE_MAX;
+    n++;
+  }
+  free(line);
+  fclose(lf);
+
+  /* True cluster ids: labels numbered in sorted order. */
+  entry **byl = malloc((n ? n : 1) * sizeof *byl);
+  for (size_t i = 0; i < n; i++)
+    byl[i] = &e[i];
+  qsort(byl, n, sizeof *byl, cmp_label);
+  for (size_t i = 0, id = 0; i < n; i++) {
+    if (i && strcmp(byl[i]->label, byl[i - 1]->label))
+      id++;
+    byl[i]->truth = id;
+  }
+  free(byl);
+
+  dedup_corpus *c;
+  int rc = dedup_corpus_new(&c, &p);
+  if (rc) {
+    fprintf(stderr, "dedup-eval: %s\n", dedup_strerror(rc));
+    return 2;
+  }
+  for (size_t i = 0; i < n; i++) {
+    snprintf(path, sizeof path, "%s/%s", folder, e[i].file);
+    size_t blen;
+    char *buf = read_all(path, &blen);
+    if (!buf) {
+      fprintf(stderr, "dedup-eval: %s: cannot read\n", path);
+      continue;
+    }
+    rc = dedup_corpus_add(c, e[i].file, buf, blen, NULL);
+    if (rc)
+      fprintf(stderr, "dedup-eval: %s: %s\n", path, dedup_strerror(rc));
+    free(buf);
+  }
+  rc = dedup_corpus_run(c);
+  if (rc) {
+    fprintf(stderr, "dedup-eval: %s\n", dedup_strerror(rc));
+    return 3;
+  }
+  /* Map items back to entries by name (items are sorted by name). */
+  size_t ni = dedup_corpus_item_count(c);
+  size_t *pred = malloc((n ? n : 1) * sizeof *pred);
+  size_t *truth = malloc((n ? n : 1) * sizeof *truth);
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t lo = 0, hi = ni;
+    while (lo < hi) {
+      size_t mid = lo + (hi - lo) / 2;
+      if (strcmp(dedup_corpus_item_name(c, mid), e[i].file) < 0)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    if (lo < ni && !strcmp(dedup_corpus_item_name(c, lo), e[i].file)) {
+      e[i].item = lo;
+      pred[m] = dedup_corpus_cluster_of(c, level, lo);
+      truth[m] = e[i].truth;
+      m++;
+    } else {
+      /* not clustered (unreadable/empty): a singleton of its own */
+      pred[m] = SIZE_MAX - i;
+      truth[m] = e[i].truth;
+      m++;
+    }
+  }
+  dedup_scores s;
+  if (dedup_eval_scores(&s, pred, truth, m) != DEDUP_OK)
+    return 3;
+  printf("items %zu  true pairs %zu  predicted pairs %zu  correct %zu\n", m,
+         s.true_pairs, s.predicted_pairs, s.correct_pairs);
+  printf("pairwise  P %.3f  R %.3f  F1 %.3f\n", s.pair_precision,
+         s.pair_recall, s.pair_f1);
+  printf("B-cubed   P %.3f  R %.3f  F1 %.3f\n", s.bcubed_precision,
+         s.bcubed_recall, s.bcubed_f1);
+
+  if (errors > 0) {
+    printf("\nwrong merges (linked pairs of different true clusters):\n");
+    int shown = 0;
+    size_t nl = dedup_corpus_link_count(c, level);
+    for (size_t i = 0; i < nl && shown < errors; i++) {
+      size_t a, b;
+      double sim;
+      dedup_corpus_link(c, level, i, &a, &b, &sim);
+      size_t ea = SIZE_MAX, eb = SIZE_MAX;
+      for (size_t k = 0; k < n; k++) {
+        if (e[k].item == a)
+          ea = k;
+        if (e[k].item == b)
+          eb = k;
+      }
+      if (ea == SIZE_MAX || eb == SIZE_MAX || e[ea].truth == e[eb].truth)
+        continue;
+      printf("  %.3f  %s  %s\n", sim, e[ea].file, e[eb].file);
+      shown++;
+    }
+    printf("\nmissed pairs (same true cluster, apart):\n");
+    shown = 0;
+    for (size_t i = 0; i < n && shown < errors; i++)
+      for (size_t j = i + 1; j < n && shown < errors; j++)
+        if (e[i].truth == e[j].truth && e[i].item != SIZE_MAX &&
+            e[j].item != SIZE_MAX &&
+            dedup_corpus_cluster_of(c, level, e[i].item) !=
+                dedup_corpus_cluster_of(c, level, e[j].item)) {
+          printf("  %s  %s\n", e[i].file, e[j].file);
+          shown++;
+        }
+  }
+  dedup_corpus_free(c);
+  for (size_t i = 0; i < n; i++) {
+    free(e[i].file);
+    free(e[i].label);
+  }
+  free(e);
+  free(pred);
+  free(truth);
+  return 0;
+}

@@ -1,0 +1,480 @@
+/* lsh.c - banded LSH: parameter choice, incremental index, batch pairs.
+ *
+ * Two MinHash signatures of similarity s agree on each word with
+ * probability s, so on a band of r words with s^r and on at least one of b
+ * bands with 1-(1-s^r)^b: an S-curve stepping near (1/b)^(1/r).  A band is
+ * reduced to one 64-bit key (XXH3 of its words) and items sharing a key
+ * become candidates. */
+#include "lsh.h"
+
+#include "dedup_private.h"
+#include "hash.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- parameters ------------------------------------------------------- */
+
+/* Simpson intervals per integral (even).  The curves are smooth, so 200
+ * gives the areas to ~1e-9, far below the gaps between (b, r) choices. */
+enum { SIMPSON_N = 200 };
+
+static double simpson(const double *f, double h) {
+  double s = f[0] + f[SIMPSON_N];
+  for (int i = 1; i < SIMPSON_N; i++)
+    s += (i & 1 ? 4.0 : 2.0) * f[i];
+  return s * h / 3.0;
+}
+
+void dedup__lsh_params(double t, unsigned k, double w_fp, double w_fn,
+                       unsigned *b, unsigned *r) {
+  assert(b && r);
+  *b = *r = 0;
+  if (k == 0)
+    return;
+  if (isnan(t))
+    t = 0.5;
+  t = t < 0.0 ? 0.0 : t > 1.0 ? 1.0 : t;
+  if (!(w_fp >= 0.0) || !(w_fn >= 0.0) || !(w_fp + w_fn > 0.0))
+    w_fp = w_fn = 0.5;
+  /* log1p(-s^r) at the Simpson nodes depends on r only; for each b the
+   * integrands are then one exp away: 1-(1-s^r)^b = -expm1(b log1p(-s^r))
+   * (no cancellation when s^r is tiny) and (1-s^r)^b = exp(b log1p(-s^r)).
+   */
+  double lo[SIMPSON_N + 1], hi[SIMPSON_N + 1], f[SIMPSON_N + 1];
+  double hl = t / SIMPSON_N, hh = (1.0 - t) / SIMPSON_N;
+  double best = INFINITY;
+  unsigned bb = 1, br = 1;
+  for (unsigned rr = 1; rr <= k; rr++) {
+    for (int i = 0; i <= SIMPSON_N; i++) {
+      double sl = i == SIMPSON_N ? t : i * hl;
+      double sh = i == SIMPSON_N ? 1.0 : t + i * hh;
+      lo[i] = log1p(-pow(sl, rr));
+      hi[i] = log1p(-pow(sh, rr));
+    }
+    for (unsigned nb = 1; nb <= k / rr; nb++) {
+      for (int i = 0; i <= SIMPSON_N; i++)
+        f[i] = -expm1(nb * lo[i]);
+      double fp = simpson(f, hl);
+      for (int i = 0; i <= SIMPSON_N; i++)
+        f[i] = exp(nb * hi[i]);
+      double fn = simpson(f, hh);
+      double err = w_fp * fp + w_fn * fn;
+      if (err < best || (err == best && (nb < bb || (nb == bb && rr < br)))) {
+        best = err;
+        bb = nb;
+        br = rr;
+      }
+    }
+  }
+  *b = bb;
+  *r = br;
+}
+
+double dedup__lsh_prob(double s, unsigned b, unsigned r) {
+  if (!(s > 0.0) || b == 0)
+    return 0.0;
+  if (s >= 1.0)
+    return 1.0;
+  return -expm1(b * log1p(-pow(s, r)));
+}
+
+/* ---- band keys -------------------------------------------------------- */
+
+/* Keys hash the words' little-endian bytes so that they are the same on
+ * every machine (band keys may be grouped by other programs). */
+static uint64_t band_key(const uint64_t *w, unsigned r, unsigned band) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  XXH3_state_t st;
+  XXH3_64bits_reset_withSeed(&st, band);
+  for (unsigned i = 0; i < r; i++) {
+    unsigned char le[8];
+    for (int j = 0; j < 8; j++)
+      le[j] = (unsigned char)(w[i] >> (8 * j));
+    XXH3_64bits_update(&st, le, sizeof le);
+  }
+  return XXH3_64bits_digest(&st);
+#else
+  return dedup__hash(w, (size_t)r * sizeof *w, band);
+#endif
+}
+
+void dedup__lsh_band_keys(uint64_t *keys, const uint64_t *sig, unsigned b,
+                          unsigned r) {
+  for (unsigned j = 0; j < b; j++)
+    keys[j] = band_key(sig + (size_t)j * r, r, j);
+}
+
+/* ---- small sorts ------------------------------------------------------ */
+
+static int cmp_u32(const void *pa, const void *pb) {
+  uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+  return (a > b) - (a < b);
+}
+
+/* Sorts and deduplicates v[0..n); returns the new length. */
+static size_t sort_unique_u32(uint32_t *v, size_t n) {
+  if (n < 2)
+    return n;
+  if (n <= 16) {
+    for (size_t i = 1; i < n; i++) {
+      uint32_t x = v[i];
+      size_t j = i;
+      for (; j > 0 && v[j - 1] > x; j--)
+        v[j] = v[j - 1];
+      v[j] = x;
+    }
+  } else {
+    qsort(v, n, sizeof *v, cmp_u32);
+  }
+  size_t m = 1;
+  for (size_t i = 1; i < n; i++)
+    if (v[i] != v[m - 1])
+      v[m++] = v[i];
+  return m;
+}
+
+/* LSD radix sort, 8 bits a pass; passes where every key has the same digit
+ * (the high bytes of small ids) are skipped. */
+static void radix_u64(uint64_t *v, uint64_t *tmp, size_t n) {
+  size_t cnt[8][256];
+  memset(cnt, 0, sizeof cnt);
+  for (size_t i = 0; i < n; i++) {
+    uint64_t x = v[i];
+    for (int d = 0; d < 8; d++)
+      cnt[d][(x >> (8 * d)) & 255]++;
+  }
+  uint64_t *src = v, *dst = tmp;
+  for (int d = 0; d < 8; d++) {
+    int sh = 8 * d;
+    if (n == 0 || cnt[d][(src[0] >> sh) & 255] == n)
+      continue;
+    size_t sum = 0;
+    for (int q = 0; q < 256; q++) {
+      size_t c = cnt[d][q];
+      cnt[d][q] = sum;
+      sum += c;
+    }
+    for (size_t i = 0; i < n; i++)
+      dst[cnt[d][(src[i] >> sh) & 255]++] = src[i];
+    uint64_t *t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src != v)
+    memcpy(v, src, n * sizeof *v);
+}
+
+/* ---- incremental index ------------------------------------------------ */
+
+#define NIL UINT32_MAX
+
+/* One hash table a band: open addressing with linear probing, slots map a
+ * band key to the head of a singly linked list of ids kept in a per-band
+ * node pool, so an insert allocates only when an array doubles and a big
+ * bucket (many exact copies) never lengthens other keys' probe runs. */
+typedef struct slot {
+  uint64_t key;
+  uint32_t head; /* NIL: empty slot */
+} slot;
+
+typedef struct node {
+  uint32_t id, next;
+} node;
+
+typedef struct table {
+  slot *s;
+  size_t cap, used; /* cap: 0 or a power of two */
+  node *nd;
+  size_t n_nd, cap_nd;
+} table;
+
+struct dedup__lsh {
+  unsigned b, r;
+  table *t;
+};
+
+static size_t probe(const slot *s, size_t mask, uint64_t key) {
+  /* Keys are XXH3 output: the low bits are already uniform. */
+  size_t i = (size_t)key & mask;
+  while (s[i].head != NIL && s[i].key != key)
+    i = (i + 1) & mask;
+  return i;
+}
+
+static int table_grow(table *t) {
+  size_t nc = t->cap ? t->cap * 2 : 16;
+  if (nc > SIZE_MAX / 2 / sizeof(slot))
+    return DEDUP_ENOMEM;
+  slot *ns = dedup__reallocarray(NULL, nc, sizeof *ns);
+  if (!ns)
+    return DEDUP_ENOMEM;
+  for (size_t i = 0; i < nc; i++)
+    ns[i].head = NIL;
+  for (size_t i = 0; i < t->cap; i++)
+    if (t->s[i].head != NIL)
+      ns[probe(ns, nc - 1, t->s[i].key)] = t->s[i];
+  dedup__free(t->s);
+  t->s = ns;
+  t->cap = nc;
+  return DEDUP_OK;
+}
+
+int dedup__lsh_new(dedup__lsh **out, unsigned b, unsigned r) {
+  assert(out);
+  *out = NULL;
+  if (b == 0 || r == 0)
+    return DEDUP_EINVAL;
+  dedup__lsh *l = dedup__malloc(sizeof *l);
+  if (!l)
+    return DEDUP_ENOMEM;
+  l->t = dedup__calloc(b, sizeof *l->t);
+  if (!l->t) {
+    dedup__free(l);
+    return DEDUP_ENOMEM;
+  }
+  l->b = b;
+  l->r = r;
+  *out = l;
+  return DEDUP_OK;
+}
+
+void dedup__lsh_free(dedup__lsh *l) {
+  if (!l)
+    return;
+  for (unsigned j = 0; j < l->b; j++) {
+    dedup__free(l->t[j].s);
+    dedup__free(l->t[j].nd);
+  }
+  dedup__free(l->t);
+  dedup__free(l);
+}
+
+int dedup__lsh_insert(dedup__lsh *l, uint32_t id, const uint64_t *sig) {
+  assert(l && sig);
+  /* Make room in every band first, so a failure leaves no partial item
+   * (growing a table does not change what it holds). */
+  for (unsigned j = 0; j < l->b; j++) {
+    table *t = &l->t[j];
+    if ((t->used + 1) * 4 > t->cap * 3 && table_grow(t) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+    if (t->n_nd >= NIL)
+      return DEDUP_ENOMEM;
+    void *p = t->nd;
+    if (dedup__grow(&p, &t->cap_nd, t->n_nd, 1, sizeof *t->nd) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+    t->nd = p;
+  }
+  for (unsigned j = 0; j < l->b; j++) {
+    table *t = &l->t[j];
+    uint64_t key = band_key(sig + (size_t)j * l->r, l->r, j);
+    size_t i = probe(t->s, t->cap - 1, key);
+    if (t->s[i].head == NIL) {
+      t->s[i].key = key;
+      t->used++;
+    }
+    t->nd[t->n_nd].id = id;
+    t->nd[t->n_nd].next = t->s[i].head;
+    t->s[i].head = (uint32_t)t->n_nd++;
+  }
+  return DEDUP_OK;
+}
+
+int dedup__lsh_query(const dedup__lsh *l, const uint64_t *sig, uint32_t **ids,
+                     size_t *n_ids, size_t *cap_ids) {
+  assert(l && sig && ids && n_ids && cap_ids);
+  size_t n = 0;
+  *n_ids = 0;
+  for (unsigned j = 0; j < l->b; j++) {
+    const table *t = &l->t[j];
+    if (t->cap == 0)
+      continue;
+    uint64_t key = band_key(sig + (size_t)j * l->r, l->r, j);
+    size_t i = probe(t->s, t->cap - 1, key);
+    for (uint32_t x = t->s[i].head; x != NIL; x = t->nd[x].next) {
+      if (n == *cap_ids) {
+        void *p = *ids;
+        if (dedup__grow(&p, cap_ids, n, 1, sizeof **ids) != DEDUP_OK)
+          return DEDUP_ENOMEM;
+        *ids = p;
+      }
+      (*ids)[n++] = t->nd[x].id;
+    }
+  }
+  *n_ids = sort_unique_u32(*ids, n);
+  return DEDUP_OK;
+}
+
+/* ---- batch pairs ------------------------------------------------------ */
+
+void dedup__pairvec_free(dedup__pairvec *pv) {
+  if (!pv)
+    return;
+  dedup__free(pv->v);
+  pv->v = NULL;
+  pv->n = pv->cap = 0;
+}
+
+typedef struct kid {
+  uint64_t key;
+  uint32_t id;
+} kid;
+
+static int cmp_kid(const void *pa, const void *pb) {
+  const kid *a = pa, *b = pb;
+  if (a->key != b->key)
+    return a->key < b->key ? -1 : 1;
+  return (a->id > b->id) - (a->id < b->id);
+}
+
+/* Sorts one radix bucket by (key, id).  Its ids arrive ascending (stable
+ * scatter), so a stable sort on the key alone suffices; a long bucket is
+ * usually one key repeated (exact copies) and already sorted. */
+static void sort_bucket(kid *e, size_t m) {
+  if (m <= 24) {
+    for (size_t i = 1; i < m; i++) {
+      kid x = e[i];
+      size_t j = i;
+      for (; j > 0 && e[j - 1].key > x.key; j--)
+        e[j] = e[j - 1];
+      e[j] = x;
+    }
+    return;
+  }
+  for (size_t i = 1; i < m; i++)
+    if (e[i - 1].key > e[i].key) {
+      qsort(e, m, sizeof *e, cmp_kid);
+      return;
+    }
+}
+
+/* Pairs (a << 32 | b) of one run of equal keys, ids ascending. */
+static int emit_run(dedup__u64vec *acc, const kid *e, size_t m,
+                    size_t max_bucket) {
+  size_t w = m <= max_bucket ? m - 1 : max_bucket;
+  for (size_t i = 0; i + 1 < m; i++) {
+    size_t cnt = DEDUP__MIN(w, m - 1 - i);
+    if (dedup__u64vec_reserve(acc, cnt) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+    uint64_t hi = (uint64_t)e[i].id << 32, *o = acc->v + acc->n;
+    for (size_t j = 0; j < cnt; j++)
+      o[j] = hi | e[i + 1 + j].id;
+    acc->n += cnt;
+  }
+  return DEDUP_OK;
+}
+
+/* Sorts and deduplicates acc; tmp is scratch grown to acc->n words. */
+static int compact(dedup__u64vec *acc, dedup__u64vec *tmp) {
+  if (acc->n > tmp->cap && dedup__u64vec_reserve(tmp, acc->n) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  radix_u64(acc->v, tmp->v, acc->n);
+  size_t m = acc->n ? 1 : 0;
+  for (size_t i = 1; i < acc->n; i++)
+    if (acc->v[i] != acc->v[m - 1])
+      acc->v[m++] = acc->v[i];
+  acc->n = m;
+  return DEDUP_OK;
+}
+
+_Static_assert(sizeof(dedup__pair) == sizeof(uint64_t),
+               "pairs are converted in place from packed words");
+
+int dedup__lsh_pairs(dedup__pairvec *out, const uint64_t *sigs, size_t n,
+                     size_t stride, unsigned b, unsigned r,
+                     size_t max_bucket) {
+  assert(out);
+  dedup__pairvec_free(out);
+  if (b == 0 || r == 0 || n > UINT32_MAX)
+    return DEDUP_EINVAL;
+  if (n < 2)
+    return DEDUP_OK;
+  assert(sigs && stride >= (size_t)b * r);
+  if (max_bucket == 0)
+    max_bucket = SIZE_MAX;
+
+  /* Per band: one MSD radix pass on the key's top bits (about two items a
+   * bucket), then a tiny sort per bucket; equal keys end up adjacent with
+   * ascending ids.  Scratch is reused across bands. */
+  unsigned bits = 1;
+  while (bits < 18 && ((size_t)1 << bits) < n / 2)
+    bits++;
+  size_t nq = (size_t)1 << bits;
+  unsigned shift = 64 - bits;
+  uint64_t *keys = dedup__reallocarray(NULL, n, sizeof *keys);
+  kid *ent = dedup__reallocarray(NULL, n, sizeof *ent);
+  uint32_t *cnt = dedup__reallocarray(NULL, nq, sizeof *cnt);
+  dedup__u64vec acc = {0}, tmp = {0};
+  size_t done = 0; /* acc[0..done) is sorted and unique */
+  int rc = DEDUP_ENOMEM;
+  if (!keys || !ent || !cnt)
+    goto out;
+
+  for (unsigned j = 0; j < b; j++) {
+    memset(cnt, 0, nq * sizeof *cnt);
+    const uint64_t *w = sigs + (size_t)j * r;
+    for (size_t i = 0; i < n; i++) {
+      uint64_t k = band_key(w + i * stride, r, j);
+      keys[i] = k;
+      cnt[k >> shift]++;
+    }
+    uint32_t sum = 0;
+    for (size_t q = 0; q < nq; q++) {
+      uint32_t c = cnt[q];
+      cnt[q] = sum;
+      sum += c;
+    }
+    for (size_t i = 0; i < n; i++) {
+      kid *e = &ent[cnt[keys[i] >> shift]++];
+      e->key = keys[i];
+      e->id = (uint32_t)i;
+    }
+    /* cnt[q] is now the end of bucket q. */
+    size_t s = 0;
+    for (size_t q = 0; q < nq; q++) {
+      size_t e = cnt[q];
+      if (e - s < 2) {
+        s = e;
+        continue;
+      }
+      sort_bucket(ent + s, e - s);
+      for (size_t x = s, y; x < e; x = y) {
+        for (y = x + 1; y < e && ent[y].key == ent[x].key; y++)
+          ;
+        if (y - x > 1 && emit_run(&acc, ent + x, y - x, max_bucket))
+          goto out;
+      }
+      s = e;
+    }
+    /* True duplicates share most bands; deduplicate whenever the raw list
+     * has doubled, so memory stays near twice the distinct pairs. */
+    if (acc.n > 65536 && acc.n > 2 * done) {
+      if (compact(&acc, &tmp) != DEDUP_OK)
+        goto out;
+      done = acc.n;
+    }
+  }
+  if (acc.n != done && compact(&acc, &tmp) != DEDUP_OK)
+    goto out;
+
+  dedup__pair *pv = (dedup__pair *)(void *)acc.v;
+  for (size_t i = 0; i < acc.n; i++) {
+    uint64_t x = acc.v[i];
+    dedup__pair p = {(uint32_t)(x >> 32), (uint32_t)x};
+    memcpy(&pv[i], &p, sizeof p);
+  }
+  out->v = pv;
+  out->n = acc.n;
+  out->cap = acc.cap;
+  acc.v = NULL;
+  rc = DEDUP_OK;
+out:
+  dedup__u64vec_free(&acc);
+  dedup__u64vec_free(&tmp);
+  dedup__free(keys);
+  dedup__free(ent);
+  dedup__free(cnt);
+  return rc;
+}

@@ -1,0 +1,425 @@
+/* page.c - main story and embedded articles of a scraped page.
+ *
+ * Lines are classified as in jusText: long lines dense in stop words are
+ * prose ("good"), short lines and headline-shaped lines are ambiguous
+ * ("short"), lines repeated in other documents of the corpus or without
+ * words are chrome ("bad").  Articles are runs of good lines; a run ends
+ * where two or more non-good lines stand between good ones, which is how
+ * aggregator pages separate the story from "related" articles below it.
+ * The first article long enough is the main story; later ones are the
+ * embedded articles.  Thresholds are generic (bytes, shares of words), never
+ * strings of some site. */
+#include "page.h"
+
+#include "hash.h"
+#include "shingle.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Thresholds, from jusText's defaults adapted to plain text lines. */
+#define LEN_GOOD 70       /* bytes: a prose line is at least this long */
+#define LEN_HEADLINE 150  /* bytes: unpunctuated lines shorter are titles */
+#define STOP_GOOD 0.25    /* stop-word share of prose */
+#define STOP_NEAR 0.20    /* stop-word share of nearly-prose */
+#define REPEAT_MAX_WORDS 30 /* repeated lines shorter than this are chrome */
+#define MAX_GAP 1         /* non-good lines allowed inside one article */
+#define HEAD_LINES 3      /* lines before an article searched for a title */
+#define MIN_ARTICLE_WORDS 30
+#define TITLE_MIN_WORDS 4
+#define TITLE_MAX_WORDS 25
+#define TITLE_SCAN_LINES 12 /* first lines searched for "Title - Site" */
+
+/* Salts keep line keys and title-part keys apart in one count table. */
+#define SALT_LINE 0x6c696e65ULL
+#define SALT_PART 0x70617274ULL
+
+enum { C_BLANK, C_BAD, C_SHORT, C_NEAR, C_GOOD };
+
+typedef struct linfo {
+  uint32_t off, len;
+  uint64_t key;
+  uint32_t words, stops;
+  uint8_t cls;
+} linfo;
+
+static int reserve_linfo(dedup__page *pg, size_t n) {
+  size_t need = n * sizeof(linfo);
+  if (need <= pg->scratch_cap)
+    return DEDUP_OK;
+  void *p = dedup__realloc(pg->scratch, need);
+  if (!p)
+    return DEDUP_ENOMEM;
+  pg->scratch = p;
+  pg->scratch_cap = need;
+  return DEDUP_OK;
+}
+
+/* Key of a run of text: hash of its word-token hashes, so that case,
+ * punctuation and spacing differences do not hide a repeat. */
+static int text_key(dedup__page *pg, const char *s, size_t len, uint64_t seed,
+                    uint64_t salt, uint64_t *key, uint32_t *words,
+                    uint32_t *stops) {
+  pg->tv.n = 0;
+  if (dedup__tokenise(&pg->tv, s, len, seed) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  uint64_t h = seed ^ salt;
+  uint32_t ns = 0;
+  for (size_t i = 0; i < pg->tv.n; i++) {
+    h = dedup__mix64(h ^ pg->tv.v[i].hash) + i;
+    ns += (pg->tv.v[i].flags & DEDUP__TOK_STOP) != 0;
+  }
+  *key = pg->tv.n ? h : 0;
+  if (words)
+    *words = (uint32_t)pg->tv.n;
+  if (stops)
+    *stops = ns;
+  return DEDUP_OK;
+}
+
+/* Splits text into lines; fills pg->scratch with one linfo per line
+ * (blank lines included, as C_BLANK).  Returns the count or -1 on ENOMEM. */
+static long split_lines(dedup__page *pg, const char *text, size_t len,
+                        uint64_t seed) {
+  size_t n = 0;
+  size_t pos = 0;
+  while (pos <= len) {
+    const char *nl = pos < len ? memchr(text + pos, '\n', len - pos) : NULL;
+    size_t end = nl ? (size_t)(nl - text) : len;
+    if (reserve_linfo(pg, n + 1) != DEDUP_OK)
+      return -1;
+    linfo *L = (linfo *)pg->scratch + n;
+    memset(L, 0, sizeof *L);
+    L->off = (uint32_t)pos;
+    L->len = (uint32_t)(end - pos);
+    L->cls = L->len ? C_BAD : C_BLANK; /* classify() decides the rest */
+    if (L->len && text_key(pg, text + pos, L->len, seed, SALT_LINE, &L->key,
+                           &L->words, &L->stops) != DEDUP_OK)
+      return -1;
+    n++;
+    if (!nl)
+      break;
+    pos = end + 1;
+  }
+  return (long)n;
+}
+
+/* Separators of "Title - Site | Section": a run of - | : with spaces
+ * around it.  Returns the length of the separator at s, or 0. */
+static size_t separator_at(const char *s, size_t len) {
+  if (len < 3 || s[0] != ' ')
+    return 0;
+  size_t i = 1;
+  while (i < len && (s[i] == '-' || s[i] == '|' || s[i] == ':'))
+    i++;
+  if (i == 1 || i >= len || s[i] != ' ')
+    return 0;
+  return i + 1;
+}
+
+typedef int (*part_fn)(void *ctx, const char *s, size_t len, int index);
+
+/* Calls fn for each separator-delimited part of a line. */
+static int for_each_part(const char *s, size_t len, part_fn fn, void *ctx) {
+  size_t start = 0;
+  int index = 0;
+  for (size_t i = 0; i < len; i++) {
+    size_t sep = separator_at(s + i, len - i);
+    if (!sep)
+      continue;
+    int rc = fn(ctx, s + start, i - start, index++);
+    if (rc != DEDUP_OK)
+      return rc;
+    start = i + sep;
+    i = start - 1;
+  }
+  return fn(ctx, s + start, len - start, index);
+}
+
+typedef struct keys_ctx {
+  dedup__page *pg;
+  dedup__u64vec *out;
+  uint64_t seed;
+} keys_ctx;
+
+static int push_part_key(void *vctx, const char *s, size_t len, int index) {
+  keys_ctx *k = vctx;
+  if (index == 0 || len == 0)
+    return DEDUP_OK; /* the first part is the title itself */
+  uint64_t key;
+  if (text_key(k->pg, s, len, k->seed, SALT_PART, &key, NULL, NULL))
+    return DEDUP_ENOMEM;
+  return key ? dedup__u64vec_push(k->out, key) : DEDUP_OK;
+}
+
+int dedup__page_keys(dedup__u64vec *out, dedup__page *pg, const char *text,
+                     size_t len, uint64_t seed) {
+  long n = split_lines(pg, text, len, seed);
+  if (n < 0)
+    return DEDUP_ENOMEM;
+  size_t start = out->n;
+  const linfo *L = pg->scratch;
+  for (long i = 0; i < n; i++)
+    if (L[i].cls != C_BLANK && L[i].key &&
+        dedup__u64vec_push(out, L[i].key) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+  keys_ctx kc = {pg, out, seed};
+  for (long i = 0; i < n && i < TITLE_SCAN_LINES; i++) {
+    L = pg->scratch; /* text_key does not move scratch, but be explicit */
+    if (L[i].cls == C_BLANK)
+      continue;
+    if (for_each_part(text + L[i].off, L[i].len, push_part_key, &kc))
+      return DEDUP_ENOMEM;
+  }
+  /* Distinct keys only: the corpus counts documents, not lines. */
+  size_t m = out->n - start;
+  dedup__u64_sort_unique(out->v + start, &m);
+  out->n = start + m;
+  return DEDUP_OK;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return (x > y) - (x < y);
+}
+
+static int headline_shaped(const char *s, size_t len) {
+  if (len >= LEN_HEADLINE)
+    return 0;
+  char last = s[len - 1];
+  return !strchr(".!?\"'):;", last);
+}
+
+/* Classifies every line (the jusText step plus context). */
+static int classify(dedup__page *pg, const char *text, size_t n,
+                    dedup__df_fn df, const void *ctx) {
+  linfo *L = pg->scratch;
+  /* Lines repeated inside the page (a title printed three times, a
+   * byline) are headings, never prose. */
+  uint64_t *keys = dedup__malloc((n ? n : 1) * sizeof *keys);
+  if (!keys)
+    return DEDUP_ENOMEM;
+  size_t nk = 0;
+  for (size_t i = 0; i < n; i++)
+    if (L[i].cls != C_BLANK)
+      keys[nk++] = L[i].key;
+  qsort(keys, nk, sizeof *keys, cmp_u64);
+
+  for (size_t i = 0; i < n; i++) {
+    if (L[i].cls == C_BLANK)
+      continue;
+    const char *s = text + L[i].off;
+    double sd = L[i].words ? (double)L[i].stops / L[i].words : 0.0;
+    uint64_t *hit = bsearch(&L[i].key, keys, nk, sizeof *keys, cmp_u64);
+    int in_page_repeat = hit && ((hit > keys && hit[-1] == L[i].key) ||
+                                 (hit + 1 < keys + nk && hit[1] == L[i].key));
+    int repeated = df && L[i].words < REPEAT_MAX_WORDS &&
+                   df(ctx, L[i].key) >= 2;
+    if (L[i].words == 0 || repeated)
+      L[i].cls = C_BAD;
+    else if (in_page_repeat || headline_shaped(s, L[i].len))
+      L[i].cls = C_SHORT;
+    else if (L[i].len >= LEN_GOOD && sd >= STOP_GOOD)
+      L[i].cls = C_GOOD;
+    else if (L[i].len < LEN_GOOD)
+      L[i].cls = C_SHORT;
+    else if (sd >= STOP_NEAR)
+      L[i].cls = C_NEAR;
+    else
+      L[i].cls = C_BAD;
+  }
+  dedup__free(keys);
+
+  /* Nearly-prose lines next to prose are prose. */
+  long prev = -1;
+  for (size_t i = 0; i < n; i++) {
+    if (L[i].cls == C_BLANK)
+      continue;
+    if (L[i].cls == C_NEAR) {
+      size_t j = i + 1;
+      while (j < n && L[j].cls == C_BLANK)
+        j++;
+      int pc = prev >= 0 ? L[prev].cls : C_BAD;
+      int nc = j < n ? L[j].cls : C_BAD;
+      if (pc == C_GOOD || pc == C_NEAR || nc == C_GOOD)
+        L[i].cls = C_GOOD;
+    }
+    prev = (long)i;
+  }
+  return DEDUP_OK;
+}
+
+static int push_line(dedup__page *pg, const linfo *l) {
+  if (dedup__grow((void **)&pg->lines, &pg->cap_lines, pg->n_lines, 1,
+                  sizeof *pg->lines) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  pg->lines[pg->n_lines].off = l->off;
+  pg->lines[pg->n_lines].len = l->len;
+  pg->n_lines++;
+  return DEDUP_OK;
+}
+
+static int push_article(dedup__page *pg, dedup__article a) {
+  if (dedup__grow((void **)&pg->arts, &pg->cap_arts, pg->n_arts, 1,
+                  sizeof *pg->arts) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  pg->arts[pg->n_arts++] = a;
+  return DEDUP_OK;
+}
+
+typedef struct title_ctx {
+  dedup__page *pg;
+  uint64_t seed;
+  dedup__df_fn df;
+  const void *dfctx;
+  const char *base;
+  dedup__span best;
+} title_ctx;
+
+/* Keeps the longest part of a title that other pages do not also carry. */
+static int pick_part(void *vctx, const char *s, size_t len, int index) {
+  title_ctx *t = vctx;
+  if (len == 0)
+    return DEDUP_OK;
+  if (index > 0 && t->df) {
+    uint64_t key;
+    if (text_key(t->pg, s, len, t->seed, SALT_PART, &key, NULL, NULL))
+      return DEDUP_ENOMEM;
+    if (key && t->df(t->dfctx, key) >= 2)
+      return DEDUP_OK;
+  }
+  if (len > t->best.len) {
+    t->best.off = (uint32_t)(s - t->base);
+    t->best.len = (uint32_t)len;
+  }
+  return DEDUP_OK;
+}
+
+static int strip_title(dedup__page *pg, const char *text, dedup__span *title,
+                       uint64_t seed, dedup__df_fn df, const void *ctx) {
+  if (title->len == 0)
+    return DEDUP_OK;
+  title_ctx t = {pg, seed, df, ctx, text, {0, 0}};
+  if (for_each_part(text + title->off, title->len, pick_part, &t))
+    return DEDUP_ENOMEM;
+  if (t.best.len)
+    *title = t.best;
+  return DEDUP_OK;
+}
+
+/* Whole page as one article: the fallback that never loses text. */
+static int whole_page(dedup__page *pg, size_t n) {
+  const linfo *L = pg->scratch;
+  dedup__article a = {{0, 0}, 0, 0, 0};
+  for (size_t i = 0; i < n; i++) {
+    if (L[i].cls == C_BLANK || L[i].words == 0)
+      continue;
+    if (a.count == 0 && a.title.len == 0) {
+      a.title.off = L[i].off;
+      a.title.len = L[i].len;
+    }
+    if (push_line(pg, &L[i]) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+    a.count++;
+    a.words += L[i].words;
+  }
+  return a.count ? push_article(pg, a) : DEDUP_OK;
+}
+
+int dedup__page_parse(dedup__page *pg, const char *text, size_t len,
+                      uint64_t seed, dedup__df_fn df, const void *ctx) {
+  pg->n_arts = pg->n_lines = 0;
+  long nl = split_lines(pg, text, len, seed);
+  if (nl < 0)
+    return DEDUP_ENOMEM;
+  size_t n = (size_t)nl;
+  if (classify(pg, text, n, df, ctx) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  const linfo *L = pg->scratch;
+
+  /* Walk the lines, cutting articles at gaps of non-good lines.  The
+   * short lines just before an article are its head (title candidates);
+   * short lines inside it (sub-headings) belong to its body. */
+  long cur = -1;      /* index in pg->arts of the open article */
+  size_t gap = 0;     /* non-good lines since the last good one */
+  size_t pend[HEAD_LINES + MAX_GAP + 1];
+  size_t npend = 0;   /* the last few non-good lines */
+  for (size_t i = 0; i < n; i++) {
+    if (L[i].cls == C_BLANK)
+      continue;
+    if (L[i].cls != C_GOOD) {
+      gap++;
+      if (npend == sizeof pend / sizeof *pend) {
+        memmove(pend, pend + 1, (npend - 1) * sizeof *pend);
+        npend--;
+      }
+      pend[npend++] = i;
+      continue;
+    }
+    if (cur < 0 || gap > MAX_GAP) {
+      dedup__article a = {{0, 0}, (uint32_t)pg->n_lines, 0, 0};
+      /* Title: the last short line of the head. */
+      for (size_t k = npend; k-- > 0;) {
+        size_t j = pend[k];
+        if (L[j].cls == C_SHORT || L[j].cls == C_NEAR) {
+          a.title.off = L[j].off;
+          a.title.len = L[j].len;
+          break;
+        }
+      }
+      if (push_article(pg, a) != DEDUP_OK)
+        return DEDUP_ENOMEM;
+      cur = (long)pg->n_arts - 1;
+    } else {
+      for (size_t k = 0; k < npend; k++) {
+        size_t j = pend[k];
+        if (L[j].cls != C_SHORT && L[j].cls != C_NEAR)
+          continue;
+        if (push_line(pg, &L[j]) != DEDUP_OK)
+          return DEDUP_ENOMEM;
+        pg->arts[cur].count++;
+        pg->arts[cur].words += L[j].words;
+      }
+    }
+    if (push_line(pg, &L[i]) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+    pg->arts[cur].count++;
+    pg->arts[cur].words += L[i].words;
+    gap = 0;
+    npend = 0;
+  }
+
+  /* Keep the articles long enough to be one, in page order. */
+  size_t kept = 0;
+  for (size_t a = 0; a < pg->n_arts; a++)
+    if (pg->arts[a].words >= MIN_ARTICLE_WORDS)
+      pg->arts[kept++] = pg->arts[a];
+  pg->n_arts = kept;
+  if (kept == 0) {
+    pg->n_lines = 0;
+    return whole_page(pg, n);
+  }
+
+  /* The main story's title: the first line of sensible title length
+   * above its body (pages open with their headline), else its head. */
+  dedup__article *m = &pg->arts[0];
+  uint32_t body_off = pg->lines[m->first].off;
+  for (size_t i = 0; i < n && L[i].off < body_off; i++) {
+    if (L[i].cls == C_BLANK)
+      continue;
+    if (L[i].words >= TITLE_MIN_WORDS && L[i].words <= TITLE_MAX_WORDS) {
+      m->title.off = L[i].off;
+      m->title.len = L[i].len;
+      break;
+    }
+  }
+  return strip_title(pg, text, &m->title, seed, df, ctx);
+}
+
+void dedup__page_free(dedup__page *pg) {
+  dedup__free(pg->arts);
+  dedup__free(pg->lines);
+  dedup__tokvec_free(&pg->tv);
+  dedup__free(pg->scratch);
+  memset(pg, 0, sizeof *pg);
+}

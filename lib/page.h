@@ -1,0 +1,56 @@
+/* page.h - a scraped page to its main story and embedded articles.
+ *
+ * Knows no site: every decision comes from generic signals of each line
+ * (length, stop-word density, sentence shape), repetition inside the page
+ * and across the corpus, and position (after jusText, Pomikalek 2011). */
+#ifndef DEDUP_PAGE_H
+#define DEDUP_PAGE_H
+
+#include "dedup_private.h"
+#include "tokenise.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct dedup__span {
+  uint32_t off, len; /* bytes of the normalised page text */
+} dedup__span;
+
+typedef struct dedup__article {
+  dedup__span title;      /* len 0 when the article has no title line */
+  uint32_t first, count;  /* its body lines: page->lines[first..+count) */
+  uint32_t words;         /* words in the body */
+} dedup__article;
+
+typedef struct dedup__page {
+  dedup__article *arts; /* arts[0] is the main story; then embedded ones */
+  size_t n_arts, cap_arts;
+  dedup__span *lines;   /* body lines of all articles, in page order */
+  size_t n_lines, cap_lines;
+  /* scratch reused across calls (no allocation per line) */
+  dedup__tokvec tv;
+  void *scratch;
+  size_t scratch_cap;
+} dedup__page;
+
+/* How many documents of the corpus hold a line key (see page_keys). */
+typedef uint32_t (*dedup__df_fn)(const void *ctx, uint64_t key);
+
+/* Appends to out the distinct keys of one page that the corpus counts to
+ * find repeated chrome: one per non-blank line (hash of its word tokens)
+ * and one per separator-delimited part of the first lines, so that a site
+ * name after "Title - " is recognised when other pages carry it too. */
+int dedup__page_keys(dedup__u64vec *out, dedup__page *scratch,
+                     const char *text, size_t len, uint64_t seed);
+
+/* Splits normalised text into articles.  df may be NULL (no corpus
+ * evidence).  A page in which nothing looks like article prose (no English
+ * stop words, say) becomes one article of all its lines, so no text is
+ * ever lost for a language the heuristics do not know.  Reuses pg's
+ * buffers; returns DEDUP_OK or DEDUP_ENOMEM. */
+int dedup__page_parse(dedup__page *pg, const char *text, size_t len,
+                      uint64_t seed, dedup__df_fn df, const void *ctx);
+
+void dedup__page_free(dedup__page *pg);
+
+#endif

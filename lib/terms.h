@@ -1,0 +1,48 @@
+/* terms.h - story-level features: weighted terms of an article.
+ *
+ * A story told by two outlets shares few word runs but many names, places,
+ * numbers and topic words.  Terms are single content words (stop words and
+ * one-letter words dropped), counted with more weight in the title, the
+ * lead and for capitalised words inside a line (names).  The corpus turns
+ * counts into TF-IDF weights over the documents being clustered and
+ * compares articles by cosine. */
+#ifndef DEDUP_TERMS_H
+#define DEDUP_TERMS_H
+
+#include "page.h"
+#include "tokenise.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct dedup__term {
+  uint64_t id; /* token hash */
+  float w;     /* boosted count, later the TF-IDF weight */
+} dedup__term;
+
+typedef struct dedup__termvec {
+  dedup__term *v; /* sorted by id, ids distinct */
+  size_t n, cap;
+} dedup__termvec;
+
+/* Boosts, relative to a plain body word. */
+#define DEDUP__TERM_TITLE 2.0f
+#define DEDUP__TERM_LEAD 1.5f
+#define DEDUP__TERM_LEAD_WORDS 60 /* the lead: body lines until this many */
+#define DEDUP__TERM_CAP 1.5f
+
+/* Counts the terms of article a of a page (title and body lines) into out
+ * (reset first).  tv is scratch. */
+int dedup__terms_count(dedup__termvec *out, dedup__tokvec *tv,
+                       const char *text, const dedup__page *pg,
+                       const dedup__article *a, uint64_t seed);
+
+/* Sorts by id and sums duplicates. */
+void dedup__terms_compact(dedup__termvec *tv);
+
+/* Cosine of two weight vectors (both sorted by id, L2-normalised). */
+double dedup__terms_dot(const dedup__termvec *a, const dedup__termvec *b);
+
+void dedup__termvec_free(dedup__termvec *tv);
+
+#endif
