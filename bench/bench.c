@@ -508,10 +508,12 @@ static void stage_floor(const opts *o, const pack *pk, double read_med,
   long rss0 = proc_status_kb("VmRSS");
   int peak = reset_peak();
   for (int r = 0; r < o->runs; r++) {
+    uint64_t a = 0;
     double t0 = now_s();
     for (size_t i = 0; i < pk->n; i++)
-      acc ^= XXH3_64bits(pk->d[i].text, pk->d[i].len);
+      a ^= XXH3_64bits(pk->d[i].text, pk->d[i].len);
     sec[r] = now_s() - t0;
+    acc = a; /* kept, so the loop is not optimised away */
   }
   double med = median(sec, o->runs);
   floor_mb_s = med > 0 ? (double)pk->bytes / 1e6 / med : 0;
@@ -535,10 +537,13 @@ static void stage_floor(const opts *o, const pack *pk, double read_med,
     const char *m = mmap(NULL, pk->size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (m == MAP_FAILED)
       die("mmap of the pack failed");
+    uint64_t a = 0;
     for (size_t i = 0; i < pk->n; i++)
-      acc ^= XXH3_64bits(m + (pk->d[i].text - pk->buf), pk->d[i].len);
+      a ^= XXH3_64bits(m + (pk->d[i].text - pk->buf), pk->d[i].len);
     munmap((void *)(uintptr_t)m, pk->size);
     sec[r] = now_s() - t0;
+    if (a != acc)
+      die("floor_mmap: the mapped pack differs from the one read");
   }
   stage_line(o, &j, "floor_mmap", pk->n, pk->bytes, sec, o->runs, 1, rss0,
              0);
@@ -645,16 +650,23 @@ static void stage_sign(const opts *o, const pack *pk, dedup_minhash_kind kind,
       bytes += pk->d[b1].len;
       b1++;
     }
+    uint64_t first = 0;
     for (int r = 0; r < o->runs; r++) {
+      uint64_t a = 0;
       double t0 = now_s();
       for (size_t i = b0; i < b1; i++) {
         dedup_minhash_reset(mh, o->seed);
         dedup_minhash_update(mh, sh[i], nsh[i]);
         dedup_minhash_digest(mh, sig);
-        acc ^= sig[i % o->perm];
+        a ^= sig[i % o->perm];
       }
       sec[r] += now_s() - t0;
+      if (r == 0)
+        first = a;
+      else if (a != first)
+        die("signatures differ between runs");
     }
+    acc ^= first;
     for (size_t i = b0; i < b1; i++)
       dedup_free(sh[i]);
     b0 = b1;
@@ -999,8 +1011,12 @@ int main(int argc, char **argv) {
       o.perm = (unsigned)parse_u(v, a);
     else if (!strcmp(a, "--seed"))
       o.seed = parse_u(v, a);
-    else if (!strcmp(a, "--threshold"))
-      o.threshold = strtod(v, NULL);
+    else if (!strcmp(a, "--threshold")) {
+      char *end;
+      o.threshold = strtod(v, &end);
+      if (*end || end == v || !(o.threshold >= 0 && o.threshold <= 1))
+        usage();
+    }
     else if (!strcmp(a, "--classic-docs"))
       o.classic_docs = (size_t)parse_u(v, a);
     else if (!strcmp(a, "--max-docs"))

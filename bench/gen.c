@@ -336,9 +336,10 @@ static size_t model_train(model *m, const char *dir) {
           while (q < le && !(*q == ' ' || *q == '\t' || *q == '\r'))
             q++;
           if (q > ts) {
-            uint32_t id = intern(m, ts, (size_t)(q - ts));
+            size_t tl = (size_t)(q - ts);
+            uint32_t id = intern(m, ts, tl);
             while (m->is_end.n < m->off.n)
-              u32_push(&m->is_end, (uint32_t)ends_sentence(ts, (size_t)(q - ts)));
+              u32_push(&m->is_end, (uint32_t)ends_sentence(ts, tl));
             u32_push(&line, id);
           }
         }
@@ -474,8 +475,8 @@ static void gen_base(const model *m, const gen_opts *o, uint32_t base,
   /* length skewed towards short (cube of a uniform): many 300-500 word
    * stories, a tail up to max_words */
   double u = rng_unit(&r);
-  size_t target =
-      o->min_words + (size_t)((double)(o->max_words - o->min_words) * u * u * u);
+  size_t span = o->max_words - o->min_words;
+  size_t target = o->min_words + (size_t)((double)span * u * u * u);
   gen_sentence(m, &r, &a->title, 6, 6 + rng_below(&r, 7));
   while (a->w.n < target) {
     u32_push(&a->p, (uint32_t)a->s.n);

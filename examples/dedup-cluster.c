@@ -3,16 +3,22 @@
  * Exit status: 0 done (files that are empty or binary are skipped with a
  * warning: there is nothing to cluster in them); 1 some paths could not be
  * read (missing, unreadable, a directory without -r, too large) - the rest
- * were clustered; 2 usage error; 3 failure (out of memory). */
+ * were clustered; 2 usage error; 3 failure (out of memory).
+ *
+ * All the work, --explain's included, is the library's; this file reads
+ * files, draws progress and prints. */
 #define _POSIX_C_SOURCE 200809L
 #include "dedup.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 enum { EXIT_DONE = 0, EXIT_UNREADABLE = 1, EXIT_USAGE = 2, EXIT_FAIL = 3 };
 enum { FMT_TEXT, FMT_TSV, FMT_JSON };
@@ -35,17 +41,25 @@ static const char usage[] =
     "Matching:\n"
     "  --threshold T           copy level: min similarity, 0<T<=1\n"
     "                          (default 0.5 est. Jaccard; simhash 0.9)\n"
-    "  --story-threshold T     story level: min average cosine (0.23)\n"
+    "  --story-threshold T     story level: min average cosine (0.28)\n"
     "  --method minhash|simhash  copy-level signatures (minhash)\n"
     "  --shingle K             words per shingle (5)\n"
     "  --perms K               MinHash signature length (128)\n"
     "  --classic               classic K-hash MinHash instead of OPH\n"
     "  --no-clean              compare whole files (no chrome removal)\n"
     "  --seed N                hash seed (0)\n"
+    "Explaining:\n"
+    "  --explain A B           why files A and B are or are not in one\n"
+    "                          cluster: similarities by each method,\n"
+    "                          thresholds, shared passages and terms\n"
+    "                          (text or json); FILE... are the rest of\n"
+    "                          the corpus and may be omitted\n"
     "Input and running:\n"
     "  -r, --recursive         walk directories given as FILE\n"
     "  --threads N             worker threads (default: all cores)\n"
-    "  -q, --quiet             no warnings about skipped files\n"
+    "  -q, --quiet             no warnings about skipped files and no\n"
+    "                          progress bar (drawn on stderr when it is\n"
+    "                          a terminal)\n"
     "  -h, --help              this help;  --version  the version\n"
     "\n"
     "Exit status: 0 done (empty or binary files are skipped with a\n"
@@ -56,18 +70,135 @@ typedef struct opts {
   dedup_params p;
   int format, all, quiet, recursive;
   dedup_level level;
+  const char *explain[2]; /* --explain A B */
 } opts;
+
+/* Progress on stderr: files read, MB/s and ETA while reading, elapsed time
+ * while the library clusters.  Totals come from a stat pass made first. */
+typedef struct progress {
+  int on, drawn;
+  size_t files_total, files_done;
+  double bytes_total, bytes_done;
+  double t0, last;
+  /* ticker thread during dedup_corpus_run() */
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int stop;
+} progress;
 
 typedef struct run {
   opts o;
   dedup_corpus *c;
   int status;
   size_t added;
+  int counting;      /* stat pass for the progress totals: no output */
+  int found[2];      /* the --explain files were among the inputs */
+  progress pr;
 } run;
 
-static void warn(const run *r, const char *path, const char *msg) {
-  if (!r->o.quiet)
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void progress_clear(run *r) {
+  if (r->pr.drawn) {
+    fputs("\r\033[K", stderr);
+    r->pr.drawn = 0;
+  }
+}
+
+#define BAR_CELLS 12
+
+/* Redraws at most ten times a second (force: now). */
+static void progress_draw(run *r, int force) {
+  progress *p = &r->pr;
+  double t = now();
+  if (!p->on || (!force && p->drawn && t - p->last < 0.1))
+    return;
+  p->last = t;
+  double el = t - p->t0, mb = p->bytes_done / 1e6;
+  double frac = p->bytes_total > 0 ? p->bytes_done / p->bytes_total : 0;
+  if (frac > 1)
+    frac = 1;
+  char bar[BAR_CELLS + 1];
+  for (int i = 0; i < BAR_CELLS; i++)
+    bar[i] = i < (int)(frac * BAR_CELLS + 0.5) ? '#' : ' ';
+  bar[BAR_CELLS] = '\0';
+  char eta[32] = "ETA --:--";
+  if (el > 0.5 && p->bytes_done > 0 && frac < 1) {
+    double left = (p->bytes_total - p->bytes_done) / (p->bytes_done / el);
+    unsigned s = left < 359999 ? (unsigned)left : 359999;
+    if (s >= 3600)
+      snprintf(eta, sizeof eta, "ETA %u:%02u:%02u", s / 3600, s / 60 % 60,
+               s % 60);
+    else
+      snprintf(eta, sizeof eta, "ETA %u:%02u", s / 60, s % 60);
+  }
+  fprintf(stderr, "\r%3d%% [%s] %zu/%zu files  %.1f MB  %.1f MB/s  %s\033[K",
+          (int)(frac * 100), bar, p->files_done, p->files_total, mb,
+          el > 0 ? mb / el : 0.0, eta);
+  p->drawn = 1;
+}
+
+static void *ticker(void *arg) {
+  run *r = arg;
+  progress *p = &r->pr;
+  double start = now();
+  pthread_mutex_lock(&p->mu);
+  while (!p->stop) {
+    fprintf(stderr, "\rclustering %zu files (%.1f MB)... %.0f s\033[K",
+            r->added, p->bytes_done / 1e6, now() - start);
+    p->drawn = 1;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 250000000L; /* elapsed seconds: four redraws suffice */
+    if (ts.tv_nsec >= 1000000000L) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000000000L;
+    }
+    while (!p->stop &&
+           pthread_cond_timedwait(&p->cv, &p->mu, &ts) != ETIMEDOUT)
+      ;
+  }
+  pthread_mutex_unlock(&p->mu);
+  return NULL;
+}
+
+/* dedup_corpus_run() with elapsed time on the progress line. */
+static int run_corpus(run *r) {
+  progress *p = &r->pr;
+  pthread_t th;
+  int ticking = p->on && pthread_mutex_init(&p->mu, NULL) == 0;
+  if (ticking && pthread_cond_init(&p->cv, NULL) != 0) {
+    pthread_mutex_destroy(&p->mu);
+    ticking = 0;
+  }
+  if (ticking && pthread_create(&th, NULL, ticker, r) != 0) {
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+    ticking = 0;
+  }
+  int rc = dedup_corpus_run(r->c);
+  if (ticking) {
+    pthread_mutex_lock(&p->mu);
+    p->stop = 1;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    pthread_join(th, NULL);
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+  }
+  progress_clear(r);
+  return rc;
+}
+
+static void warn(run *r, const char *path, const char *msg) {
+  if (!r->o.quiet && !r->counting) {
+    progress_clear(r);
     fprintf(stderr, "dedup-cluster: %s: %s\n", path, msg);
+  }
 }
 
 static int read_file(const char *path, char **buf, size_t *len) {
@@ -116,7 +247,8 @@ static void add_dir(run *r, const char *path) {
   DIR *d = opendir(path);
   if (!d) {
     warn(r, path, strerror(errno));
-    r->status = EXIT_UNREADABLE;
+    if (!r->counting)
+      r->status = EXIT_UNREADABLE;
     return;
   }
   /* Sorted, so messages come in a stable order; results are sorted by the
@@ -154,16 +286,25 @@ static void add_path(run *r, const char *path) {
   struct stat st;
   if (stat(path, &st) != 0) {
     warn(r, path, strerror(errno));
-    r->status = EXIT_UNREADABLE;
+    if (!r->counting)
+      r->status = EXIT_UNREADABLE;
     return;
   }
   if (S_ISDIR(st.st_mode)) {
     if (r->o.recursive) {
       add_dir(r, path);
-    } else {
+    } else if (!r->counting) {
       warn(r, path, "is a directory (use -r to walk it)");
       r->status = EXIT_UNREADABLE;
     }
+    return;
+  }
+  for (int k = 0; k < 2; k++)
+    if (r->o.explain[k] && !strcmp(path, r->o.explain[k]))
+      r->found[k] = 1;
+  if (r->counting) {
+    r->pr.files_total++;
+    r->pr.bytes_total += (double)st.st_size;
     return;
   }
   char *buf;
@@ -176,13 +317,17 @@ static void add_path(run *r, const char *path) {
   size_t invalid = 0;
   int rc = dedup_corpus_add(r->c, path, buf, len, &invalid);
   free(buf);
+  r->pr.files_done++;
+  r->pr.bytes_done += (double)len;
   switch (rc) {
   case DEDUP_OK:
     r->added++;
-    if (invalid && !r->o.quiet)
+    if (invalid && !r->o.quiet) {
+      progress_clear(r);
       fprintf(stderr,
               "dedup-cluster: %s: %zu invalid UTF-8 sequences replaced\n",
               path, invalid);
+    }
     break;
   case DEDUP_EEMPTY:
     warn(r, path, len ? "no words, skipped" : "empty file, skipped");
@@ -195,23 +340,62 @@ static void add_path(run *r, const char *path) {
     r->status = EXIT_UNREADABLE;
     break;
   default:
+    progress_clear(r);
     fprintf(stderr, "dedup-cluster: %s: %s\n", path, dedup_strerror(rc));
     exit(EXIT_FAIL);
   }
+  progress_draw(r, 0);
 }
 
-/* Paths from a stream, one per line (a list of 100,000 files is fine). */
-static void add_list(run *r, FILE *in) {
+/* The input paths in order: arguments, with '-' replaced by the lines of
+ * standard input (read once; a list of 100,000 files is fine). */
+typedef struct paths {
+  char **v;
+  size_t n, cap;
+} paths;
+
+static int paths_push(paths *ps, const char *s) {
+  if (ps->n == ps->cap) {
+    size_t cap = ps->cap ? ps->cap * 2 : 64;
+    char **nv = realloc(ps->v, cap * sizeof *nv);
+    if (!nv)
+      return -1;
+    ps->v = nv;
+    ps->cap = cap;
+  }
+  if (!(ps->v[ps->n] = strdup(s)))
+    return -1;
+  ps->n++;
+  return 0;
+}
+
+/* Adds (or, counting, measures) the inputs, then the --explain files that
+ * were not among them.  A name such as "page.txt#2" is an item of
+ * page.txt, not a file: it is looked up after the run. */
+static void add_inputs(run *r, const paths *in) {
+  r->found[0] = r->found[1] = 0;
+  for (size_t i = 0; i < in->n; i++)
+    add_path(r, in->v[i]);
+  struct stat st;
+  for (int k = 0; k < 2; k++)
+    if (r->o.explain[k] && !r->found[k] &&
+        stat(r->o.explain[k], &st) == 0 && !S_ISDIR(st.st_mode))
+      add_path(r, r->o.explain[k]);
+}
+
+static int read_list(paths *ps, FILE *in) {
   char *line = NULL;
   size_t cap = 0;
   ssize_t n;
-  while ((n = getline(&line, &cap, in)) >= 0) {
+  int rc = 0;
+  while (rc == 0 && (n = getline(&line, &cap, in)) >= 0) {
     while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
       line[--n] = '\0';
     if (n > 0)
-      add_path(r, line);
+      rc = paths_push(ps, line);
   }
   free(line);
+  return rc;
 }
 
 static void json_str(const char *s) {
@@ -312,6 +496,167 @@ static void print_results(const run *r) {
       print_json_cluster(c, level, k);
     }
   }
+}
+
+/* ---- --explain: the library computes, this prints -------------------- */
+
+static size_t find_item(const dedup_corpus *c, const char *name) {
+  size_t n = dedup_corpus_item_count(c);
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(dedup_corpus_item_name(c, i), name))
+      return i;
+  return SIZE_MAX;
+}
+
+static const char *cmp_sign(double x, double t) { return x >= t ? ">=" : "<"; }
+
+static void print_explain_text(const dedup_corpus *c,
+                               const dedup_explanation *e) {
+  int mh = e->method == DEDUP_METHOD_MINHASH;
+  printf("A  %s  (item %zu, %zu words)\n", dedup_corpus_item_name(c, e->a),
+         e->a, e->words_a);
+  printf("B  %s  (item %zu, %zu words)\n\n", dedup_corpus_item_name(c, e->b),
+         e->b, e->words_b);
+
+  printf("Copy level (near-verbatim copies): ");
+  if (e->same_copy_group && (e->copy_linked || e->a == e->b))
+    printf("same copy group, linked: %.4f %s %.2f\n", e->copy_similarity,
+           cmp_sign(e->copy_similarity, e->copy_threshold),
+           e->copy_threshold);
+  else if (e->same_copy_group)
+    printf("same copy group, through other copies (single link)\n");
+  else if (e->copy_similarity >= e->copy_threshold)
+    printf("different copy groups, though %.4f >= %.2f: LSH did not\n"
+           "  offer the pair as a candidate\n",
+           e->copy_similarity, e->copy_threshold);
+  else
+    printf("different copy groups: %.4f < %.2f\n", e->copy_similarity,
+           e->copy_threshold);
+  printf("  minhash  est. Jaccard  %.4f  %-2s %.2f%s\n", e->minhash_jaccard,
+         cmp_sign(e->minhash_jaccard, e->minhash_threshold),
+         e->minhash_threshold, mh ? "  (method used)" : "");
+  printf("  simhash  similarity    %.4f  %-2s %.2f%s  (%u of 64 bits differ)\n",
+         e->simhash_similarity,
+         cmp_sign(e->simhash_similarity, e->simhash_threshold),
+         e->simhash_threshold, mh ? "" : "  (method used)",
+         e->simhash_distance);
+  printf("  exact Jaccard of word shingles  %.4f  (%zu shared; %zu in A, "
+         "%zu in B)\n",
+         e->jaccard, e->shingles_shared, e->shingles_a, e->shingles_b);
+  if (e->n_passages)
+    printf("  longest shared passages:\n");
+  for (size_t i = 0; i < e->n_passages; i++)
+    printf("    %4zu words  \"%s\"\n", e->passages[i].words,
+           e->passages[i].text);
+
+  printf("\nStory level (same story, any words): ");
+  if (!e->story_computed) {
+    printf("not computed (--level copy)\n");
+    return;
+  }
+  double rc = e->rep_cosine, t = e->story_threshold;
+  if (e->same_copy_group)
+    printf("same story: they are copies\n");
+  else if (e->same_story && rc >= t)
+    printf("same story: cosine %.4f >= %.2f\n", rc, t);
+  else if (e->same_story)
+    printf("same story through other articles: cosine %.4f < %.2f,\n"
+           "  but the average link of their clusters is >= %.2f\n",
+           rc, t, t);
+  else if (rc >= t)
+    printf("different stories: cosine %.4f >= %.2f, but the average\n"
+           "  link of their clusters is < %.2f\n", rc, t, t);
+  else
+    printf("different stories: cosine %.4f < %.2f\n", rc, t);
+  printf("  TF-IDF cosine  %.4f\n", e->story_cosine);
+  if (e->rep_a != e->a || e->rep_b != e->b)
+    printf("  compared as the longest copies: %s and %s, cosine %.4f\n",
+           dedup_corpus_item_name(c, e->rep_a),
+           dedup_corpus_item_name(c, e->rep_b), e->rep_cosine);
+  if (e->n_terms)
+    printf("  shared terms that weigh most (weight in A x in B = share):\n");
+  for (size_t i = 0; i < e->n_terms; i++)
+    printf("    %-20s %.4f x %.4f = %.4f\n", e->terms[i].word,
+           e->terms[i].weight_a, e->terms[i].weight_b,
+           e->terms[i].contribution);
+}
+
+static void json_bool(const char *key, int v) {
+  printf(",\"%s\":%s", key, v ? "true" : "false");
+}
+
+static void print_explain_json(const dedup_corpus *c,
+                               const dedup_explanation *e) {
+  printf("{\"a\":");
+  json_str(dedup_corpus_item_name(c, e->a));
+  printf(",\"b\":");
+  json_str(dedup_corpus_item_name(c, e->b));
+  printf(",\"words_a\":%zu,\"words_b\":%zu", e->words_a, e->words_b);
+  printf(",\"copy\":{\"method\":\"%s\",\"similarity\":%.4f,"
+         "\"threshold\":%.4f",
+         e->method == DEDUP_METHOD_MINHASH ? "minhash" : "simhash",
+         e->copy_similarity, e->copy_threshold);
+  json_bool("same_group", e->same_copy_group);
+  json_bool("linked", e->copy_linked);
+  printf(",\"minhash_jaccard\":%.4f,\"minhash_threshold\":%.4f,"
+         "\"simhash_similarity\":%.4f,\"simhash_distance\":%u,"
+         "\"simhash_threshold\":%.4f,\"jaccard\":%.4f,"
+         "\"shingles_a\":%zu,\"shingles_b\":%zu,\"shingles_shared\":%zu,"
+         "\"passages\":[",
+         e->minhash_jaccard, e->minhash_threshold, e->simhash_similarity,
+         e->simhash_distance, e->simhash_threshold, e->jaccard,
+         e->shingles_a, e->shingles_b, e->shingles_shared);
+  for (size_t i = 0; i < e->n_passages; i++) {
+    printf("%s{\"words\":%zu,\"text\":", i ? "," : "",
+           e->passages[i].words);
+    json_str(e->passages[i].text);
+    putchar('}');
+  }
+  printf("]},\"story\":");
+  if (!e->story_computed) {
+    printf("null}\n");
+    return;
+  }
+  printf("{\"cosine\":%.4f,\"representatives\":[", e->story_cosine);
+  json_str(dedup_corpus_item_name(c, e->rep_a));
+  putchar(',');
+  json_str(dedup_corpus_item_name(c, e->rep_b));
+  printf("],\"representative_cosine\":%.4f,\"threshold\":%.4f",
+         e->rep_cosine, e->story_threshold);
+  json_bool("same_story", e->same_story);
+  printf(",\"terms\":[");
+  for (size_t i = 0; i < e->n_terms; i++) {
+    printf("%s{\"word\":", i ? "," : "");
+    json_str(e->terms[i].word);
+    printf(",\"weight_a\":%.4f,\"weight_b\":%.4f,\"contribution\":%.4f}",
+           e->terms[i].weight_a, e->terms[i].weight_b,
+           e->terms[i].contribution);
+  }
+  printf("]}}\n");
+}
+
+static int explain(run *r) {
+  size_t id[2];
+  for (int k = 0; k < 2; k++) {
+    id[k] = find_item(r->c, r->o.explain[k]);
+    if (id[k] == SIZE_MAX) {
+      fprintf(stderr, "dedup-cluster: %s: not among the clustered items\n",
+              r->o.explain[k]);
+      return EXIT_UNREADABLE;
+    }
+  }
+  dedup_explanation *e;
+  int rc = dedup_corpus_explain(&e, r->c, id[0], id[1]);
+  if (rc != DEDUP_OK) {
+    fprintf(stderr, "dedup-cluster: %s\n", dedup_strerror(rc));
+    return EXIT_FAIL;
+  }
+  if (r->o.format == FMT_JSON)
+    print_explain_json(r->c, e);
+  else
+    print_explain_text(r->c, e);
+  dedup_explanation_free(e);
+  return r->status;
 }
 
 static int parse_double(const char *s, double *out) {
@@ -423,6 +768,11 @@ int main(int argc, char **argv) {
       r.o.p.flags |= DEDUP_F_NO_CLEAN;
     } else if (!strcmp(a, "--split-embedded")) {
       r.o.p.flags |= DEDUP_F_SPLIT_EMBEDDED;
+    } else if (!strcmp(a, "--explain")) {
+      if (i + 2 >= argc)
+        die_usage("--explain needs two files", NULL);
+      r.o.explain[0] = argv[++i];
+      r.o.explain[1] = argv[++i];
     } else if (!strcmp(a, "--all")) {
       r.o.all = 1;
     } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
@@ -439,8 +789,10 @@ int main(int argc, char **argv) {
     }
 #undef NEED_VALUE
   }
-  if (first_file >= argc)
+  if (first_file >= argc && !r.o.explain[0])
     die_usage("no input files", NULL);
+  if (r.o.explain[0] && r.o.format == FMT_TSV)
+    die_usage("--explain prints text or json", NULL);
   if (r.o.level == DEDUP_LEVEL_COPY)
     r.o.p.flags |= DEDUP_F_COPY_ONLY;
 
@@ -449,21 +801,41 @@ int main(int argc, char **argv) {
     fprintf(stderr, "dedup-cluster: %s\n", dedup_strerror(rc));
     return rc == DEDUP_EINVAL ? EXIT_USAGE : EXIT_FAIL;
   }
-  for (int i = first_file; i < argc; i++) {
+  paths in = {0};
+  for (int i = first_file; i < argc && rc == 0; i++) {
     if (!strcmp(argv[i], "-")) {
       if (!stdin_list++)
-        add_list(&r, stdin);
+        rc = read_list(&in, stdin);
     } else {
-      add_path(&r, argv[i]);
+      rc = paths_push(&in, argv[i]);
     }
   }
-  rc = dedup_corpus_run(r.c);
+  if (rc != 0) {
+    fprintf(stderr, "dedup-cluster: %s\n", dedup_strerror(DEDUP_ENOMEM));
+    return EXIT_FAIL;
+  }
+  r.pr.on = !r.o.quiet && isatty(STDERR_FILENO);
+  if (r.pr.on) {
+    r.counting = 1;
+    add_inputs(&r, &in);
+    r.counting = 0;
+    r.pr.t0 = now();
+  }
+  add_inputs(&r, &in);
+  for (size_t i = 0; i < in.n; i++)
+    free(in.v[i]);
+  free(in.v);
+  progress_draw(&r, 1);
+  rc = run_corpus(&r);
   if (rc != DEDUP_OK) {
     fprintf(stderr, "dedup-cluster: %s\n", dedup_strerror(rc));
     dedup_corpus_free(r.c);
     return EXIT_FAIL;
   }
-  print_results(&r);
+  if (r.o.explain[0])
+    r.status = explain(&r);
+  else
+    print_results(&r);
   dedup_corpus_free(r.c);
   if (fflush(stdout) != 0) {
     fprintf(stderr, "dedup-cluster: write error: %s\n", strerror(errno));

@@ -158,10 +158,10 @@ typedef struct kv {
 
 typedef struct avg_state {
   nmap *m;
-  member *c;     /* read together when pricing a pair */
+  member *c; /* read together when pricing a pair */
   uint32_t *parent;
-  prio *bound;   /* exact when the cluster is clean */
-  uint32_t *nb;  /* the other cluster of bound's pair */
+  prio *bound;  /* exact when the cluster is clean */
+  uint32_t *nb; /* the other cluster of bound's pair */
   uint8_t *dirty;
   uint32_t *hp;  /* heap of live slots by bound */
   uint32_t *pos; /* slot -> index in hp */
@@ -263,8 +263,8 @@ static int relabel(avg_state *st, uint32_t x, uint32_t y) {
     if (n > UINT32_MAX / 4)
       return DEDUP_ENOMEM;
     uint32_t nc = cap_for(n);
-    uint64_t *v = dedup__reallocarray(NULL, nc,
-                                      sizeof(uint64_t) + sizeof(uint32_t));
+    uint64_t *v =
+        dedup__reallocarray(NULL, nc, sizeof(uint64_t) + sizeof(uint32_t));
     if (!v)
       return DEDUP_ENOMEM;
     if (m->own)
@@ -370,9 +370,8 @@ static uint64_t fixed(float sim) {
   return (uint64_t)((double)sim * FIX_ONE + 0.5);
 }
 
-size_t dedup__cluster_average(uint32_t *labels, size_t n,
-                              const dedup__edge *e, size_t ne,
-                              double threshold) {
+size_t dedup__cluster_average(uint32_t *labels, size_t n, const dedup__edge *e,
+                              size_t ne, double threshold) {
   if (n == 0)
     return 0;
   assert(labels && (e || ne == 0));

@@ -39,7 +39,7 @@
 #define STORY_EDGE_MIN 0.05   /* weaker story links are noise, not kept */
 #define STORY_MAX_DF 0.2      /* terms in more reps than this share ... */
 #define STORY_MAX_DF_MIN_N 50 /* ... do not make candidates (N > this) */
-#define SINGLE_DOC_WEIGHT 0.1 /* weight of a term no other rep has */
+#define SINGLE_DOC_WEIGHT 0.0 /* weight of a term no other rep has */
 
 void dedup_params_init(dedup_params *p) {
   dedup_params d = DEDUP_PARAMS_INIT;

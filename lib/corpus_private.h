@@ -10,7 +10,7 @@
 /* Defaults a user gets without flags (README explains them). */
 #define DEDUP_MINHASH_THRESHOLD 0.5  /* est. Jaccard of word 5-shingles */
 #define DEDUP_SIMHASH_THRESHOLD 0.9  /* 1 - Hamming/64, i.e. <= 6 bits */
-#define DEDUP_STORY_THRESHOLD 0.23   /* average-link TF-IDF cosine */
+#define DEDUP_STORY_THRESHOLD 0.28   /* average-link TF-IDF cosine */
 
 typedef struct cdoc {
   char *name;

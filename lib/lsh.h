@@ -58,7 +58,8 @@ int dedup__lsh_query(const dedup__lsh *l, const uint64_t *sig, uint32_t **ids,
  * every item into a dedup__lsh and querying each (when no bucket is cut).
  * *out is overwritten (its old buffer freed); on failure it is empty.
  * Returns DEDUP_OK, DEDUP_EINVAL (n > UINT32_MAX, b or r 0), DEDUP_ENOMEM.
- * Works one band at a time: scratch is 24 n bytes plus the pairs. */
+ * Scratch: 16 n bytes, band keys of several bands (64 MiB, at least
+ * 8 n bytes) and the pairs. */
 int dedup__lsh_pairs(dedup__pairvec *out, const uint64_t *sigs, size_t n,
                      size_t stride, unsigned b, unsigned r,
                      size_t max_bucket);

@@ -34,7 +34,9 @@
 #define SALT_LINE 0x6c696e65ULL
 #define SALT_PART 0x70617274ULL
 
-enum { C_BLANK, C_BAD, C_SHORT, C_NEAR, C_GOOD };
+/* C_SENT: a short line shaped like a sentence (a quote, "It's insane.");
+ * unlike a headline or chrome it does not end an article. */
+enum { C_BLANK, C_BAD, C_SHORT, C_SENT, C_NEAR, C_GOOD };
 
 typedef struct linfo {
   uint32_t off, len;
@@ -183,11 +185,13 @@ static int cmp_u64(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+static int ends_sentence(const char *s, size_t len) {
+  return strchr(".!?\"')", s[len - 1]) != NULL;
+}
+
 static int headline_shaped(const char *s, size_t len) {
-  if (len >= LEN_HEADLINE)
-    return 0;
-  char last = s[len - 1];
-  return !strchr(".!?\"'):;", last);
+  return len < LEN_HEADLINE && !ends_sentence(s, len) && s[len - 1] != ':' &&
+         s[len - 1] != ';';
 }
 
 /* Classifies every line (the jusText step plus context). */
@@ -222,7 +226,9 @@ static int classify(dedup__page *pg, const char *text, size_t n,
     else if (L[i].len >= LEN_GOOD && sd >= STOP_GOOD)
       L[i].cls = C_GOOD;
     else if (L[i].len < LEN_GOOD)
-      L[i].cls = C_SHORT;
+      L[i].cls = L[i].words >= 2 && L[i].stops && ends_sentence(s, L[i].len)
+                     ? C_SENT
+                     : C_SHORT;
     else if (sd >= STOP_NEAR)
       L[i].cls = C_NEAR;
     else
@@ -348,7 +354,7 @@ int dedup__page_parse(dedup__page *pg, const char *text, size_t len,
     if (L[i].cls == C_BLANK)
       continue;
     if (L[i].cls != C_GOOD) {
-      gap++;
+      gap += L[i].cls == C_BAD || L[i].cls == C_SHORT;
       if (npend == sizeof pend / sizeof *pend) {
         memmove(pend, pend + 1, (npend - 1) * sizeof *pend);
         npend--;
@@ -361,7 +367,7 @@ int dedup__page_parse(dedup__page *pg, const char *text, size_t len,
       /* Title: the last short line of the head. */
       for (size_t k = npend; k-- > 0;) {
         size_t j = pend[k];
-        if (L[j].cls == C_SHORT || L[j].cls == C_NEAR) {
+        if (L[j].cls == C_SHORT || L[j].cls == C_NEAR || L[j].cls == C_SENT) {
           a.title.off = L[j].off;
           a.title.len = L[j].len;
           break;
@@ -373,7 +379,7 @@ int dedup__page_parse(dedup__page *pg, const char *text, size_t len,
     } else {
       for (size_t k = 0; k < npend; k++) {
         size_t j = pend[k];
-        if (L[j].cls != C_SHORT && L[j].cls != C_NEAR)
+        if (L[j].cls == C_BAD)
           continue;
         if (push_line(pg, &L[j]) != DEDUP_OK)
           return DEDUP_ENOMEM;

@@ -1,8 +1,52 @@
 /* terms.c - weighted terms of an article (see terms.h). */
 #include "terms.h"
 
+#include "hash.h"
+
 #include <stdlib.h>
 #include <string.h>
+
+/* True if the token at byte off of a line starts a sentence: only spaces
+ * and opening quotes since a full stop, question or exclamation mark. */
+static int sentence_start(const char *line, uint32_t off) {
+  while (off > 0) {
+    char ch = line[--off];
+    if (ch == ' ' || ch == '"' || ch == '\'' || ch == '(')
+      continue;
+    return ch == '.' || ch == '!' || ch == '?' || ch == ':';
+  }
+  return 1;
+}
+
+/* Term id of a token.  English plurals fold to the singular (Porter's
+ * step 1a: "officials" -> "official", "parties" -> "party"), since
+ * outlets telling one story inflect its words differently; other tokens
+ * keep the tokeniser's hash of their case-folded form. */
+static uint64_t term_id(const char *w, const dedup__token *t, uint64_t seed) {
+  char buf[64];
+  size_t n = t->len;
+  if (n < 4 || n >= sizeof buf || (t->flags & DEDUP__TOK_NUM))
+    return t->hash;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char ch = (unsigned char)w[i];
+    if (ch >= 0x80)
+      return t->hash;
+    buf[i] = (char)(ch | ((ch >= 'A' && ch <= 'Z') ? 0x20 : 0));
+  }
+  if (buf[n - 1] != 's')
+    return t->hash;
+  if (n > 4 && !memcmp(buf + n - 3, "ies", 3)) {
+    buf[n - 3] = 'y';
+    n -= 2;
+  } else if (!memcmp(buf + n - 4, "sses", 4)) {
+    n -= 2;
+  } else if (buf[n - 2] != 's' && buf[n - 2] != 'u' && buf[n - 2] != 'i') {
+    n -= 1;
+  } else {
+    return t->hash;
+  }
+  return dedup__hash(buf, n, seed);
+}
 
 static int add_span(dedup__termvec *out, dedup__tokvec *tv, const char *text,
                     dedup__span s, uint64_t seed, float boost,
@@ -24,11 +68,12 @@ static int add_span(dedup__termvec *out, dedup__tokvec *tv, const char *text,
     if (t->len == 1 && !(t->flags & (DEDUP__TOK_NUM | DEDUP__TOK_CHAR)))
       continue;
     float w = boost;
-    /* Capitals inside a line mark names; the first word of a line is
-     * capitalised anyway. */
-    if (i > 0 && (t->flags & DEDUP__TOK_CAP))
+    /* Capitals inside a sentence mark names; the first word of a line or
+     * of a sentence is capitalised anyway. */
+    if (i > 0 && (t->flags & DEDUP__TOK_CAP) &&
+        !sentence_start(text + s.off, t->off))
       w *= DEDUP__TERM_CAP;
-    out->v[out->n].id = t->hash;
+    out->v[out->n].id = term_id(text + s.off + t->off, t, seed);
     out->v[out->n].w = w;
     out->n++;
   }

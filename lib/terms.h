@@ -29,7 +29,7 @@ typedef struct dedup__termvec {
 #define DEDUP__TERM_TITLE 2.0f
 #define DEDUP__TERM_LEAD 1.5f
 #define DEDUP__TERM_LEAD_WORDS 60 /* the lead: body lines until this many */
-#define DEDUP__TERM_CAP 1.5f
+#define DEDUP__TERM_CAP 2.5f
 
 /* Counts the terms of article a of a page (title and body lines) into out
  * (reset first).  tv is scratch. */

@@ -64,7 +64,7 @@ static size_t max_cluster(const uint32_t *labels, size_t n, size_t k) {
 
 #define E(a, b, s) {(a), (b), (float)(s)}
 
-/* ---- union -------------------------------------------------------------- */
+/* ---- union ------------------------------------------------------------ */
 
 static void union_hand_made(void **state) {
   (void)state;
@@ -175,7 +175,7 @@ static void union_matches_bfs(void **state) {
   free(queue);
 }
 
-/* ---- average link: hand-made graphs -------------------------------------- */
+/* ---- average link: hand-made graphs ------------------------------------ */
 
 static void average_hand_made(void **state) {
   (void)state;
@@ -276,7 +276,7 @@ static void average_weak_bridge(void **state) {
   assert_int_equal(dedup__cluster_average(lab, 10, e, ne, 0.03), 2);
 }
 
-/* ---- average link: reference and properties ----------------------------- */
+/* ---- average link: reference and properties --------------------------- */
 
 /* O(n^3) average link over a dense matrix (0 = no edge): recompute every
  * cluster pair's sum at every step, take the highest average, ties to the

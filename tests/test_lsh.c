@@ -201,8 +201,9 @@ static void recall_and_false_positives(void **state) {
     order[j] = t;
   }
   for (uint32_t i = 0; i < N; i++)
-    assert_int_equal(dedup__lsh_insert(l, order[i], sigs + (size_t)order[i] * K),
-                     DEDUP_OK);
+    assert_int_equal(
+        dedup__lsh_insert(l, order[i], sigs + (size_t)order[i] * K),
+        DEDUP_OK);
   uint32_t *ids = NULL;
   size_t n_ids = 0, cap = 0;
   unsigned hit_hi = 0, hit_lo = 0;
@@ -378,6 +379,31 @@ static void batch_mixed_buckets(void **state) {
   free(group);
 }
 
+/* Every band splits the items into two big random groups, so each band
+ * emits ~62k pairs, many of them new: the raw pair list is compacted and
+ * merged several times along the way. */
+static void batch_compaction(void **state) {
+  (void)state;
+  enum { N = 500, B = 6, R = 2, K = B * R };
+  uint64_t s = 8, base[B][2][R];
+  uint64_t *sigs = malloc(N * K * sizeof *sigs);
+  assert_non_null(sigs);
+  make_random(&base[0][0][0], B * 2 * R, &s);
+  for (unsigned i = 0; i < N; i++)
+    for (unsigned j = 0; j < B; j++)
+      memcpy(sigs + i * K + j * R, base[j][rnd(&s) & 1], sizeof base[j][0]);
+  size_t nref;
+  dedup__pair *ref = incremental_pairs(sigs, N, K, B, R, &nref);
+  assert_true(nref > 100000 && nref < N * (N - 1) / 2);
+  dedup__pairvec pv = {0};
+  assert_int_equal(dedup__lsh_pairs(&pv, sigs, N, K, B, R, 0), DEDUP_OK);
+  assert_int_equal(pv.n, nref);
+  assert_memory_equal(pv.v, ref, nref * sizeof *ref);
+  dedup__pairvec_free(&pv);
+  free(ref);
+  free(sigs);
+}
+
 /* 50 copies of one signature at even ids among 50 unrelated ones. */
 static void max_bucket_bound(void **state) {
   (void)state;
@@ -492,6 +518,7 @@ int main(void) {
       cmocka_unit_test(recall_and_false_positives),
       cmocka_unit_test(batch_matches_incremental),
       cmocka_unit_test(batch_mixed_buckets),
+      cmocka_unit_test(batch_compaction),
       cmocka_unit_test(max_bucket_bound),
       cmocka_unit_test(degenerate_inputs),
       cmocka_unit_test(index_growth),
