@@ -321,6 +321,140 @@ DEDUP_API int dedup_corpus_link(const dedup_corpus *c, dedup_level level,
                                 double *similarity);
 
 /* ------------------------------------------------------------------------ */
+/* Explaining a decision                                                     */
+
+/** One shared term of two items and its part in their story cosine. */
+typedef struct dedup_explain_term {
+  const char *word;    /**< as first written in item a (not case-folded) */
+  double weight_a;     /**< TF-IDF weight in a (L2-normalised vector) */
+  double weight_b;     /**< ... in b */
+  double contribution; /**< weight_a * weight_b: its share of the cosine */
+} dedup_explain_term;
+
+/** A run of words of item a whose word shingles all occur in item b. */
+typedef struct dedup_explain_passage {
+  const char *text; /**< as in a, line breaks shown as spaces; passages
+                         longer than 200 bytes are cut and end in "..." */
+  size_t words;     /**< its length in words (before any cut) */
+} dedup_explain_passage;
+
+/**
+ * Why two items are or are not in one cluster, at both levels.
+ *
+ * Similarities are in 0..1.  Items with no words have similarity 0 to
+ * everything.  The struct is allocated by the library; fields may be added
+ * at the end in later versions, so never allocate or copy it by value.
+ */
+typedef struct dedup_explanation {
+  size_t a, b;                /**< the items explained */
+  size_t words_a, words_b;    /**< their words (tokens) */
+
+  /* Copy level: near-verbatim copies.  Both methods are computed over the
+     same word shingles the run used, whichever method the run used. */
+  dedup_method method;        /**< the run's copy-level method */
+  double copy_similarity;     /**< the run's score (one of the next two) */
+  double copy_threshold;      /**< the run's copy threshold */
+  double minhash_jaccard;     /**< MinHash estimate (run's k, kind, seed) */
+  double simhash_similarity;  /**< 1 - Hamming distance / 64 */
+  unsigned simhash_distance;  /**< Hamming distance of the fingerprints */
+  double minhash_threshold;   /**< the run's when method is MinHash, ... */
+  double simhash_threshold;   /**< ... else the default of the method */
+  double jaccard;             /**< exact Jaccard of the shingle sets */
+  size_t shingles_a, shingles_b, shingles_shared; /**< distinct shingles */
+  int same_copy_group;        /**< 1 if one copy cluster holds both */
+  int copy_linked;            /**< 1 if the run verified a link a-b */
+  dedup_explain_passage *passages; /**< longest shared passages, longest
+                                        first; n_passages (<= 3) of them */
+  size_t n_passages;
+
+  /* Story level: same story in any words.  When the run skipped it
+     (DEDUP_F_COPY_ONLY), story_computed is 0 and the rest is 0. */
+  int story_computed;
+  double story_threshold;     /**< the run's story threshold */
+  /** TF-IDF cosine of a and b, weighted as the run weighted the copy
+      groups' representatives (document frequency over them). */
+  double story_cosine;
+  /** The story level compares one representative per copy group (its
+      longest member): rep_a, rep_b, and rep_cosine is their cosine.
+      Clusters are merged by average link, so two items may share a story
+      through others with rep_cosine below the threshold, or not share
+      one with it above. */
+  size_t rep_a, rep_b;
+  double rep_cosine;
+  int same_story;             /**< 1 if one story cluster holds both */
+  dedup_explain_term *terms;  /**< shared terms that weigh most in
+                                   story_cosine, largest contribution first;
+                                   n_terms (<= 10) of them */
+  size_t n_terms;
+} dedup_explanation;
+
+/**
+ * @brief Explains why items a and b are (or are not) in one cluster: their
+ *        similarity by each method, the thresholds, the shared passages
+ *        and the shared terms that weigh most.
+ *
+ * Recomputes what the run saw for the two items: it cuts the two pages
+ * again as the run did, which needs the line statistics of the whole
+ * corpus, so one call costs about a tenth of a run.  Read-only.
+ *
+ * @param[out] out  the explanation; NULL on failure; free it with
+ *                  dedup_explanation_free
+ * @param c         a corpus after dedup_corpus_run()
+ * @param a,b       item ids (0..dedup_corpus_item_count()-1); may be equal
+ * @return DEDUP_OK, DEDUP_ESTATE (no run, or the corpus changed since),
+ *         DEDUP_EINVAL (an id out of range), DEDUP_ENOMEM
+ * @pre c != NULL, out != NULL
+ * @since 0.1.0
+ */
+DEDUP_API int dedup_corpus_explain(dedup_explanation **out,
+                                   const dedup_corpus *c, size_t a, size_t b);
+/** @brief Frees an explanation and its strings; NULL is a no-op. */
+DEDUP_API void dedup_explanation_free(dedup_explanation *e);
+
+/* ------------------------------------------------------------------------ */
+/* Saving and loading a corpus                                               */
+
+/**
+ * @brief Saves a corpus to an index file, so that a later process can load
+ *        it, add more documents and run again.
+ *
+ * The file holds the parameters and every document's name and text
+ * (normalised once a run has normalised it), which is all a run needs: a
+ * loaded corpus plus dedup_corpus_add() plus dedup_corpus_run() gives
+ * exactly the clusters that adding every document to a new corpus gives.
+ * Results of a run are not saved (the story level depends on every
+ * document, so they are recomputed by the next run).  Format: magic
+ * "DEDUPIX\0", a format version, fixed-width little-endian fields and an
+ * XXH64 checksum (see lib/index_io.c).
+ *
+ * The write is atomic: the file is written as "PATH.tmp.PID.N" in the same
+ * directory, synced and renamed over PATH.  On failure the temporary file
+ * is removed and PATH is left as it was.  Read-only on c.
+ *
+ * @return DEDUP_OK, DEDUP_EIO (see errno), DEDUP_ENOMEM,
+ *         DEDUP_EINVAL (path NULL or empty)
+ * @since 0.1
+ */
+DEDUP_API int dedup_corpus_save(const dedup_corpus *c, const char *path);
+
+/**
+ * @brief Loads a corpus saved by dedup_corpus_save().
+ *
+ * The corpus has the saved parameters and documents and no results until
+ * dedup_corpus_run().  The file is checked before it is trusted: a
+ * truncated or corrupt file (bad magic, lengths beyond the end, checksum,
+ * parameters out of range) is refused, never read past its end; memory
+ * allocated is bounded by the file's size.
+ *
+ * @param[out] out  new corpus; NULL on failure; free with dedup_corpus_free
+ * @return DEDUP_OK, DEDUP_EIO (cannot open or read; see errno),
+ *         DEDUP_EFORMAT (truncated or corrupt), DEDUP_EVERSION (another
+ *         format version), DEDUP_ENOMEM
+ * @since 0.1
+ */
+DEDUP_API int dedup_corpus_load(dedup_corpus **out, const char *path);
+
+/* ------------------------------------------------------------------------ */
 /* Evaluation against labels                                                 */
 
 /** Scores of a clustering against the true one (all in 0..1). */

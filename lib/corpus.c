@@ -39,7 +39,10 @@
 #define STORY_EDGE_MIN 0.05   /* weaker story links are noise, not kept */
 #define STORY_MAX_DF 0.2      /* terms in more reps than this share ... */
 #define STORY_MAX_DF_MIN_N 50 /* ... do not make candidates (N > this) */
-#define SINGLE_DOC_WEIGHT 0.0 /* weight of a term no other rep has */
+#ifndef BG_ON
+#define BG_ON 1
+#endif
+#define SINGLE_DOC_WEIGHT 0.3 /* weight of a term no other rep has */
 
 void dedup_params_init(dedup_params *p) {
   dedup_params d = DEDUP_PARAMS_INIT;
@@ -291,16 +294,19 @@ static int phase_parse(void *vctx, unsigned worker, size_t i) {
   dedup__free(d->lines);
   d->arts = NULL;
   d->lines = NULL;
-  d->n_arts = keep;
-  if (keep) {
-    d->arts = dedup__malloc(keep * sizeof *d->arts);
+  /* All articles are kept for the run: those that are not items still
+   * tell the story level which words are common in news. */
+  d->n_arts = pg->n_arts;
+  d->n_items = keep;
+  if (pg->n_arts) {
+    d->arts = dedup__malloc(pg->n_arts * sizeof *d->arts);
     size_t nl = 0;
-    for (size_t a = 0; a < keep; a++)
+    for (size_t a = 0; a < pg->n_arts; a++)
       nl = DEDUP__MAX(nl, (size_t)pg->arts[a].first + pg->arts[a].count);
     d->lines = dedup__malloc((nl ? nl : 1) * sizeof *d->lines);
     if (!d->arts || !d->lines)
       return DEDUP_ENOMEM;
-    memcpy(d->arts, pg->arts, keep * sizeof *d->arts);
+    memcpy(d->arts, pg->arts, pg->n_arts * sizeof *d->arts);
     memcpy(d->lines, pg->lines, nl * sizeof *d->lines);
   }
   r->n_arts[i] = keep ? keep : 1; /* a page of no words is still an item */
@@ -343,7 +349,7 @@ static int phase_sign(void *vctx, unsigned worker, size_t i) {
     if (!item->name)
       return DEDUP_ENOMEM;
     uint64_t *sig = c->sigs + it * c->sig_words;
-    if (d->n_arts == 0) {
+    if (d->n_items == 0) {
       item->empty = 1;
       for (size_t k = 0; k < c->sig_words; k++)
         sig[k] = UINT64_MAX;
@@ -371,6 +377,21 @@ static int phase_sign(void *vctx, unsigned worker, size_t i) {
                            &(dedup__page){.lines = d->lines}, art,
                            c->p.seed) != DEDUP_OK)
       return DEDUP_ENOMEM;
+  }
+  /* Articles embedded in the page but not items: their term sets. */
+  d->bg.n = 0;
+  d->n_bg = 0;
+  if (c->p.flags & DEDUP_F_COPY_ONLY)
+    return DEDUP_OK;
+  for (size_t a = d->n_items; a < d->n_arts; a++) {
+    if (dedup__terms_count(&s->terms, &s->tv, d->text,
+                           &(dedup__page){.lines = d->lines}, &d->arts[a],
+                           c->p.seed) != DEDUP_OK ||
+        dedup__u64vec_reserve(&d->bg, s->terms.n) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+    for (size_t j = 0; j < s->terms.n; j++)
+      d->bg.v[d->bg.n++] = s->terms.v[j].id;
+    d->n_bg++;
   }
   return DEDUP_OK;
 }
@@ -488,7 +509,17 @@ static int weigh_terms(dedup_corpus *c, const uint32_t *reps, size_t nr,
       if (dedup__countmap_add(df, tv->v[j].id, 1) != DEDUP_OK)
         return DEDUP_ENOMEM;
   }
-  double N = (double)nr;
+  /* Embedded articles that are not items count as documents of the
+   * collection too: more text to learn which words are common from. */
+  size_t n_bg = 0;
+  for (size_t i = 0; BG_ON && i < c->n_docs; i++) {
+    const cdoc *d = &c->docs[i];
+    for (size_t j = 0; j < d->bg.n; j++)
+      if (dedup__countmap_add(df, d->bg.v[j], 1) != DEDUP_OK)
+        return DEDUP_ENOMEM;
+    n_bg += d->n_bg;
+  }
+  double N = (double)(nr + n_bg);
   for (size_t k = 0; k < nr; k++) {
     dedup__termvec *tv = &c->items[reps[k]].terms;
     double norm = 0;
@@ -718,7 +749,8 @@ DEDUP_API int dedup_corpus_run(dedup_corpus *c) {
   rc = dedup__parallel_for(c->p.threads, nd, phase_normalise, &r);
   if (rc != DEDUP_OK)
     goto out;
-  qsort(c->docs, nd, sizeof *c->docs, cmp_doc);
+  if (nd) /* docs is NULL in an empty corpus: qsort(NULL, 0) is UB */
+    qsort(c->docs, nd, sizeof *c->docs, cmp_doc);
 
   /* B: in how many documents each line appears. */
   for (size_t i = 0; i < nd; i++) {
@@ -802,6 +834,7 @@ out:
   }
   for (size_t i = 0; i < nd; i++) {
     dedup__u64vec_free(&c->docs[i].keys);
+    dedup__u64vec_free(&c->docs[i].bg);
     dedup__free(c->docs[i].arts);
     dedup__free(c->docs[i].lines);
     c->docs[i].arts = NULL;

@@ -23,4 +23,22 @@ static inline uint64_t dedup__mix64(uint64_t x) {
   return x;
 }
 
+/* XXH64 (seed 0) as the checksum of index files (index_io.c): the file
+ * format names this hash, so it stays XXH64 whatever the keys use.
+ * Streaming, because files are checked while they are read. */
+typedef XXH64_state_t dedup__xxh64_state;
+
+static inline void dedup__xxh64_reset(dedup__xxh64_state *s) {
+  XXH64_reset(s, 0);
+}
+
+static inline void dedup__xxh64_update(dedup__xxh64_state *s, const void *p,
+                                       size_t len) {
+  XXH64_update(s, p, len);
+}
+
+static inline uint64_t dedup__xxh64_digest(const dedup__xxh64_state *s) {
+  return XXH64_digest(s);
+}
+
 #endif

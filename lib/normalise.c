@@ -24,8 +24,10 @@
 #include <utf8proc.h>
 
 enum {
-  SEG_HARD = 1024,     /* bytes after which a segment ends anyway, safe cut
-                          or not (stream-safe) */
+  SEG_HARD = 256,      /* bytes after which a segment ends anyway, safe cut
+                          or not: UAX #15 stream-safe text has at most 30
+                          marks in a row, and utf8proc orders marks with
+                          an insertion sort (quadratic) */
   SCRATCH_STACK = 2048 /* code points decomposed without the heap */
 };
 
@@ -369,6 +371,53 @@ static int flush_raw(nstate *st, const unsigned char *s, size_t n) {
   return DEDUP_OK;
 }
 
+/* Decomposes valid UTF-8 s[0..n) into cps (cap entries) with opts and the
+ * typographic premap; returns the count, a size to retry with if > cap,
+ * or a utf8proc error.
+ *
+ * utf8proc folds case before it puts marks in canonical order.  That only
+ * matters for U+0345 (iota subscript, a mark) whose fold is a spacing ι:
+ * "ᾀ" + U+0301 would fold to "ἀί" where Unicode's NFKC_Casefold (and the
+ * fold of the precomposed "ᾄ") gives "ἄι".  So a segment holding U+0345,
+ * U+037A or a Greek letter from U+1F80..1FFF is decomposed and ordered
+ * first, then folded one code point at a time; NFKD text needs no new
+ * ordering after that, as folding it only turns U+0345 into a starter. */
+static utf8proc_ssize_t decompose(const unsigned char *s, size_t n,
+                                  int32_t *cps, utf8proc_ssize_t cap,
+                                  utf8proc_option_t opts) {
+  int iota = 0;
+  if (opts & UTF8PROC_CASEFOLD)
+    for (size_t i = 0; i + 1 < n && !iota; i++)
+      iota = (s[i] == 0xCD && (s[i + 1] == 0x85 || s[i + 1] == 0xBA)) ||
+             (s[i] == 0xE1 && (s[i + 1] == 0xBE || s[i + 1] == 0xBF));
+  if (!iota)
+    return utf8proc_decompose_custom(s, (utf8proc_ssize_t)n, cps, cap, opts,
+                                     premap, NULL);
+  /* NFKD into the upper half, folds into the lower half (a code point of
+   * NFKD text folds to at most 3). */
+  utf8proc_ssize_t half = cap / 2;
+  utf8proc_ssize_t r = utf8proc_decompose_custom(
+      s, (utf8proc_ssize_t)n, cps + half, cap - half,
+      (utf8proc_option_t)(opts & ~UTF8PROC_CASEFOLD), premap, NULL);
+  if (r < 0)
+    return r;
+  /* Asking for more must ask for more than cap. */
+  const utf8proc_ssize_t more = 2 * cap + 4 * r + 4;
+  if (r > cap - half || 3 * r > half)
+    return more;
+  utf8proc_ssize_t o = 0;
+  for (utf8proc_ssize_t k = 0; k < r; k++) {
+    utf8proc_ssize_t w = utf8proc_decompose_char(cps[half + k], cps + o,
+                                                 half - o, opts, NULL);
+    if (w < 0)
+      return w;
+    if (w > half - o)
+      return more;
+    o += w;
+  }
+  return o;
+}
+
 /* NFKC (and case folding) of one segment of valid UTF-8. */
 static int flush(nstate *st, const unsigned char *s, size_t n) {
   if (n == 0)
@@ -379,8 +428,7 @@ static int flush(nstate *st, const unsigned char *s, size_t n) {
     cps = st->heap;
     cap = (utf8proc_ssize_t)st->heap_cap;
   }
-  utf8proc_ssize_t r = utf8proc_decompose_custom(
-      s, (utf8proc_ssize_t)n, cps, cap, st->opts, premap, NULL);
+  utf8proc_ssize_t r = decompose(s, n, cps, cap, st->opts);
   if (r > cap) {
     /* Only for long runs of heavily decomposing characters. */
     size_t nc = DEDUP__MAX((size_t)r, 2 * (size_t)cap);
@@ -389,9 +437,7 @@ static int flush(nstate *st, const unsigned char *s, size_t n) {
       return DEDUP_ENOMEM;
     st->heap = cps = h;
     st->heap_cap = nc;
-    r = utf8proc_decompose_custom(s, (utf8proc_ssize_t)n, cps,
-                                  (utf8proc_ssize_t)nc, st->opts, premap,
-                                  NULL);
+    r = decompose(s, n, cps, (utf8proc_ssize_t)nc, st->opts);
     if (r > (utf8proc_ssize_t)nc)
       r = -1;
   }
@@ -589,7 +635,9 @@ int dedup__normalise(char **out, size_t *out_len, const char *in, size_t len,
       if (reserve(&st, len - i + 3) != DEDUP_OK)
         goto oom;
       put_sep(&st);
-      i = st.fold ? ascii_run(&st, s, len, i, 1) : ascii_run(&st, s, len, i, 0);
+      /* Two calls with constant fold, so each loop is specialised. */
+      i = st.fold ? ascii_run(&st, s, len, i, 1)
+                  : ascii_run(&st, s, len, i, 0);
       if (i < len && s[i] >= 0x80) {
         /* A mark may combine with the last letter ("e\u0301"): then give
          * the letter back and normalise it with what follows. */
@@ -654,8 +702,7 @@ static size_t plain_form(int32_t cp, unsigned flags, char *dst, size_t cap) {
   const utf8proc_option_t opts = (utf8proc_option_t)(
       NFKC_OPTS | ((flags & DEDUP__NORM_CASEFOLD) ? UTF8PROC_CASEFOLD : 0));
   size_t n = encode((char *)enc, cp);
-  utf8proc_ssize_t r = utf8proc_decompose_custom(
-      enc, (utf8proc_ssize_t)n, cps, 32, opts, premap, NULL);
+  utf8proc_ssize_t r = decompose(enc, n, cps, 32, opts);
   if (r < 0 || r > 32)
     return 0;
   r = utf8proc_normalize_utf32(cps, r, UTF8PROC_COMPOSE | UTF8PROC_STABLE);
@@ -690,7 +737,19 @@ const dedup__cpmemo_entry *dedup__cpmemo_fill(dedup__cpmemo *m, int32_t cp) {
   e->cut = (uint8_t)dedup__safe_cut(cp);
   e->cls = (uint8_t)dedup__char_class(cp);
   e->upper = (uint8_t)dedup__is_upper(cp);
-  e->len = (uint8_t)plain_form(cp, m->flags, e->s, sizeof e->s);
+  /* Most characters (ideographs, kana, lowercase letters) have no
+   * decomposition and no case folding: they stand for themselves, and
+   * working that out from the property costs far less than utf8proc's
+   * decompose and compose.  Callers that tokenise many small blocks miss
+   * the memo often. */
+  const utf8proc_property_t *p = utf8proc_get_property(cp);
+  if (cp >= 0xA0 && fold_cp(cp) == cp && !p->ignorable &&
+      p->decomp_seqindex == UINT16_MAX &&
+      (!(m->flags & DEDUP__NORM_CASEFOLD) ||
+       p->casefold_seqindex == UINT16_MAX))
+    e->len = (uint8_t)encode(e->s, cp);
+  else
+    e->len = (uint8_t)plain_form(cp, m->flags, e->s, sizeof e->s);
   return e;
 }
 
@@ -714,15 +773,13 @@ size_t dedup__casefold_word(char *buf, size_t cap, const char *w, size_t len) {
   int32_t *cps = stack, *heap = NULL;
   const utf8proc_option_t opts =
       (utf8proc_option_t)(NFKC_OPTS | UTF8PROC_CASEFOLD);
-  utf8proc_ssize_t r = utf8proc_decompose_custom(
-      s, (utf8proc_ssize_t)len, stack, STACK_CPS, opts, premap, NULL);
+  utf8proc_ssize_t r = decompose(s, len, stack, STACK_CPS, opts);
   if (r > STACK_CPS) {
     heap = dedup__reallocarray(NULL, (size_t)r, sizeof *heap);
     if (!heap)
       return cap + 1; /* callers treat it as "does not fit" */
     cps = heap;
-    utf8proc_ssize_t r2 = utf8proc_decompose_custom(s, (utf8proc_ssize_t)len,
-                                                    cps, r, opts, premap, NULL);
+    utf8proc_ssize_t r2 = decompose(s, len, cps, r, opts);
     r = r2 > r ? -1 : r2;
   }
   if (r >= 0)

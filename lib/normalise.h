@@ -34,9 +34,9 @@ enum {
  * ASCII runs take a fast path that never calls utf8proc.  Non-ASCII text is
  * normalised in segments cut wherever normalisation cannot cross (see
  * dedup__safe_cut); one-character segments go through a dedup__cpmemo.  A
- * run of more than ~1 KB of combining marks is cut anyway (stream-safe, as
- * UAX #15 section 13), so such pathological input may come out not quite
- * NFKC.
+ * run of more than 256 bytes of combining marks is cut anyway (stream-safe,
+ * as UAX #15 section 13), so such pathological input may come out not
+ * quite NFKC.
  * Returns DEDUP_OK or DEDUP_ENOMEM (*out NULL then). */
 int dedup__normalise(char **out, size_t *out_len, const char *in, size_t len,
                      unsigned flags, size_t *n_invalid);

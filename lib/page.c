@@ -57,34 +57,51 @@ static int reserve_linfo(dedup__page *pg, size_t n) {
   return DEDUP_OK;
 }
 
-/* Key of a run of text: hash of its word-token hashes, so that case,
+/* Key of a run of tokens: hash of their hashes, so that case,
  * punctuation and spacing differences do not hide a repeat. */
-static int text_key(dedup__page *pg, const char *s, size_t len, uint64_t seed,
-                    uint64_t salt, uint64_t *key, uint32_t *words,
-                    uint32_t *stops) {
-  pg->tv.n = 0;
-  if (dedup__tokenise(&pg->tv, s, len, seed) != DEDUP_OK)
-    return DEDUP_ENOMEM;
+static uint64_t tok_key(const dedup__token *t, size_t n, uint64_t seed,
+                        uint64_t salt, uint32_t *stops) {
   uint64_t h = seed ^ salt;
   uint32_t ns = 0;
-  for (size_t i = 0; i < pg->tv.n; i++) {
-    h = dedup__mix64(h ^ pg->tv.v[i].hash) + i;
-    ns += (pg->tv.v[i].flags & DEDUP__TOK_STOP) != 0;
+  for (size_t i = 0; i < n; i++) {
+    h = dedup__mix64(h ^ t[i].hash) + i;
+    ns += (t[i].flags & DEDUP__TOK_STOP) != 0;
   }
-  *key = pg->tv.n ? h : 0;
-  if (words)
-    *words = (uint32_t)pg->tv.n;
   if (stops)
     *stops = ns;
-  return DEDUP_OK;
+  return n ? h : 0;
+}
+
+void dedup__span_tokens(const dedup__token *tok, size_t n_tok, dedup__span s,
+                        size_t *first, size_t *end) {
+  size_t lo = 0, hi = n_tok;
+  while (lo < hi) { /* first token at or after the span */
+    size_t mid = lo + (hi - lo) / 2;
+    if (tok[mid].off < s.off)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  *first = lo;
+  uint64_t stop = (uint64_t)s.off + s.len;
+  hi = n_tok;
+  while (lo < hi) { /* first token at or after its end */
+    size_t mid = lo + (hi - lo) / 2;
+    if (tok[mid].off < stop)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  *end = lo;
 }
 
 /* Splits text into lines; fills pg->scratch with one linfo per line
- * (blank lines included, as C_BLANK).  Returns the count or -1 on ENOMEM. */
+ * (blank lines included, as C_BLANK), keys and counts from the tokens of
+ * the whole text.  Returns the count or -1 on ENOMEM. */
 static long split_lines(dedup__page *pg, const char *text, size_t len,
+                        const dedup__token *tok, size_t n_tok,
                         uint64_t seed) {
-  size_t n = 0;
-  size_t pos = 0;
+  size_t n = 0, pos = 0, t = 0;
   while (pos <= len) {
     const char *nl = pos < len ? memchr(text + pos, '\n', len - pos) : NULL;
     size_t end = nl ? (size_t)(nl - text) : len;
@@ -95,9 +112,13 @@ static long split_lines(dedup__page *pg, const char *text, size_t len,
     L->off = (uint32_t)pos;
     L->len = (uint32_t)(end - pos);
     L->cls = L->len ? C_BAD : C_BLANK; /* classify() decides the rest */
-    if (L->len && text_key(pg, text + pos, L->len, seed, SALT_LINE, &L->key,
-                           &L->words, &L->stops) != DEDUP_OK)
-      return -1;
+    size_t t0 = t;
+    while (t < n_tok && tok[t].off < end)
+      t++;
+    if (L->len) {
+      L->key = tok_key(tok + t0, t - t0, seed, SALT_LINE, &L->stops);
+      L->words = (uint32_t)(t - t0);
+    }
     n++;
     if (!nl)
       break;
@@ -138,8 +159,35 @@ static int for_each_part(const char *s, size_t len, part_fn fn, void *ctx) {
   return fn(ctx, s + start, len - start, index);
 }
 
+/* Tokenises a line until it has `limit` tokens (or to its end), in
+ * pieces cut just after a space: no token spans a space, so the pieces'
+ * tokens are the line's first tokens.  Offsets are into s. */
+static int tokenise_upto(dedup__tokvec *tv, const char *s, size_t len,
+                         size_t limit, uint64_t seed) {
+  size_t pos = 0;
+  while (pos < len && tv->n < limit) {
+    size_t end = len;
+    /* ~6 bytes a word in English prose; a little more to rarely need a
+     * second piece */
+    size_t want = (limit - tv->n) * 8 + 16;
+    if (len - pos > want) {
+      const char *sp = memchr(s + pos + want, ' ', len - pos - want);
+      if (sp)
+        end = (size_t)(sp - s) + 1;
+    }
+    size_t from = tv->n;
+    if (dedup__tokenise(tv, s + pos, end - pos, seed) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+    for (size_t i = from; i < tv->n; i++)
+      tv->v[i].off += (uint32_t)pos;
+    pos = end;
+  }
+  return DEDUP_OK;
+}
+
 typedef struct keys_ctx {
-  dedup__page *pg;
+  const char *line;
+  const dedup__tokvec *tv; /* the line's tokens, offsets into line */
   dedup__u64vec *out;
   uint64_t seed;
 } keys_ctx;
@@ -148,30 +196,41 @@ static int push_part_key(void *vctx, const char *s, size_t len, int index) {
   keys_ctx *k = vctx;
   if (index == 0 || len == 0)
     return DEDUP_OK; /* the first part is the title itself */
-  uint64_t key;
-  if (text_key(k->pg, s, len, k->seed, SALT_PART, &key, NULL, NULL))
-    return DEDUP_ENOMEM;
+  size_t a, b;
+  dedup__span_tokens(k->tv->v, k->tv->n,
+                     (dedup__span){(uint32_t)(s - k->line), (uint32_t)len},
+                     &a, &b);
+  uint64_t key = tok_key(k->tv->v + a, b - a, k->seed, SALT_PART, NULL);
   return key ? dedup__u64vec_push(k->out, key) : DEDUP_OK;
 }
 
 int dedup__page_keys(dedup__u64vec *out, dedup__page *pg, const char *text,
                      size_t len, uint64_t seed) {
-  long n = split_lines(pg, text, len, seed);
-  if (n < 0)
-    return DEDUP_ENOMEM;
   size_t start = out->n;
-  const linfo *L = pg->scratch;
-  for (long i = 0; i < n; i++)
-    if (L[i].cls != C_BLANK && L[i].key &&
-        dedup__u64vec_push(out, L[i].key) != DEDUP_OK)
-      return DEDUP_ENOMEM;
-  keys_ctx kc = {pg, out, seed};
-  for (long i = 0; i < n && i < TITLE_SCAN_LINES; i++) {
-    L = pg->scratch; /* text_key does not move scratch, but be explicit */
-    if (L[i].cls == C_BLANK)
-      continue;
-    if (for_each_part(text + L[i].off, L[i].len, push_part_key, &kc))
-      return DEDUP_ENOMEM;
+  size_t pos = 0, li = 0;
+  while (pos <= len) {
+    const char *nl = pos < len ? memchr(text + pos, '\n', len - pos) : NULL;
+    size_t end = nl ? (size_t)(nl - text) : len;
+    if (end > pos) {
+      /* The first lines are read whole: their parts are keys too. */
+      int head = li < TITLE_SCAN_LINES;
+      pg->tv.n = 0;
+      if (tokenise_upto(&pg->tv, text + pos, end - pos,
+                        head ? SIZE_MAX : REPEAT_MAX_WORDS, seed))
+        return DEDUP_ENOMEM;
+      if (pg->tv.n < REPEAT_MAX_WORDS) {
+        uint64_t key = tok_key(pg->tv.v, pg->tv.n, seed, SALT_LINE, NULL);
+        if (key && dedup__u64vec_push(out, key) != DEDUP_OK)
+          return DEDUP_ENOMEM;
+      }
+      keys_ctx kc = {text + pos, &pg->tv, out, seed};
+      if (head && for_each_part(text + pos, end - pos, push_part_key, &kc))
+        return DEDUP_ENOMEM;
+    }
+    li++;
+    if (!nl)
+      break;
+    pos = end + 1;
   }
   /* Distinct keys only: the corpus counts documents, not lines. */
   size_t m = out->n - start;
@@ -200,9 +259,14 @@ static int classify(dedup__page *pg, const char *text, size_t n,
   linfo *L = pg->scratch;
   /* Lines repeated inside the page (a title printed three times, a
    * byline) are headings, never prose. */
-  uint64_t *keys = dedup__malloc((n ? n : 1) * sizeof *keys);
-  if (!keys)
-    return DEDUP_ENOMEM;
+  if (n > pg->keys_cap) {
+    uint64_t *k = dedup__reallocarray(pg->keys, n, sizeof *k);
+    if (!k)
+      return DEDUP_ENOMEM;
+    pg->keys = k;
+    pg->keys_cap = n;
+  }
+  uint64_t *keys = pg->keys;
   size_t nk = 0;
   for (size_t i = 0; i < n; i++)
     if (L[i].cls != C_BLANK)
@@ -234,7 +298,6 @@ static int classify(dedup__page *pg, const char *text, size_t n,
     else
       L[i].cls = C_BAD;
   }
-  dedup__free(keys);
 
   /* Nearly-prose lines next to prose are prose. */
   long prev = -1;
@@ -274,7 +337,8 @@ static int push_article(dedup__page *pg, dedup__article a) {
 }
 
 typedef struct title_ctx {
-  dedup__page *pg;
+  const dedup__token *tok;
+  size_t n_tok;
   uint64_t seed;
   dedup__df_fn df;
   const void *dfctx;
@@ -288,9 +352,11 @@ static int pick_part(void *vctx, const char *s, size_t len, int index) {
   if (len == 0)
     return DEDUP_OK;
   if (index > 0 && t->df) {
-    uint64_t key;
-    if (text_key(t->pg, s, len, t->seed, SALT_PART, &key, NULL, NULL))
-      return DEDUP_ENOMEM;
+    size_t a, b;
+    dedup__span_tokens(t->tok, t->n_tok,
+                       (dedup__span){(uint32_t)(s - t->base), (uint32_t)len},
+                       &a, &b);
+    uint64_t key = tok_key(t->tok + a, b - a, t->seed, SALT_PART, NULL);
     if (key && t->df(t->dfctx, key) >= 2)
       return DEDUP_OK;
   }
@@ -301,11 +367,12 @@ static int pick_part(void *vctx, const char *s, size_t len, int index) {
   return DEDUP_OK;
 }
 
-static int strip_title(dedup__page *pg, const char *text, dedup__span *title,
-                       uint64_t seed, dedup__df_fn df, const void *ctx) {
+static int strip_title(const char *text, const dedup__token *tok,
+                       size_t n_tok, dedup__span *title, uint64_t seed,
+                       dedup__df_fn df, const void *ctx) {
   if (title->len == 0)
     return DEDUP_OK;
-  title_ctx t = {pg, seed, df, ctx, text, {0, 0}};
+  title_ctx t = {tok, n_tok, seed, df, ctx, text, {0, 0}};
   if (for_each_part(text + title->off, title->len, pick_part, &t))
     return DEDUP_ENOMEM;
   if (t.best.len)
@@ -334,8 +401,19 @@ static int whole_page(dedup__page *pg, size_t n) {
 
 int dedup__page_parse(dedup__page *pg, const char *text, size_t len,
                       uint64_t seed, dedup__df_fn df, const void *ctx) {
+  pg->tv.n = 0;
+  if (dedup__tokenise(&pg->tv, text, len, seed) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  return dedup__page_parse_tokens(pg, text, len, pg->tv.v, pg->tv.n, seed,
+                                  df, ctx);
+}
+
+int dedup__page_parse_tokens(dedup__page *pg, const char *text, size_t len,
+                             const dedup__token *tok, size_t n_tok,
+                             uint64_t seed, dedup__df_fn df,
+                             const void *ctx) {
   pg->n_arts = pg->n_lines = 0;
-  long nl = split_lines(pg, text, len, seed);
+  long nl = split_lines(pg, text, len, tok, n_tok, seed);
   if (nl < 0)
     return DEDUP_ENOMEM;
   size_t n = (size_t)nl;
@@ -419,7 +497,7 @@ int dedup__page_parse(dedup__page *pg, const char *text, size_t len,
       break;
     }
   }
-  return strip_title(pg, text, &m->title, seed, df, ctx);
+  return strip_title(text, tok, n_tok, &m->title, seed, df, ctx);
 }
 
 void dedup__page_free(dedup__page *pg) {
@@ -427,5 +505,6 @@ void dedup__page_free(dedup__page *pg) {
   dedup__free(pg->lines);
   dedup__tokvec_free(&pg->tv);
   dedup__free(pg->scratch);
+  dedup__free(pg->keys);
   memset(pg, 0, sizeof *pg);
 }

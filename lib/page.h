@@ -31,25 +31,43 @@ typedef struct dedup__page {
   dedup__tokvec tv;
   void *scratch;
   size_t scratch_cap;
+  uint64_t *keys; /* in-page repeats */
+  size_t keys_cap;
 } dedup__page;
 
 /* How many documents of the corpus hold a line key (see page_keys). */
 typedef uint32_t (*dedup__df_fn)(const void *ctx, uint64_t key);
 
 /* Appends to out the distinct keys of one page that the corpus counts to
- * find repeated chrome: one per non-blank line (hash of its word tokens)
- * and one per separator-delimited part of the first lines, so that a site
- * name after "Title - " is recognised when other pages carry it too. */
+ * find repeated chrome: one per line short enough to be judged by
+ * repetition (REPEAT_MAX_WORDS in page.c; the hash of its word tokens;
+ * longer lines are never looked up, so they are tokenised only as far as
+ * needed to tell) and one per
+ * separator-delimited part of the first lines, so that a site name after
+ * "Title - " is recognised when other pages carry it too. */
 int dedup__page_keys(dedup__u64vec *out, dedup__page *scratch,
                      const char *text, size_t len, uint64_t seed);
 
-/* Splits normalised text into articles.  df may be NULL (no corpus
- * evidence).  A page in which nothing looks like article prose (no English
- * stop words, say) becomes one article of all its lines, so no text is
- * ever lost for a language the heuristics do not know.  Reuses pg's
- * buffers; returns DEDUP_OK or DEDUP_ENOMEM. */
+/* Splits normalised text into articles, given the tokens of the whole
+ * text (dedup__tokenise of text[0..len), so offsets are into text; tokens
+ * never cross a line break, so a line's tokens are those inside it).
+ * df may be NULL (no corpus evidence).  A page in which nothing looks
+ * like article prose (no English stop words, say) becomes one article of
+ * all its lines, so no text is ever lost for a language the heuristics do
+ * not know.  Reuses pg's buffers; returns DEDUP_OK or DEDUP_ENOMEM. */
+int dedup__page_parse_tokens(dedup__page *pg, const char *text, size_t len,
+                             const dedup__token *tok, size_t n_tok,
+                             uint64_t seed, dedup__df_fn df, const void *ctx);
+
+/* The same, tokenising text itself (into pg->tv). */
 int dedup__page_parse(dedup__page *pg, const char *text, size_t len,
                       uint64_t seed, dedup__df_fn df, const void *ctx);
+
+/* Tokens inside text[s.off .. s.off+s.len) of a token vector sorted by
+ * offset: tok[*first .. *end).  For a line, or a part of one cut at
+ * spaces, they are exactly the tokens dedup__tokenise gives for it. */
+void dedup__span_tokens(const dedup__token *tok, size_t n_tok, dedup__span s,
+                        size_t *first, size_t *end);
 
 void dedup__page_free(dedup__page *pg);
 

@@ -48,19 +48,16 @@ static uint64_t term_id(const char *w, const dedup__token *t, uint64_t seed) {
   return dedup__hash(buf, n, seed);
 }
 
-static int add_span(dedup__termvec *out, dedup__tokvec *tv, const char *text,
-                    dedup__span s, uint64_t seed, float boost,
-                    size_t *words_seen) {
-  tv->n = 0;
-  if (dedup__tokenise(tv, text + s.off, s.len, seed) != DEDUP_OK)
+/* Adds the terms of the tokens tok[0..n) of span s (offsets into text). */
+static int add_span(dedup__termvec *out, const char *text,
+                    const dedup__token *tok, size_t n, dedup__span s,
+                    uint64_t seed, float boost) {
+  if (dedup__grow((void **)&out->v, &out->cap, out->n, n, sizeof *out->v) !=
+      DEDUP_OK)
     return DEDUP_ENOMEM;
-  if (dedup__grow((void **)&out->v, &out->cap, out->n, tv->n,
-                  sizeof *out->v) != DEDUP_OK)
-    return DEDUP_ENOMEM;
-  for (size_t i = 0; i < tv->n; i++) {
-    const dedup__token *t = &tv->v[i];
-    if (words_seen)
-      (*words_seen)++;
+  const char *line = text + s.off;
+  for (size_t i = 0; i < n; i++) {
+    const dedup__token *t = &tok[i];
     if (t->flags & DEDUP__TOK_STOP)
       continue;
     /* One-letter words carry no topic ("s" of "Musk's", initials); one
@@ -71,9 +68,9 @@ static int add_span(dedup__termvec *out, dedup__tokvec *tv, const char *text,
     /* Capitals inside a sentence mark names; the first word of a line or
      * of a sentence is capitalised anyway. */
     if (i > 0 && (t->flags & DEDUP__TOK_CAP) &&
-        !sentence_start(text + s.off, t->off))
+        !sentence_start(line, t->off - s.off))
       w *= DEDUP__TERM_CAP;
-    out->v[out->n].id = term_id(text + s.off + t->off, t, seed);
+    out->v[out->n].id = term_id(text + t->off, t, seed);
     out->v[out->n].w = w;
     out->n++;
   }
@@ -99,24 +96,56 @@ void dedup__terms_compact(dedup__termvec *tv) {
   tv->n = k + 1;
 }
 
-int dedup__terms_count(dedup__termvec *out, dedup__tokvec *tv,
-                       const char *text, const dedup__page *pg,
-                       const dedup__article *a, uint64_t seed) {
+int dedup__terms_count_tokens(dedup__termvec *out, const char *text,
+                              const dedup__token *tok, size_t n_tok,
+                              const dedup__span *lines,
+                              const dedup__article *a, uint64_t seed) {
   out->n = 0;
-  if (a->title.len && add_span(out, tv, text, a->title, seed,
-                               DEDUP__TERM_TITLE, NULL) != DEDUP_OK)
-    return DEDUP_ENOMEM;
+  size_t f, e;
+  if (a->title.len) {
+    dedup__span_tokens(tok, n_tok, a->title, &f, &e);
+    if (add_span(out, text, tok + f, e - f, a->title, seed,
+                 DEDUP__TERM_TITLE) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+  }
   size_t words = 0;
   for (uint32_t i = 0; i < a->count; i++) {
     /* A line belongs to the lead if the lead was not complete when the
      * line started, as a reader would take it. */
     float boost = words < DEDUP__TERM_LEAD_WORDS ? DEDUP__TERM_LEAD : 1.0f;
-    if (add_span(out, tv, text, pg->lines[a->first + i], seed, boost,
-                 &words) != DEDUP_OK)
+    dedup__span s = lines[a->first + i];
+    dedup__span_tokens(tok, n_tok, s, &f, &e);
+    if (add_span(out, text, tok + f, e - f, s, seed, boost) != DEDUP_OK)
       return DEDUP_ENOMEM;
+    words += e - f;
   }
   dedup__terms_compact(out);
   return DEDUP_OK;
+}
+
+int dedup__terms_count(dedup__termvec *out, dedup__tokvec *tv,
+                       const char *text, const dedup__page *pg,
+                       const dedup__article *a, uint64_t seed) {
+  /* Only the article's lines are needed; tokenising from the first of
+   * them (or the title) to the end of the last covers them all. */
+  uint32_t lo = a->title.len ? a->title.off : UINT32_MAX, hi = 0;
+  if (a->title.len)
+    hi = a->title.off + a->title.len;
+  for (uint32_t i = 0; i < a->count; i++) {
+    dedup__span s = pg->lines[a->first + i];
+    lo = DEDUP__MIN(lo, s.off);
+    hi = DEDUP__MAX(hi, s.off + s.len);
+  }
+  out->n = 0;
+  if (lo >= hi)
+    return DEDUP_OK;
+  tv->n = 0;
+  if (dedup__tokenise(tv, text + lo, hi - lo, seed) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  for (size_t i = 0; i < tv->n; i++)
+    tv->v[i].off += lo;
+  return dedup__terms_count_tokens(out, text, tv->v, tv->n, pg->lines, a,
+                                   seed);
 }
 
 double dedup__terms_dot(const dedup__termvec *a, const dedup__termvec *b) {

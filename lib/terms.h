@@ -27,12 +27,19 @@ typedef struct dedup__termvec {
 
 /* Boosts, relative to a plain body word. */
 #define DEDUP__TERM_TITLE 2.0f
-#define DEDUP__TERM_LEAD 1.5f
+#define DEDUP__TERM_LEAD 2.5f
 #define DEDUP__TERM_LEAD_WORDS 60 /* the lead: body lines until this many */
 #define DEDUP__TERM_CAP 2.5f
 
 /* Counts the terms of article a of a page (title and body lines) into out
- * (reset first).  tv is scratch. */
+ * (reset first), given the tokens of the whole page text (offsets into
+ * text) and the page's body lines. */
+int dedup__terms_count_tokens(dedup__termvec *out, const char *text,
+                              const dedup__token *tok, size_t n_tok,
+                              const dedup__span *lines,
+                              const dedup__article *a, uint64_t seed);
+
+/* The same, tokenising the article's text itself; tv is scratch. */
 int dedup__terms_count(dedup__termvec *out, dedup__tokvec *tv,
                        const char *text, const dedup__page *pg,
                        const dedup__article *a, uint64_t seed);

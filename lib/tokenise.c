@@ -86,6 +86,10 @@ static size_t fold(tctx *t, char *buf, size_t cap, const unsigned char *w,
       j += k;
       one = -1;
     }
+    /* A pathological run of marks: let hash_long cut it into pieces
+     * rather than hand it all to utf8proc. */
+    if (j - i > CHUNK_MAX)
+      return cap + 1;
     if (one >= 0 && one < 0x80) {
       if (o == cap)
         return cap + 1;
@@ -160,9 +164,10 @@ static inline int push(dedup__tokvec *out, uint64_t hash, size_t off,
 }
 
 /* An all-ASCII word text[off..off+len), already folded into buf unless it
- * is longer than FOLD_BUF. */
+ * is longer than FOLD_BUF; key is its stop-word key when it is all letters,
+ * else 0. */
 static inline int push_ascii(tctx *t, size_t off, size_t len,
-                             const char *buf) {
+                             const char *buf, uint64_t key) {
   const unsigned char *s = t->text + off;
   unsigned flags = 0;
   if ((unsigned)s[0] - 'A' < 26u) {
@@ -176,8 +181,7 @@ static inline int push_ascii(tctx *t, size_t off, size_t len,
   }
   if (len > FOLD_BUF)
     return push(t->out, hash_long(t, s, len), off, len, flags);
-  if (len <= STOP_MAX && !(flags & DEDUP__TOK_NUM) &&
-      dedup__is_stopword(buf, len))
+  if (len <= STOP_MAX && key && dedup__is_stopword_key(key))
     flags |= DEDUP__TOK_STOP;
   return push(t->out, dedup__hash(buf, len, t->seed), off, len, flags);
 }
@@ -231,10 +235,14 @@ static size_t ascii_word(tctx *t, size_t i, int *rc) {
   size_t lim = t->len - i > TOK_MAX ? i + TOK_MAX : t->len;
   size_t blim = lim - i > FOLD_BUF ? i + FOLD_BUF : lim;
   size_t j = i;
-  unsigned l;
-  /* Scan and fold in one pass. */
-  while (j < blim && (l = fold_tab[s[j]]) != 0)
+  unsigned l, digit = 0;
+  uint64_t key = 0;
+  /* Scan, fold and build the stop-word key in one pass. */
+  while (j < blim && (l = fold_tab[s[j]]) != 0) {
     buf[j++ - i] = (char)l;
+    key = key << 5 | (l & 31); /* a..z -> 1..26 */
+    digit |= l < 'a';
+  }
   while (j < lim && fold_tab[s[j]]) /* longer than buf */
     j++;
   if (j < lim && s[j] >= 0x80) {
@@ -245,7 +253,7 @@ static size_t ascii_word(tctx *t, size_t i, int *rc) {
       return k;
     }
   }
-  *rc = push_ascii(t, i, j - i, buf);
+  *rc = push_ascii(t, i, j - i, buf, digit ? 0 : key);
   return j;
 }
 

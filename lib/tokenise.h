@@ -46,4 +46,10 @@ void dedup__tokvec_free(dedup__tokvec *tv);
  * (a small built-in table in stopwords.c). */
 int dedup__is_stopword(const char *w, size_t len);
 
+/* The same test on a word of 1..10 letters a-z already packed as
+ * stopwords.c packs it: key = key << 5 | (letter - 'a' + 1) for each
+ * letter in order.  For callers that loop over the letters anyway (the
+ * tokeniser), saving a second pass and its mispredicted loop exit. */
+int dedup__is_stopword_key(uint64_t key);
+
 #endif

@@ -60,6 +60,20 @@ static void latin_accents(void **state) {
   check("\xE2\x84\xAA", FOLD, "k");
 }
 
+/* Regressions: marks must meet their base across characters that are
+ * dropped, and iota subscript must fold after canonical ordering. */
+static void combining_edge_cases(void **state) {
+  (void)state;
+  /* ǅ + soft hyphen + dot below: NFKC gives D, z, dot below, caron. */
+  check("\xC7\x85\xC2\xAD\xCC\xA3", 0, "D\xE1\xBA\x93\xCC\x8C");
+  /* ᾀ + acute folds like the precomposed ᾄ: ἄι. */
+  check("\xE1\xBE\x80\xCC\x81", FOLD, "\xE1\xBC\x84\xCE\xB9");
+  check("\xE1\xBE\x84", FOLD, "\xE1\xBC\x84\xCE\xB9");
+  check("\xE1\xBE\x80\xCC\x81", 0, "\xE1\xBE\x84");
+  /* İ folds to i + combining dot above (full folding, not Turkic). */
+  check("\xC4\xB0", FOLD, "i\xCC\x87");
+}
+
 static void cyrillic(void **state) {
   (void)state;
   check("\xD0\x9F\xD0\xA0\xD0\x98\xD0\x92\xD0\x95\xD0\xA2 "
@@ -509,9 +523,70 @@ static void casefold_word(void **state) {
   dedup__free(big);
 }
 
+static size_t utf8(char *d, int32_t cp) {
+  if (cp < 0x800) {
+    d[0] = (char)(0xC0 | (cp >> 6));
+    d[1] = (char)(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    d[0] = (char)(0xE0 | (cp >> 12));
+    d[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    d[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  d[0] = (char)(0xF0 | (cp >> 18));
+  d[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+  d[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+  d[3] = (char)(0x80 | (cp & 0x3F));
+  return 4;
+}
+
+/* The memo's form of every code point up to plane 2 is what the general
+ * path makes of it. */
+static void memo_matches_general_path(void **state) {
+  (void)state;
+  static dedup__cpmemo plain, folded; /* 16 KB each: not on the stack */
+  dedup__cpmemo_init(&plain, 0);
+  dedup__cpmemo_init(&folded, FOLD);
+  size_t n_plain = 0, n_folded = 0;
+  for (int32_t cp = 0x80; cp < 0x30000; cp++) {
+    if (cp >= 0xD800 && cp <= 0xDFFF)
+      continue;
+    char in[4], buf[64];
+    size_t n = utf8(in, cp);
+    const dedup__cpmemo_entry *e = dedup__cpmemo_get(&plain, cp);
+    assert_int_equal(e->cp, cp);
+    assert_int_equal(e->cut, dedup__safe_cut(cp));
+    assert_int_equal(e->cls, dedup__char_class(cp));
+    assert_int_equal(e->upper, dedup__is_upper(cp));
+    if (e->len) {
+      char *out;
+      size_t out_len;
+      assert_int_equal(dedup__normalise(&out, &out_len, in, n, 0, NULL),
+                       DEDUP_OK);
+      assert_int_equal(out_len, e->len);
+      assert_memory_equal(out, e->s, out_len);
+      dedup__free(out);
+      n_plain++;
+    }
+    e = dedup__cpmemo_get(&folded, cp);
+    if (e->len) {
+      size_t m = dedup__casefold_word(buf, sizeof buf, in, n);
+      assert_int_equal(m, e->len);
+      assert_memory_equal(buf, e->s, m);
+      n_folded++;
+    }
+  }
+  /* Nearly every assigned character has a short plain form. */
+  assert_true(n_plain > 100000);
+  assert_true(n_folded > 100000);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(latin_accents),
+      cmocka_unit_test(combining_edge_cases),
       cmocka_unit_test(cyrillic),
       cmocka_unit_test(greek_final_sigma),
       cmocka_unit_test(fullwidth),
@@ -527,6 +602,7 @@ int main(void) {
       cmocka_unit_test(upper_and_cuts),
       cmocka_unit_test(utf8_next),
       cmocka_unit_test(casefold_word),
+      cmocka_unit_test(memo_matches_general_path),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

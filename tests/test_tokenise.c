@@ -148,7 +148,7 @@ static void mixed_scripts(void **state) {
         {"\xE4\xB8\xAD", CHR}, {"\xE5\x9B\xBD", CHR}, {"\xE5\x8F\x91", CHR},
         {"\xE5\xB8\x83", CHR});
   /* Latin glued to Han and to Cyrillic; an emoji separates. */
-  CHECK("Tesla\xE7\x89\xB9abc\xD0\x96\xD0\xB8\xF0\x9F\x98\x80x",
+  CHECK("Tesla\xE7\x89\xB9" "abc\xD0\x96\xD0\xB8\xF0\x9F\x98\x80x",
         {"Tesla", CAP}, {"\xE7\x89\xB9", CHR},
         {"abc\xD0\x96\xD0\xB8", 0}, {"x", 0});
 }
@@ -365,6 +365,16 @@ static void random_texts(void **state) {
                                       t->len);
       assert_true(m <= sizeof buf);
       assert_true(t->hash == dedup__hash(buf, m, SEED));
+      if (t->hash != folded.v[i].hash) {
+        fprintf(stderr, "[%.*s] vs [%.*s]\n", t->len, plain + t->off,
+                folded.v[i].len, cf + folded.v[i].off);
+        for (size_t k = 0; k < t->len; k++)
+          fprintf(stderr, "%02X", (unsigned char)plain[t->off + k]);
+        fprintf(stderr, " vs ");
+        for (size_t k = 0; k < folded.v[i].len; k++)
+          fprintf(stderr, "%02X", (unsigned char)cf[folded.v[i].off + k]);
+        fprintf(stderr, "\n");
+      }
       assert_true(t->hash == folded.v[i].hash);
       assert_true(t->off + t->len <= plain_len);
     }
@@ -373,6 +383,30 @@ static void random_texts(void **state) {
   }
   dedup__tokvec_free(&raw);
   dedup__tokvec_free(&folded);
+}
+
+/* Not normalised, not even valid UTF-8: no crash, tokens in bounds. */
+static void random_bytes(void **state) {
+  (void)state;
+  rng_state = 777;
+  unsigned char in[256];
+  dedup__tokvec tv = {0};
+  for (int iter = 0; iter < 3000; iter++) {
+    size_t n = rng() % sizeof in;
+    for (size_t i = 0; i < n; i++)
+      in[i] = (unsigned char)(iter & 1 ? rng() : 0x80 | rng());
+    tv.n = 0;
+    assert_int_equal(dedup__tokenise(&tv, (const char *)in, n, SEED),
+                     DEDUP_OK);
+    size_t end = 0;
+    for (size_t i = 0; i < tv.n; i++) {
+      assert_true(tv.v[i].len > 0);
+      assert_true(tv.v[i].off >= end); /* in order, no overlap */
+      end = (size_t)tv.v[i].off + tv.v[i].len;
+      assert_true(end <= n);
+    }
+  }
+  dedup__tokvec_free(&tv);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -444,6 +478,7 @@ int main(void) {
       cmocka_unit_test(long_words),
       cmocka_unit_test(appends),
       cmocka_unit_test(random_texts),
+      cmocka_unit_test(random_bytes),
       cmocka_unit_test(stop_words),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,522 @@
+/* explain.c - why two items are or are not clustered together.
+ *
+ * Recomputes, for two items of a corpus that has run, what each stage saw:
+ * the article cut from the page (cut again with the corpus' line counts,
+ * so exactly as the run cut it), its word shingles, both copy-level
+ * signatures and the story level's TF-IDF vectors.  Nothing on the corpus
+ * is written, so concurrent explanations on one frozen corpus are fine. */
+#include "dedup_private.h"
+
+#include "cluster.h"
+#include "corpus_private.h"
+#include "minhash.h"
+#include "page.h"
+#include "shingle.h"
+#include "simhash.h"
+#include "terms.h"
+#include "tokenise.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_TERMS 10
+#define MAX_PASSAGES 3
+#define PASSAGE_BYTES 200 /* longer passages are cut (UTF-8 safe) */
+
+/* Must match corpus.c's weigh_terms; a test compares a copy that is not a
+ * representative with the representative it copies. */
+#define SINGLE_DOC_WEIGHT 0.0
+
+/* What is known about one item. */
+typedef struct side {
+  dedup__tokvec tok;  /* title + body tokens, offsets into the doc text */
+  dedup__u64vec sh;   /* shingles in text order (as signed) */
+  dedup__u64vec set;  /* distinct shingles, sorted */
+  dedup__termvec tw;  /* TF-IDF weights when not a representative */
+} side;
+
+static void side_free(side *s) {
+  dedup__tokvec_free(&s->tok);
+  dedup__u64vec_free(&s->sh);
+  dedup__u64vec_free(&s->set);
+  dedup__termvec_free(&s->tw);
+}
+
+static uint32_t line_df(const void *ctx, uint64_t key) {
+  return dedup__countmap_get(ctx, key);
+}
+
+/* In how many documents each line key appears: what run phase B counted
+ * (freed after the run, so counted again). */
+static int count_lines(dedup__countmap *df, dedup__page *pg,
+                       const dedup_corpus *c) {
+  dedup__u64vec keys = {0};
+  int rc = DEDUP_OK;
+  for (size_t i = 0; i < c->n_docs && rc == DEDUP_OK; i++) {
+    keys.n = 0;
+    rc = dedup__page_keys(&keys, pg, c->docs[i].text, c->docs[i].len,
+                          c->p.seed);
+    for (size_t k = 0; k < keys.n && rc == DEDUP_OK; k++)
+      rc = dedup__countmap_add(df, keys.v[k], 1);
+  }
+  dedup__u64vec_free(&keys);
+  return rc;
+}
+
+/* Whole text as one article of every non-blank line (DEDUP_F_NO_CLEAN),
+ * as run phase C does it. */
+static int whole_text(dedup__page *pg, const cdoc *d) {
+  pg->n_lines = 0;
+  size_t pos = 0;
+  while (pos < d->len) {
+    const char *nl = memchr(d->text + pos, '\n', d->len - pos);
+    size_t end = nl ? (size_t)(nl - d->text) : d->len;
+    if (end > pos) {
+      if (dedup__grow((void **)&pg->lines, &pg->cap_lines, pg->n_lines, 1,
+                      sizeof *pg->lines))
+        return DEDUP_ENOMEM;
+      pg->lines[pg->n_lines++] =
+          (dedup__span){(uint32_t)pos, (uint32_t)(end - pos)};
+    }
+    pos = end + 1;
+  }
+  if (dedup__grow((void **)&pg->arts, &pg->cap_arts, 0, 1, sizeof *pg->arts))
+    return DEDUP_ENOMEM;
+  pg->arts[0] = (dedup__article){{0, 0}, 0, (uint32_t)pg->n_lines, 0};
+  pg->n_arts = 1;
+  return DEDUP_OK;
+}
+
+static int tokenise_span(dedup__tokvec *tv, const char *text, dedup__span s,
+                         uint64_t seed) {
+  size_t from = tv->n;
+  if (dedup__tokenise(tv, text + s.off, s.len, seed) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  for (size_t i = from; i < tv->n; i++)
+    tv->v[i].off += s.off; /* into the document, not the line */
+  return DEDUP_OK;
+}
+
+/* Tokens of an item (title, then body lines) and its shingles.  df is
+ * counted on first need and reused for the second item. */
+static int item_side(side *s, const dedup_corpus *c, size_t item,
+                     dedup__page *pg, dedup__countmap *df, int *have_df) {
+  const citem *it = &c->items[item];
+  const cdoc *d = &c->docs[it->doc];
+  if (it->empty)
+    return DEDUP_OK;
+  const dedup__article *art;
+  const dedup__span *lines;
+  if (d->arts) { /* kept by the corpus: no need to cut again */
+    art = &d->arts[it->art];
+    lines = d->lines;
+  } else {
+    int rc;
+    if (c->p.flags & DEDUP_F_NO_CLEAN) {
+      rc = whole_text(pg, d);
+    } else {
+      if (!*have_df) {
+        if (count_lines(df, pg, c) != DEDUP_OK)
+          return DEDUP_ENOMEM;
+        *have_df = 1;
+      }
+      rc = dedup__page_parse(pg, d->text, d->len, c->p.seed, line_df, df);
+    }
+    if (rc != DEDUP_OK)
+      return DEDUP_ENOMEM;
+    if (it->art >= pg->n_arts)
+      return DEDUP_ESTATE; /* the corpus does not match its results */
+    art = &pg->arts[it->art];
+    lines = pg->lines;
+  }
+  if (art->title.len &&
+      tokenise_span(&s->tok, d->text, art->title, c->p.seed) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  for (uint32_t l = 0; l < art->count; l++)
+    if (tokenise_span(&s->tok, d->text, lines[art->first + l], c->p.seed))
+      return DEDUP_ENOMEM;
+  if (dedup__shingle_words(&s->sh, s->tok.v, s->tok.n, c->p.shingle_k,
+                           c->p.seed) != DEDUP_OK ||
+      dedup__u64vec_reserve(&s->set, s->sh.n) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  memcpy(s->set.v, s->sh.v, s->sh.n * sizeof *s->sh.v);
+  s->set.n = s->sh.n;
+  dedup__u64_sort_unique(s->set.v, &s->set.n);
+  return DEDUP_OK;
+}
+
+static int has_u64(const dedup__u64vec *set, uint64_t x) {
+  size_t lo = 0, hi = set->n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (set->v[mid] < x)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < set->n && set->v[lo] == x;
+}
+
+/* ---- copy level ------------------------------------------------------- */
+
+static void copy_scores(dedup_explanation *e, const dedup_corpus *c,
+                        const side *sa, const side *sb, uint64_t *sig) {
+  size_t shared = 0, i = 0, j = 0;
+  while (i < sa->set.n && j < sb->set.n) {
+    if (sa->set.v[i] < sb->set.v[j]) {
+      i++;
+    } else if (sa->set.v[i] > sb->set.v[j]) {
+      j++;
+    } else {
+      shared++;
+      i++;
+      j++;
+    }
+  }
+  size_t uni = sa->set.n + sb->set.n - shared;
+  e->shingles_a = sa->set.n;
+  e->shingles_b = sb->set.n;
+  e->shingles_shared = shared;
+  e->jaccard = uni ? (double)shared / (double)uni : 0;
+
+  /* The run's method is read from the run's signatures; the other is
+   * computed here over the same shingles. */
+  int empty = !sa->sh.n || !sb->sh.n; /* the run never links those */
+  int mh = c->p.method == DEDUP_METHOD_MINHASH;
+  unsigned k = c->p.num_perm;
+  const uint64_t *ga = c->sigs + e->a * c->sig_words;
+  const uint64_t *gb = c->sigs + e->b * c->sig_words;
+  uint64_t fa, fb;
+  if (mh) {
+    fa = dedup__simhash(sa->sh.v, NULL, sa->sh.n, c->p.seed);
+    fb = dedup__simhash(sb->sh.v, NULL, sb->sh.n, c->p.seed);
+  } else {
+    uint64_t *sg[2] = {sig, sig + k};
+    const side *sd[2] = {sa, sb};
+    for (int t = 0; t < 2; t++) {
+      if (c->p.minhash_kind == DEDUP_MINHASH_CLASSIC)
+        dedup__minhash_classic(sg[t], k, sd[t]->sh.v, sd[t]->sh.n,
+                               c->p.seed);
+      else
+        dedup__minhash_oph(sg[t], k, sd[t]->sh.v, sd[t]->sh.n, c->p.seed);
+    }
+    fa = ga[0];
+    fb = gb[0];
+    ga = sg[0];
+    gb = sg[1];
+  }
+  e->minhash_jaccard = empty ? 0 : dedup__minhash_est(ga, gb, k);
+  e->simhash_distance = dedup__popcount64(fa ^ fb);
+  e->simhash_similarity = empty ? 0 : 1.0 - e->simhash_distance / 64.0;
+
+  e->method = c->p.method;
+  e->copy_threshold = c->p.threshold;
+  e->minhash_threshold = mh ? c->p.threshold : DEDUP_MINHASH_THRESHOLD;
+  e->simhash_threshold = mh ? DEDUP_SIMHASH_THRESHOLD : c->p.threshold;
+  e->copy_similarity = mh ? e->minhash_jaccard : e->simhash_similarity;
+}
+
+static int linked(const struct clevel *L, size_t a, size_t b) {
+  uint32_t x = (uint32_t)DEDUP__MIN(a, b), y = (uint32_t)DEDUP__MAX(a, b);
+  size_t lo = 0, hi = L->n_links;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    const struct dedup__edge *m = &L->links[mid];
+    if (m->a < x || (m->a == x && m->b < y))
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < L->n_links && L->links[lo].a == x && L->links[lo].b == y;
+}
+
+/* Copies text[from..to) for display: line breaks as spaces, cut at
+ * PASSAGE_BYTES on a UTF-8 boundary. */
+static char *display_text(const char *text, size_t from, size_t to) {
+  size_t n = to - from, cut = n;
+  if (n > PASSAGE_BYTES) {
+    cut = PASSAGE_BYTES;
+    while (cut > 0 && ((unsigned char)text[from + cut] & 0xC0) == 0x80)
+      cut--;
+  }
+  char *s = dedup__malloc(cut + 4);
+  if (!s)
+    return NULL;
+  for (size_t i = 0; i < cut; i++)
+    s[i] = text[from + i] == '\n' ? ' ' : text[from + i];
+  if (cut < n)
+    memcpy(s + cut, "...", 3), cut += 3;
+  s[cut] = '\0';
+  return s;
+}
+
+/* Longest runs of a's shingles that b also has: shingle i covers tokens
+ * i..i+w-1, so a run of shingles i..j is the passage of tokens i..j+w-1. */
+static int passages(dedup_explanation *e, const dedup_corpus *c,
+                    const side *sa, const side *sb, size_t item_a) {
+  size_t best_at[MAX_PASSAGES], best_len[MAX_PASSAGES], nb = 0;
+  size_t w = DEDUP__MIN((size_t)c->p.shingle_k, sa->tok.n);
+  for (size_t i = 0; i < sa->sh.n;) {
+    if (!has_u64(&sb->set, sa->sh.v[i])) {
+      i++;
+      continue;
+    }
+    size_t j = i;
+    while (j + 1 < sa->sh.n && has_u64(&sb->set, sa->sh.v[j + 1]))
+      j++;
+    size_t words = j - i + w;
+    /* Keep the longest, earlier first on ties. */
+    size_t at = nb;
+    while (at > 0 && best_len[at - 1] < words)
+      at--;
+    if (at < MAX_PASSAGES) {
+      size_t last = DEDUP__MIN(nb, (size_t)MAX_PASSAGES - 1);
+      for (size_t q = last; q > at; q--) {
+        best_at[q] = best_at[q - 1];
+        best_len[q] = best_len[q - 1];
+      }
+      best_at[at] = i;
+      best_len[at] = words;
+      nb = DEDUP__MIN(nb + 1, (size_t)MAX_PASSAGES);
+    }
+    i = j + 1;
+  }
+  if (!nb)
+    return DEDUP_OK;
+  e->passages = dedup__calloc(nb, sizeof *e->passages);
+  if (!e->passages)
+    return DEDUP_ENOMEM;
+  const char *text = c->docs[c->items[item_a].doc].text;
+  for (size_t q = 0; q < nb; q++) {
+    const dedup__token *t0 = &sa->tok.v[best_at[q]];
+    const dedup__token *t1 = &sa->tok.v[best_at[q] + best_len[q] - 1];
+    char *s = display_text(text, t0->off, (size_t)t1->off + t1->len);
+    if (!s)
+      return DEDUP_ENOMEM;
+    e->passages[q] = (dedup_explain_passage){s, best_len[q]};
+    e->n_passages++;
+  }
+  return DEDUP_OK;
+}
+
+/* ---- story level ------------------------------------------------------ */
+
+/* The representative of an item's copy group, chosen as the run chose it:
+ * its first member (by id) with the most words. */
+static size_t rep_of(const dedup_corpus *c, uint32_t group) {
+  const struct clevel *L = &c->lv[DEDUP_LEVEL_COPY];
+  size_t r = L->members[L->start[group]];
+  for (size_t q = L->start[group] + 1; q < L->start[group + 1]; q++)
+    if (c->items[L->members[q]].words > c->items[r].words)
+      r = L->members[q];
+  return r;
+}
+
+/* The TF-IDF vector of an item that is not a representative (those keep
+ * their raw counts), weighted as corpus.c weighs the representatives: df
+ * over the representatives, idf = ln((N+1)/(df+0.5)), log-damped tf. */
+static int weigh_item(dedup__termvec *out, const dedup_corpus *c,
+                      size_t item) {
+  const dedup__termvec *raw = &c->items[item].terms;
+  const struct clevel *L = &c->lv[DEDUP_LEVEL_COPY];
+  dedup__countmap df = {0}; /* id -> 1 + df, only for this item's ids */
+  int rc = DEDUP_ENOMEM;
+  for (size_t j = 0; j < raw->n; j++)
+    if (dedup__countmap_add(&df, raw->v[j].id, 1) != DEDUP_OK)
+      goto out;
+  for (size_t g = 0; g < L->n_clusters; g++) {
+    const dedup__termvec *tv = &c->items[rep_of(c, (uint32_t)g)].terms;
+    for (size_t j = 0; j < tv->n; j++)
+      if (dedup__countmap_get(&df, tv->v[j].id) &&
+          dedup__countmap_add(&df, tv->v[j].id, 1) != DEDUP_OK)
+        goto out;
+  }
+  if (dedup__grow((void **)&out->v, &out->cap, 0, raw->n + 1,
+                  sizeof *out->v) != DEDUP_OK)
+    goto out;
+  double N = (double)L->n_clusters, norm = 0;
+  size_t m = 0;
+  for (size_t j = 0; j < raw->n; j++) {
+    uint32_t dfv = dedup__countmap_get(&df, raw->v[j].id) - 1;
+    double idf = log((N + 1) / (dfv + 0.5));
+    if (idf <= 0)
+      continue;
+    double tf = raw->v[j].w;
+    if (dfv < 2)
+      tf *= SINGLE_DOC_WEIGHT;
+    double w = tf >= 1 ? (1 + log(tf)) * idf : tf * idf;
+    out->v[m].id = raw->v[j].id;
+    out->v[m].w = (float)w;
+    norm += w * w;
+    m++;
+  }
+  out->n = m;
+  norm = sqrt(norm);
+  for (size_t j = 0; j < m; j++)
+    out->v[j].w = norm > 0 ? (float)(out->v[j].w / norm) : 0;
+  rc = DEDUP_OK;
+out:
+  dedup__countmap_free(&df);
+  return rc;
+}
+
+/* First spelling of a term (a token hash) in a document's text. */
+static char *term_word(const cdoc *d, dedup__tokvec *tv, uint64_t id,
+                       uint64_t seed) {
+  if (tv->n == 0 && dedup__tokenise(tv, d->text, d->len, seed) != DEDUP_OK)
+    return NULL;
+  for (size_t i = 0; i < tv->n; i++) {
+    if (tv->v[i].hash != id)
+      continue;
+    char *s = dedup__malloc((size_t)tv->v[i].len + 1);
+    if (s) {
+      memcpy(s, d->text + tv->v[i].off, tv->v[i].len);
+      s[tv->v[i].len] = '\0';
+    }
+    return s;
+  }
+  return dedup__strdup("?"); /* cannot happen: terms come from the text */
+}
+
+static int top_terms(dedup_explanation *e, const dedup_corpus *c,
+                     const dedup__termvec *wa, const dedup__termvec *wb) {
+  dedup_explain_term best[MAX_TERMS];
+  uint64_t ids[MAX_TERMS];
+  size_t nb = 0, i = 0, j = 0;
+  while (i < wa->n && j < wb->n) {
+    if (wa->v[i].id < wb->v[j].id) {
+      i++;
+      continue;
+    }
+    if (wa->v[i].id > wb->v[j].id) {
+      j++;
+      continue;
+    }
+    double x = wa->v[i].w, y = wb->v[j].w, p = x * y;
+    uint64_t id = wa->v[i].id;
+    i++;
+    j++;
+    if (!(p > 0))
+      continue;
+    /* Insertion into the top list; ids ascend, so ties keep the lower. */
+    size_t at = nb;
+    while (at > 0 && best[at - 1].contribution < p)
+      at--;
+    if (at >= MAX_TERMS)
+      continue;
+    size_t last = DEDUP__MIN(nb, (size_t)MAX_TERMS - 1);
+    for (size_t q = last; q > at; q--) {
+      best[q] = best[q - 1];
+      ids[q] = ids[q - 1];
+    }
+    best[at] = (dedup_explain_term){NULL, x, y, p};
+    ids[at] = id;
+    nb = DEDUP__MIN(nb + 1, (size_t)MAX_TERMS);
+  }
+  if (!nb)
+    return DEDUP_OK;
+  e->terms = dedup__calloc(nb, sizeof *e->terms);
+  if (!e->terms)
+    return DEDUP_ENOMEM;
+  dedup__tokvec tv = {0};
+  const cdoc *d = &c->docs[c->items[e->a].doc];
+  int rc = DEDUP_OK;
+  for (size_t q = 0; q < nb && rc == DEDUP_OK; q++) {
+    best[q].word = term_word(d, &tv, ids[q], c->p.seed);
+    if (!best[q].word)
+      rc = DEDUP_ENOMEM;
+    else
+      e->terms[e->n_terms++] = best[q];
+  }
+  dedup__tokvec_free(&tv);
+  return rc;
+}
+
+static int story(dedup_explanation *e, const dedup_corpus *c, side *sa,
+                 side *sb) {
+  e->story_computed = 1;
+  e->story_threshold = c->p.story_threshold;
+  e->same_story = c->lv[DEDUP_LEVEL_STORY].label[e->a] ==
+                  c->lv[DEDUP_LEVEL_STORY].label[e->b];
+  const uint32_t *cl = c->lv[DEDUP_LEVEL_COPY].label;
+  e->rep_a = rep_of(c, cl[e->a]);
+  e->rep_b = rep_of(c, cl[e->b]);
+  const dedup__termvec *ra = &c->items[e->rep_a].terms;
+  const dedup__termvec *rb = &c->items[e->rep_b].terms;
+  e->rep_cosine = DEDUP__MIN(dedup__terms_dot(ra, rb), 1.0);
+  const dedup__termvec *wa = ra, *wb = rb;
+  if (e->rep_a != e->a) {
+    if (weigh_item(&sa->tw, c, e->a) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+    wa = &sa->tw;
+  }
+  if (e->rep_b != e->b) {
+    if (weigh_item(&sb->tw, c, e->b) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+    wb = &sb->tw;
+  }
+  e->story_cosine = DEDUP__MIN(dedup__terms_dot(wa, wb), 1.0);
+  return top_terms(e, c, wa, wb);
+}
+
+/* ---- API -------------------------------------------------------------- */
+
+DEDUP_API void dedup_explanation_free(dedup_explanation *e) {
+  if (!e)
+    return;
+  for (size_t i = 0; i < e->n_terms; i++)
+    dedup__free((void *)e->terms[i].word);
+  for (size_t i = 0; i < e->n_passages; i++)
+    dedup__free((void *)e->passages[i].text);
+  dedup__free(e->terms);
+  dedup__free(e->passages);
+  dedup__free(e);
+}
+
+DEDUP_API int dedup_corpus_explain(dedup_explanation **out,
+                                   const dedup_corpus *c, size_t a,
+                                   size_t b) {
+  *out = NULL;
+  if (!c->ran)
+    return DEDUP_ESTATE;
+  if (a >= c->n_items || b >= c->n_items)
+    return DEDUP_EINVAL;
+  dedup_explanation *e = dedup__calloc(1, sizeof *e);
+  uint64_t *sig = dedup__malloc(2 * (size_t)c->p.num_perm * sizeof *sig);
+  side sa = {0}, sb = {0};
+  dedup__page pg = {0};
+  dedup__countmap df = {0};
+  int have_df = 0, rc = DEDUP_ENOMEM;
+  if (!e || !sig)
+    goto out;
+  e->a = a;
+  e->b = b;
+  if ((rc = item_side(&sa, c, a, &pg, &df, &have_df)) != DEDUP_OK ||
+      (rc = item_side(&sb, c, b, &pg, &df, &have_df)) != DEDUP_OK)
+    goto out;
+  rc = DEDUP_ENOMEM;
+  e->words_a = sa.tok.n;
+  e->words_b = sb.tok.n;
+  copy_scores(e, c, &sa, &sb, sig);
+  e->same_copy_group = c->lv[DEDUP_LEVEL_COPY].label[a] ==
+                       c->lv[DEDUP_LEVEL_COPY].label[b];
+  e->copy_linked = linked(&c->lv[DEDUP_LEVEL_COPY], a, b);
+  if (passages(e, c, &sa, &sb, a) != DEDUP_OK)
+    goto out;
+  if (!(c->p.flags & DEDUP_F_COPY_ONLY) && story(e, c, &sa, &sb))
+    goto out;
+  rc = DEDUP_OK;
+out:
+  side_free(&sa);
+  side_free(&sb);
+  dedup__page_free(&pg);
+  dedup__countmap_free(&df);
+  dedup__free(sig);
+  if (rc != DEDUP_OK) {
+    dedup_explanation_free(e);
+    e = NULL;
+  }
+  *out = e;
+  return rc;
+}

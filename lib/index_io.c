@@ -1,0 +1,423 @@
+/* index_io.c - a corpus to an index file and back.
+ *
+ * A service adds today's articles to yesterday's corpus.  The file keeps
+ * what a run needs to recompute everything exactly as if the documents had
+ * been added again: the parameters and, per document, its name and its
+ * text - normalised when a run (or dedup_corpus_add with n_invalid) has
+ * done that already, else the bytes as added, flagged so.  Signatures and
+ * story weights are not kept: the story level's TF-IDF depends on every
+ * document, so a run over old + new documents recomputes them anyway.
+ *
+ * Layout; integers little-endian, doubles as IEEE-754 binary64 bits:
+ *
+ *   offset size
+ *        0    8  magic "DEDUPIX\0"
+ *        8    4  format version (DEDUP__INDEX_VERSION)
+ *       12    4  shingle_k            16    4  num_perm
+ *       20    8  threshold            28    8  story_threshold
+ *       36    4  method               40    4  minhash_kind
+ *       44    8  seed                 52    4  threads
+ *       56    4  flags                60    8  number of documents N
+ *       68       N records, each:
+ *                  4  record flags (bit 0: text is normalised)
+ *                  4  name length     8  text length
+ *                  8  invalid UTF-8 sequences replaced (normalised text)
+ *                  name bytes, text bytes (neither NUL-terminated)
+ *      end    8  XXH64 (seed 0) of every byte before it
+ *
+ * Parameters are stored resolved (no zero "default" fields), so a loaded
+ * corpus does not depend on the defaults of the version that loads it.
+ *
+ * Loading trusts nothing: every count and length is checked against the
+ * bytes left in the file before anything is allocated or read, so a bad
+ * count can neither read past the end nor allocate more than the file
+ * holds; the checksum then rejects any other change.  Saving writes a
+ * temporary file next to the target, syncs it and renames it over the
+ * target, so a crash or a full disk leaves the old index as it was.
+ */
+#include "index_io.h"
+
+#include "corpus_private.h"
+#include "hash.h"
+#include "normalise.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_TEXT ((uint64_t)INT32_MAX) /* dedup_corpus_add's limit */
+#define TMP_TRIES 100 /* temp names tried before giving up */
+
+static void put32(unsigned char *p, uint32_t v) {
+  for (int i = 0; i < 4; i++)
+    p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put64(unsigned char *p, uint64_t v) {
+  for (int i = 0; i < 8; i++)
+    p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t get32(const unsigned char *p) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; i--)
+    v = v << 8 | p[i];
+  return v;
+}
+
+static uint64_t get64(const unsigned char *p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; i--)
+    v = v << 8 | p[i];
+  return v;
+}
+
+static uint64_t dbits(double d) {
+  uint64_t u;
+  memcpy(&u, &d, sizeof u);
+  return u;
+}
+
+static double bitsd(uint64_t u) {
+  double d;
+  memcpy(&d, &u, sizeof d);
+  return d;
+}
+
+/* ---- save ------------------------------------------------------------- */
+
+typedef struct writer {
+  FILE *f;
+  dedup__xxh64_state h;
+  int ok;
+} writer;
+
+static void wr(writer *w, const void *p, size_t n) {
+  if (w->ok && n && fwrite(p, 1, n, w->f) != n)
+    w->ok = 0;
+  dedup__xxh64_update(&w->h, p, n);
+}
+
+static int write_index(const dedup_corpus *c, FILE *f) {
+  writer w = {f, {0}, 1};
+  dedup__xxh64_reset(&w.h);
+  const dedup_params *p = &c->p;
+  unsigned char h[DEDUP__INDEX_HEADER];
+  memcpy(h, DEDUP__INDEX_MAGIC, 8);
+  put32(h + 8, DEDUP__INDEX_VERSION);
+  put32(h + 12, p->shingle_k);
+  put32(h + 16, p->num_perm);
+  put64(h + 20, dbits(p->threshold));
+  put64(h + 28, dbits(p->story_threshold));
+  put32(h + 36, (uint32_t)p->method);
+  put32(h + 40, (uint32_t)p->minhash_kind);
+  put64(h + 44, p->seed);
+  put32(h + 52, p->threads);
+  put32(h + 56, p->flags);
+  put64(h + 60, c->n_docs);
+  wr(&w, h, sizeof h);
+  for (size_t i = 0; i < c->n_docs && w.ok; i++) {
+    const cdoc *d = &c->docs[i];
+    size_t name_len = strlen(d->name);
+    if (name_len > UINT32_MAX)
+      return DEDUP_EINVAL;
+    unsigned char r[DEDUP__INDEX_RECORD];
+    put32(r, d->text ? DEDUP__INDEX_NORMALISED : 0);
+    put32(r + 4, (uint32_t)name_len);
+    put64(r + 8, d->text ? d->len : d->raw_len);
+    put64(r + 16, d->text ? d->n_invalid : 0);
+    wr(&w, r, sizeof r);
+    wr(&w, d->name, name_len);
+    if (d->text)
+      wr(&w, d->text, d->len);
+    else
+      wr(&w, d->raw, d->raw_len);
+  }
+  unsigned char sum[DEDUP__INDEX_TRAILER];
+  put64(sum, dedup__xxh64_digest(&w.h));
+  wr(&w, sum, sizeof sum);
+  return w.ok ? DEDUP_OK : DEDUP_EIO;
+}
+
+/* fsync of the directory makes the rename itself durable; not every file
+ * system allows it, and the data is safe either way, so errors are
+ * ignored.  buf has room for path. */
+static void sync_dir(char *buf, const char *path) {
+  strcpy(buf, path);
+  char *slash = strrchr(buf, '/');
+  if (!slash)
+    strcpy(buf, ".");
+  else if (slash == buf)
+    buf[1] = '\0';
+  else
+    *slash = '\0';
+  int fd = open(buf, O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    (void)fsync(fd);
+    close(fd);
+  }
+}
+
+DEDUP_API int dedup_corpus_save(const dedup_corpus *c, const char *path) {
+  if (!path || !*path)
+    return DEDUP_EINVAL;
+  size_t cap = strlen(path) + 48;
+  char *tmp = dedup__malloc(cap);
+  if (!tmp)
+    return DEDUP_ENOMEM;
+  /* "<path>.tmp.<pid>.<k>" with O_EXCL: unique between processes by the
+   * pid and between threads of one process by k, and created with the
+   * usual 0666 & ~umask (mkstemp would force 0600). */
+  int fd = -1;
+  for (unsigned k = 0; k < TMP_TRIES && fd < 0; k++) {
+    snprintf(tmp, cap, "%s.tmp.%ld.%u", path, (long)getpid(), k);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 && errno != EEXIST)
+      break;
+  }
+  if (fd < 0) {
+    dedup__free(tmp);
+    return DEDUP_EIO;
+  }
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+    (void)fchmod(fd, st.st_mode & 07777); /* a replaced index keeps its mode */
+  FILE *f = fdopen(fd, "wb");
+  int rc = DEDUP_EIO;
+  if (!f) {
+    close(fd);
+  } else {
+    rc = write_index(c, f);
+    if (rc == DEDUP_OK && (fflush(f) != 0 || fsync(fileno(f)) != 0))
+      rc = DEDUP_EIO;
+    if (fclose(f) != 0 && rc == DEDUP_OK)
+      rc = DEDUP_EIO;
+    if (rc == DEDUP_OK && rename(tmp, path) != 0)
+      rc = DEDUP_EIO;
+  }
+  if (rc != DEDUP_OK) {
+    int e = errno;
+    unlink(tmp);
+    errno = e;
+  } else {
+    sync_dir(tmp, path);
+  }
+  dedup__free(tmp);
+  return rc;
+}
+
+/* ---- load ------------------------------------------------------------- */
+
+typedef struct reader {
+  FILE *f;                  /* the file, or NULL: */
+  const unsigned char *mem; /* bytes in memory */
+  uint64_t left;            /* bytes before the checksum not read yet */
+  dedup__xxh64_state h;
+} reader;
+
+static int rd_raw(reader *r, void *dst, size_t n) {
+  if (!n)
+    return DEDUP_OK;
+  if (r->f) {
+    if (fread(dst, 1, n, r->f) != n)
+      return ferror(r->f) ? DEDUP_EIO : DEDUP_EFORMAT; /* shrank under us */
+  } else {
+    memcpy(dst, r->mem, n);
+    r->mem += n;
+  }
+  return DEDUP_OK;
+}
+
+/* Reads n bytes of the checksummed part. */
+static int rd(reader *r, void *dst, size_t n) {
+  if (n > r->left)
+    return DEDUP_EFORMAT;
+  int rc = rd_raw(r, dst, n);
+  if (rc != DEDUP_OK)
+    return rc;
+  dedup__xxh64_update(&r->h, dst, n);
+  r->left -= n;
+  return DEDUP_OK;
+}
+
+/* Normalised text is what a run works on without looking again: it must
+ * at least be well-formed UTF-8 without NUL, as the normaliser makes it. */
+static int valid_text(const char *s, size_t len) {
+  size_t i = 0;
+  while (i < len) {
+    int32_t cp;
+    size_t n = dedup__utf8_next(s + i, len - i, &cp);
+    if (cp == 0 ||
+        (cp == 0xFFFD && (len - i < 3 || memcmp(s + i, "\xEF\xBF\xBD", 3))))
+      return 0;
+    i += n;
+  }
+  return 1;
+}
+
+/* Reads a record's bytes into a new NUL-terminated buffer. */
+static int rd_string(reader *r, char **out, uint64_t len) {
+  *out = NULL;
+  if (len > r->left)
+    return DEDUP_EFORMAT; /* checked before allocating */
+  char *s = dedup__malloc((size_t)len + 1);
+  if (!s)
+    return DEDUP_ENOMEM;
+  int rc = rd(r, s, (size_t)len);
+  if (rc != DEDUP_OK) {
+    dedup__free(s);
+    return rc;
+  }
+  s[len] = '\0';
+  *out = s;
+  return DEDUP_OK;
+}
+
+static int read_doc(reader *r, cdoc *d) {
+  unsigned char h[DEDUP__INDEX_RECORD];
+  int rc = rd(r, h, sizeof h);
+  if (rc != DEDUP_OK)
+    return rc;
+  uint32_t flags = get32(h), name_len = get32(h + 4);
+  uint64_t len = get64(h + 8), n_invalid = get64(h + 16);
+  if ((flags & ~DEDUP__INDEX_NORMALISED) || len > MAX_TEXT ||
+      n_invalid > SIZE_MAX || (!(flags & DEDUP__INDEX_NORMALISED) &&
+                               n_invalid) ||
+      (uint64_t)name_len + len > r->left)
+    return DEDUP_EFORMAT;
+  char *name, *text;
+  if ((rc = rd_string(r, &name, name_len)) != DEDUP_OK)
+    return rc;
+  if ((rc = rd_string(r, &text, len)) != DEDUP_OK) {
+    dedup__free(name);
+    return rc;
+  }
+  if (memchr(name, '\0', name_len) ||
+      ((flags & DEDUP__INDEX_NORMALISED) && !valid_text(text, len))) {
+    dedup__free(name);
+    dedup__free(text);
+    return DEDUP_EFORMAT;
+  }
+  *d = (cdoc){0};
+  d->name = name;
+  if (flags & DEDUP__INDEX_NORMALISED) {
+    d->text = text;
+    d->len = (size_t)len;
+    d->n_invalid = (size_t)n_invalid;
+  } else {
+    d->raw = text;
+    d->raw_len = (size_t)len;
+  }
+  return DEDUP_OK;
+}
+
+static int same_params(const dedup_params *a, const dedup_params *b) {
+  return a->shingle_k == b->shingle_k && a->num_perm == b->num_perm &&
+         dbits(a->threshold) == dbits(b->threshold) &&
+         dbits(a->story_threshold) == dbits(b->story_threshold) &&
+         a->method == b->method && a->minhash_kind == b->minhash_kind &&
+         a->seed == b->seed && a->threads == b->threads &&
+         a->flags == b->flags;
+}
+
+static int read_index(dedup_corpus **out, reader *r) {
+  unsigned char h[DEDUP__INDEX_HEADER];
+  int rc = rd(r, h, sizeof h);
+  if (rc != DEDUP_OK)
+    return rc;
+  if (memcmp(h, DEDUP__INDEX_MAGIC, 8) != 0)
+    return DEDUP_EFORMAT;
+  if (get32(h + 8) != DEDUP__INDEX_VERSION)
+    return DEDUP_EVERSION;
+  dedup_params p;
+  dedup_params_init(&p);
+  p.shingle_k = get32(h + 12);
+  p.num_perm = get32(h + 16);
+  p.threshold = bitsd(get64(h + 20));
+  p.story_threshold = bitsd(get64(h + 28));
+  /* Enum values are checked as integers before they are enums. */
+  uint32_t method = get32(h + 36), kind = get32(h + 40);
+  if (method > DEDUP_METHOD_SIMHASH || kind > DEDUP_MINHASH_CLASSIC)
+    return DEDUP_EFORMAT;
+  p.method = (dedup_method)method;
+  p.minhash_kind = (dedup_minhash_kind)kind;
+  p.seed = get64(h + 44);
+  p.threads = get32(h + 52);
+  p.flags = get32(h + 56);
+  uint64_t n_docs = get64(h + 60);
+  if (n_docs > r->left / DEDUP__INDEX_RECORD)
+    return DEDUP_EFORMAT;
+
+  dedup_corpus *c;
+  rc = dedup_corpus_new(&c, &p);
+  if (rc != DEDUP_OK)
+    return rc == DEDUP_EINVAL ? DEDUP_EFORMAT : rc;
+  /* Zero fields would have been resolved to defaults: not a saved file. */
+  if (!same_params(&c->p, &p)) {
+    dedup_corpus_free(c);
+    return DEDUP_EFORMAT;
+  }
+  if (n_docs) {
+    c->docs = dedup__calloc((size_t)n_docs, sizeof *c->docs);
+    if (!c->docs) {
+      dedup_corpus_free(c);
+      return DEDUP_ENOMEM;
+    }
+    c->cap_docs = (size_t)n_docs;
+  }
+  for (uint64_t i = 0; i < n_docs; i++) {
+    rc = read_doc(r, &c->docs[c->n_docs]);
+    if (rc != DEDUP_OK) {
+      dedup_corpus_free(c);
+      return rc;
+    }
+    c->n_docs++;
+  }
+  unsigned char sum[DEDUP__INDEX_TRAILER];
+  rc = r->left ? DEDUP_EFORMAT : rd_raw(r, sum, sizeof sum);
+  if (rc == DEDUP_OK && get64(sum) != dedup__xxh64_digest(&r->h))
+    rc = DEDUP_EFORMAT;
+  if (rc != DEDUP_OK) {
+    dedup_corpus_free(c);
+    return rc;
+  }
+  *out = c;
+  return DEDUP_OK;
+}
+
+int dedup__index_load_mem(dedup_corpus **out, const void *buf, size_t len) {
+  *out = NULL;
+  if (len < DEDUP__INDEX_HEADER + DEDUP__INDEX_TRAILER)
+    return DEDUP_EFORMAT;
+  reader r = {NULL, buf, len - DEDUP__INDEX_TRAILER, {0}};
+  dedup__xxh64_reset(&r.h);
+  return read_index(out, &r);
+}
+
+DEDUP_API int dedup_corpus_load(dedup_corpus **out, const char *path) {
+  *out = NULL;
+  if (!path)
+    return DEDUP_EINVAL;
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return DEDUP_EIO;
+  struct stat st;
+  int rc = DEDUP_EIO;
+  if (fstat(fileno(f), &st) != 0) {
+    /* errno set */
+  } else if (!S_ISREG(st.st_mode)) {
+    errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+  } else if ((uint64_t)st.st_size <
+             DEDUP__INDEX_HEADER + DEDUP__INDEX_TRAILER) {
+    rc = DEDUP_EFORMAT;
+  } else {
+    reader r = {f, NULL, (uint64_t)st.st_size - DEDUP__INDEX_TRAILER, {0}};
+    dedup__xxh64_reset(&r.h);
+    rc = read_index(out, &r);
+  }
+  fclose(f);
+  return rc;
+}

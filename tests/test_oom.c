@@ -1,0 +1,235 @@
+/* test_oom.c - every allocation the library makes can fail cleanly.
+ *
+ * Linked with a copy of the library built with DEDUP_ALLOC_HOOKS, whose
+ * heap goes through cmocka's test_malloc family (leaks and overruns are
+ * caught) and through a counter that makes the Nth allocation return NULL.
+ * For N = 1, 2, ... the whole life of a corpus is played - new, add the
+ * seed pages, run, save, load, add, run - until a play gets through with
+ * no failure injected.  Each call must return DEDUP_OK or DEDUP_ENOMEM;
+ * after DEDUP_ENOMEM the same call is made again and must then succeed,
+ * and the final clusters must equal those of a play without failures: a
+ * failed call may not leave the corpus half changed.  No block may be
+ * left allocated after any play. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "alloc_hooks.h"
+#include "dedup.h"
+#include "snapshot.h"
+#include "testgen.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- the hooks -------------------------------------------------------- */
+
+static long fail_at;  /* the allocation to fail (1-based); 0: none */
+static long n_allocs; /* allocations since the play began */
+static long injected; /* failures injected in this play */
+static long live;     /* blocks allocated and not freed */
+
+static int fail_now(void) {
+  n_allocs++;
+  if (n_allocs == fail_at) {
+    injected++;
+    return 1;
+  }
+  return 0;
+}
+
+void *dedup_test_malloc(size_t n) {
+  if (fail_now())
+    return NULL;
+  void *p = test_malloc(n);
+  live += p != NULL;
+  return p;
+}
+
+void *dedup_test_calloc(size_t count, size_t size) {
+  if (fail_now())
+    return NULL;
+  void *p = test_calloc(count, size);
+  live += p != NULL;
+  return p;
+}
+
+void *dedup_test_realloc(void *p, size_t n) {
+  if (fail_now())
+    return NULL;
+  void *q = test_realloc(p, n);
+  live += !p && q;
+  return q;
+}
+
+void dedup_test_free(void *p) {
+  live -= p != NULL;
+  test_free(p);
+}
+
+/* ---- the play --------------------------------------------------------- */
+
+typedef struct docs {
+  char *name[16], *text[16];
+  size_t len[16], n;
+} docs;
+
+static docs input;
+static char idx_path[256];
+
+static char *slurp(const char *path) {
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *b = malloc((size_t)n + 1);
+  assert_non_null(b);
+  assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
+  b[n] = '\0';
+  fclose(f);
+  return b;
+}
+
+static int setup(void **state) {
+  (void)state;
+  const char *dir = getenv("DEDUP_SEEDS");
+  if (!dir)
+    return -1;
+  DIR *d = opendir(dir);
+  if (!d)
+    return -1;
+  struct dirent *e;
+  while ((e = readdir(d)) && input.n < 8) {
+    size_t l = strlen(e->d_name);
+    if (l < 5 || strcmp(e->d_name + l - 4, ".txt"))
+      continue;
+    char p[1024];
+    snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+    input.text[input.n] = slurp(p);
+    input.len[input.n] = strlen(input.text[input.n]);
+    input.name[input.n] = strdup(e->d_name);
+    input.n++;
+  }
+  closedir(d);
+  if (input.n < 3)
+    return -1;
+  /* A near copy (a copy group to find) and a text with invalid UTF-8 and
+   * a NUL (the replacement paths). */
+  tg_buf b = {0};
+  tg_copy(&b, input.text[0], 3, 2);
+  input.text[input.n] = b.p;
+  input.len[input.n] = b.n;
+  input.name[input.n++] = strdup("copy.txt");
+  static const char bad[] = "Short \xFF\xFE note\0with a bad byte.";
+  input.text[input.n] = malloc(sizeof bad);
+  memcpy(input.text[input.n], bad, sizeof bad);
+  input.len[input.n] = sizeof bad - 1;
+  input.name[input.n++] = strdup("bad.txt");
+  const char *t = getenv("TMPDIR");
+  snprintf(idx_path, sizeof idx_path, "%s/dedup-oom-%ld.idx",
+           t ? t : "/tmp", (long)getpid());
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  for (size_t i = 0; i < input.n; i++) {
+    free(input.name[i]);
+    free(input.text[i]);
+  }
+  unlink(idx_path);
+  return 0;
+}
+
+/* One call under injection: OK, or ENOMEM and then OK when made again
+ * (only one allocation of the play fails). */
+#define CALL(expr)                                                             \
+  do {                                                                         \
+    int rc_ = (expr);                                                          \
+    if (rc_ == DEDUP_ENOMEM)                                                   \
+      rc_ = (expr);                                                            \
+    if (rc_ != DEDUP_OK)                                                       \
+      fail_msg("N=%ld: %s returned %d", fail_at, #expr, rc_);                  \
+  } while (0)
+
+/* Returns the two snapshots (after the first run, after the reload). */
+static void play(const dedup_params *p, char **first, char **second) {
+  dedup_corpus *c = NULL, *l = NULL;
+  CALL(dedup_corpus_new(&c, p));
+  for (size_t i = 0; i + 1 < input.n; i++) {
+    size_t inv;
+    CALL(dedup_corpus_add(c, input.name[i], input.text[i], input.len[i],
+                          i % 2 ? &inv : NULL));
+  }
+  CALL(dedup_corpus_run(c));
+  *first = snapshot(c);
+  CALL(dedup_corpus_save(c, idx_path));
+  dedup_corpus_free(c);
+  CALL(dedup_corpus_load(&l, idx_path));
+  size_t last = input.n - 1;
+  CALL(dedup_corpus_add(l, input.name[last], input.text[last], input.len[last],
+                        NULL));
+  CALL(dedup_corpus_run(l));
+  *second = snapshot(l);
+  dedup_corpus_free(l);
+}
+
+static void oom_sweep(const dedup_params *p) {
+  char *want1, *want2;
+  fail_at = 0;
+  n_allocs = injected = live = 0;
+  play(p, &want1, &want2);
+  long total = n_allocs;
+  assert_int_equal(live, 0);
+  assert_true(total > 100); /* the hooks do see the library's heap */
+  for (fail_at = 1;; fail_at++) {
+    char *got1, *got2;
+    n_allocs = injected = live = 0;
+    play(p, &got1, &got2);
+    if (live != 0)
+      fail_msg("N=%ld: %ld blocks leaked", fail_at, live);
+    if (strcmp(want1, got1) || strcmp(want2, got2))
+      fail_msg("N=%ld: results differ after a failed call", fail_at);
+    free(got1);
+    free(got2);
+    if (!injected)
+      break;
+  }
+  /* Every allocation of the clean play was made to fail once. */
+  assert_true(fail_at > total);
+  print_message("%ld allocations, each failed once\n", total);
+  free(want1);
+  free(want2);
+}
+
+static void test_oom_default(void **state) {
+  (void)state;
+  dedup_params p;
+  dedup_params_init(&p);
+  p.threads = 1; /* cmocka's allocator is not thread-safe */
+  oom_sweep(&p);
+}
+
+static void test_oom_simhash_split(void **state) {
+  (void)state;
+  dedup_params p;
+  dedup_params_init(&p);
+  p.threads = 1;
+  p.method = DEDUP_METHOD_SIMHASH;
+  p.flags = DEDUP_F_SPLIT_EMBEDDED | DEDUP_F_NO_CLEAN;
+  oom_sweep(&p);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_oom_default),
+      cmocka_unit_test(test_oom_simhash_split),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
