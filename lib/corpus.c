@@ -39,9 +39,6 @@
 #define STORY_EDGE_MIN 0.05   /* weaker story links are noise, not kept */
 #define STORY_MAX_DF 0.2      /* terms in more reps than this share ... */
 #define STORY_MAX_DF_MIN_N 50 /* ... do not make candidates (N > this) */
-#ifndef BG_ON
-#define BG_ON 1
-#endif
 #define SINGLE_DOC_WEIGHT 0.3 /* weight of a term no other rep has */
 
 void dedup_params_init(dedup_params *p) {
@@ -512,7 +509,7 @@ static int weigh_terms(dedup_corpus *c, const uint32_t *reps, size_t nr,
   /* Embedded articles that are not items count as documents of the
    * collection too: more text to learn which words are common from. */
   size_t n_bg = 0;
-  for (size_t i = 0; BG_ON && i < c->n_docs; i++) {
+  for (size_t i = 0; i < c->n_docs; i++) {
     const cdoc *d = &c->docs[i];
     for (size_t j = 0; j < d->bg.n; j++)
       if (dedup__countmap_add(df, d->bg.v[j], 1) != DEDUP_OK)

@@ -27,6 +27,7 @@
 #define HEAD_LINES 3      /* lines before an article searched for a title */
 #define MIN_ARTICLE_WORDS 30
 #define TITLE_MIN_WORDS 4
+#define TITLE_MIN_PART 3  /* words in a title's longest part (not a menu) */
 #define TITLE_MAX_WORDS 25
 #define TITLE_SCAN_LINES 12 /* first lines searched for "Title - Site" */
 
@@ -347,6 +348,25 @@ typedef struct title_ctx {
 } title_ctx;
 
 /* Keeps the longest part of a title that other pages do not also carry. */
+static int count_part_words(void *vctx, const char *s, size_t len,
+                            int index) {
+  (void)index;
+  size_t *best = vctx, w = len > 0;
+  for (size_t i = 0; i < len; i++)
+    w += s[i] == ' ';
+  if (w > *best)
+    *best = w;
+  return DEDUP_OK;
+}
+
+/* Words of the longest separator-delimited part: a menu ("Home | News |
+ * Sport") has only short parts, a headline has a long one. */
+static size_t longest_part_words(const char *s, size_t len) {
+  size_t best = 0;
+  for_each_part(s, len, count_part_words, &best);
+  return best;
+}
+
 static int pick_part(void *vctx, const char *s, size_t len, int index) {
   title_ctx *t = vctx;
   if (len == 0)
@@ -491,7 +511,9 @@ int dedup__page_parse_tokens(dedup__page *pg, const char *text, size_t len,
   for (size_t i = 0; i < n && L[i].off < body_off; i++) {
     if (L[i].cls == C_BLANK)
       continue;
-    if (L[i].words >= TITLE_MIN_WORDS && L[i].words <= TITLE_MAX_WORDS) {
+    if (L[i].words >= TITLE_MIN_WORDS &&
+        L[i].words <= TITLE_MAX_WORDS &&
+        longest_part_words(text + L[i].off, L[i].len) >= TITLE_MIN_PART) {
       m->title.off = L[i].off;
       m->title.len = L[i].len;
       break;
