@@ -67,9 +67,12 @@ static int add_span(dedup__termvec *out, const char *text,
     float w = boost;
     /* Capitals inside a sentence mark names; the first word of a line or
      * of a sentence is capitalised anyway. */
-    if (i > 0 && (t->flags & DEDUP__TOK_CAP) &&
-        !sentence_start(line, t->off - s.off))
+    int name = i > 0 && (t->flags & DEDUP__TOK_CAP) &&
+               !sentence_start(line, t->off - s.off);
+    if (name)
       w *= DEDUP__TERM_CAP;
+    /* Names fold too ("Jones" -> "jone"): a name at the start of a
+     * sentence must give the same term as inside one. */
     out->v[out->n].id = term_id(text + t->off, t, seed);
     out->v[out->n].w = w;
     out->n++;
