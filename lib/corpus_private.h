@@ -24,11 +24,9 @@ typedef struct cdoc {
   char *text;        /* normalised (not case-folded) */
   size_t len;
   size_t n_invalid;
-  dedup__u64vec keys;      /* run scratch: line keys */
   dedup__article *arts;    /* unused by the run (NULL): explain cuts */
   size_t n_arts;           /* the page again when it is NULL */
   dedup__span *lines;
-  size_t n_items;          /* run scratch: how many articles are items */
   dedup__u64vec bg;        /* run scratch: term ids of the other articles
                               (embedded, not items), one set each */
   size_t n_bg;             /* run scratch: how many such articles */
@@ -80,5 +78,9 @@ struct dedup_corpus {
   struct clevel lv[2];
   int ran;
 };
+
+/* The run's MinHash estimate for items a and b (their stored signatures'
+ * share of equal words); corpus.c. */
+double dedup__corpus_minhash_est(const dedup_corpus *c, size_t a, size_t b);
 
 #endif

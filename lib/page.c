@@ -14,7 +14,6 @@
 #include "hash.h"
 #include "shingle.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 /* Thresholds, from jusText's defaults adapted to plain text lines. */
@@ -44,12 +43,17 @@ typedef struct linfo {
   uint64_t key;
   uint32_t words, stops;
   uint8_t cls;
+  uint8_t rep; /* another line of the page has the same key */
 } linfo;
 
 static int reserve_linfo(dedup__page *pg, size_t n) {
+  if (n > SIZE_MAX / (2 * sizeof(linfo)))
+    return DEDUP_ENOMEM;
   size_t need = n * sizeof(linfo);
   if (need <= pg->scratch_cap)
     return DEDUP_OK;
+  /* Geometric growth: a page of many lines must not copy quadratically. */
+  need = DEDUP__MAX(need, 2 * pg->scratch_cap);
   void *p = dedup__realloc(pg->scratch, need);
   if (!p)
     return DEDUP_ENOMEM;
@@ -62,15 +66,18 @@ static int reserve_linfo(dedup__page *pg, size_t n) {
  * punctuation and spacing differences do not hide a repeat. */
 static uint64_t tok_key(const dedup__token *t, size_t n, uint64_t seed,
                         uint64_t salt, uint32_t *stops) {
-  uint64_t h = seed ^ salt;
+  /* A sum of independently mixed (hash, position) terms: the same keys
+   * for the same token sequences as a chained hash, but no chain of
+   * multiplies through the line. */
+  uint64_t h = 0;
   uint32_t ns = 0;
   for (size_t i = 0; i < n; i++) {
-    h = dedup__mix64(h ^ t[i].hash) + i;
+    h += dedup__mix64(t[i].hash ^ (uint64_t)i * 0x9E3779B97F4A7C15ULL);
     ns += (t[i].flags & DEDUP__TOK_STOP) != 0;
   }
   if (stops)
     *stops = ns;
-  return n ? h : 0;
+  return n ? dedup__mix64(h ^ seed ^ salt) + n : 0;
 }
 
 void dedup__span_tokens(const dedup__token *tok, size_t n_tok, dedup__span s,
@@ -147,48 +154,52 @@ typedef int (*part_fn)(void *ctx, const char *s, size_t len, int index);
 static int for_each_part(const char *s, size_t len, part_fn fn, void *ctx) {
   size_t start = 0;
   int index = 0;
-  for (size_t i = 0; i < len; i++) {
-    size_t sep = separator_at(s + i, len - i);
+  /* A separator starts with a space before - | or :, rare in prose: look
+   * for those bytes first (a line may be a long paragraph). */
+  for (size_t j = 1; j < len; j++) {
+    char ch = s[j];
+    if ((ch != '-' && ch != '|' && ch != ':') || s[j - 1] != ' ')
+      continue;
+    size_t i = j - 1, sep = separator_at(s + i, len - i);
     if (!sep)
       continue;
     int rc = fn(ctx, s + start, i - start, index++);
     if (rc != DEDUP_OK)
       return rc;
     start = i + sep;
-    i = start - 1;
+    j = start; /* the next separator starts at start or later */
   }
   return fn(ctx, s + start, len - start, index);
 }
 
-/* Tokenises a line until it has `limit` tokens (or to its end), in
- * pieces cut just after a space: no token spans a space, so the pieces'
- * tokens are the line's first tokens.  Offsets are into s. */
-static int tokenise_upto(dedup__tokvec *tv, const char *s, size_t len,
-                         size_t limit, uint64_t seed) {
-  size_t pos = 0;
-  while (pos < len && tv->n < limit) {
-    size_t end = len;
-    /* ~6 bytes a word in English prose; a little more to rarely need a
-     * second piece */
-    size_t want = (limit - tv->n) * 8 + 16;
-    if (len - pos > want) {
-      const char *sp = memchr(s + pos + want, ' ', len - pos - want);
-      if (sp)
-        end = (size_t)(sp - s) + 1;
-    }
-    size_t from = tv->n;
-    if (dedup__tokenise(tv, s + pos, end - pos, seed) != DEDUP_OK)
-      return DEDUP_ENOMEM;
-    for (size_t i = from; i < tv->n; i++)
-      tv->v[i].off += (uint32_t)pos;
-    pos = end;
+static inline unsigned ascii_alnum(unsigned char b) {
+  return ((unsigned char)((b | 0x20) - 'a') < 26) |
+         ((unsigned char)(b - '0') < 10);
+}
+
+/* A lower bound on the tokens of a line, counted (in blocks, up to about
+ * limit) without tokenising: an ASCII letter or digit followed by an ASCII
+ * byte that is neither (or by the end) is the last byte of a token, since
+ * only word characters continue one. */
+static size_t min_tokens(const char *s, size_t len, size_t limit) {
+  const unsigned char *u = (const unsigned char *)s;
+  size_t n = 0, i = 0;
+  while (i + 1 < len && n < limit) {
+    size_t stop = DEDUP__MIN(len - 1, i + 64);
+    unsigned m = 0;
+    for (; i < stop; i++)
+      m += ascii_alnum(u[i]) & (u[i + 1] < 0x80) & !ascii_alnum(u[i + 1]);
+    n += m;
   }
-  return DEDUP_OK;
+  if (len && ascii_alnum(u[len - 1]))
+    n++;
+  return n;
 }
 
 typedef struct keys_ctx {
   const char *line;
-  const dedup__tokvec *tv; /* the line's tokens, offsets into line */
+  const dedup__tokvec *tv; /* the line's tokens, or NULL: tokenise parts */
+  dedup__page *pg;
   dedup__u64vec *out;
   uint64_t seed;
 } keys_ctx;
@@ -197,11 +208,22 @@ static int push_part_key(void *vctx, const char *s, size_t len, int index) {
   keys_ctx *k = vctx;
   if (index == 0 || len == 0)
     return DEDUP_OK; /* the first part is the title itself */
+  const dedup__token *t;
   size_t a, b;
-  dedup__span_tokens(k->tv->v, k->tv->n,
-                     (dedup__span){(uint32_t)(s - k->line), (uint32_t)len},
-                     &a, &b);
-  uint64_t key = tok_key(k->tv->v + a, b - a, k->seed, SALT_PART, NULL);
+  if (k->tv) {
+    t = k->tv->v;
+    dedup__span_tokens(t, k->tv->n,
+                       (dedup__span){(uint32_t)(s - k->line), (uint32_t)len},
+                       &a, &b);
+  } else {
+    k->pg->tv.n = 0;
+    if (dedup__tokenise(&k->pg->tv, s, len, k->seed) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+    t = k->pg->tv.v;
+    a = 0;
+    b = k->pg->tv.n;
+  }
+  uint64_t key = tok_key(t + a, b - a, k->seed, SALT_PART, NULL);
   return key ? dedup__u64vec_push(k->out, key) : DEDUP_OK;
 }
 
@@ -212,22 +234,24 @@ int dedup__page_keys(dedup__u64vec *out, dedup__page *pg, const char *text,
   while (pos <= len) {
     const char *nl = pos < len ? memchr(text + pos, '\n', len - pos) : NULL;
     size_t end = nl ? (size_t)(nl - text) : len;
-    if (end > pos) {
-      /* The first lines are read whole: their parts are keys too. */
-      int head = li < TITLE_SCAN_LINES;
+    size_t ll = end - pos;
+    int head = li < TITLE_SCAN_LINES; /* parts of these are keys too */
+    keys_ctx kc = {text + pos, NULL, pg, out, seed};
+    /* Lines surely too long to be looked up are not tokenised. */
+    if (ll && min_tokens(text + pos, ll, REPEAT_MAX_WORDS) <
+                  REPEAT_MAX_WORDS) {
       pg->tv.n = 0;
-      if (tokenise_upto(&pg->tv, text + pos, end - pos,
-                        head ? SIZE_MAX : REPEAT_MAX_WORDS, seed))
+      if (dedup__tokenise(&pg->tv, text + pos, ll, seed) != DEDUP_OK)
         return DEDUP_ENOMEM;
       if (pg->tv.n < REPEAT_MAX_WORDS) {
         uint64_t key = tok_key(pg->tv.v, pg->tv.n, seed, SALT_LINE, NULL);
         if (key && dedup__u64vec_push(out, key) != DEDUP_OK)
           return DEDUP_ENOMEM;
       }
-      keys_ctx kc = {text + pos, &pg->tv, out, seed};
-      if (head && for_each_part(text + pos, end - pos, push_part_key, &kc))
-        return DEDUP_ENOMEM;
+      kc.tv = &pg->tv;
     }
+    if (ll && head && for_each_part(text + pos, ll, push_part_key, &kc))
+      return DEDUP_ENOMEM;
     li++;
     if (!nl)
       break;
@@ -235,14 +259,10 @@ int dedup__page_keys(dedup__u64vec *out, dedup__page *pg, const char *text,
   }
   /* Distinct keys only: the corpus counts documents, not lines. */
   size_t m = out->n - start;
-  dedup__u64_sort_unique(out->v + start, &m);
+  if (m) /* out->v may still be NULL: no NULL + 0 (UB) */
+    dedup__u64_sort_unique(out->v + start, &m);
   out->n = start + m;
   return DEDUP_OK;
-}
-
-static int cmp_u64(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return (x > y) - (x < y);
 }
 
 static int ends_sentence(const char *s, size_t len) {
@@ -259,29 +279,45 @@ static int classify(dedup__page *pg, const char *text, size_t n,
                     dedup__df_fn df, const void *ctx) {
   linfo *L = pg->scratch;
   /* Lines repeated inside the page (a title printed three times, a
-   * byline) are headings, never prose. */
-  if (n > pg->keys_cap) {
-    uint64_t *k = dedup__reallocarray(pg->keys, n, sizeof *k);
+   * byline) are headings, never prose.  A hash set of the page's line
+   * keys finds them; keys are hashes, so their low bits index it. */
+  size_t cap = 16;
+  while (cap < 2 * n)
+    cap *= 2;
+  if (cap > pg->keys_cap) {
+    /* cap keys, then the line holding each */
+    uint64_t *k = dedup__realloc(pg->keys, cap * (sizeof *k +
+                                                   sizeof(uint32_t)));
     if (!k)
       return DEDUP_ENOMEM;
     pg->keys = k;
-    pg->keys_cap = n;
+    pg->keys_cap = cap;
   }
   uint64_t *keys = pg->keys;
-  size_t nk = 0;
-  for (size_t i = 0; i < n; i++)
-    if (L[i].cls != C_BLANK)
-      keys[nk++] = L[i].key;
-  qsort(keys, nk, sizeof *keys, cmp_u64);
+  uint32_t *holder = (uint32_t *)(void *)(keys + cap);
+  memset(keys, 0, cap * sizeof *keys);
+  for (size_t i = 0; i < n; i++) {
+    L[i].rep = 0;
+    if (L[i].cls == C_BLANK || !L[i].key)
+      continue; /* key 0: no words, never prose anyway */
+    size_t h = L[i].key & (cap - 1);
+    while (keys[h] && keys[h] != L[i].key)
+      h = (h + 1) & (cap - 1);
+    if (keys[h]) {
+      L[holder[h]].rep = 1;
+      L[i].rep = 1;
+    } else {
+      keys[h] = L[i].key;
+      holder[h] = (uint32_t)i;
+    }
+  }
 
   for (size_t i = 0; i < n; i++) {
     if (L[i].cls == C_BLANK)
       continue;
     const char *s = text + L[i].off;
     double sd = L[i].words ? (double)L[i].stops / L[i].words : 0.0;
-    uint64_t *hit = bsearch(&L[i].key, keys, nk, sizeof *keys, cmp_u64);
-    int in_page_repeat = hit && ((hit > keys && hit[-1] == L[i].key) ||
-                                 (hit + 1 < keys + nk && hit[1] == L[i].key));
+    int in_page_repeat = L[i].rep;
     int repeated = df && L[i].words < REPEAT_MAX_WORDS &&
                    df(ctx, L[i].key) >= 2;
     if (L[i].words == 0 || repeated)

@@ -21,6 +21,9 @@
 
 #include <assert.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 enum {
   FOLD_BUF = 512,   /* stack buffer for a folded word */
@@ -257,6 +260,78 @@ static size_t ascii_word(tctx *t, size_t i, int *rc) {
   return j;
 }
 
+#if defined(__SSE2__)
+_Static_assert(STOP_MAX == 10, "stop_key packs at most 10 letters");
+
+/* The stop-word key (see stopwords.c) of the n <= 10 lowercase letters at
+ * the start of lo: 5 bits a letter, packed in the register by two
+ * multiply-adds instead of a loop over the letters. */
+static inline uint64_t stop_key(__m128i lo, unsigned n) {
+  const __m128i iota = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+                                     12, 13, 14, 15);
+  __m128i keep = _mm_cmpgt_epi8(_mm_set1_epi8((char)n), iota);
+  __m128i c = _mm_and_si128(_mm_and_si128(lo, _mm_set1_epi8(31)), keep);
+  const __m128i by32 = _mm_set1_epi32(1 << 16 | 32);
+  __m128i z = _mm_setzero_si128();
+  /* pairs: c0*32+c1, c2*32+c3, ... (10 bits each) */
+  __m128i p = _mm_packs_epi32(_mm_madd_epi16(_mm_unpacklo_epi8(c, z), by32),
+                              _mm_madd_epi16(_mm_unpackhi_epi8(c, z), by32));
+  /* quads: c0..c3, c4..c7, c8..c9 (20 bits each) */
+  __m128i q = _mm_madd_epi16(p, _mm_set1_epi32(1 << 16 | 1024));
+  uint64_t a = (uint32_t)_mm_cvtsi128_si32(q);
+  uint64_t b = (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(q, 4));
+  uint64_t e = (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(q, 8));
+  uint64_t key10 = a << 30 | b << 10 | e >> 10;
+  return key10 >> (5 * (10 - n));
+}
+
+/* The ASCII word starting at text[i], with 16 bytes readable there: one
+ * compare of 16 bytes finds where a short word ends (no loop over its
+ * bytes, whose exit the branch predictor misses word after word), and
+ * where the next one starts.  Longer words and words that may go on in
+ * another script take ascii_word.  Returns where to look next. */
+static size_t ascii_word16(tctx *t, size_t i, int *rc) {
+  const unsigned char *s = t->text + i;
+  __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+  __m128i lo = _mm_or_si128(v, _mm_set1_epi8(0x20)); /* folds A-Z only */
+  /* Signed compares: bytes >= 0x80 are negative and match neither. */
+  __m128i let = _mm_and_si128(_mm_cmpgt_epi8(lo, _mm_set1_epi8('a' - 1)),
+                              _mm_cmplt_epi8(lo, _mm_set1_epi8('z' + 1)));
+  __m128i dig = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                              _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+  unsigned word = (unsigned)_mm_movemask_epi8(_mm_or_si128(let, dig));
+  unsigned high = (unsigned)_mm_movemask_epi8(v);
+  unsigned rest = ~word & 0xFFFFu;
+  if (!rest)
+    return ascii_word(t, i, rc);
+  unsigned n = (unsigned)__builtin_ctz(rest);
+  if (high >> n & 1)
+    return ascii_word(t, i, rc);
+  unsigned in = (1u << n) - 1;
+  unsigned digits = (unsigned)_mm_movemask_epi8(dig) & in;
+  char buf[16];
+  _mm_storeu_si128((__m128i *)(void *)buf, lo);
+  unsigned flags = 0;
+  if ((unsigned)s[0] - 'A' < 26u)
+    flags = DEDUP__TOK_CAP;
+  else if (digits == in)
+    flags = DEDUP__TOK_NUM;
+  if (!digits && n <= STOP_MAX && dedup__is_stopword_key(stop_key(lo, n)))
+    flags |= DEDUP__TOK_STOP;
+  *rc = push(t->out, dedup__hash(buf, n, t->seed), i, n, flags);
+  /* Skip to the next word when only ASCII spaces and punctuation lie
+   * between (the main loop would step over them one by one). */
+  unsigned after = word >> n;
+  if (after) {
+    unsigned k = n + (unsigned)__builtin_ctz(after);
+    return (high >> n) & ((1u << (k - n)) - 1) ? i + n : i + k;
+  }
+  return high >> n ? i + n : i + 16;
+}
+#else
+#define ascii_word16 ascii_word
+#endif
+
 int dedup__tokenise(dedup__tokvec *out, const char *text, size_t len,
                     uint64_t seed) {
   assert(out != NULL);
@@ -281,7 +356,7 @@ int dedup__tokenise(dedup__tokvec *out, const char *text, size_t len,
     unsigned c = s[i];
     if (c < 0x80) {
       if (fold_tab[c])
-        i = ascii_word(&t, i, &rc);
+        i = len - i >= 16 ? ascii_word16(&t, i, &rc) : ascii_word(&t, i, &rc);
       else
         i++;
       continue;

@@ -1,5 +1,31 @@
 /* vec.c - growable arrays. */
+/* madvise() and MADV_HUGEPAGE are not in POSIX; glibc shows them with
+ * this. */
+#define _DEFAULT_SOURCE 1
+
 #include "dedup_private.h"
+
+#include <stdint.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+/* Asks for huge pages under a large new block (see corpus.c): first
+ * touches of 4 KiB pages are slow on VMs.  Only a hint. */
+static void hint_huge(void *p, size_t n) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  const uintptr_t huge = (uintptr_t)2 << 20;
+  if (!p || n < 2 * huge)
+    return;
+  uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+  uintptr_t e = ((uintptr_t)p + n) & ~(huge - 1);
+  if (e > a)
+    (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+  (void)p;
+  (void)n;
+#endif
+}
 
 int dedup__grow(void **p, size_t *cap, size_t n, size_t extra, size_t elem) {
   if (extra > SIZE_MAX - n)
@@ -54,6 +80,8 @@ static int countmap_grow(dedup__countmap *m) {
     dedup__free(c);
     return DEDUP_ENOMEM;
   }
+  hint_huge(k, nc * sizeof *k);
+  hint_huge(c, nc * sizeof *c);
   for (size_t i = 0; i < m->cap; i++) {
     if (!m->keys[i])
       continue;
