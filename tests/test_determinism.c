@@ -146,15 +146,17 @@ static size_t multi_clusters(const char *snap, int level) {
   return n;
 }
 
-static void check_params(const dedup_params *p, int story) {
+/* min_copy, min_story: clusters of 2+ items the corpus must have at each
+ * level, so the comparison is not between trivial outputs. */
+static void check_params(const dedup_params *p, size_t min_copy,
+                         size_t min_story) {
   size_t order[MAX_DOCS];
   for (size_t i = 0; i < n_docs; i++)
     order[i] = i;
   char *want = run_once(p, 1, order, 0);
   /* The corpus does cluster, at both levels. */
-  assert_true(multi_clusters(want, 1) >= 8);
-  if (story)
-    assert_true(multi_clusters(want, 0) >= 1);
+  assert_true(multi_clusters(want, 1) >= min_copy);
+  assert_true(multi_clusters(want, 0) >= min_story);
   static const unsigned threads[] = {1, 2, 4};
   uint64_t seed = 12345;
   for (int round = 0; round < 4; round++) {
@@ -182,7 +184,7 @@ static void test_default(void **state) {
   (void)state;
   dedup_params p;
   dedup_params_init(&p);
-  check_params(&p, 1);
+  check_params(&p, 8, 4);
 }
 
 static void test_classic_split(void **state) {
@@ -193,7 +195,7 @@ static void test_classic_split(void **state) {
   p.num_perm = 64;
   p.flags = DEDUP_F_SPLIT_EMBEDDED;
   p.seed = 99;
-  check_params(&p, 1);
+  check_params(&p, 8, 4);
 }
 
 static void test_simhash_copy_only(void **state) {
@@ -201,8 +203,10 @@ static void test_simhash_copy_only(void **state) {
   dedup_params p;
   dedup_params_init(&p);
   p.method = DEDUP_METHOD_SIMHASH;
+  p.threshold = 0; /* SimHash's own default; the init value is MinHash's */
   p.flags = DEDUP_F_COPY_ONLY | DEDUP_F_NO_CLEAN;
-  check_params(&p, 0);
+  /* Whole pages (chrome included) within 6 bits: fewer copies found. */
+  check_params(&p, 4, 4);
 }
 
 /* Two files with the same name are kept apart by their text, and their
