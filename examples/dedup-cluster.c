@@ -25,6 +25,7 @@ enum { FMT_TEXT, FMT_TSV, FMT_JSON };
 
 static const char usage[] =
     "Usage: dedup-cluster [OPTIONS] FILE...\n"
+    "       dedup-cluster [OPTIONS] --explain A B [FILE...]\n"
     "Groups text files that tell the same story (default) or are\n"
     "near-verbatim copies (--level copy).  FILE '-' reads a list of paths,\n"
     "one per line, from standard input.\n"
@@ -41,7 +42,7 @@ static const char usage[] =
     "Matching:\n"
     "  --threshold T           copy level: min similarity, 0<T<=1\n"
     "                          (default 0.5 est. Jaccard; simhash 0.9)\n"
-    "  --story-threshold T     story level: min average cosine (0.28)\n"
+    "  --story-threshold T     story level: min average cosine (0.245)\n"
     "  --method minhash|simhash  copy-level signatures (minhash)\n"
     "  --shingle K             words per shingle (5)\n"
     "  --perms K               MinHash signature length (128)\n"
@@ -60,7 +61,8 @@ static const char usage[] =
     "  -q, --quiet             no warnings about skipped files and no\n"
     "                          progress bar (drawn on stderr when it is\n"
     "                          a terminal)\n"
-    "  -h, --help              this help;  --version  the version\n"
+    "  -h, --help              this help\n"
+    "  --version               the version\n"
     "\n"
     "Exit status: 0 done (empty or binary files are skipped with a\n"
     "warning); 1 some paths could not be read, the rest were clustered;\n"
@@ -377,10 +379,12 @@ static void add_inputs(run *r, const paths *in) {
   for (size_t i = 0; i < in->n; i++)
     add_path(r, in->v[i]);
   struct stat st;
-  for (int k = 0; k < 2; k++)
-    if (r->o.explain[k] && !r->found[k] &&
-        stat(r->o.explain[k], &st) == 0 && !S_ISDIR(st.st_mode))
-      add_path(r, r->o.explain[k]);
+  for (int k = 0; k < 2; k++) {
+    const char *x = r->o.explain[k];
+    if (x && !r->found[k] &&
+        (stat(x, &st) == 0 ? !S_ISDIR(st.st_mode) : !strchr(x, '#')))
+      add_path(r, x); /* a missing file gets the usual warning */
+  }
 }
 
 static int read_list(paths *ps, FILE *in) {
@@ -520,22 +524,22 @@ static void print_explain_text(const dedup_corpus *c,
 
   printf("Copy level (near-verbatim copies): ");
   if (e->same_copy_group && (e->copy_linked || e->a == e->b))
-    printf("same copy group, linked: %.4f %s %.2f\n", e->copy_similarity,
+    printf("same copy group, linked: %.4f %s %g\n", e->copy_similarity,
            cmp_sign(e->copy_similarity, e->copy_threshold),
            e->copy_threshold);
   else if (e->same_copy_group)
     printf("same copy group, through other copies (single link)\n");
   else if (e->copy_similarity >= e->copy_threshold)
-    printf("different copy groups, though %.4f >= %.2f: LSH did not\n"
+    printf("different copy groups, though %.4f >= %g: LSH did not\n"
            "  offer the pair as a candidate\n",
            e->copy_similarity, e->copy_threshold);
   else
-    printf("different copy groups: %.4f < %.2f\n", e->copy_similarity,
+    printf("different copy groups: %.4f < %g\n", e->copy_similarity,
            e->copy_threshold);
-  printf("  minhash  est. Jaccard  %.4f  %-2s %.2f%s\n", e->minhash_jaccard,
+  printf("  minhash  est. Jaccard  %.4f  %-2s %g%s\n", e->minhash_jaccard,
          cmp_sign(e->minhash_jaccard, e->minhash_threshold),
          e->minhash_threshold, mh ? "  (method used)" : "");
-  printf("  simhash  similarity    %.4f  %-2s %.2f%s  (%u of 64 bits differ)\n",
+  printf("  simhash  similarity    %.4f  %-2s %g%s  (%u of 64 bits differ)\n",
          e->simhash_similarity,
          cmp_sign(e->simhash_similarity, e->simhash_threshold),
          e->simhash_threshold, mh ? "" : "  (method used)",
@@ -554,25 +558,24 @@ static void print_explain_text(const dedup_corpus *c,
     printf("not computed (--level copy)\n");
     return;
   }
-  double rc = e->rep_cosine, t = e->story_threshold;
+  double cs = e->story_cosine, t = e->story_threshold;
   if (e->same_copy_group)
     printf("same story: they are copies\n");
-  else if (e->same_story && rc >= t)
-    printf("same story: cosine %.4f >= %.2f\n", rc, t);
+  else if (e->same_story && cs >= t)
+    printf("same story: cosine %.4f >= %g\n", cs, t);
   else if (e->same_story)
-    printf("same story through other articles: cosine %.4f < %.2f,\n"
-           "  but the average link of their clusters is >= %.2f\n",
-           rc, t, t);
-  else if (rc >= t)
-    printf("different stories: cosine %.4f >= %.2f, but the average\n"
-           "  link of their clusters is < %.2f\n", rc, t, t);
+    printf("same story through other articles: cosine %.4f < %g,\n"
+           "  but the average link of their clusters is >= %g\n",
+           cs, t, t);
+  else if (cs >= t)
+    printf("different stories: cosine %.4f >= %g, but the average\n"
+           "  link of their clusters is < %g\n", cs, t, t);
   else
-    printf("different stories: cosine %.4f < %.2f\n", rc, t);
-  printf("  TF-IDF cosine  %.4f\n", e->story_cosine);
+    printf("different stories: cosine %.4f < %g\n", cs, t);
   if (e->rep_a != e->a || e->rep_b != e->b)
-    printf("  compared as the longest copies: %s and %s, cosine %.4f\n",
+    printf("  (compared as the longest of their copies: %s and %s)\n",
            dedup_corpus_item_name(c, e->rep_a),
-           dedup_corpus_item_name(c, e->rep_b), e->rep_cosine);
+           dedup_corpus_item_name(c, e->rep_b));
   if (e->n_terms)
     printf("  shared terms that weigh most (weight in A x in B = share):\n");
   for (size_t i = 0; i < e->n_terms; i++)
@@ -621,8 +624,7 @@ static void print_explain_json(const dedup_corpus *c,
   json_str(dedup_corpus_item_name(c, e->rep_a));
   putchar(',');
   json_str(dedup_corpus_item_name(c, e->rep_b));
-  printf("],\"representative_cosine\":%.4f,\"threshold\":%.4f",
-         e->rep_cosine, e->story_threshold);
+  printf("],\"threshold\":%.4f", e->story_threshold);
   json_bool("same_story", e->same_story);
   printf(",\"terms\":[");
   for (size_t i = 0; i < e->n_terms; i++) {
@@ -640,8 +642,12 @@ static int explain(run *r) {
   for (int k = 0; k < 2; k++) {
     id[k] = find_item(r->c, r->o.explain[k]);
     if (id[k] == SIZE_MAX) {
-      fprintf(stderr, "dedup-cluster: %s: not among the clustered items\n",
-              r->o.explain[k]);
+      int split = (r->o.p.flags & DEDUP_F_SPLIT_EMBEDDED) != 0;
+      fprintf(stderr, "dedup-cluster: %s: not among the clustered items%s\n",
+              r->o.explain[k],
+              strchr(r->o.explain[k], '#') && !split
+                  ? " (embedded articles need --split-embedded)"
+                  : "");
       return EXIT_UNREADABLE;
     }
   }
@@ -690,7 +696,7 @@ int main(int argc, char **argv) {
   run r = {0};
   dedup_params_init(&r.o.p);
   r.o.level = DEDUP_LEVEL_STORY;
-  int first_file = argc, stdin_list = 0;
+  int first_file = argc, stdin_list = 0, threshold_set = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -739,6 +745,7 @@ int main(int argc, char **argv) {
       NEED_VALUE();
       if (parse_double(v, &r.o.p.threshold))
         die_usage("threshold must be in (0, 1]", v);
+      threshold_set = 1;
     } else if (!strcmp(a, "--story-threshold")) {
       NEED_VALUE();
       if (parse_double(v, &r.o.p.story_threshold))
@@ -795,6 +802,10 @@ int main(int argc, char **argv) {
     die_usage("--explain prints text or json", NULL);
   if (r.o.level == DEDUP_LEVEL_COPY)
     r.o.p.flags |= DEDUP_F_COPY_ONLY;
+  /* DEDUP_PARAMS_INIT holds MinHash's threshold; 0 asks the library for
+   * the default of the method chosen (SimHash: 0.9). */
+  if (!threshold_set)
+    r.o.p.threshold = 0;
 
   int rc = dedup_corpus_new(&r.c, &r.o.p);
   if (rc != DEDUP_OK) {

@@ -323,11 +323,12 @@ DEDUP_API int dedup_corpus_link(const dedup_corpus *c, dedup_level level,
 /* ------------------------------------------------------------------------ */
 /* Explaining a decision                                                     */
 
-/** One shared term of two items and its part in their story cosine. */
+/** One term shared by the representatives of two items (see rep_a) and
+    its part in their story cosine. */
 typedef struct dedup_explain_term {
-  const char *word;    /**< as first written in item a (not case-folded) */
-  double weight_a;     /**< TF-IDF weight in a (L2-normalised vector) */
-  double weight_b;     /**< ... in b */
+  const char *word;    /**< as first written in rep_a (not case-folded) */
+  double weight_a;     /**< TF-IDF weight in rep_a (L2-normalised) */
+  double weight_b;     /**< ... in rep_b */
   double contribution; /**< weight_a * weight_b: its share of the cosine */
 } dedup_explain_term;
 
@@ -371,16 +372,15 @@ typedef struct dedup_explanation {
      (DEDUP_F_COPY_ONLY), story_computed is 0 and the rest is 0. */
   int story_computed;
   double story_threshold;     /**< the run's story threshold */
-  /** TF-IDF cosine of a and b, weighted as the run weighted the copy
-      groups' representatives (document frequency over them). */
+  /** The story level compares one representative per copy group, its
+      longest member: rep_a for a's group, rep_b for b's (a and b
+      themselves unless a longer copy exists).  story_cosine is the TF-IDF
+      cosine of the two, the similarity the run used.  Clusters are
+      merged by average link, so two items may share a story through
+      others with a cosine below the threshold, or not share one with a
+      cosine above it. */
   double story_cosine;
-  /** The story level compares one representative per copy group (its
-      longest member): rep_a, rep_b, and rep_cosine is their cosine.
-      Clusters are merged by average link, so two items may share a story
-      through others with rep_cosine below the threshold, or not share
-      one with it above. */
   size_t rep_a, rep_b;
-  double rep_cosine;
   int same_story;             /**< 1 if one story cluster holds both */
   dedup_explain_term *terms;  /**< shared terms that weigh most in
                                    story_cosine, largest contribution first;
@@ -395,7 +395,8 @@ typedef struct dedup_explanation {
  *
  * Recomputes what the run saw for the two items: it cuts the two pages
  * again as the run did, which needs the line statistics of the whole
- * corpus, so one call costs about a tenth of a run.  Read-only.
+ * corpus, so one call hashes the lines of every document once (a small
+ * part of a run: 11 ms against 6 s on 2,000 generated pages).  Read-only.
  *
  * @param[out] out  the explanation; NULL on failure; free it with
  *                  dedup_explanation_free

@@ -1,10 +1,12 @@
 /* explain.c - why two items are or are not clustered together.
  *
- * Recomputes, for two items of a corpus that has run, what each stage saw:
- * the article cut from the page (cut again with the corpus' line counts,
- * so exactly as the run cut it), its word shingles, both copy-level
- * signatures and the story level's TF-IDF vectors.  Nothing on the corpus
- * is written, so concurrent explanations on one frozen corpus are fine. */
+ * Recomputes, for two items of a corpus that has run, what the copy level
+ * saw: the article cut from the page (cut again with the corpus' line
+ * counts, so exactly as the run cut it), its word shingles and both
+ * copy-level signatures.  The story level is read from the run's own
+ * TF-IDF vectors of the copy groups' representatives.  Nothing on the
+ * corpus is written, so concurrent explanations on one frozen corpus are
+ * fine. */
 #include "dedup_private.h"
 
 #include "cluster.h"
@@ -16,7 +18,6 @@
 #include "terms.h"
 #include "tokenise.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,30 +25,26 @@
 #define MAX_PASSAGES 3
 #define PASSAGE_BYTES 200 /* longer passages are cut (UTF-8 safe) */
 
-/* Must match corpus.c's weigh_terms; a test compares a copy that is not a
- * representative with the representative it copies. */
-#define SINGLE_DOC_WEIGHT 0.0
-
 /* What is known about one item. */
 typedef struct side {
-  dedup__tokvec tok;  /* title + body tokens, offsets into the doc text */
+  dedup__tokvec doc;  /* tokens of the whole document text */
+  dedup__tokvec tok;  /* the item's: title + body, offsets into the text */
   dedup__u64vec sh;   /* shingles in text order (as signed) */
   dedup__u64vec set;  /* distinct shingles, sorted */
-  dedup__termvec tw;  /* TF-IDF weights when not a representative */
 } side;
 
 static void side_free(side *s) {
+  dedup__tokvec_free(&s->doc);
   dedup__tokvec_free(&s->tok);
   dedup__u64vec_free(&s->sh);
   dedup__u64vec_free(&s->set);
-  dedup__termvec_free(&s->tw);
 }
 
 static uint32_t line_df(const void *ctx, uint64_t key) {
   return dedup__countmap_get(ctx, key);
 }
 
-/* In how many documents each line key appears: what run phase B counted
+/* In how many documents each line key appears: what run phase A counted
  * (freed after the run, so counted again). */
 static int count_lines(dedup__countmap *df, dedup__page *pg,
                        const dedup_corpus *c) {
@@ -65,7 +62,7 @@ static int count_lines(dedup__countmap *df, dedup__page *pg,
 }
 
 /* Whole text as one article of every non-blank line (DEDUP_F_NO_CLEAN),
- * as run phase C does it. */
+ * as the run does it. */
 static int whole_text(dedup__page *pg, const cdoc *d) {
   pg->n_lines = 0;
   size_t pos = 0;
@@ -88,22 +85,27 @@ static int whole_text(dedup__page *pg, const cdoc *d) {
   return DEDUP_OK;
 }
 
-static int tokenise_span(dedup__tokvec *tv, const char *text, dedup__span s,
-                         uint64_t seed) {
-  size_t from = tv->n;
-  if (dedup__tokenise(tv, text + s.off, s.len, seed) != DEDUP_OK)
+/* Appends the document's tokens inside span sp to the item's. */
+static int take_tokens(dedup__tokvec *it, const dedup__tokvec *doc,
+                       dedup__span sp) {
+  size_t a, b;
+  dedup__span_tokens(doc->v, doc->n, sp, &a, &b);
+  if (dedup__grow((void **)&it->v, &it->cap, it->n, b - a, sizeof *it->v))
     return DEDUP_ENOMEM;
-  for (size_t i = from; i < tv->n; i++)
-    tv->v[i].off += s.off; /* into the document, not the line */
+  memcpy(it->v + it->n, doc->v + a, (b - a) * sizeof *it->v);
+  it->n += b - a;
   return DEDUP_OK;
 }
 
-/* Tokens of an item (title, then body lines) and its shingles.  df is
- * counted on first need and reused for the second item. */
+/* Tokens of an item (title, then body lines) and its shingles, made the
+ * way the run makes them.  df is counted on first need and reused for the
+ * second item. */
 static int item_side(side *s, const dedup_corpus *c, size_t item,
                      dedup__page *pg, dedup__countmap *df, int *have_df) {
   const citem *it = &c->items[item];
   const cdoc *d = &c->docs[it->doc];
+  if (dedup__tokenise(&s->doc, d->text, d->len, c->p.seed) != DEDUP_OK)
+    return DEDUP_ENOMEM;
   if (it->empty)
     return DEDUP_OK;
   const dedup__article *art;
@@ -121,7 +123,8 @@ static int item_side(side *s, const dedup_corpus *c, size_t item,
           return DEDUP_ENOMEM;
         *have_df = 1;
       }
-      rc = dedup__page_parse(pg, d->text, d->len, c->p.seed, line_df, df);
+      rc = dedup__page_parse_tokens(pg, d->text, d->len, s->doc.v,
+                                    s->doc.n, c->p.seed, line_df, df);
     }
     if (rc != DEDUP_OK)
       return DEDUP_ENOMEM;
@@ -130,11 +133,10 @@ static int item_side(side *s, const dedup_corpus *c, size_t item,
     art = &pg->arts[it->art];
     lines = pg->lines;
   }
-  if (art->title.len &&
-      tokenise_span(&s->tok, d->text, art->title, c->p.seed) != DEDUP_OK)
+  if (art->title.len && take_tokens(&s->tok, &s->doc, art->title))
     return DEDUP_ENOMEM;
   for (uint32_t l = 0; l < art->count; l++)
-    if (tokenise_span(&s->tok, d->text, lines[art->first + l], c->p.seed))
+    if (take_tokens(&s->tok, &s->doc, lines[art->first + l]))
       return DEDUP_ENOMEM;
   if (dedup__shingle_words(&s->sh, s->tok.v, s->tok.n, c->p.shingle_k,
                            c->p.seed) != DEDUP_OK ||
@@ -206,7 +208,9 @@ static void copy_scores(dedup_explanation *e, const dedup_corpus *c,
     ga = sg[0];
     gb = sg[1];
   }
-  e->minhash_jaccard = empty ? 0 : dedup__minhash_est(ga, gb, k);
+  e->minhash_jaccard = empty ? 0
+                       : mh ? dedup__corpus_minhash_est(c, e->a, e->b)
+                            : dedup__minhash_est(ga, gb, k);
   e->simhash_distance = dedup__popcount64(fa ^ fb);
   e->simhash_similarity = empty ? 0 : 1.0 - e->simhash_distance / 64.0;
 
@@ -313,74 +317,56 @@ static size_t rep_of(const dedup_corpus *c, uint32_t group) {
   return r;
 }
 
-/* The TF-IDF vector of an item that is not a representative (those keep
- * their raw counts), weighted as corpus.c weighs the representatives: df
- * over the representatives, idf = ln((N+1)/(df+0.5)), log-damped tf. */
-static int weigh_item(dedup__termvec *out, const dedup_corpus *c,
-                      size_t item) {
-  const dedup__termvec *raw = &c->items[item].terms;
-  const struct clevel *L = &c->lv[DEDUP_LEVEL_COPY];
-  dedup__countmap df = {0}; /* id -> 1 + df, only for this item's ids */
-  int rc = DEDUP_ENOMEM;
-  for (size_t j = 0; j < raw->n; j++)
-    if (dedup__countmap_add(&df, raw->v[j].id, 1) != DEDUP_OK)
-      goto out;
-  for (size_t g = 0; g < L->n_clusters; g++) {
-    const dedup__termvec *tv = &c->items[rep_of(c, (uint32_t)g)].terms;
-    for (size_t j = 0; j < tv->n; j++)
-      if (dedup__countmap_get(&df, tv->v[j].id) &&
-          dedup__countmap_add(&df, tv->v[j].id, 1) != DEDUP_OK)
-        goto out;
+/* Term id of token t: terms.c's own rule (plurals folded to the
+ * singular), asked through the article interface with the token as the
+ * whole title, so explain never keeps a copy of that rule.  0 when the
+ * token makes no term (stop words, one letter). */
+static int token_term(uint64_t *id, dedup__termvec *scratch, const cdoc *d,
+                      const dedup__token *t, uint64_t seed) {
+  dedup__article one = {{t->off, t->len}, 0, 0, 0};
+  if (dedup__terms_count_tokens(scratch, d->text, t, 1, NULL, &one, seed) !=
+      DEDUP_OK)
+    return DEDUP_ENOMEM;
+  *id = scratch->n ? scratch->v[0].id : 0;
+  return DEDUP_OK;
+}
+
+/* Spells the terms best[0..nb) (ids) as first written in document d. */
+static int spell_terms(dedup_explain_term *best, const uint64_t *ids,
+                       size_t nb, const cdoc *d, const dedup__tokvec *tv,
+                       uint64_t seed) {
+  dedup__termvec scratch = {0};
+  size_t left = nb;
+  int rc = DEDUP_OK;
+  for (size_t i = 0; i < tv->n && left && rc == DEDUP_OK; i++) {
+    uint64_t id;
+    if ((rc = token_term(&id, &scratch, d, &tv->v[i], seed)) != DEDUP_OK)
+      break;
+    for (size_t q = 0; q < nb; q++) {
+      if (best[q].word || ids[q] != id)
+        continue;
+      char *w = dedup__malloc((size_t)tv->v[i].len + 1);
+      if (!w) {
+        rc = DEDUP_ENOMEM;
+        break;
+      }
+      memcpy(w, d->text + tv->v[i].off, tv->v[i].len);
+      w[tv->v[i].len] = '\0';
+      best[q].word = w;
+      left--;
+    }
   }
-  if (dedup__grow((void **)&out->v, &out->cap, 0, raw->n + 1,
-                  sizeof *out->v) != DEDUP_OK)
-    goto out;
-  double N = (double)L->n_clusters, norm = 0;
-  size_t m = 0;
-  for (size_t j = 0; j < raw->n; j++) {
-    uint32_t dfv = dedup__countmap_get(&df, raw->v[j].id) - 1;
-    double idf = log((N + 1) / (dfv + 0.5));
-    if (idf <= 0)
-      continue;
-    double tf = raw->v[j].w;
-    if (dfv < 2)
-      tf *= SINGLE_DOC_WEIGHT;
-    double w = tf >= 1 ? (1 + log(tf)) * idf : tf * idf;
-    out->v[m].id = raw->v[j].id;
-    out->v[m].w = (float)w;
-    norm += w * w;
-    m++;
-  }
-  out->n = m;
-  norm = sqrt(norm);
-  for (size_t j = 0; j < m; j++)
-    out->v[j].w = norm > 0 ? (float)(out->v[j].w / norm) : 0;
-  rc = DEDUP_OK;
-out:
-  dedup__countmap_free(&df);
+  /* Not found cannot happen (terms come from the text); say so. */
+  for (size_t q = 0; q < nb && rc == DEDUP_OK; q++)
+    if (!best[q].word && !(best[q].word = dedup__strdup("?")))
+      rc = DEDUP_ENOMEM;
+  dedup__termvec_free(&scratch);
   return rc;
 }
 
-/* First spelling of a term (a token hash) in a document's text. */
-static char *term_word(const cdoc *d, dedup__tokvec *tv, uint64_t id,
-                       uint64_t seed) {
-  if (tv->n == 0 && dedup__tokenise(tv, d->text, d->len, seed) != DEDUP_OK)
-    return NULL;
-  for (size_t i = 0; i < tv->n; i++) {
-    if (tv->v[i].hash != id)
-      continue;
-    char *s = dedup__malloc((size_t)tv->v[i].len + 1);
-    if (s) {
-      memcpy(s, d->text + tv->v[i].off, tv->v[i].len);
-      s[tv->v[i].len] = '\0';
-    }
-    return s;
-  }
-  return dedup__strdup("?"); /* cannot happen: terms come from the text */
-}
-
 static int top_terms(dedup_explanation *e, const dedup_corpus *c,
-                     const dedup__termvec *wa, const dedup__termvec *wb) {
+                     const dedup__termvec *wa, const dedup__termvec *wb,
+                     const side *sa) {
   dedup_explain_term best[MAX_TERMS];
   uint64_t ids[MAX_TERMS];
   size_t nb = 0, i = 0, j = 0;
@@ -419,22 +405,28 @@ static int top_terms(dedup_explanation *e, const dedup_corpus *c,
   e->terms = dedup__calloc(nb, sizeof *e->terms);
   if (!e->terms)
     return DEDUP_ENOMEM;
-  dedup__tokvec tv = {0};
-  const cdoc *d = &c->docs[c->items[e->a].doc];
-  int rc = DEDUP_OK;
-  for (size_t q = 0; q < nb && rc == DEDUP_OK; q++) {
-    best[q].word = term_word(d, &tv, ids[q], c->p.seed);
-    if (!best[q].word)
-      rc = DEDUP_ENOMEM;
-    else
-      e->terms[e->n_terms++] = best[q];
+  /* Spelled as in A's representative, whose tokens sa holds when it is A
+   * itself. */
+  const cdoc *d = &c->docs[c->items[e->rep_a].doc];
+  dedup__tokvec own = {0};
+  const dedup__tokvec *tv = &sa->doc;
+  if (c->items[e->rep_a].doc != c->items[e->a].doc) {
+    if (dedup__tokenise(&own, d->text, d->len, c->p.seed) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+    tv = &own;
   }
-  dedup__tokvec_free(&tv);
+  int rc = spell_terms(best, ids, nb, d, tv, c->p.seed);
+  for (size_t q = 0; q < nb; q++) /* the explanation owns them now */
+    e->terms[e->n_terms++] = best[q];
+  dedup__tokvec_free(&own);
   return rc;
 }
 
-static int story(dedup_explanation *e, const dedup_corpus *c, side *sa,
-                 side *sb) {
+/* The story level compares one representative per copy group with the
+ * run's TF-IDF vectors (kept for representatives only), so that is what
+ * explains its decision. */
+static int story(dedup_explanation *e, const dedup_corpus *c,
+                 const side *sa) {
   e->story_computed = 1;
   e->story_threshold = c->p.story_threshold;
   e->same_story = c->lv[DEDUP_LEVEL_STORY].label[e->a] ==
@@ -444,20 +436,8 @@ static int story(dedup_explanation *e, const dedup_corpus *c, side *sa,
   e->rep_b = rep_of(c, cl[e->b]);
   const dedup__termvec *ra = &c->items[e->rep_a].terms;
   const dedup__termvec *rb = &c->items[e->rep_b].terms;
-  e->rep_cosine = DEDUP__MIN(dedup__terms_dot(ra, rb), 1.0);
-  const dedup__termvec *wa = ra, *wb = rb;
-  if (e->rep_a != e->a) {
-    if (weigh_item(&sa->tw, c, e->a) != DEDUP_OK)
-      return DEDUP_ENOMEM;
-    wa = &sa->tw;
-  }
-  if (e->rep_b != e->b) {
-    if (weigh_item(&sb->tw, c, e->b) != DEDUP_OK)
-      return DEDUP_ENOMEM;
-    wb = &sb->tw;
-  }
-  e->story_cosine = DEDUP__MIN(dedup__terms_dot(wa, wb), 1.0);
-  return top_terms(e, c, wa, wb);
+  e->story_cosine = DEDUP__MIN(dedup__terms_dot(ra, rb), 1.0);
+  return top_terms(e, c, ra, rb, sa);
 }
 
 /* ---- API -------------------------------------------------------------- */
@@ -504,7 +484,7 @@ DEDUP_API int dedup_corpus_explain(dedup_explanation **out,
   e->copy_linked = linked(&c->lv[DEDUP_LEVEL_COPY], a, b);
   if (passages(e, c, &sa, &sb, a) != DEDUP_OK)
     goto out;
-  if (!(c->p.flags & DEDUP_F_COPY_ONLY) && story(e, c, &sa, &sb))
+  if (!(c->p.flags & DEDUP_F_COPY_ONLY) && story(e, c, &sa))
     goto out;
   rc = DEDUP_OK;
 out:
