@@ -11,6 +11,8 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     FILE *f = fopen(argv[i], "rb");
     size_t len = f ? fread(buf, 1, sizeof buf, f) : 0;
+    if (len == sizeof buf) /* say so: never drop text silently */
+      fprintf(stderr, "%s: only its first MB is used\n", argv[i]);
     int rc = f ? dedup_corpus_add(c, argv[i], buf, len, NULL) : DEDUP_EIO;
     if (rc != DEDUP_OK) /* e.g. an empty or binary file: not added */
       fprintf(stderr, "%s: %s\n", argv[i], dedup_strerror(rc));
