@@ -190,6 +190,48 @@ DEDUP_API uint64_t dedup_simhash_digest(const dedup_simhash *sh);
 DEDUP_API unsigned dedup_simhash_distance(uint64_t a, uint64_t b);
 
 /* ------------------------------------------------------------------------ */
+/* LSH index over MinHash signatures                                         */
+
+/** An incremental banded LSH index: insert signatures, query candidates.
+    Not synchronised: insert needs exclusive access; queries may run
+    concurrently with each other (they only read). */
+typedef struct dedup_lsh dedup_lsh;
+
+/**
+ * @brief Creates an index for k-word MinHash signatures and a Jaccard
+ *        threshold: b bands of r rows (b * r <= k) are chosen to minimise
+ *        the false positive plus false negative area around threshold, as
+ *        datasketch does.
+ * @param[out] out  new index; NULL on failure; free with dedup_lsh_free
+ * @param threshold Jaccard threshold, in (0, 1)
+ * @param k         signature length (as given to dedup_minhash_new)
+ * @return DEDUP_OK, DEDUP_EINVAL (threshold outside (0,1), k 0 or over
+ *         4096), DEDUP_ENOMEM
+ */
+DEDUP_API int dedup_lsh_new(dedup_lsh **out, double threshold, unsigned k);
+/** @brief Frees an index; NULL is a no-op. */
+DEDUP_API void dedup_lsh_free(dedup_lsh *l);
+/** @brief The bands and rows chosen (either pointer may be NULL). */
+DEDUP_API void dedup_lsh_shape(const dedup_lsh *l, unsigned *bands,
+                               unsigned *rows);
+/**
+ * @brief Inserts item id with signature sig (k words, read only during the
+ *        call).  Ids are the caller's; inserting an id twice makes it
+ *        a candidate of both signatures.
+ * @return DEDUP_OK, DEDUP_ENOMEM (the index is as before the call)
+ */
+DEDUP_API int dedup_lsh_insert(dedup_lsh *l, uint32_t id, const uint64_t *sig);
+/**
+ * @brief Candidates for sig: the ids that share at least one band with it,
+ *        ascending, each once.  They are candidates only: verify them (e.g.
+ *        dedup_minhash_jaccard()) before treating them as similar.
+ * @param[out] ids  array of *n ids; free with dedup_free (NULL when *n is 0)
+ * @return DEDUP_OK, DEDUP_ENOMEM (*ids NULL, *n 0)
+ */
+DEDUP_API int dedup_lsh_query(const dedup_lsh *l, const uint64_t *sig,
+                              uint32_t **ids, size_t *n);
+
+/* ------------------------------------------------------------------------ */
 /* Corpus: documents in, clusters out                                        */
 
 /** How copy-level candidates are signed. */

@@ -520,3 +520,62 @@ out:
   dedup__free(cnt);
   return rc;
 }
+
+/* ---- public API (dedup.h) --------------------------------------------- */
+
+struct dedup_lsh {
+  dedup__lsh *in;
+};
+
+DEDUP_API int dedup_lsh_new(dedup_lsh **out, double threshold, unsigned k) {
+  if (!out)
+    return DEDUP_EINVAL;
+  *out = NULL;
+  if (!(threshold > 0 && threshold < 1) || k == 0 || k > 4096)
+    return DEDUP_EINVAL;
+  unsigned b, r;
+  dedup__lsh_params(threshold, k, 0.5, 0.5, &b, &r);
+  dedup_lsh *l = dedup__malloc(sizeof *l);
+  if (!l)
+    return DEDUP_ENOMEM;
+  int rc = dedup__lsh_new(&l->in, b, r);
+  if (rc != DEDUP_OK) {
+    dedup__free(l);
+    return rc;
+  }
+  *out = l;
+  return DEDUP_OK;
+}
+
+DEDUP_API void dedup_lsh_free(dedup_lsh *l) {
+  if (!l)
+    return;
+  dedup__lsh_free(l->in);
+  dedup__free(l);
+}
+
+DEDUP_API void dedup_lsh_shape(const dedup_lsh *l, unsigned *bands,
+                               unsigned *rows) {
+  if (bands)
+    *bands = l->in->b;
+  if (rows)
+    *rows = l->in->r;
+}
+
+DEDUP_API int dedup_lsh_insert(dedup_lsh *l, uint32_t id,
+                               const uint64_t *sig) {
+  return dedup__lsh_insert(l->in, id, sig);
+}
+
+DEDUP_API int dedup_lsh_query(const dedup_lsh *l, const uint64_t *sig,
+                              uint32_t **ids, size_t *n) {
+  size_t cap = 0;
+  *ids = NULL;
+  int rc = dedup__lsh_query(l->in, sig, ids, n, &cap);
+  if (rc != DEDUP_OK || *n == 0) {
+    dedup__free(*ids);
+    *ids = NULL;
+    *n = 0;
+  }
+  return rc;
+}
