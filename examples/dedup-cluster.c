@@ -3,7 +3,10 @@
  * Exit status: 0 done (files that are empty or binary are skipped with a
  * warning: there is nothing to cluster in them); 1 some paths could not be
  * read (missing, unreadable, a directory without -r, too large) - the rest
- * were clustered; 2 usage error; 3 failure (out of memory).
+ * were clustered - or the --save index could not be written (the output
+ * was printed); 2 usage error; 3 failure (out of memory); 4 index file
+ * refused (corrupt, truncated, wrong version or unreadable): --load's
+ * corpus is the base of the run, so nothing is clustered without it.
  *
  * All the work, --explain's included, is the library's; this file reads
  * files, draws progress and prints. */
@@ -20,12 +23,19 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { EXIT_DONE = 0, EXIT_UNREADABLE = 1, EXIT_USAGE = 2, EXIT_FAIL = 3 };
+enum {
+  EXIT_DONE = 0,
+  EXIT_UNREADABLE = 1,
+  EXIT_USAGE = 2,
+  EXIT_FAIL = 3,
+  EXIT_INDEX = 4
+};
 enum { FMT_TEXT, FMT_TSV, FMT_JSON };
 
 static const char usage[] =
     "Usage: dedup-cluster [OPTIONS] FILE...\n"
     "       dedup-cluster [OPTIONS] --explain A B [FILE...]\n"
+    "       dedup-cluster --load INDEX [--save INDEX] [OPTIONS] [FILE...]\n"
     "Groups text files that tell the same story (default) or are\n"
     "near-verbatim copies (--level copy).  FILE '-' reads a list of paths,\n"
     "one per line, from standard input.\n"
@@ -55,6 +65,13 @@ static const char usage[] =
     "                          thresholds, shared passages and terms\n"
     "                          (text or json); FILE... are the rest of\n"
     "                          the corpus and may be omitted\n"
+    "Index (carry a corpus from one run to the next):\n"
+    "  --load INDEX            start from the corpus saved in INDEX and\n"
+    "                          add FILE... to it; the index fixes the\n"
+    "                          matching options, --split-embedded and\n"
+    "                          --threads, so they are refused with it\n"
+    "  --save INDEX            after the run, save every document (loaded\n"
+    "                          and added) to INDEX, atomically\n"
     "Input and running:\n"
     "  -r, --recursive         walk directories given as FILE\n"
     "  --threads N             worker threads (default: all cores)\n"
@@ -65,14 +82,18 @@ static const char usage[] =
     "  --version               the version\n"
     "\n"
     "Exit status: 0 done (empty or binary files are skipped with a\n"
-    "warning); 1 some paths could not be read, the rest were clustered;\n"
-    "2 usage error; 3 failure (out of memory).\n";
+    "warning); 1 some paths could not be read, the rest were clustered,\n"
+    "or the --save index could not be written; 2 usage error; 3 failure\n"
+    "(out of memory); 4 index file refused (corrupt, truncated, wrong\n"
+    "version or unreadable).\n";
 
 typedef struct opts {
   dedup_params p;
   int format, all, quiet, recursive;
   dedup_level level;
   const char *explain[2]; /* --explain A B */
+  const char *load, *save; /* --load, --save index files */
+  const char *param_opt;   /* first option the --load index would fix */
 } opts;
 
 /* Progress on stderr: files read, MB/s and ETA while reading, elapsed time
@@ -150,8 +171,9 @@ static void *ticker(void *arg) {
   double start = now();
   pthread_mutex_lock(&p->mu);
   while (!p->stop) {
-    fprintf(stderr, "\rclustering %zu files (%.1f MB)... %.0f s\033[K",
-            r->added, p->bytes_done / 1e6, now() - start);
+    fprintf(stderr, "\rclustering %zu files%s (%.1f MB)... %.0f s\033[K",
+            r->added, r->o.load ? " and the index" : "", p->bytes_done / 1e6,
+            now() - start);
     p->drawn = 1;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -373,11 +395,14 @@ static int paths_push(paths *ps, const char *s) {
 
 /* Adds (or, counting, measures) the inputs, then the --explain files that
  * were not among them.  A name such as "page.txt#2" is an item of
- * page.txt, not a file: it is looked up after the run. */
+ * page.txt, not a file: it is looked up after the run.  With --load they
+ * are looked up only: a file the index holds would be added twice. */
 static void add_inputs(run *r, const paths *in) {
   r->found[0] = r->found[1] = 0;
   for (size_t i = 0; i < in->n; i++)
     add_path(r, in->v[i]);
+  if (r->o.load)
+    return;
   struct stat st;
   for (int k = 0; k < 2; k++) {
     const char *x = r->o.explain[k];
@@ -643,11 +668,13 @@ static int explain(run *r) {
     id[k] = find_item(r->c, r->o.explain[k]);
     if (id[k] == SIZE_MAX) {
       int split = (r->o.p.flags & DEDUP_F_SPLIT_EMBEDDED) != 0;
+      const char *hint = "";
+      if (r->o.load)
+        hint = " (with --load, name it as a FILE to add it)";
+      else if (strchr(r->o.explain[k], '#') && !split)
+        hint = " (embedded articles need --split-embedded)";
       fprintf(stderr, "dedup-cluster: %s: not among the clustered items%s\n",
-              r->o.explain[k],
-              strchr(r->o.explain[k], '#') && !split
-                  ? " (embedded articles need --split-embedded)"
-                  : "");
+              r->o.explain[k], hint);
       return EXIT_UNREADABLE;
     }
   }
@@ -706,6 +733,11 @@ int main(int argc, char **argv) {
       die_usage("option needs a value", a);                                    \
     i++;                                                                       \
   } while (0)
+#define PARAM_OPT()                                                            \
+  do {                                                                         \
+    if (!r.o.param_opt)                                                        \
+      r.o.param_opt = a;                                                       \
+  } while (0)
     if (!strcmp(a, "--")) {
       first_file = i + 1;
       break;
@@ -735,6 +767,7 @@ int main(int argc, char **argv) {
         die_usage("unknown level", v);
     } else if (!strcmp(a, "--method")) {
       NEED_VALUE();
+      PARAM_OPT();
       if (!strcmp(v, "minhash"))
         r.o.p.method = DEDUP_METHOD_MINHASH;
       else if (!strcmp(v, "simhash"))
@@ -743,43 +776,62 @@ int main(int argc, char **argv) {
         die_usage("unknown method", v);
     } else if (!strcmp(a, "--threshold")) {
       NEED_VALUE();
+      PARAM_OPT();
       if (parse_double(v, &r.o.p.threshold))
         die_usage("threshold must be in (0, 1]", v);
       threshold_set = 1;
     } else if (!strcmp(a, "--story-threshold")) {
       NEED_VALUE();
+      PARAM_OPT();
       if (parse_double(v, &r.o.p.story_threshold))
         die_usage("story threshold must be in (0, 1]", v);
     } else if (!strcmp(a, "--shingle")) {
       NEED_VALUE();
+      PARAM_OPT();
       if (parse_uint(v, 64, &r.o.p.shingle_k) || !r.o.p.shingle_k)
         die_usage("shingle size must be 1..64", v);
     } else if (!strcmp(a, "--perms")) {
       NEED_VALUE();
+      PARAM_OPT();
       if (parse_uint(v, 4096, &r.o.p.num_perm) || !r.o.p.num_perm)
         die_usage("perms must be 1..4096", v);
     } else if (!strcmp(a, "--threads")) {
       NEED_VALUE();
+      PARAM_OPT();
       if (parse_uint(v, 1024, &r.o.p.threads))
         die_usage("threads must be 0..1024", v);
     } else if (!strcmp(a, "--seed")) {
       NEED_VALUE();
+      PARAM_OPT();
       char *end;
       errno = 0;
       r.o.p.seed = strtoull(v, &end, 0);
       if (errno || end == v || *end)
         die_usage("bad seed", v);
     } else if (!strcmp(a, "--classic")) {
+      PARAM_OPT();
       r.o.p.minhash_kind = DEDUP_MINHASH_CLASSIC;
     } else if (!strcmp(a, "--no-clean")) {
+      PARAM_OPT();
       r.o.p.flags |= DEDUP_F_NO_CLEAN;
     } else if (!strcmp(a, "--split-embedded")) {
+      PARAM_OPT();
       r.o.p.flags |= DEDUP_F_SPLIT_EMBEDDED;
     } else if (!strcmp(a, "--explain")) {
       if (i + 2 >= argc)
         die_usage("--explain needs two files", NULL);
       r.o.explain[0] = argv[++i];
       r.o.explain[1] = argv[++i];
+    } else if (!strcmp(a, "--load")) {
+      NEED_VALUE();
+      if (!*v)
+        die_usage("empty index file name", a);
+      r.o.load = v;
+    } else if (!strcmp(a, "--save")) {
+      NEED_VALUE();
+      if (!*v)
+        die_usage("empty index file name", a);
+      r.o.save = v;
     } else if (!strcmp(a, "--all")) {
       r.o.all = 1;
     } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
@@ -794,23 +846,46 @@ int main(int argc, char **argv) {
       first_file = i;
       break;
     }
+#undef PARAM_OPT
 #undef NEED_VALUE
   }
-  if (first_file >= argc && !r.o.explain[0])
+  if (r.o.load && r.o.param_opt) {
+    fprintf(stderr,
+            "dedup-cluster: %s cannot be used with --load: the index fixes "
+            "the parameters it was saved with\n",
+            r.o.param_opt);
+    fprintf(stderr, "Try 'dedup-cluster --help'.\n");
+    return EXIT_USAGE;
+  }
+  if (first_file >= argc && !r.o.explain[0] && !r.o.load)
     die_usage("no input files", NULL);
   if (r.o.explain[0] && r.o.format == FMT_TSV)
     die_usage("--explain prints text or json", NULL);
-  if (r.o.level == DEDUP_LEVEL_COPY)
+  /* An index serves both levels later: a --save run computes the story
+   * level even when only the copy level is listed. */
+  if (r.o.level == DEDUP_LEVEL_COPY && !r.o.save)
     r.o.p.flags |= DEDUP_F_COPY_ONLY;
   /* DEDUP_PARAMS_INIT holds MinHash's threshold; 0 asks the library for
    * the default of the method chosen (SimHash: 0.9). */
   if (!threshold_set)
     r.o.p.threshold = 0;
 
-  int rc = dedup_corpus_new(&r.c, &r.o.p);
-  if (rc != DEDUP_OK) {
-    fprintf(stderr, "dedup-cluster: %s\n", dedup_strerror(rc));
-    return rc == DEDUP_EINVAL ? EXIT_USAGE : EXIT_FAIL;
+  int rc;
+  if (r.o.load) {
+    rc = dedup_corpus_load(&r.c, r.o.load);
+    if (rc != DEDUP_OK) {
+      int err = errno;
+      fprintf(stderr, "dedup-cluster: %s: %s%s%s\n", r.o.load,
+              dedup_strerror(rc), rc == DEDUP_EIO ? ": " : "",
+              rc == DEDUP_EIO ? strerror(err) : "");
+      return rc == DEDUP_ENOMEM ? EXIT_FAIL : EXIT_INDEX;
+    }
+  } else {
+    rc = dedup_corpus_new(&r.c, &r.o.p);
+    if (rc != DEDUP_OK) {
+      fprintf(stderr, "dedup-cluster: %s\n", dedup_strerror(rc));
+      return rc == DEDUP_EINVAL ? EXIT_USAGE : EXIT_FAIL;
+    }
   }
   paths in = {0};
   for (int i = first_file; i < argc && rc == 0; i++) {
@@ -847,10 +922,23 @@ int main(int argc, char **argv) {
     r.status = explain(&r);
   else
     print_results(&r);
-  dedup_corpus_free(r.c);
-  if (fflush(stdout) != 0) {
-    fprintf(stderr, "dedup-cluster: write error: %s\n", strerror(errno));
-    return EXIT_FAIL;
+  /* The output first: saving syncs the index to disk, which may take a
+   * while, and the output does not depend on it. */
+  int out_err = fflush(stdout) != 0 ? errno : 0;
+  if (out_err)
+    fprintf(stderr, "dedup-cluster: write error: %s\n", strerror(out_err));
+  if (r.o.save) {
+    rc = dedup_corpus_save(r.c, r.o.save);
+    if (rc != DEDUP_OK) {
+      int err = errno;
+      fprintf(stderr, "dedup-cluster: %s: index not saved: %s%s%s\n",
+              r.o.save, dedup_strerror(rc), rc == DEDUP_EIO ? ": " : "",
+              rc == DEDUP_EIO ? strerror(err) : "");
+      int st = rc == DEDUP_ENOMEM ? EXIT_FAIL : EXIT_UNREADABLE;
+      if (st > r.status)
+        r.status = st;
+    }
   }
-  return r.status;
+  dedup_corpus_free(r.c);
+  return out_err ? EXIT_FAIL : r.status;
 }
