@@ -5,6 +5,7 @@
  * the fuzzer reaches the checks behind it - lengths, counts, parameters,
  * record flags, text validity.  A corpus that loads must be usable: it is
  * run (on one thread, whatever the file says). */
+#include "fuzz.h"
 #include "corpus_private.h"
 #include "dedup.h"
 #include "hash.h"
@@ -15,16 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__,         \
-              #cond);                                                          \
-      abort();                                                                 \
-    }                                                                          \
-  } while (0)
 
 static void check_loaded(int rc, dedup_corpus *c) {
   CHECK(rc == DEDUP_OK || rc == DEDUP_EFORMAT || rc == DEDUP_EVERSION);

@@ -6,6 +6,7 @@
  * layout (single spaces, at most one blank line, nothing at the ends),
  * the invalid count is bounded, tokens lie inside the text in order, and
  * a token's hash is the seeded hash of its case fold. */
+#include "fuzz.h"
 #include "dedup.h"
 #include "dedup_private.h"
 #include "hash.h"
@@ -17,16 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__,         \
-              #cond);                                                          \
-      abort();                                                                 \
-    }                                                                          \
-  } while (0)
 
 static void check_layout(const char *s, size_t len) {
   CHECK(strlen(s) == len); /* NUL-terminated, no NUL inside */

@@ -8,6 +8,7 @@
  * members ascend, links join members of one cluster with a similarity in
  * [0, 1], copy groups nest inside stories, and a second corpus built in
  * reverse order on two threads gives the same clusters. */
+#include "fuzz.h"
 #include "dedup.h"
 
 #include <stdint.h>
@@ -15,16 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__,         \
-              #cond);                                                          \
-      abort();                                                                 \
-    }                                                                          \
-  } while (0)
 
 enum { MAX_DOCS = 8 };
 static const char SEP[] = "\n===\n";
