@@ -61,42 +61,6 @@ static int count_lines(dedup__countmap *df, dedup__page *pg,
   return rc;
 }
 
-/* Whole text as one article of every non-blank line (DEDUP_F_NO_CLEAN),
- * as the run does it. */
-static int whole_text(dedup__page *pg, const cdoc *d) {
-  pg->n_lines = 0;
-  size_t pos = 0;
-  while (pos < d->len) {
-    const char *nl = memchr(d->text + pos, '\n', d->len - pos);
-    size_t end = nl ? (size_t)(nl - d->text) : d->len;
-    if (end > pos) {
-      if (dedup__grow((void **)&pg->lines, &pg->cap_lines, pg->n_lines, 1,
-                      sizeof *pg->lines))
-        return DEDUP_ENOMEM;
-      pg->lines[pg->n_lines++] =
-          (dedup__span){(uint32_t)pos, (uint32_t)(end - pos)};
-    }
-    pos = end + 1;
-  }
-  if (dedup__grow((void **)&pg->arts, &pg->cap_arts, 0, 1, sizeof *pg->arts))
-    return DEDUP_ENOMEM;
-  pg->arts[0] = (dedup__article){{0, 0}, 0, (uint32_t)pg->n_lines, 0};
-  pg->n_arts = 1;
-  return DEDUP_OK;
-}
-
-/* Appends the document's tokens inside span sp to the item's. */
-static int take_tokens(dedup__tokvec *it, const dedup__tokvec *doc,
-                       dedup__span sp) {
-  size_t a, b;
-  dedup__span_tokens(doc->v, doc->n, sp, &a, &b);
-  if (dedup__grow((void **)&it->v, &it->cap, it->n, b - a, sizeof *it->v))
-    return DEDUP_ENOMEM;
-  memcpy(it->v + it->n, doc->v + a, (b - a) * sizeof *it->v);
-  it->n += b - a;
-  return DEDUP_OK;
-}
-
 /* Tokens of an item (title, then body lines) and its shingles, made the
  * way the run makes them.  df is counted on first need and reused for the
  * second item. */
@@ -116,7 +80,7 @@ static int item_side(side *s, const dedup_corpus *c, size_t item,
   } else {
     int rc;
     if (c->p.flags & DEDUP_F_NO_CLEAN) {
-      rc = whole_text(pg, d);
+      rc = dedup__page_whole(pg, d->text, d->len);
     } else {
       if (!*have_df) {
         if (count_lines(df, pg, c) != DEDUP_OK)
@@ -133,10 +97,10 @@ static int item_side(side *s, const dedup_corpus *c, size_t item,
     art = &pg->arts[it->art];
     lines = pg->lines;
   }
-  if (art->title.len && take_tokens(&s->tok, &s->doc, art->title))
+  if (art->title.len && dedup__span_take(&s->tok, &s->doc, art->title))
     return DEDUP_ENOMEM;
   for (uint32_t l = 0; l < art->count; l++)
-    if (take_tokens(&s->tok, &s->doc, lines[art->first + l]))
+    if (dedup__span_take(&s->tok, &s->doc, lines[art->first + l]))
       return DEDUP_ENOMEM;
   if (dedup__shingle_words(&s->sh, s->tok.v, s->tok.n, c->p.shingle_k,
                            c->p.seed) != DEDUP_OK ||

@@ -103,6 +103,41 @@ void dedup__span_tokens(const dedup__token *tok, size_t n_tok, dedup__span s,
   *end = lo;
 }
 
+int dedup__span_take(dedup__tokvec *it, const dedup__tokvec *doc,
+                     dedup__span sp) {
+  size_t a, b;
+  dedup__span_tokens(doc->v, doc->n, sp, &a, &b);
+  if (a == b) /* it->v may be NULL: no NULL + 0 (UB) */
+    return DEDUP_OK;
+  if (dedup__grow((void **)&it->v, &it->cap, it->n, b - a, sizeof *it->v))
+    return DEDUP_ENOMEM;
+  memcpy(it->v + it->n, doc->v + a, (b - a) * sizeof *it->v);
+  it->n += b - a;
+  return DEDUP_OK;
+}
+
+int dedup__page_whole(dedup__page *pg, const char *text, size_t len) {
+  pg->n_lines = 0;
+  size_t pos = 0;
+  while (pos < len) {
+    const char *nl = memchr(text + pos, '\n', len - pos);
+    size_t end = nl ? (size_t)(nl - text) : len;
+    if (end > pos) {
+      if (dedup__grow((void **)&pg->lines, &pg->cap_lines, pg->n_lines, 1,
+                      sizeof *pg->lines))
+        return DEDUP_ENOMEM;
+      pg->lines[pg->n_lines++] = (dedup__span){(uint32_t)pos,
+                                               (uint32_t)(end - pos)};
+    }
+    pos = end + 1;
+  }
+  if (dedup__grow((void **)&pg->arts, &pg->cap_arts, 0, 1, sizeof *pg->arts))
+    return DEDUP_ENOMEM;
+  pg->arts[0] = (dedup__article){{0, 0}, 0, (uint32_t)pg->n_lines, 0};
+  pg->n_arts = 1;
+  return DEDUP_OK;
+}
+
 /* Splits text into lines; fills pg->scratch with one linfo per line
  * (blank lines included, as C_BLANK), keys and counts from the tokens of
  * the whole text.  Returns the count or -1 on ENOMEM. */

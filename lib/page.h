@@ -69,6 +69,15 @@ int dedup__page_parse(dedup__page *pg, const char *text, size_t len,
 void dedup__span_tokens(const dedup__token *tok, size_t n_tok, dedup__span s,
                         size_t *first, size_t *end);
 
+/* Appends to *it the tokens of doc (sorted by offset) inside span sp.
+ * Returns DEDUP_OK or DEDUP_ENOMEM (*it unchanged). */
+int dedup__span_take(dedup__tokvec *it, const dedup__tokvec *doc,
+                     dedup__span sp);
+
+/* The page as one article of every non-blank line and no title: what
+ * DEDUP_F_NO_CLEAN compares.  Returns DEDUP_OK or DEDUP_ENOMEM. */
+int dedup__page_whole(dedup__page *pg, const char *text, size_t len);
+
 void dedup__page_free(dedup__page *pg);
 
 #endif
