@@ -35,6 +35,8 @@ void dedup__u64vec_free(dedup__u64vec *vec);
 /* Generic reserve for any element size: ensures room for `extra` more
  * elements in (*p, *n, *cap).  Used by the typed vectors. */
 int dedup__grow(void **p, size_t *cap, size_t n, size_t extra, size_t elem);
+/* Asks the kernel for huge pages under a large block (vec.c). */
+void dedup__hint_huge(void *p, size_t n);
 
 /* Counts of 64-bit keys (vec.c): open addressing, linear probing, key 0
  * is stored aside so every key value works. */
