@@ -68,8 +68,9 @@ static const char usage[] =
     "Index (carry a corpus from one run to the next):\n"
     "  --load INDEX            start from the corpus saved in INDEX and\n"
     "                          add FILE... to it; the index fixes the\n"
-    "                          matching options, --split-embedded and\n"
-    "                          --threads, so they are refused with it\n"
+    "                          matching options and --split-embedded,\n"
+    "                          so they are refused with it (--threads\n"
+    "                          is this machine's and allowed)\n"
     "  --save INDEX            after the run, save every document (loaded\n"
     "                          and added) to INDEX, atomically\n"
     "Input and running:\n"
@@ -723,7 +724,7 @@ int main(int argc, char **argv) {
   run r = {0};
   dedup_params_init(&r.o.p);
   r.o.level = DEDUP_LEVEL_STORY;
-  int first_file = argc, stdin_list = 0, threshold_set = 0;
+  int first_file = argc, stdin_list = 0, threshold_set = 0, threads_set = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -797,7 +798,7 @@ int main(int argc, char **argv) {
         die_usage("perms must be 1..4096", v);
     } else if (!strcmp(a, "--threads")) {
       NEED_VALUE();
-      PARAM_OPT();
+      threads_set = 1;
       if (parse_uint(v, 1024, &r.o.p.threads))
         die_usage("threads must be 0..1024", v);
     } else if (!strcmp(a, "--seed")) {
@@ -880,6 +881,9 @@ int main(int argc, char **argv) {
               rc == DEDUP_EIO ? strerror(err) : "");
       return rc == DEDUP_ENOMEM ? EXIT_FAIL : EXIT_INDEX;
     }
+    /* The saved thread count is the saving machine's: this one's wins. */
+    if (threads_set)
+      (void)dedup_corpus_set_threads(r.c, r.o.p.threads);
   } else {
     rc = dedup_corpus_new(&r.c, &r.o.p);
     if (rc != DEDUP_OK) {

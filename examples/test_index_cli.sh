@@ -130,7 +130,7 @@ no_stdout load_dir
 
 # ---- --load refuses what the index fixes: usage error ----------------
 for opt in "--threshold 0.6" "--story-threshold 0.3" "--method simhash" \
-  "--shingle 4" "--perms 64" "--seed 7" "--threads 1" --classic \
+  "--shingle 4" "--perms 64" "--seed 7" --classic \
   --no-clean --split-embedded; do
   name=fixed_$(echo "$opt" | sed 's/^--//; s/ .*//; s/-/_/g')
   # shellcheck disable=SC2086 # $opt is an option and maybe its value
@@ -139,6 +139,10 @@ for opt in "--threshold 0.6" "--story-threshold 0.3" "--method simhash" \
   stderr_has "$name" "${opt%% *} cannot be used with --load"
   no_stdout "$name"
 done
+# --threads is the machine's, not the index's: allowed, same output.
+run load_threads --threads 1 --load "$tmp/two.idx" "$s3"
+expect_rc load_threads 0
+same load_threads plain3
 run load_then_opt --load "$tmp/two.idx" --threshold 0.6 "$s3" # any order
 expect_rc load_then_opt 2
 run empty_name --save "" "$s1"

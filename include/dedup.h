@@ -497,6 +497,15 @@ DEDUP_API int dedup_corpus_save(const dedup_corpus *c, const char *path);
  */
 DEDUP_API int dedup_corpus_load(dedup_corpus **out, const char *path);
 
+/**
+ * @brief Sets the worker threads of later runs (0 = all online cores),
+ *        e.g. on a corpus loaded on another machine.  Results never depend
+ *        on it.  Not to be called while dedup_corpus_run() runs on c.
+ * @return DEDUP_OK, DEDUP_EINVAL (c NULL or threads over 1024)
+ * @since 0.1
+ */
+DEDUP_API int dedup_corpus_set_threads(dedup_corpus *c, unsigned threads);
+
 /* ------------------------------------------------------------------------ */
 /* Evaluation against labels                                                 */
 

@@ -113,6 +113,13 @@ DEDUP_API int dedup_corpus_new(dedup_corpus **out, const dedup_params *params) {
   return DEDUP_OK;
 }
 
+DEDUP_API int dedup_corpus_set_threads(dedup_corpus *c, unsigned threads) {
+  if (!c || threads > 1024)
+    return DEDUP_EINVAL;
+  c->p.threads = threads ? threads : dedup__cpu_count();
+  return DEDUP_OK;
+}
+
 /* ---- the pool ---------------------------------------------------------- */
 
 /* Room for n bytes, or NULL (out of memory).  n <= POOL_OWN. */
