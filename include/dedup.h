@@ -123,6 +123,23 @@ DEDUP_API int dedup_normalise(char **out, size_t *out_len, const char *text,
 DEDUP_API int dedup_shingles(uint64_t **out, size_t *n, const char *text,
                              size_t len, unsigned k, uint64_t seed);
 
+/**
+ * @brief Character n-grams of a text, each a 64-bit seeded XXH3 hash of
+ *        the UTF-8 bytes of n consecutive code points (spaces included).
+ *
+ * The text is normalised (case-folded, whitespace collapsed) first.  For
+ * short texts and scripts where words are long or not separated, n-grams
+ * of 3-5 code points match better than word shingles.  A text of fewer
+ * than ngram (but at least one) code points gives one hash of all of it.
+ *
+ * @param[out] out  array of *n hashes in text order; free with dedup_free
+ * @param[out] n    number of n-grams
+ * @return DEDUP_OK, DEDUP_EINVAL (ngram == 0), DEDUP_ENOMEM
+ * Thread-safe.
+ */
+DEDUP_API int dedup_char_shingles(uint64_t **out, size_t *n, const char *text,
+                                  size_t len, unsigned ngram, uint64_t seed);
+
 /* ------------------------------------------------------------------------ */
 /* MinHash                                                                   */
 

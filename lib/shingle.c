@@ -194,3 +194,30 @@ DEDUP_API int dedup_shingles(uint64_t **out, size_t *n, const char *text,
   *n = sv.n;
   return DEDUP_OK;
 }
+
+DEDUP_API int dedup_char_shingles(uint64_t **out, size_t *n, const char *text,
+                                  size_t len, unsigned ngram, uint64_t seed) {
+  *out = NULL;
+  *n = 0;
+  if (ngram == 0)
+    return DEDUP_EINVAL;
+  char *norm = NULL;
+  size_t nlen = 0;
+  int rc = dedup__normalise(&norm, &nlen, text, len, DEDUP__NORM_CASEFOLD,
+                            NULL);
+  if (rc != DEDUP_OK)
+    return rc;
+  dedup__u64vec sv = {0};
+  rc = dedup__shingle_chars(&sv, norm, nlen, ngram, seed);
+  /* As dedup_shingles: success always hands back a buffer. */
+  if (rc == DEDUP_OK && sv.v == NULL)
+    rc = dedup__u64vec_reserve(&sv, 1);
+  dedup__free(norm);
+  if (rc != DEDUP_OK) {
+    dedup__u64vec_free(&sv);
+    return rc;
+  }
+  *out = sv.v;
+  *n = sv.n;
+  return DEDUP_OK;
+}

@@ -144,11 +144,42 @@ static void test_set_threads(void **state) {
   dedup_corpus_free(c);
 }
 
+/* dedup_char_shingles: one hash per window of n code points, after
+ * normalisation (so case and curly quotes do not matter). */
+static void test_char_shingles(void **state) {
+  (void)state;
+  uint64_t *a, *b, *c;
+  size_t na, nb, nc;
+  const char *x = "Caf\xc3\xa9 \xe2\x80\x9cno\xe2\x80\x9d";   /* Café “no” */
+  const char *y = "CAF\xc3\x89 \"NO\"";                     /* CAFÉ "NO" */
+  assert_int_equal(dedup_char_shingles(&a, &na, x, strlen(x), 3, 5), 0);
+  assert_int_equal(dedup_char_shingles(&b, &nb, y, strlen(y), 3, 5), 0);
+  assert_int_equal(na, 7); /* 9 code points: café "no" */
+  assert_int_equal(nb, na);
+  assert_memory_equal(a, b, na * sizeof *a);
+  for (size_t i = 1; i < na; i++)
+    assert_true(a[i] != a[i - 1]);
+  /* Another seed, other hashes; a short text, one hash; bad n. */
+  assert_int_equal(dedup_char_shingles(&c, &nc, x, strlen(x), 3, 6), 0);
+  assert_int_equal(nc, na);
+  assert_true(c[0] != a[0]);
+  dedup_free(c);
+  assert_int_equal(dedup_char_shingles(&c, &nc, "ab", 2, 3, 5), 0);
+  assert_int_equal(nc, 1);
+  dedup_free(c);
+  assert_int_equal(dedup_char_shingles(&c, &nc, "ab", 2, 0, 5),
+                   DEDUP_EINVAL);
+  assert_null(c);
+  dedup_free(a);
+  dedup_free(b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_candidates),
       cmocka_unit_test(test_set_threads),
+      cmocka_unit_test(test_char_shingles),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
