@@ -22,7 +22,7 @@ import os
 
 __all__ = [
     "Corpus", "DedupError", "MinHash", "SimHash", "normalise", "shingles",
-    "scores", "version", "library_path",
+    "char_shingles", "scores", "version", "library_path",
 ]
 
 # Status codes (dedup.h, dedup_status).
@@ -151,6 +151,9 @@ _normalise = _fn("dedup_normalise", ctypes.c_int,
 _shingles = _fn("dedup_shingles", ctypes.c_int, ctypes.POINTER(_vp),
                 _c_size_p, _cp, ctypes.c_size_t, ctypes.c_uint,
                 ctypes.c_uint64)
+_char_shingles = _fn("dedup_char_shingles", ctypes.c_int,
+                     ctypes.POINTER(_vp), _c_size_p, _cp, ctypes.c_size_t,
+                     ctypes.c_uint, ctypes.c_uint64)
 _mh_new = _fn("dedup_minhash_new", ctypes.c_int, ctypes.POINTER(_vp),
               ctypes.c_uint, ctypes.c_int)
 _mh_free = _fn("dedup_minhash_free", None, _vp)
@@ -260,6 +263,18 @@ def shingles(text, k=5, seed=0):
                      seed), "shingles")
     try:
         return list(ctypes.cast(out, _c_u64_p)[:n.value])
+    finally:
+        _free(out)
+
+
+def char_shingles(text, n=4, seed=0):
+    """The character n-grams of a normalised text as 64-bit hashes."""
+    data = _bytes(text)
+    out, cnt = _vp(), ctypes.c_size_t()
+    _check(_char_shingles(ctypes.byref(out), ctypes.byref(cnt), data,
+                          len(data), n, seed), "char_shingles")
+    try:
+        return list(ctypes.cast(out, _c_u64_p)[:cnt.value])
     finally:
         _free(out)
 

@@ -36,6 +36,15 @@ class Basics(unittest.TestCase):
         self.assertEqual(dedup.normalise(b"a\xffb"), "a\ufffdb")
         self.assertEqual(dedup.normalise(""), "")
 
+    def test_char_shingles(self):
+        sh = dedup.char_shingles("Caf\u00e9 \u201cno\u201d", 3)
+        self.assertEqual(len(sh), 7)  # 9 code points after normalising
+        self.assertEqual(sh, dedup.char_shingles('CAF\u00c9 "NO"', 3))
+        self.assertNotEqual(sh, dedup.char_shingles("Caf\u00e9 \u201cno\u201d",
+                                                    3, seed=1))
+        with self.assertRaises(dedup.DedupError):
+            dedup.char_shingles("ab", 0)
+
     def test_shingles(self):
         sh = dedup.shingles("one two three four five six", 5)
         self.assertEqual(len(sh), 2)
