@@ -434,10 +434,12 @@ typedef struct dedup_explanation {
   /** The story level compares one representative per copy group, its
       longest member: rep_a for a's group, rep_b for b's (a and b
       themselves unless a longer copy exists).  story_cosine is the TF-IDF
-      cosine of the two, the similarity the run used.  Clusters are
-      merged by average link, so two items may share a story through
-      others with a cosine below the threshold, or not share one with a
-      cosine above it. */
+      cosine of the two.  The run scores only candidate pairs (each
+      representative against the 64 that share most weighted-MinHash
+      samples with it), keeps cosines >= 0.05 (as floats), and counts
+      every other pair as 0.  Clusters are merged by average link, so two
+      items may share a story through others with a cosine below the
+      threshold, or not share one with a cosine above it. */
   double story_cosine;
   size_t rep_a, rep_b;
   int same_story;             /**< 1 if one story cluster holds both */

@@ -852,6 +852,7 @@ static int weigh_terms(dedup_corpus *c, const uint32_t *reps, size_t nr,
  * neighbourhood scores below the threshold anyway. */
 #define STORY_TOP_M 64
 _Static_assert(STORY_TOP_M <= UINT8_MAX, "npart counts fit 8 bits");
+_Static_assert(STORY_MAX_K <= UINT16_MAX, "sample counts fit 16 bits");
 
 static unsigned story_samples(double t) {
   double j = STORY_JAC_COS * STORY_NEAR * t;
@@ -1141,13 +1142,19 @@ static int story_pairs(dedup__edge **out, size_t *ne, story_ctx *s,
   dedup__free(s->w);
   s->f = NULL;
   s->w = NULL;
-  s->sbuf = dedup__reallocarray(NULL, th, 2 * n1 * sizeof *s->sbuf);
+  /* Per-worker scratch for as many workers as there are tasks at most:
+   * threads x n would be large on many cores. */
+  unsigned thb = (unsigned)DEDUP__MIN((size_t)th, (size_t)k);
+  unsigned thc = (unsigned)DEDUP__MIN((size_t)th, n1);
+  if (n1 > SIZE_MAX / 2 / sizeof *s->sbuf)
+    goto out;
+  s->sbuf = dedup__reallocarray(NULL, thb, 2 * n1 * sizeof *s->sbuf);
   s->run = dedup__reallocarray(NULL, n1, k * sizeof *s->run);
   s->ids = dedup__reallocarray(NULL, n1, k * sizeof *s->ids);
   s->pos = dedup__reallocarray(NULL, n1, k * sizeof *s->pos);
   if (!s->sbuf || !s->run || !s->ids || !s->pos)
     goto out;
-  rc = dedup__parallel_for(th, n ? k : 0, story_band, s);
+  rc = dedup__parallel_for(thb, n ? k : 0, story_band, s);
   if (rc != DEDUP_OK)
     goto out;
   rc = DEDUP_ENOMEM;
@@ -1156,17 +1163,17 @@ static int story_pairs(dedup__edge **out, size_t *ne, story_ctx *s,
   s->sig = NULL;
   s->sbuf = NULL;
   s->tcap = DEDUP__MIN(n1, 2 * (size_t)MAX_BUCKET * k + 1);
-  s->cnt = dedup__calloc(th, n1 * sizeof *s->cnt);
-  s->touch = dedup__reallocarray(NULL, th, s->tcap * sizeof *s->touch);
-  s->tie = dedup__reallocarray(NULL, th, s->tcap * sizeof *s->tie);
-  s->hist = dedup__reallocarray(NULL, th, (k + 1) * sizeof *s->hist);
+  s->cnt = dedup__calloc(thc, n1 * sizeof *s->cnt);
+  s->touch = dedup__reallocarray(NULL, thc, s->tcap * sizeof *s->touch);
+  s->tie = dedup__reallocarray(NULL, thc, s->tcap * sizeof *s->tie);
+  s->hist = dedup__reallocarray(NULL, thc, (k + 1) * sizeof *s->hist);
   s->part = dedup__reallocarray(NULL, n1, STORY_TOP_M * sizeof *s->part);
   s->psim = dedup__reallocarray(NULL, n1, STORY_TOP_M * sizeof *s->psim);
   s->npart = dedup__malloc(n1 * sizeof *s->npart);
   if (!s->cnt || !s->touch || !s->tie || !s->hist || !s->part ||
       !s->psim || !s->npart)
     goto out;
-  rc = dedup__parallel_for(th, n, story_cand, s);
+  rc = dedup__parallel_for(thc, n, story_cand, s);
   if (rc != DEDUP_OK)
     goto out;
   rc = DEDUP_ENOMEM;
