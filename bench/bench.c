@@ -1,7 +1,8 @@
 /*
  * bench.c - dedup-bench: throughput of each libdedup stage over a pack made
- * by dedup-gen, end-to-end copy clustering with pairwise precision/recall
- * against the truth, and a floor (read + XXH3 of the same bytes).
+ * by dedup-gen (with the public LSH index and a union-find clustering over
+ * it), end-to-end copy clustering with pairwise precision/recall against
+ * the truth, and a floor (read + XXH3 of the same bytes).
  *
  *   dedup-bench --pack /tmp/c.pack --truth /tmp/truth.tsv [--runs 3]
  *               [--threads N] [--table]
@@ -45,6 +46,12 @@
 #pragma weak dedup_minhash_reset
 #pragma weak dedup_minhash_update
 #pragma weak dedup_minhash_digest
+#pragma weak dedup_minhash_jaccard
+#pragma weak dedup_lsh_new
+#pragma weak dedup_lsh_free
+#pragma weak dedup_lsh_shape
+#pragma weak dedup_lsh_insert
+#pragma weak dedup_lsh_query
 #pragma weak dedup_corpus_new
 #pragma weak dedup_corpus_free
 #pragma weak dedup_corpus_add
@@ -695,14 +702,28 @@ static void stage_shingle(const opts *o, const pack *pk) {
   jend(o, &j);
 }
 
+/* Every document's signature, kept for the index and cluster stages. */
+typedef struct sigset {
+  uint64_t *sig;        /* n * perm words; document i at i * perm */
+  unsigned char *empty; /* no shingles: not indexed, a singleton */
+  size_t n;
+  unsigned perm;
+} sigset;
+
+static int have_sign(void) {
+  return dedup_shingles && dedup_free && dedup_minhash_new &&
+         dedup_minhash_free && dedup_minhash_reset && dedup_minhash_update &&
+         dedup_minhash_digest;
+}
+
 /* Signing alone: shingles of a batch of documents are made once (not
  * timed), then the batch is signed `runs` times; run r's time is the sum
- * over batches of their r-th signing.  Memory stays at one batch. */
+ * over batches of their r-th signing.  Memory stays at one batch (plus
+ * `keep`, when given: every signature, written by one more, untimed,
+ * signing of each batch). */
 static void stage_sign(const opts *o, const pack *pk, dedup_minhash_kind kind,
-                       size_t ndocs, const char *stage) {
-  if (!dedup_shingles || !dedup_free || !dedup_minhash_new ||
-      !dedup_minhash_free || !dedup_minhash_reset || !dedup_minhash_update ||
-      !dedup_minhash_digest) {
+                       size_t ndocs, const char *stage, sigset *keep) {
+  if (!have_sign()) {
     skip_stage(o, stage, "dedup_shingles/dedup_minhash_* missing");
     return;
   }
@@ -746,6 +767,12 @@ static void stage_sign(const opts *o, const pack *pk, dedup_minhash_kind kind,
         die("signatures differ between runs");
     }
     acc ^= first;
+    for (size_t i = b0; keep && i < b1; i++) {
+      dedup_minhash_reset(mh, o->seed);
+      dedup_minhash_update(mh, sh[i], nsh[i]);
+      dedup_minhash_digest(mh, keep->sig + i * o->perm);
+      keep->empty[i] = nsh[i] == 0;
+    }
     for (size_t i = b0; i < b1; i++)
       dedup_free(sh[i]);
     b0 = b1;
@@ -768,6 +795,29 @@ static void stage_sign(const opts *o, const pack *pk, dedup_minhash_kind kind,
   free(sig);
   free(sh);
   free(nsh);
+  dedup_minhash_free(mh);
+}
+
+/* The signatures of stage_sign's `keep`, untimed, when that stage is not
+ * run.  @pre have_sign() */
+static void sign_docs(const opts *o, const pack *pk, sigset *ss) {
+  dedup_minhash *mh;
+  int st = dedup_minhash_new(&mh, o->perm, DEDUP_MINHASH_OPH);
+  if (st != DEDUP_OK)
+    die(status_str(st));
+  for (size_t i = 0; i < pk->n; i++) {
+    uint64_t *sh;
+    size_t n;
+    st = dedup_shingles(&sh, &n, pk->d[i].text, pk->d[i].len, o->k,
+                        o->seed);
+    if (st != DEDUP_OK)
+      die(status_str(st));
+    dedup_minhash_reset(mh, o->seed);
+    dedup_minhash_update(mh, sh, n);
+    dedup_minhash_digest(mh, ss->sig + i * o->perm);
+    ss->empty[i] = n == 0;
+    dedup_free(sh);
+  }
   dedup_minhash_free(mh);
 }
 
@@ -817,15 +867,32 @@ typedef struct scores {
   double precision, recall, f1;
 } scores;
 
+/* A clustering to score: n items with names, nc clusters of members. */
+typedef struct clustering {
+  size_t n, nc;
+  const char *(*name)(const void *ctx, size_t i);
+  const size_t *(*members)(const void *ctx, size_t k, size_t *m);
+  const void *ctx;
+} clustering;
+
+static const char *corpus_name(const void *ctx, size_t i) {
+  return dedup_corpus_item_name(ctx, i);
+}
+
+static const size_t *corpus_members(const void *ctx, size_t k, size_t *m) {
+  return dedup_corpus_cluster_members(ctx, DEDUP_LEVEL_COPY, k, m);
+}
+
 /* Pairwise scores of the copy clusters against the truth: pairs of items in
  * one truth group vs pairs in one cluster, by counting (O(n log n)). */
-static void score(scores *sc, const dedup_corpus *c, const truth *t) {
-  size_t n = dedup_corpus_item_count(c);
-  size_t nc = dedup_corpus_cluster_count(c, DEDUP_LEVEL_COPY);
+static void score_clustering(scores *sc, const clustering *cl,
+                             const truth *t) {
+  size_t n = cl->n;
+  size_t nc = cl->nc;
   uint32_t *gid = xmalloc((n + 1) * sizeof *gid);
   uint32_t unknown = 0;
   for (size_t i = 0; i < n; i++) {
-    const char *name = dedup_corpus_item_name(c, i);
+    const char *name = cl->name(cl->ctx, i);
     size_t s = strmap_slot(&t->by_name, name);
     if (t->by_name.key[s])
       gid[i] = t->by_name.val[s];
@@ -844,8 +911,7 @@ static void score(scores *sc, const dedup_corpus *c, const truth *t) {
   uint32_t *tmp = xmalloc((n + 1) * sizeof *tmp);
   for (size_t k = 0; k < nc; k++) {
     size_t m;
-    const size_t *mem =
-        dedup_corpus_cluster_members(c, DEDUP_LEVEL_COPY, k, &m);
+    const size_t *mem = cl->members(cl->ctx, k, &m);
     sc->pred_pairs += pairs(m);
     sc->largest = m > sc->largest ? m : sc->largest;
     sc->nonsingle += m > 1;
@@ -877,6 +943,13 @@ static void score(scores *sc, const dedup_corpus *c, const truth *t) {
   free(tmp);
   free(gcount);
   free(gid);
+}
+
+static void score(scores *sc, const dedup_corpus *c, const truth *t) {
+  clustering cl = {dedup_corpus_item_count(c),
+                   dedup_corpus_cluster_count(c, DEDUP_LEVEL_COPY),
+                   corpus_name, corpus_members, c};
+  score_clustering(sc, &cl, t);
 }
 
 static void put_scores(jline *j, const scores *sc) {
@@ -1004,6 +1077,285 @@ static double stage_corpus(const opts *o, const pack *pk, const truth *t,
 }
 
 /* ------------------------------------------------------------------------ */
+/* The public building blocks: LSH index, verification, union-find           */
+
+typedef struct pair32 {
+  uint32_t a, b;
+} pair32;
+
+/* Candidate pairs a < b from the LSH index over sigset's signatures. */
+typedef struct cands {
+  pair32 *p;
+  size_t n, cap;
+  int have;
+  unsigned bands, rows;
+  double threshold;
+  uint64_t returned; /* ids the queries gave, each document itself too */
+} cands;
+
+static int have_lsh(void) {
+  return dedup_lsh_new && dedup_lsh_free && dedup_lsh_shape &&
+         dedup_lsh_insert && dedup_lsh_query && dedup_free;
+}
+
+/* The corpus' threshold: 0 stands for the library default. */
+static double copy_threshold(const opts *o) {
+  return o->threshold > 0 ? o->threshold : 0.5;
+}
+
+/* A fresh index: every signature inserted, then every one queried, keeping
+ * the ids above the query's own (each pair once).  Returns dedup_lsh_new's
+ * status; times in *ins_s (new + inserts) and *qry_s. */
+static int lsh_pairs(const sigset *ss, cands *c, double *ins_s,
+                     double *qry_s) {
+  dedup_lsh *l;
+  double t0 = now_s();
+  int st = dedup_lsh_new(&l, c->threshold, ss->perm);
+  if (st != DEDUP_OK)
+    return st;
+  for (size_t i = 0; i < ss->n; i++)
+    if (!ss->empty[i]) {
+      st = dedup_lsh_insert(l, (uint32_t)i, ss->sig + i * ss->perm);
+      if (st != DEDUP_OK)
+        die(status_str(st));
+    }
+  double t1 = now_s();
+  c->n = 0;
+  c->returned = 0;
+  for (size_t i = 0; i < ss->n; i++) {
+    if (ss->empty[i])
+      continue;
+    uint32_t *ids;
+    size_t m;
+    st = dedup_lsh_query(l, ss->sig + i * ss->perm, &ids, &m);
+    if (st != DEDUP_OK)
+      die(status_str(st));
+    c->returned += m;
+    for (size_t j = 0; j < m; j++)
+      if (ids[j] > i) {
+        if (c->n == c->cap) {
+          c->cap = c->cap ? 2 * c->cap : 4096;
+          c->p = realloc(c->p, c->cap * sizeof *c->p);
+          if (!c->p)
+            die("out of memory");
+        }
+        c->p[c->n].a = (uint32_t)i;
+        c->p[c->n].b = ids[j];
+        c->n++;
+      }
+    dedup_free(ids);
+  }
+  double t2 = now_s();
+  dedup_lsh_shape(l, &c->bands, &c->rows);
+  dedup_lsh_free(l);
+  *ins_s = t1 - t0;
+  *qry_s = t2 - t1;
+  c->have = 1;
+  return DEDUP_OK;
+}
+
+/* index: dedup_lsh_new + insert of every signature + query of every one,
+ * collecting the candidate pairs (the free is not timed). */
+static void stage_index(const opts *o, const pack *pk, const sigset *ss,
+                        cands *c) {
+  if (!have_lsh()) {
+    skip_stage(o, "index", "dedup_lsh_* missing from libdedup");
+    return;
+  }
+  if (!ss->sig) {
+    skip_stage(o, "index", "no signatures (dedup_minhash_* missing)");
+    return;
+  }
+  c->threshold = copy_threshold(o);
+  double sec[MAX_RUNS], ins[MAX_RUNS], qry[MAX_RUNS];
+  size_t first = 0, indexed = 0;
+  for (size_t i = 0; i < ss->n; i++)
+    indexed += !ss->empty[i];
+  long rss0 = proc_status_kb("VmRSS");
+  int peak = reset_peak();
+  for (int r = 0; r < o->runs; r++) {
+    int st = lsh_pairs(ss, c, &ins[r], &qry[r]);
+    if (st != DEDUP_OK) {
+      char why[96];
+      snprintf(why, sizeof why, "dedup_lsh_new(%g, %u): %s", c->threshold,
+               ss->perm, status_str(st));
+      c->have = 0;
+      skip_stage(o, "index", why);
+      return;
+    }
+    sec[r] = ins[r] + qry[r];
+    if (r == 0)
+      first = c->n;
+    else if (c->n != first)
+      die("candidate pairs differ between runs");
+  }
+  jline j;
+  stage_line(o, &j, "index", pk->n, pk->bytes, sec, o->runs, 1, rss0, peak);
+  jint(&j, "num_perm", ss->perm);
+  jnum(&j, "threshold", c->threshold);
+  jint(&j, "bands", c->bands);
+  jint(&j, "rows", c->rows);
+  jint(&j, "indexed", (long long)indexed);
+  jnum(&j, "insert_s", median(ins, o->runs));
+  jnum(&j, "query_s", median(qry, o->runs));
+  jint(&j, "candidates_returned", (long long)c->returned);
+  jint(&j, "candidate_pairs", (long long)c->n);
+  jend(o, &j);
+  char t[96];
+  snprintf(t, sizeof t, "%zu candidate pairs (b=%u r=%u)", c->n, c->bands,
+           c->rows);
+  note("index", t);
+}
+
+/* Union-find over documents: path halving, union by size. */
+static uint32_t uf_find(uint32_t *parent, uint32_t x) {
+  while (parent[x] != x) {
+    parent[x] = parent[parent[x]];
+    x = parent[x];
+  }
+  return x;
+}
+
+static void uf_union(uint32_t *parent, uint32_t *size, uint32_t a,
+                     uint32_t b) {
+  a = uf_find(parent, a);
+  b = uf_find(parent, b);
+  if (a == b)
+    return;
+  if (size[a] < size[b]) {
+    uint32_t t = a;
+    a = b;
+    b = t;
+  }
+  parent[b] = a;
+  size[a] += size[b];
+}
+
+/* The clusters of stage_cluster, as lists of members, for scoring. */
+typedef struct label_clusters {
+  const pack *pk;
+  size_t *start; /* nc + 1 */
+  size_t *mem;   /* n, by cluster */
+} label_clusters;
+
+static const char *label_name(const void *ctx, size_t i) {
+  return ((const label_clusters *)ctx)->pk->d[i].name;
+}
+
+static const size_t *label_members(const void *ctx, size_t k, size_t *m) {
+  const label_clusters *lc = ctx;
+  *m = lc->start[k + 1] - lc->start[k];
+  return lc->mem + lc->start[k];
+}
+
+/* cluster: from the candidate pairs to a cluster label per document:
+ * dedup_minhash_jaccard of each pair, union of those at or above the
+ * threshold, then dense labels.  Scored like the corpus stage. */
+static void stage_cluster(const opts *o, const pack *pk, const sigset *ss,
+                          cands *c, const truth *t) {
+  if (!dedup_minhash_jaccard) {
+    skip_stage(o, "cluster", "dedup_minhash_jaccard missing from libdedup");
+    return;
+  }
+  if (!ss->sig) {
+    skip_stage(o, "cluster", "no signatures (dedup_minhash_* missing)");
+    return;
+  }
+  if (!c->have) { /* the index stage was not run: its pairs, untimed */
+    if (!have_lsh()) {
+      skip_stage(o, "cluster", "dedup_lsh_* missing from libdedup");
+      return;
+    }
+    unsigned perm0 = ss->perm;
+    c->threshold = copy_threshold(o);
+    double a, b;
+    int st = lsh_pairs(ss, c, &a, &b);
+    if (st != DEDUP_OK) {
+      char why[96];
+      snprintf(why, sizeof why, "dedup_lsh_new(%g, %u): %s", c->threshold,
+               perm0, status_str(st));
+      skip_stage(o, "cluster", why);
+      return;
+    }
+  }
+  size_t n = pk->n;
+  unsigned perm = ss->perm;
+  double th = c->threshold;
+  uint32_t *parent = xmalloc(n * sizeof *parent);
+  uint32_t *size = xmalloc(n * sizeof *size);
+  uint32_t *lab = xmalloc(n * sizeof *lab);
+  double sec[MAX_RUNS];
+  size_t verified = 0, nc = 0;
+  long rss0 = proc_status_kb("VmRSS");
+  int peak = reset_peak();
+  for (int r = 0; r < o->runs; r++) {
+    double t0 = now_s();
+    for (size_t i = 0; i < n; i++) {
+      parent[i] = (uint32_t)i;
+      size[i] = 1;
+      lab[i] = UINT32_MAX;
+    }
+    verified = 0;
+    for (size_t i = 0; i < c->n; i++) {
+      const uint64_t *a = ss->sig + (size_t)c->p[i].a * perm;
+      const uint64_t *b = ss->sig + (size_t)c->p[i].b * perm;
+      if (dedup_minhash_jaccard(a, b, perm) >= th) {
+        verified++;
+        uf_union(parent, size, c->p[i].a, c->p[i].b);
+      }
+    }
+    /* lab[root] is read as the root's label: it is set when the root's
+     * first member is met, so every member gets the same one */
+    nc = 0;
+    for (size_t i = 0; i < n; i++) {
+      uint32_t root = uf_find(parent, (uint32_t)i);
+      if (lab[root] == UINT32_MAX)
+        lab[root] = (uint32_t)nc++;
+      lab[i] = lab[root];
+    }
+    sec[r] = now_s() - t0;
+  }
+  /* members by label (counting sort), untimed, for the scores */
+  label_clusters lc = {pk, xcalloc(nc + 1, sizeof(size_t)),
+                       xmalloc(n * sizeof(size_t))};
+  for (size_t i = 0; i < n; i++)
+    lc.start[lab[i] + 1]++;
+  for (size_t k = 0; k < nc; k++)
+    lc.start[k + 1] += lc.start[k];
+  for (size_t i = 0; i < n; i++)
+    lc.mem[lc.start[lab[i]]++] = i;
+  for (size_t k = nc; k > 0; k--)
+    lc.start[k] = lc.start[k - 1];
+  lc.start[0] = 0;
+  jline j;
+  stage_line(o, &j, "cluster", n, pk->bytes, sec, o->runs, 1, rss0, peak);
+  jint(&j, "num_perm", perm);
+  jnum(&j, "threshold", th);
+  jint(&j, "candidate_pairs", (long long)c->n);
+  jint(&j, "verified_pairs", (long long)verified);
+  if (t) {
+    scores sc;
+    clustering cl = {n, nc, label_name, label_members, &lc};
+    score_clustering(&sc, &cl, t);
+    put_scores(&j, &sc);
+    char summary[96];
+    snprintf(summary, sizeof summary,
+             "P=%.4f R=%.4f F1=%.4f exact %llu/%llu", sc.precision,
+             sc.recall, sc.f1, (unsigned long long)sc.exact,
+             (unsigned long long)sc.groups_multi);
+    note("cluster", summary);
+  } else {
+    jint(&j, "clusters", (long long)nc);
+  }
+  jend(o, &j);
+  free(lc.start);
+  free(lc.mem);
+  free(parent);
+  free(size);
+  free(lab);
+}
+
+/* ------------------------------------------------------------------------ */
 
 static void print_table(const opts *o, const pack *pk) {
   FILE *f = o->table ? stdout : stderr;
@@ -1028,9 +1380,11 @@ static void usage(void) {
       "                   [--perm P] [--seed S] [--classic-docs M]\n"
       "                   [--max-docs M] [--stages LIST] [--table]\n"
       "                   [--threshold T] [--no-clean] [--quiet] [--strict]\n"
-      "  stages: read,floor,normalise,shingle,sign,classic,corpus\n"
+      "  stages: read,floor,normalise,shingle,sign,classic,index,cluster,\n"
+      "          corpus\n"
       "  --threads N    corpus worker threads (0 = all cores)\n"
-      "  --threshold T  corpus copy threshold (0 = library default)\n"
+      "  --threshold T  copy threshold of corpus, index and cluster\n"
+      "                 (0 = library default, 0.5)\n"
       "  --no-clean     corpus flag DEDUP_F_NO_CLEAN (whole pages)\n"
       "  --table        print the table on stdout instead of JSON\n"
       "  --strict       fail if a stage is skipped (library function "
@@ -1131,7 +1485,8 @@ int main(int argc, char **argv) {
    * streams it from the file. */
   int in_memory = want(&o, "read") || want(&o, "floor") ||
                   want(&o, "normalise") || want(&o, "shingle") ||
-                  want(&o, "sign") || want(&o, "classic");
+                  want(&o, "sign") || want(&o, "classic") ||
+                  want(&o, "index") || want(&o, "cluster");
   int read_runs = in_memory ? o.runs : 0;
   long rss0 = proc_status_kb("VmRSS");
   int peak = reset_peak();
@@ -1185,15 +1540,39 @@ int main(int argc, char **argv) {
     stage_normalise(&o, &pk);
   if (want(&o, "shingle"))
     stage_shingle(&o, &pk);
+  /* index and cluster work on sign_oph's signatures (perm words a
+   * document: 1 GB at 1M documents), kept until they are done */
+  sigset ss = {0};
+  int want_sigs = want(&o, "index") || want(&o, "cluster");
+  if (want_sigs && pk.n > UINT32_MAX)
+    die("index/cluster: more than 2^32 documents");
+  if (want_sigs && have_sign()) {
+    ss.n = pk.n;
+    ss.perm = o.perm;
+    ss.sig = xmalloc(pk.n * o.perm * sizeof *ss.sig);
+    ss.empty = xcalloc(pk.n, 1);
+  }
   if (want(&o, "sign"))
-    stage_sign(&o, &pk, DEDUP_MINHASH_OPH, pk.n, "sign_oph");
+    stage_sign(&o, &pk, DEDUP_MINHASH_OPH, pk.n, "sign_oph",
+               ss.sig ? &ss : NULL);
+  else if (ss.sig)
+    sign_docs(&o, &pk, &ss);
   if (want(&o, "classic"))
     stage_sign(&o, &pk, DEDUP_MINHASH_CLASSIC,
-               o.classic_docs < pk.n ? o.classic_docs : pk.n, "sign_classic");
+               o.classic_docs < pk.n ? o.classic_docs : pk.n, "sign_classic",
+               NULL);
   truth t = {0};
   int have_truth = o.truth != NULL;
   if (have_truth)
     load_truth(&t, o.truth, pk.n);
+  cands cd = {0};
+  if (want(&o, "index"))
+    stage_index(&o, &pk, &ss, &cd);
+  if (want(&o, "cluster"))
+    stage_cluster(&o, &pk, &ss, &cd, have_truth ? &t : NULL);
+  free(cd.p);
+  free(ss.sig);
+  free(ss.empty);
   /* The corpus stage streams the pack: release the copy in memory. */
   if (pk.buf) {
     munmap(pk.buf, pk.size + 1);
