@@ -163,8 +163,10 @@ void dedup__u64_sort_unique(uint64_t *v, size_t *n) {
   *n = o;
 }
 
-DEDUP_API int dedup_shingles(uint64_t **out, size_t *n, const char *text,
-                             size_t len, unsigned k, uint64_t seed) {
+/* dedup_shingles and dedup_char_shingles: normalise (case-folded), make
+ * the hashes with words (k-shingles) or not (character n-grams). */
+static int public_shingles(uint64_t **out, size_t *n, const char *text,
+                           size_t len, unsigned k, uint64_t seed, int words) {
   *out = NULL;
   *n = 0;
   if (k == 0)
@@ -177,9 +179,13 @@ DEDUP_API int dedup_shingles(uint64_t **out, size_t *n, const char *text,
     return rc;
   dedup__tokvec tv = {0};
   dedup__u64vec sv = {0};
-  rc = dedup__tokenise(&tv, norm, nlen, seed);
-  if (rc == DEDUP_OK)
-    rc = dedup__shingle_words(&sv, tv.v, tv.n, k, seed);
+  if (words) {
+    rc = dedup__tokenise(&tv, norm, nlen, seed);
+    if (rc == DEDUP_OK)
+      rc = dedup__shingle_words(&sv, tv.v, tv.n, k, seed);
+  } else {
+    rc = dedup__shingle_chars(&sv, norm, nlen, k, seed);
+  }
   /* A successful call always hands back a buffer, even for no shingles,
    * so callers may treat *out == NULL as failure. */
   if (rc == DEDUP_OK && sv.v == NULL)
@@ -195,29 +201,12 @@ DEDUP_API int dedup_shingles(uint64_t **out, size_t *n, const char *text,
   return DEDUP_OK;
 }
 
+DEDUP_API int dedup_shingles(uint64_t **out, size_t *n, const char *text,
+                             size_t len, unsigned k, uint64_t seed) {
+  return public_shingles(out, n, text, len, k, seed, 1);
+}
+
 DEDUP_API int dedup_char_shingles(uint64_t **out, size_t *n, const char *text,
                                   size_t len, unsigned ngram, uint64_t seed) {
-  *out = NULL;
-  *n = 0;
-  if (ngram == 0)
-    return DEDUP_EINVAL;
-  char *norm = NULL;
-  size_t nlen = 0;
-  int rc = dedup__normalise(&norm, &nlen, text, len, DEDUP__NORM_CASEFOLD,
-                            NULL);
-  if (rc != DEDUP_OK)
-    return rc;
-  dedup__u64vec sv = {0};
-  rc = dedup__shingle_chars(&sv, norm, nlen, ngram, seed);
-  /* As dedup_shingles: success always hands back a buffer. */
-  if (rc == DEDUP_OK && sv.v == NULL)
-    rc = dedup__u64vec_reserve(&sv, 1);
-  dedup__free(norm);
-  if (rc != DEDUP_OK) {
-    dedup__u64vec_free(&sv);
-    return rc;
-  }
-  *out = sv.v;
-  *n = sv.n;
-  return DEDUP_OK;
+  return public_shingles(out, n, text, len, ngram, seed, 0);
 }
