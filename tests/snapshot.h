@@ -5,45 +5,33 @@
 #define DEDUP_SNAPSHOT_H
 
 #include "dedup.h"
+#include "testgen.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct snap_buf {
-  char *p;
-  size_t n, cap;
-} snap_buf;
-
-static inline void snap_printf(snap_buf *b, const char *fmt, ...) {
-  for (;;) {
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0,
-                      fmt, ap);
-    va_end(ap);
-    if (k < 0)
-      abort();
-    if (b->p && b->n + (size_t)k < b->cap) {
-      b->n += (size_t)k;
-      return;
-    }
-    size_t cap = b->cap ? b->cap * 2 : 4096;
-    while (cap < b->n + (size_t)k + 1)
-      cap *= 2;
-    char *q = realloc(b->p, cap);
-    if (!q)
-      abort();
-    b->p = q;
-    b->cap = cap;
-  }
+/* printf onto a testgen.h buffer. */
+static inline void snap_printf(tg_buf *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int k = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  char *t = k < 0 ? NULL : malloc((size_t)k + 1);
+  if (!t)
+    abort();
+  va_start(ap, fmt);
+  vsnprintf(t, (size_t)k + 1, fmt, ap);
+  va_end(ap);
+  tg_put(b, t, (size_t)k);
+  free(t);
 }
 
 /* Items, then for each level its clusters (members by name) and links
  * (names and similarity).  Caller frees with free(). */
 static inline char *snapshot(const dedup_corpus *c) {
-  snap_buf b = {0};
+  tg_buf b = {0};
   size_t n = dedup_corpus_item_count(c);
   snap_printf(&b, "%zu items\n", n);
   for (size_t i = 0; i < n; i++)

@@ -33,24 +33,6 @@ static void add_doc(const char *name, char *text) {
   n_docs++;
 }
 
-static char *slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *b = malloc((size_t)n + 1);
-  if (b && fread(b, 1, (size_t)n, f) == (size_t)n) {
-    b[n] = '\0';
-  } else {
-    free(b);
-    b = NULL;
-  }
-  fclose(f);
-  return b;
-}
-
 static int setup(void **state) {
   (void)state;
   const char *dir = getenv("DEDUP_SEEDS");
@@ -64,7 +46,7 @@ static int setup(void **state) {
       continue;
     char p[1024];
     snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-    char *t = slurp(p);
+    char *t = tg_slurp(p, NULL);
     if (!t)
       return -1;
     add_doc(e->d_name, t);

@@ -55,6 +55,28 @@ static inline void tg_free(tg_buf *b) {
   b->n = b->cap = 0;
 }
 
+/* The whole file at path, NUL-terminated (its length in *len when len is
+ * not NULL), or NULL when it cannot be read.  Free with free(). */
+static inline char *tg_slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  char *b = NULL;
+  long n = -1;
+  if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
+      fseek(f, 0, SEEK_SET) == 0 && (b = malloc((size_t)n + 1)) != NULL &&
+      fread(b, 1, (size_t)n, f) == (size_t)n) {
+    b[n] = '\0';
+    if (len)
+      *len = (size_t)n;
+  } else {
+    free(b);
+    b = NULL;
+  }
+  fclose(f);
+  return b;
+}
+
 static const char *const tg_stop[] = {
     "the", "of", "and", "to", "in", "a", "is", "that", "for", "it",
     "was", "on", "with", "as", "said", "by", "at", "from", "he", "they",
