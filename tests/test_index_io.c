@@ -10,10 +10,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "corpus_private.h"
+#include "corpus/corpus_private.h"
 #include "dedup.h"
-#include "hash.h"
-#include "index_io.h"
+#include "common/hash.h"
+#include "corpus/index_io.h"
 #include "snapshot.h"
 #include "testgen.h"
 

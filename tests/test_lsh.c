@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dedup_private.h"
-#include "hash.h"
-#include "lsh.h"
+#include "common/dedup_private.h"
+#include "common/hash.h"
+#include "index/lsh.h"
 
 static uint64_t rnd(uint64_t *s) {
   *s += 0x9e3779b97f4a7c15ULL;

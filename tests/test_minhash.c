@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "dedup.h"
-#include "minhash.h"
+#include "sketch/minhash.h"
 
 #define KINDS 2
 static const dedup_minhash_kind kinds[KINDS] = {DEDUP_MINHASH_OPH,

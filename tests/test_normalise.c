@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dedup_private.h"
-#include "normalise.h"
+#include "common/dedup_private.h"
+#include "text/normalise.h"
 
 #define FOLD DEDUP__NORM_CASEFOLD
 #define RFC "\xEF\xBF\xBD" /* U+FFFD */

@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "alloc_hooks.h"
+#include "common/alloc_hooks.h"
 #include "dedup.h"
 #include "snapshot.h"
 #include "testgen.h"

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "normalise.h"
-#include "page.h"
+#include "text/normalise.h"
+#include "text/page.h"
 
 /* Prose with a normal share of function words, distinct per topic. */
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"

@@ -10,8 +10,9 @@
 #include <string.h>
 
 #include "dedup.h"
-#include "hash.h"
-#include "shingle.h"
+#include "common/hash.h"
+#include "common/sort.h"
+#include "text/shingle.h"
 
 static uint64_t rng_next(uint64_t *s) {
   uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);

@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "dedup.h"
-#include "simhash.h"
+#include "sketch/simhash.h"
 
 static uint64_t rng_next(uint64_t *s) {
   uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);

@@ -8,8 +8,8 @@
 
 #include <string.h>
 
-#include "hash.h"
-#include "terms.h"
+#include "common/hash.h"
+#include "text/terms.h"
 
 #define SEED 11
 

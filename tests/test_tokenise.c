@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dedup_private.h"
-#include "hash.h"
-#include "normalise.h"
-#include "tokenise.h"
+#include "common/dedup_private.h"
+#include "common/hash.h"
+#include "text/normalise.h"
+#include "text/tokenise.h"
 
 #define SEED 0x5EEDULL
 #define STOP DEDUP__TOK_STOP

@@ -1,5 +1,5 @@
 /* eval.c - pairwise and B-cubed scores of a clustering against labels. */
-#include "dedup_private.h"
+#include "common/dedup_private.h"
 
 #include <stdlib.h>
 

@@ -13,11 +13,11 @@
  * XXH3's streaming state, which yields the same value as the one-shot
  * hash, so nothing is allocated per token whatever its length.
  */
-#include "tokenise.h"
+#include "text/tokenise.h"
 
-#include "dedup_private.h"
-#include "hash.h"
-#include "normalise.h"
+#include "common/dedup_private.h"
+#include "common/hash.h"
+#include "text/normalise.h"
 
 #include <assert.h>
 #include <string.h>

@@ -9,8 +9,8 @@
 #ifndef DEDUP_TERMS_H
 #define DEDUP_TERMS_H
 
-#include "page.h"
-#include "tokenise.h"
+#include "text/page.h"
+#include "text/tokenise.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,9 +1,9 @@
 /* cluster.c - from scored links to clusters: union-find (single link, for
  * copies) and sparse average link (refuses chains, for stories). */
-#include "cluster.h"
+#include "cluster/cluster.h"
 
-#include "dedup_private.h"
-#include "hash.h"
+#include "common/dedup_private.h"
+#include "common/hash.h"
 
 #include <assert.h>
 #include <string.h>

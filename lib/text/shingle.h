@@ -2,8 +2,8 @@
 #ifndef DEDUP_SHINGLE_H
 #define DEDUP_SHINGLE_H
 
-#include "dedup_private.h"
-#include "tokenise.h"
+#include "common/dedup_private.h"
+#include "text/tokenise.h"
 
 /* Appends the word k-shingles of tokens t[0..n) to out: one 64-bit hash per
  * window of k consecutive token hashes, seeded: XXH3-64(seed) of the k
@@ -23,8 +23,5 @@ int dedup__shingle_words(dedup__u64vec *out, const dedup__token *t, size_t n,
 int dedup__shingle_chars(dedup__u64vec *out, const char *text, size_t len,
                          unsigned n, uint64_t seed);
 
-/* Sorts ascending and deduplicates v[0..*n) in place (set semantics);
- * *n receives the new count.  In-place radix sort: O(n), no allocation. */
-void dedup__u64_sort_unique(uint64_t *v, size_t *n);
 
 #endif

@@ -15,9 +15,9 @@
  * does not fit an 8 KB stack array, one scratch buffer of code points.  The
  * memo (16 KB) lives on the stack too.
  */
-#include "normalise.h"
+#include "text/normalise.h"
 
-#include "dedup_private.h"
+#include "common/dedup_private.h"
 
 #include <assert.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* error.c - status messages; static text, no "last error" state. */
-#include "dedup_private.h"
+#include "common/dedup_private.h"
 
 DEDUP_API const char *dedup_strerror(int status) {
   switch (status) {

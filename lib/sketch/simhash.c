@@ -7,10 +7,10 @@
  * agree on most bits.  The state is the 64 vote totals (doubles: float
  * sums lose small weights next to big ones); the one-shot form runs the
  * same per-feature vote, so it matches the streaming digest exactly. */
-#include "simhash.h"
+#include "sketch/simhash.h"
 
-#include "dedup_private.h"
-#include "hash.h"
+#include "common/dedup_private.h"
+#include "common/hash.h"
 
 #include <assert.h>
 

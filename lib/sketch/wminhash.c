@@ -18,10 +18,10 @@
  * Work: k samples x n features, each 5 mixes and 3 logs.  Samples are taken
  * 64 at a time so that ln w and the feature's stream base are computed once
  * per block, and no memory is needed beyond the stack. */
-#include "wminhash.h"
+#include "sketch/wminhash.h"
 
-#include "dedup_private.h"
-#include "hash.h"
+#include "common/dedup_private.h"
+#include "common/hash.h"
 
 #include <math.h>
 

@@ -46,9 +46,9 @@
  *
  * tests/test_tokenise.c checks every word of the list against it.
  */
-#include "tokenise.h"
+#include "text/tokenise.h"
 
-#include "hash.h"
+#include "common/hash.h"
 
 #include <stdint.h>
 

@@ -3,7 +3,7 @@
  * this. */
 #define _DEFAULT_SOURCE 1
 
-#include "dedup_private.h"
+#include "common/dedup_private.h"
 
 #include <stdint.h>
 #if defined(__linux__)

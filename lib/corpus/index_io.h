@@ -6,7 +6,7 @@
 #ifndef DEDUP_INDEX_IO_H
 #define DEDUP_INDEX_IO_H
 
-#include "dedup_private.h"
+#include "common/dedup_private.h"
 
 #include <stddef.h>
 

@@ -1,6 +1,6 @@
 /* parallel.c - a parallel for over independent items (threads live here,
  * not in the kernels). */
-#include "dedup_private.h"
+#include "common/dedup_private.h"
 
 #include <pthread.h>
 #include <stdatomic.h>

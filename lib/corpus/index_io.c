@@ -35,11 +35,11 @@
  * temporary file next to the target, syncs it and renames it over the
  * target, so a crash or a full disk leaves the old index as it was.
  */
-#include "index_io.h"
+#include "corpus/index_io.h"
 
-#include "corpus_private.h"
-#include "hash.h"
-#include "normalise.h"
+#include "corpus/corpus_private.h"
+#include "common/hash.h"
+#include "text/normalise.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,10 +5,11 @@
  * bands with 1-(1-s^r)^b: an S-curve stepping near (1/b)^(1/r).  A band is
  * reduced to one 64-bit key (XXH3 of its words) and items sharing a key
  * become candidates. */
-#include "lsh.h"
+#include "index/lsh.h"
+#include "common/sort.h"
 
-#include "dedup_private.h"
-#include "hash.h"
+#include "common/dedup_private.h"
+#include "common/hash.h"
 
 #include <assert.h>
 #include <math.h>
@@ -108,65 +109,6 @@ void dedup__lsh_band_keys(uint64_t *keys, const uint64_t *sig, unsigned b,
     keys[j] = band_key(sig + (size_t)j * r, r, j);
 }
 
-/* ---- small sorts ------------------------------------------------------ */
-
-static int cmp_u32(const void *pa, const void *pb) {
-  uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-  return (a > b) - (a < b);
-}
-
-/* Sorts and deduplicates v[0..n); returns the new length. */
-static size_t sort_unique_u32(uint32_t *v, size_t n) {
-  if (n < 2)
-    return n;
-  if (n <= 16) {
-    for (size_t i = 1; i < n; i++) {
-      uint32_t x = v[i];
-      size_t j = i;
-      for (; j > 0 && v[j - 1] > x; j--)
-        v[j] = v[j - 1];
-      v[j] = x;
-    }
-  } else {
-    qsort(v, n, sizeof *v, cmp_u32);
-  }
-  size_t m = 1;
-  for (size_t i = 1; i < n; i++)
-    if (v[i] != v[m - 1])
-      v[m++] = v[i];
-  return m;
-}
-
-/* LSD radix sort, 8 bits a pass; passes where every key has the same digit
- * (the high bytes of small ids) are skipped. */
-static void radix_u64(uint64_t *v, uint64_t *tmp, size_t n) {
-  size_t cnt[8][256];
-  memset(cnt, 0, sizeof cnt);
-  for (size_t i = 0; i < n; i++) {
-    uint64_t x = v[i];
-    for (int d = 0; d < 8; d++)
-      cnt[d][(x >> (8 * d)) & 255]++;
-  }
-  uint64_t *src = v, *dst = tmp;
-  for (int d = 0; d < 8; d++) {
-    int sh = 8 * d;
-    if (n == 0 || cnt[d][(src[0] >> sh) & 255] == n)
-      continue;
-    size_t sum = 0;
-    for (int q = 0; q < 256; q++) {
-      size_t c = cnt[d][q];
-      cnt[d][q] = sum;
-      sum += c;
-    }
-    for (size_t i = 0; i < n; i++)
-      dst[cnt[d][(src[i] >> sh) & 255]++] = src[i];
-    uint64_t *t = src;
-    src = dst;
-    dst = t;
-  }
-  if (src != v)
-    memcpy(v, src, n * sizeof *v);
-}
 
 /* ---- incremental index ------------------------------------------------ */
 
@@ -304,7 +246,7 @@ int dedup__lsh_query(const dedup__lsh *l, const uint64_t *sig, uint32_t **ids,
       (*ids)[n++] = t->nd[x].id;
     }
   }
-  *n_ids = sort_unique_u32(*ids, n);
+  *n_ids = dedup__u32_sort_unique(*ids, n);
   return DEDUP_OK;
 }
 
@@ -321,38 +263,8 @@ void dedup__pairvec_free(dedup__pairvec *pv) {
 /* Band keys computed per pass at most (at least one band's worth). */
 #define KEY_BUDGET ((size_t)64 << 20)
 
-typedef struct kid {
-  uint64_t key;
-  uint32_t id;
-} kid;
+typedef dedup__kid kid;
 
-static int cmp_kid(const void *pa, const void *pb) {
-  const kid *a = pa, *b = pb;
-  if (a->key != b->key)
-    return a->key < b->key ? -1 : 1;
-  return (a->id > b->id) - (a->id < b->id);
-}
-
-/* Sorts one radix bucket by (key, id).  Its ids arrive ascending (stable
- * scatter), so a stable sort on the key alone suffices; a long bucket is
- * usually one key repeated (exact copies) and already sorted. */
-static void sort_bucket(kid *e, size_t m) {
-  if (m <= 24) {
-    for (size_t i = 1; i < m; i++) {
-      kid x = e[i];
-      size_t j = i;
-      for (; j > 0 && e[j - 1].key > x.key; j--)
-        e[j] = e[j - 1];
-      e[j] = x;
-    }
-    return;
-  }
-  for (size_t i = 1; i < m; i++)
-    if (e[i - 1].key > e[i].key) {
-      qsort(e, m, sizeof *e, cmp_kid);
-      return;
-    }
-}
 
 /* Pairs (a << 32 | b) of one run of equal keys, ids ascending. */
 static int emit_run(dedup__u64vec *acc, const kid *e, size_t m,
@@ -370,13 +282,6 @@ static int emit_run(dedup__u64vec *acc, const kid *e, size_t m,
   return DEDUP_OK;
 }
 
-static size_t unique_u64(uint64_t *v, size_t n) {
-  size_t m = n ? 1 : 0;
-  for (size_t i = 1; i < n; i++)
-    if (v[i] != v[m - 1])
-      v[m++] = v[i];
-  return m;
-}
 
 /* acc[0..done) is sorted and unique: sorts and deduplicates the rest and
  * merges it in.  tmp is scratch grown to acc->n words; the two swap. */
@@ -385,8 +290,8 @@ static int compact(dedup__u64vec *acc, dedup__u64vec *tmp, size_t done) {
     return DEDUP_ENOMEM;
   uint64_t *a = acc->v, *t = acc->v + done, *o = tmp->v;
   size_t m = acc->n - done, i = 0, j = 0, k = 0;
-  radix_u64(t, o, m);
-  m = unique_u64(t, m);
+  dedup__u64_radix(t, o, m);
+  m = dedup__u64_unique(t, m);
   while (i < done && j < m) {
     uint64_t x = a[i] <= t[j] ? a[i] : t[j];
     i += a[i] == x;
@@ -433,7 +338,7 @@ static int band_pairs(dedup__u64vec *acc, const uint64_t *keys, size_t n,
   for (size_t q = 0; q < nq; q++) {
     size_t e = cnt[q];
     if (e - s >= 2) {
-      sort_bucket(ent + s, e - s);
+      dedup__kid_sort(ent + s, e - s);
       for (size_t x = s, y; x < e; x = y) {
         for (y = x + 1; y < e && ent[y].key == ent[x].key; y++)
           ;

@@ -6,8 +6,8 @@
 #ifndef DEDUP_PAGE_H
 #define DEDUP_PAGE_H
 
-#include "dedup_private.h"
-#include "tokenise.h"
+#include "common/dedup_private.h"
+#include "text/tokenise.h"
 
 #include <stddef.h>
 #include <stdint.h>

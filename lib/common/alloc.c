@@ -3,13 +3,13 @@
  * Unit tests built with DEDUP_ALLOC_HOOKS route these through cmocka's
  * test_malloc family so that leaks are caught and the Nth allocation can
  * be made to fail. */
-#include "dedup_private.h"
+#include "common/dedup_private.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #ifdef DEDUP_ALLOC_HOOKS
-#include "alloc_hooks.h"
+#include "common/alloc_hooks.h"
 #define RAW_MALLOC(n) dedup_test_malloc(n)
 #define RAW_CALLOC(c, s) dedup_test_calloc(c, s)
 #define RAW_REALLOC(p, n) dedup_test_realloc(p, n)

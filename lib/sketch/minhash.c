@@ -26,10 +26,10 @@
  * taken in chunks: a_i, b_i are derived on the fly once a chunk (no tables,
  * so the one-shot form needs no memory) and the inner loop is a plain min
  * reduction over the chunk that the compiler can vectorise. */
-#include "minhash.h"
+#include "sketch/minhash.h"
 
-#include "dedup_private.h"
-#include "hash.h"
+#include "common/dedup_private.h"
+#include "common/hash.h"
 
 #include <assert.h>
 #include <string.h>

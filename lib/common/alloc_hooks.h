@@ -1,4 +1,4 @@
-/* alloc_hooks.h - where lib/alloc.c sends the library's heap when built
+/* alloc_hooks.h - where lib/common/alloc.c sends the library's heap when built
  * with -DDEDUP_ALLOC_HOOKS (the static library tests/test_oom.c links).
  * The test defines these on cmocka's test_malloc family, so a leak fails
  * the test, and makes a chosen allocation return NULL. */

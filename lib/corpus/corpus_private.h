@@ -3,9 +3,9 @@
 #ifndef DEDUP_CORPUS_PRIVATE_H
 #define DEDUP_CORPUS_PRIVATE_H
 
-#include "dedup_private.h"
-#include "page.h"
-#include "terms.h"
+#include "common/dedup_private.h"
+#include "text/page.h"
+#include "text/terms.h"
 
 /* Defaults a user gets without flags (README explains them). */
 #define DEDUP_MINHASH_THRESHOLD 0.5  /* est. Jaccard of word 5-shingles */

@@ -4,10 +4,10 @@
  * token hashes, so it is stable across machines and never depends on the
  * token text beyond its hash.  A character n-gram is XXH3-64 of the UTF-8
  * bytes of its n code points. */
-#include "shingle.h"
+#include "text/shingle.h"
 
-#include "hash.h"
-#include "normalise.h"
+#include "common/hash.h"
+#include "text/normalise.h"
 
 #include <string.h>
 
@@ -99,69 +99,6 @@ int dedup__shingle_chars(dedup__u64vec *out, const char *text, size_t len,
   return DEDUP_OK;
 }
 
-/* In-place MSD radix sort, one byte a level (American flag sort): hashes
- * are uniform, so buckets shrink 256-fold a level and the sort is O(n)
- * without scratch memory; depth is at most 8 levels whatever the input. */
-static void insertion_sort(uint64_t *v, size_t n) {
-  for (size_t i = 1; i < n; i++) {
-    uint64_t x = v[i];
-    size_t j = i;
-    while (j > 0 && v[j - 1] > x) {
-      v[j] = v[j - 1];
-      j--;
-    }
-    v[j] = x;
-  }
-}
-
-static void flag_sort(uint64_t *v, size_t n, unsigned shift) {
-  if (n <= 48) {
-    insertion_sort(v, n);
-    return;
-  }
-  size_t start[257], next[256];
-  memset(start, 0, sizeof start);
-  for (size_t i = 0; i < n; i++)
-    start[((v[i] >> shift) & 0xFF) + 1]++;
-  for (unsigned b = 0; b < 256; b++) {
-    start[b + 1] += start[b];
-    next[b] = start[b];
-  }
-  /* Cycle leader: each displaced word is carried to its bucket's next free
-   * slot until one belonging here turns up. */
-  for (unsigned b = 0; b < 256; b++) {
-    while (next[b] < start[b + 1]) {
-      uint64_t x = v[next[b]];
-      unsigned d = (unsigned)((x >> shift) & 0xFF);
-      while (d != b) {
-        uint64_t y = v[next[d]];
-        v[next[d]++] = x;
-        x = y;
-        d = (unsigned)((x >> shift) & 0xFF);
-      }
-      v[next[b]++] = x;
-    }
-  }
-  if (shift == 0)
-    return;
-  for (unsigned b = 0; b < 256; b++) {
-    size_t nb = start[b + 1] - start[b];
-    if (nb > 1)
-      flag_sort(v + start[b], nb, shift - 8);
-  }
-}
-
-void dedup__u64_sort_unique(uint64_t *v, size_t *n) {
-  size_t m = *n;
-  if (m < 2)
-    return;
-  flag_sort(v, m, 56);
-  size_t o = 1;
-  for (size_t i = 1; i < m; i++)
-    if (v[i] != v[o - 1])
-      v[o++] = v[i];
-  *n = o;
-}
 
 /* dedup_shingles and dedup_char_shingles: normalise (case-folded), make
  * the hashes with words (k-shingles) or not (character n-grams). */

@@ -18,20 +18,21 @@
  * not depend on the thread count; documents are sorted by name first, so
  * it does not depend on the order of insertion either. */
 
-#include "dedup_private.h"
+#include "common/dedup_private.h"
+#include "common/sort.h"
 
-#include "cluster.h"
-#include "corpus_private.h"
-#include "hash.h"
-#include "lsh.h"
-#include "minhash.h"
-#include "normalise.h"
-#include "page.h"
-#include "shingle.h"
-#include "simhash.h"
-#include "terms.h"
-#include "tokenise.h"
-#include "wminhash.h"
+#include "cluster/cluster.h"
+#include "corpus/corpus_private.h"
+#include "common/hash.h"
+#include "index/lsh.h"
+#include "sketch/minhash.h"
+#include "text/normalise.h"
+#include "text/page.h"
+#include "text/shingle.h"
+#include "sketch/simhash.h"
+#include "text/terms.h"
+#include "text/tokenise.h"
+#include "sketch/wminhash.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -862,11 +863,6 @@ static unsigned story_samples(double t) {
                               (double)STORY_MAX_K);
 }
 
-typedef struct story_kid {
-  uint64_t key;
-  uint32_t id;
-} story_kid;
-
 typedef struct story_ctx {
   const dedup_corpus *c;
   const uint32_t *reps;
@@ -877,7 +873,7 @@ typedef struct story_ctx {
   uint64_t *f;      /* per worker: max_terms feature ids */
   float *w;         /* per worker: max_terms weights */
   size_t max_terms;
-  story_kid *sbuf;  /* per worker: 2 n entries to sort a band */
+  dedup__kid *sbuf;  /* per worker: 2 n entries to sort a band */
   uint32_t *run;    /* band q, place p: run (bucket) number, q n + p */
   uint32_t *ids;    /* band q, place p: rep, q n + p */
   uint32_t *pos;    /* rep i, band q: its place, i k + q */
@@ -910,42 +906,16 @@ static int story_sign(void *vctx, unsigned worker, size_t g) {
   return DEDUP_OK;
 }
 
-/* Stable LSD radix sort on the key, 8 bits a pass (passes where every key
- * has the same digit are skipped): entries that come in id order leave in
- * (key, id) order.  Result in v; tmp is scratch of n entries. */
-static void story_radix(story_kid *v, story_kid *tmp, size_t n) {
-  story_kid *src = v, *dst = tmp;
-  for (unsigned sh = 0; sh < 64 && n > 1; sh += 8) {
-    size_t cnt[256] = {0};
-    for (size_t i = 0; i < n; i++)
-      cnt[(src[i].key >> sh) & 255]++;
-    if (cnt[(src[0].key >> sh) & 255] == n)
-      continue;
-    size_t at = 0;
-    for (unsigned d = 0; d < 256; d++) {
-      size_t m = cnt[d];
-      cnt[d] = at;
-      at += m;
-    }
-    for (size_t i = 0; i < n; i++)
-      dst[cnt[(src[i].key >> sh) & 255]++] = src[i];
-    story_kid *t = src;
-    src = dst;
-    dst = t;
-  }
-  if (src != v)
-    memcpy(v, src, n * sizeof *v);
-}
 
 /* Band q: sorts its (sample, rep) entries, numbers the runs of equal
  * samples and notes every rep's place. */
 static int story_band(void *vctx, unsigned worker, size_t q) {
   story_ctx *s = vctx;
   size_t n = s->n, k = s->k;
-  story_kid *v = s->sbuf + (size_t)worker * 2 * n;
+  dedup__kid *v = s->sbuf + (size_t)worker * 2 * n;
   for (size_t i = 0; i < n; i++)
-    v[i] = (story_kid){s->sig[i * k + q], (uint32_t)i};
-  story_radix(v, v + n, n);
+    v[i] = (dedup__kid){s->sig[i * k + q], (uint32_t)i};
+  dedup__kid_radix(v, v + n, n);
   uint32_t *run = s->run + q * n, *ids = s->ids + q * n;
   uint32_t r = 0;
   for (size_t p = 0; p < n; p++) {
@@ -957,45 +927,6 @@ static int story_band(void *vctx, unsigned worker, size_t q) {
   return DEDUP_OK;
 }
 
-/* Leaves the r smallest of the distinct values v[0..n) in v[0..r). */
-static void story_select(uint32_t *v, size_t n, size_t r) {
-  size_t lo = 0, hi = n;
-  while (hi - lo > 1) {
-    uint32_t x = v[lo], y = v[lo + (hi - lo) / 2], z = v[hi - 1];
-    uint32_t piv = x < y ? (y < z ? y : (x < z ? z : x))
-                         : (x < z ? x : (y < z ? z : y));
-    size_t a = lo;
-    for (size_t i = lo; i < hi; i++)
-      if (v[i] < piv) {
-        uint32_t t = v[a];
-        v[a++] = v[i];
-        v[i] = t;
-      }
-    for (size_t i = a; i < hi; i++)
-      if (v[i] == piv) {
-        v[i] = v[a];
-        v[a] = piv;
-        break;
-      }
-    /* v[lo..a) < piv = v[a] < v(a..hi) */
-    if (r <= a)
-      hi = a;
-    else if (r <= a + 1)
-      return;
-    else
-      lo = a + 1;
-  }
-}
-
-static void story_sort_u32(uint32_t *v, size_t n) {
-  for (size_t i = 1; i < n; i++) {
-    uint32_t x = v[i];
-    size_t j = i;
-    for (; j > 0 && v[j - 1] > x; j--)
-      v[j] = v[j - 1];
-    v[j] = x;
-  }
-}
 
 /* Rep i: counts the samples other reps share with it (its runs, at most
  * MAX_BUCKET places each side), scores its STORY_TOP_M best and keeps
@@ -1047,7 +978,7 @@ static int story_cand(void *vctx, unsigned worker, size_t i) {
       else if (cj == c)
         touch[nties++] = j; /* nties <= t: not read again */
     }
-    story_select(touch, nties, STORY_TOP_M - above);
+    dedup__u32_select(touch, nties, STORY_TOP_M - above);
     memcpy(tie + ns, touch, (STORY_TOP_M - above) * sizeof *tie);
     ns = STORY_TOP_M;
     sel = tie;
@@ -1055,7 +986,7 @@ static int story_cand(void *vctx, unsigned worker, size_t i) {
     for (size_t t = 0; t < nt; t++)
       cnt[touch[t]] = 0;
   }
-  story_sort_u32(sel, ns);
+  dedup__u32_insertion_sort(sel, ns);
   const citem *it = s->c->items;
   const dedup__termvec *a = &it[s->reps[i]].terms;
   uint32_t *part = s->part + i * STORY_TOP_M;

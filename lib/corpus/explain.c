@@ -7,16 +7,17 @@
  * TF-IDF vectors of the copy groups' representatives.  Nothing on the
  * corpus is written, so concurrent explanations on one frozen corpus are
  * fine. */
-#include "dedup_private.h"
+#include "common/dedup_private.h"
+#include "common/sort.h"
 
-#include "cluster.h"
-#include "corpus_private.h"
-#include "minhash.h"
-#include "page.h"
-#include "shingle.h"
-#include "simhash.h"
-#include "terms.h"
-#include "tokenise.h"
+#include "cluster/cluster.h"
+#include "corpus/corpus_private.h"
+#include "sketch/minhash.h"
+#include "text/page.h"
+#include "text/shingle.h"
+#include "sketch/simhash.h"
+#include "text/terms.h"
+#include "text/tokenise.h"
 
 #include <stdlib.h>
 #include <string.h>

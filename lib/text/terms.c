@@ -1,7 +1,7 @@
 /* terms.c - weighted terms of an article (see terms.h). */
-#include "terms.h"
+#include "text/terms.h"
 
-#include "hash.h"
+#include "common/hash.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -9,10 +9,11 @@
  * The first article long enough is the main story; later ones are the
  * embedded articles.  Thresholds are generic (bytes, shares of words), never
  * strings of some site. */
-#include "page.h"
+#include "text/page.h"
 
-#include "hash.h"
-#include "shingle.h"
+#include "common/hash.h"
+#include "common/sort.h"
+#include "text/shingle.h"
 
 #include <string.h>
 
