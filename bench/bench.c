@@ -56,6 +56,7 @@
 #pragma weak dedup_corpus_free
 #pragma weak dedup_corpus_add
 #pragma weak dedup_corpus_run
+#pragma weak dedup_corpus_run_with
 #pragma weak dedup_corpus_item_count
 #pragma weak dedup_corpus_item_name
 #pragma weak dedup_corpus_cluster_count
@@ -970,7 +971,7 @@ static void put_scores(jline *j, const scores *sc) {
 
 static int have_corpus(void) {
   return dedup_corpus_new && dedup_corpus_free && dedup_corpus_add &&
-         dedup_corpus_run && dedup_corpus_item_count &&
+         dedup_corpus_run && dedup_corpus_run_with && dedup_corpus_item_count &&
          dedup_corpus_item_name && dedup_corpus_cluster_count &&
          dedup_corpus_cluster_members;
 }
@@ -990,9 +991,11 @@ static double stage_corpus(const opts *o, const pack *pk, const truth *t,
   p.shingle_k = o->k;
   p.num_perm = o->perm;
   p.seed = o->seed;
-  p.threads = o->threads;
   p.threshold = o->threshold;
-  p.flags = DEDUP_F_COPY_ONLY | o->flags;
+  p.flags = o->flags;
+  dedup_run_options ro = DEDUP_RUN_OPTIONS_INIT;
+  ro.threads = o->threads;
+  ro.levels = DEDUP_RUN_COPY;
   unsigned threads = o->threads ? o->threads : online_cpus();
   int runs = o->corpus_runs;
   double sec[MAX_RUNS], add_s[MAX_RUNS], run_s[MAX_RUNS], read_s[MAX_RUNS];
@@ -1020,7 +1023,7 @@ static double stage_corpus(const opts *o, const pack *pk, const truth *t,
         die(status_str(st));
     }
     double t1 = now_s();
-    st = dedup_corpus_run(c);
+    st = dedup_corpus_run_with(c, &ro);
     if (st != DEDUP_OK)
       die(status_str(st));
     double t2 = now_s();
@@ -1517,7 +1520,8 @@ int main(int argc, char **argv) {
   jint(&j, "num_perm", o.perm);
   jint(&j, "seed", (long long)o.seed);
   jnum(&j, "threshold", o.threshold);
-  jint(&j, "flags", DEDUP_F_COPY_ONLY | o.flags);
+  jint(&j, "flags", o.flags);
+  jstr(&j, "levels", "copy");
   jint(&j, "cpus", online_cpus());
   jend(&o, &j);
 

@@ -60,7 +60,8 @@ static void usage(void) {
 
 int main(int argc, char **argv) {
   dedup_params p;
-  dedup_params_init(&p);
+  dedup_params_init(&p, DEDUP_PARAMS_VERSION);
+  dedup_run_options ro = DEDUP_RUN_OPTIONS_INIT;
   dedup_level level = DEDUP_LEVEL_STORY;
   int errors = 0;
   const char *folder = NULL;
@@ -71,7 +72,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--threshold") && v)
       p.threshold = atof(argv[++i]);
     else if (!strcmp(a, "--threads") && v)
-      p.threads = (unsigned)atoi(argv[++i]);
+      ro.threads = (unsigned)atoi(argv[++i]);
     else if (!strcmp(a, "--errors") && v)
       errors = atoi(argv[++i]);
     else if (!strcmp(a, "--level") && v)
@@ -90,7 +91,7 @@ int main(int argc, char **argv) {
   if (!folder)
     usage();
   if (level == DEDUP_LEVEL_COPY)
-    p.flags |= DEDUP_F_COPY_ONLY;
+    ro.levels = DEDUP_RUN_COPY;
 
   char path[4096];
   snprintf(path, sizeof path, "%s/labels.tsv", folder);
@@ -156,7 +157,7 @@ int main(int argc, char **argv) {
       fprintf(stderr, "dedup-eval: %s: %s\n", path, dedup_strerror(rc));
     free(buf);
   }
-  rc = dedup_corpus_run(c);
+  rc = dedup_corpus_run_with(c, &ro);
   if (rc) {
     fprintf(stderr, "dedup-eval: %s\n", dedup_strerror(rc));
     return 3;

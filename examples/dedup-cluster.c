@@ -90,6 +90,7 @@ static const char usage[] =
 
 typedef struct opts {
   dedup_params p;
+  dedup_run_options ro;
   int format, all, quiet, recursive;
   dedup_level level;
   const char *explain[2]; /* --explain A B */
@@ -205,7 +206,7 @@ static int run_corpus(run *r) {
     pthread_mutex_destroy(&p->mu);
     ticking = 0;
   }
-  int rc = dedup_corpus_run(r->c);
+  int rc = dedup_corpus_run_with(r->c, &r->o.ro);
   if (ticking) {
     pthread_mutex_lock(&p->mu);
     p->stop = 1;
@@ -466,16 +467,13 @@ static void print_json_cluster(const dedup_corpus *c, dedup_level level,
   if (level == DEDUP_LEVEL_STORY) {
     /* The copy groups inside the story, in order of first member. */
     printf(",\"copy_groups\":[");
-    int first = 1;
-    for (size_t i = 0; i < n; i++) {
-      size_t g = dedup_corpus_cluster_of(c, DEDUP_LEVEL_COPY, m[i]);
+    size_t ng;
+    const size_t *g = dedup_corpus_story_copy_groups(c, k, &ng);
+    for (size_t i = 0; i < ng; i++) {
       size_t gn;
-      const size_t *gm = dedup_corpus_cluster_members(c, DEDUP_LEVEL_COPY, g,
-                                                      &gn);
-      if (gm[0] != m[i])
-        continue; /* listed at its first member */
-      printf(first ? "[" : ",[");
-      first = 0;
+      const size_t *gm = dedup_corpus_cluster_members(c, DEDUP_LEVEL_COPY,
+                                                      g[i], &gn);
+      printf(i ? ",[" : "[");
       for (size_t j = 0; j < gn; j++) {
         if (j)
           putchar(',');
@@ -487,13 +485,12 @@ static void print_json_cluster(const dedup_corpus *c, dedup_level level,
   }
   printf(",\"links\":[");
   int first = 1;
-  size_t nl = dedup_corpus_link_count(c, level);
+  size_t nl;
+  const size_t *li = dedup_corpus_cluster_links(c, level, k, &nl);
   for (size_t i = 0; i < nl; i++) {
     size_t a, b;
     double s;
-    dedup_corpus_link(c, level, i, &a, &b, &s);
-    if (dedup_corpus_cluster_of(c, level, a) != k)
-      continue;
+    dedup_corpus_link(c, level, li[i], &a, &b, &s);
     printf(first ? "{\"a\":" : ",{\"a\":");
     first = 0;
     json_str(dedup_corpus_item_name(c, a));
@@ -531,11 +528,8 @@ static void print_results(const run *r) {
 /* ---- --explain: the library computes, this prints -------------------- */
 
 static size_t find_item(const dedup_corpus *c, const char *name) {
-  size_t n = dedup_corpus_item_count(c);
-  for (size_t i = 0; i < n; i++)
-    if (!strcmp(dedup_corpus_item_name(c, i), name))
-      return i;
-  return SIZE_MAX;
+  size_t i;
+  return dedup_corpus_item_find(c, name, &i) == DEDUP_OK ? i : SIZE_MAX;
 }
 
 static const char *cmp_sign(double x, double t) { return x >= t ? ">=" : "<"; }
@@ -722,9 +716,10 @@ static void die_usage(const char *msg, const char *arg) {
 
 int main(int argc, char **argv) {
   run r = {0};
-  dedup_params_init(&r.o.p);
+  dedup_params_init(&r.o.p, DEDUP_PARAMS_VERSION);
+  dedup_run_options_init(&r.o.ro, DEDUP_RUN_OPTIONS_VERSION);
   r.o.level = DEDUP_LEVEL_STORY;
-  int first_file = argc, stdin_list = 0, threshold_set = 0, threads_set = 0;
+  int first_file = argc, stdin_list = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -780,7 +775,6 @@ int main(int argc, char **argv) {
       PARAM_OPT();
       if (parse_double(v, &r.o.p.threshold))
         die_usage("threshold must be in (0, 1]", v);
-      threshold_set = 1;
     } else if (!strcmp(a, "--story-threshold")) {
       NEED_VALUE();
       PARAM_OPT();
@@ -798,8 +792,7 @@ int main(int argc, char **argv) {
         die_usage("perms must be 1..4096", v);
     } else if (!strcmp(a, "--threads")) {
       NEED_VALUE();
-      threads_set = 1;
-      if (parse_uint(v, 1024, &r.o.p.threads))
+      if (parse_uint(v, 1024, &r.o.ro.threads))
         die_usage("threads must be 0..1024", v);
     } else if (!strcmp(a, "--seed")) {
       NEED_VALUE();
@@ -862,14 +855,10 @@ int main(int argc, char **argv) {
     die_usage("no input files", NULL);
   if (r.o.explain[0] && r.o.format == FMT_TSV)
     die_usage("--explain prints text or json", NULL);
-  /* An index serves both levels later: a --save run computes the story
-   * level even when only the copy level is listed. */
-  if (r.o.level == DEDUP_LEVEL_COPY && !r.o.save)
-    r.o.p.flags |= DEDUP_F_COPY_ONLY;
-  /* DEDUP_PARAMS_INIT holds MinHash's threshold; 0 asks the library for
-   * the default of the method chosen (SimHash: 0.9). */
-  if (!threshold_set)
-    r.o.p.threshold = 0;
+  /* Listing copies needs no story level (the index keeps documents
+   * only, so a later --load can still list stories). */
+  if (r.o.level == DEDUP_LEVEL_COPY)
+    r.o.ro.levels = DEDUP_RUN_COPY;
 
   int rc;
   if (r.o.load) {
@@ -881,9 +870,6 @@ int main(int argc, char **argv) {
               rc == DEDUP_EIO ? strerror(err) : "");
       return rc == DEDUP_ENOMEM ? EXIT_FAIL : EXIT_INDEX;
     }
-    /* The saved thread count is the saving machine's: this one's wins. */
-    if (threads_set)
-      (void)dedup_corpus_set_threads(r.c, r.o.p.threads);
   } else {
     rc = dedup_corpus_new(&r.c, &r.o.p);
     if (rc != DEDUP_OK) {

@@ -115,20 +115,22 @@ static int teardown(void **state) {
   return 0;
 }
 
+/* flags: DEDUP_F_*; levels: DEDUP_RUN_* (0: both). */
 static dedup_corpus *run(const fixture *f, dedup_method method,
-                         unsigned flags) {
-  dedup_params p = DEDUP_PARAMS_INIT;
+                         unsigned flags, unsigned levels) {
+  dedup_params p = DEDUP_PARAMS_INIT; /* threshold: the method's default */
   p.method = method;
-  p.threshold = 0; /* the method's default (INIT holds MinHash's 0.5) */
   p.flags = flags;
-  p.threads = 2;
+  dedup_run_options o = DEDUP_RUN_OPTIONS_INIT;
+  o.threads = 2;
+  o.levels = levels;
   dedup_corpus *c;
   assert_int_equal(dedup_corpus_new(&c, &p), DEDUP_OK);
   for (size_t i = 0; i < f->n; i++)
     assert_int_equal(dedup_corpus_add(c, f->d[i].name, f->d[i].text,
                                       f->d[i].len, NULL),
                      DEDUP_OK);
-  assert_int_equal(dedup_corpus_run(c), DEDUP_OK);
+  assert_int_equal(dedup_corpus_run_with(c, &o), DEDUP_OK);
   return c;
 }
 
@@ -165,8 +167,8 @@ static double link_sim(const dedup_corpus *c, dedup_level level, size_t a,
  * is the stored one in the other. */
 static void check_methods_agree(const fixture *f, unsigned flags,
                                 const char *na, const char *nb) {
-  dedup_corpus *cm = run(f, DEDUP_METHOD_MINHASH, flags);
-  dedup_corpus *cs = run(f, DEDUP_METHOD_SIMHASH, flags);
+  dedup_corpus *cm = run(f, DEDUP_METHOD_MINHASH, flags, 0);
+  dedup_corpus *cs = run(f, DEDUP_METHOD_SIMHASH, flags, 0);
   dedup_explanation *em = explain(cm, item(cm, na), item(cm, nb));
   dedup_explanation *es = explain(cs, item(cs, na), item(cs, nb));
   assert_int_equal(em->method, DEDUP_METHOD_MINHASH);
@@ -204,7 +206,7 @@ static void methods_agree(void **state) {
 
 static void verbatim_copy(void **state) {
   const fixture *f = *state;
-  dedup_corpus *c = run(f, DEDUP_METHOD_MINHASH, 0);
+  dedup_corpus *c = run(f, DEDUP_METHOD_MINHASH, 0, 0);
   size_t a = item(c, f->d[0].name), b = item(c, f->d[3].name);
   dedup_explanation *e = explain(c, a, b);
   assert_true(e->words_a > 50);
@@ -232,7 +234,7 @@ static void verbatim_copy(void **state) {
 
 static void edited_copy(void **state) {
   const fixture *f = *state;
-  dedup_corpus *c = run(f, DEDUP_METHOD_MINHASH, 0);
+  dedup_corpus *c = run(f, DEDUP_METHOD_MINHASH, 0, 0);
   size_t a = item(c, f->d[1].name), b = item(c, f->d[4].name);
   dedup_explanation *e = explain(c, a, b);
   assert_true(e->jaccard > 0.3 && e->jaccard < 1.0);
@@ -262,7 +264,7 @@ static void edited_copy(void **state) {
 
 static void story_terms(void **state) {
   const fixture *f = *state;
-  dedup_corpus *c = run(f, DEDUP_METHOD_MINHASH, 0);
+  dedup_corpus *c = run(f, DEDUP_METHOD_MINHASH, 0, 0);
   size_t a = item(c, f->d[0].name), b = item(c, f->d[2].name);
   dedup_explanation *e = explain(c, a, b);
   assert_int_equal(e->story_computed, 1);
@@ -365,7 +367,7 @@ static void exact_passage(void **state) {
 
 static void copy_only(void **state) {
   const fixture *f = *state;
-  dedup_corpus *c = run(f, DEDUP_METHOD_MINHASH, DEDUP_F_COPY_ONLY);
+  dedup_corpus *c = run(f, DEDUP_METHOD_MINHASH, 0, DEDUP_RUN_COPY);
   dedup_explanation *e = explain(c, 0, 3);
   assert_int_equal(e->story_computed, 0);
   assert_int_equal(e->n_terms, 0);

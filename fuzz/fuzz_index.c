@@ -6,10 +6,10 @@
  * record flags, text validity.  A corpus that loads must be usable: it is
  * run (on one thread, whatever the file says). */
 #include "fuzz.h"
-#include "corpus_private.h"
+#include "corpus/corpus_private.h"
 #include "dedup.h"
-#include "hash.h"
-#include "index_io.h"
+#include "common/hash.h"
+#include "corpus/index_io.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -30,8 +30,9 @@ static void check_loaded(int rc, dedup_corpus *c) {
   /* Keep each input fast: big parameters on big texts are slow, not
    * interesting. */
   if (bytes <= 4096 && c->p.num_perm <= 256) {
-    c->p.threads = 1;
-    CHECK(dedup_corpus_run(c) == DEDUP_OK);
+    dedup_run_options o = DEDUP_RUN_OPTIONS_INIT;
+    o.threads = 1;
+    CHECK(dedup_corpus_run_with(c, &o) == DEDUP_OK);
     CHECK(dedup_corpus_item_count(c) >= c->n_docs);
   }
   dedup_corpus_free(c);

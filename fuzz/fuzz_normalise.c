@@ -8,10 +8,10 @@
  * a token's hash is the seeded hash of its case fold. */
 #include "fuzz.h"
 #include "dedup.h"
-#include "dedup_private.h"
-#include "hash.h"
-#include "normalise.h"
-#include "tokenise.h"
+#include "common/dedup_private.h"
+#include "common/hash.h"
+#include "text/normalise.h"
+#include "text/tokenise.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -104,8 +104,9 @@ static char *render(const dedup_corpus *c) {
   return out;
 }
 
-static dedup_corpus *build(const dedup_params *p, const piece *d, size_t nd,
-                           int reverse) {
+static dedup_corpus *build(const dedup_params *p,
+                           const dedup_run_options *o, const piece *d,
+                           size_t nd, int reverse) {
   dedup_corpus *c;
   CHECK(dedup_corpus_new(&c, p) == DEDUP_OK);
   for (size_t k = 0; k < nd; k++) {
@@ -116,7 +117,7 @@ static dedup_corpus *build(const dedup_params *p, const piece *d, size_t nd,
     int rc = dedup_corpus_add(c, name, d[i].p, d[i].n, i % 2 ? &inv : NULL);
     CHECK(rc == DEDUP_OK || rc == DEDUP_EEMPTY || rc == DEDUP_EBINARY);
   }
-  CHECK(dedup_corpus_run(c) == DEDUP_OK);
+  CHECK(dedup_corpus_run_with(c, o) == DEDUP_OK);
   return c;
 }
 
@@ -125,13 +126,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   unsigned sel = data[0];
   dedup_params p;
-  dedup_params_init(&p);
+  dedup_params_init(&p, DEDUP_PARAMS_VERSION);
   p.method = sel & 1 ? DEDUP_METHOD_SIMHASH : DEDUP_METHOD_MINHASH;
   p.minhash_kind = sel & 2 ? DEDUP_MINHASH_CLASSIC : DEDUP_MINHASH_OPH;
-  p.flags = (sel >> 2) & 7;
+  p.flags = (sel >> 2) & 3;
+  dedup_run_options o = DEDUP_RUN_OPTIONS_INIT;
+  o.levels = sel & 16 ? DEDUP_RUN_COPY : DEDUP_RUN_ALL;
+  o.threads = 1;
   p.shingle_k = 1 + (sel >> 5); /* 1..8 */
   p.num_perm = 32;
-  p.threads = 1;
   piece d[MAX_DOCS + 2];
   size_t nd = split((const char *)data + 1, size - 1, d);
   char *joined = NULL;
@@ -145,20 +148,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     d[nd++] = (piece){joined, d[0].n};
     d[nd++] = d[0];
   }
-  dedup_corpus *c = build(&p, d, nd, 0);
-  check_level(c, DEDUP_LEVEL_STORY);
+  dedup_corpus *c = build(&p, &o, d, nd, 0);
+  int story = dedup_corpus_has_level(c, DEDUP_LEVEL_STORY);
+  CHECK(story == (o.levels == DEDUP_RUN_ALL));
+  if (story)
+    check_level(c, DEDUP_LEVEL_STORY);
+  else
+    CHECK(dedup_corpus_cluster_count(c, DEDUP_LEVEL_STORY) == 0);
   check_level(c, DEDUP_LEVEL_COPY);
   size_t n = dedup_corpus_item_count(c);
   for (size_t i = 0; i < n; i++) {
     CHECK(dedup_corpus_item_name(c, i) != NULL);
-    for (size_t j = i + 1; j < n; j++)
+    for (size_t j = i + 1; j < n && story; j++)
       if (dedup_corpus_cluster_of(c, DEDUP_LEVEL_COPY, i) ==
           dedup_corpus_cluster_of(c, DEDUP_LEVEL_COPY, j))
         CHECK(dedup_corpus_cluster_of(c, DEDUP_LEVEL_STORY, i) ==
               dedup_corpus_cluster_of(c, DEDUP_LEVEL_STORY, j));
   }
-  p.threads = 2;
-  dedup_corpus *r = build(&p, d, nd, 1);
+  o.threads = 2;
+  dedup_corpus *r = build(&p, &o, d, nd, 1);
   char *a = render(c), *b = render(r);
   CHECK(!strcmp(a, b));
   free(a);

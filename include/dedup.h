@@ -70,7 +70,9 @@ typedef enum dedup_status {
   DEDUP_EFORMAT = -6,  /**< an index file is truncated or corrupt */
   DEDUP_EVERSION = -7, /**< an index file has another format version */
   DEDUP_ESTATE = -8,   /**< call out of order (e.g. results before run) */
-  DEDUP_ETOOBIG = -9   /**< input exceeds a documented size limit */
+  DEDUP_ETOOBIG = -9,  /**< input exceeds a documented size limit */
+  DEDUP_ENOTFOUND = -10, /**< no item of that name */
+  DEDUP_ECANCELED = -11  /**< the progress callback stopped the run */
 } dedup_status;
 
 /**
@@ -265,51 +267,150 @@ typedef enum dedup_level {
   DEDUP_LEVEL_COPY = 1
 } dedup_level;
 
-/** Flags for dedup_params.flags. */
+/** Flags for dedup_params.flags (they change the result). */
 enum {
   /** Do not clean pages: compare whole texts (no chrome removal). */
   DEDUP_F_NO_CLEAN = 1u << 0,
   /** Keep articles embedded below the main story as items of their own,
       named "NAME#2", "NAME#3", ... (otherwise they are dropped). */
-  DEDUP_F_SPLIT_EMBEDDED = 1u << 1,
-  /** Copy level only: skip the story level (faster). */
-  DEDUP_F_COPY_ONLY = 1u << 2
+  DEDUP_F_SPLIT_EMBEDDED = 1u << 1
+  /* 1u << 2 was DEDUP_F_COPY_ONLY before 0.2: now a run option
+     (dedup_run_options.levels), never saved with a corpus. */
 };
 
+/** The layout of dedup_params this header describes.  Later versions add
+    fields at the end and raise this number; the library reads a struct
+    of any version it knows, so a program built against an older header
+    keeps working with a newer library. */
+#define DEDUP_PARAMS_VERSION 1
+
 /**
- * Tunables.  Initialise with DEDUP_PARAMS_INIT (or dedup_params_init()),
- * then change fields.  Zero in a numeric field means "the default".
+ * The model: what defines a result.  Two runs with equal params over
+ * equal documents give equal clusters (a saved corpus keeps them).
+ *
+ * Initialise with DEDUP_PARAMS_INIT or dedup_params_init(), then set
+ * fields by name.  Zero (or 0.0) in any numeric field means the default,
+ * resolved when the corpus is made:
+ *
+ *   shingle_k        5     words per shingle
+ *   num_perm         128   MinHash signature words (MinHash method)
+ *   threshold        0.5 for MinHash (est. Jaccard of word 5-shingles),
+ *                    0.9 for SimHash (1 - Hamming/64: <= 6 bits apart)
+ *   story_threshold  0.245 average-link TF-IDF cosine (doc/tuning.md)
+ *   method           DEDUP_METHOD_MINHASH
+ *   minhash_kind     DEDUP_MINHASH_OPH
+ *   seed             0
+ *   flags            0 (pages cleaned, embedded articles dropped)
+ *
+ * dedup_corpus_params() tells the values a corpus resolved.
  */
 typedef struct dedup_params {
-  unsigned shingle_k;     /**< words per shingle, default 5 */
-  unsigned num_perm;      /**< MinHash signature words, default 128 */
-  double threshold;       /**< copy level: min est. Jaccard, default 0.5 */
-  double story_threshold; /**< story level: min similarity, default 0 =
-                               built-in default (see README) */
-  dedup_method method;    /**< copy-level method, default MinHash */
-  dedup_minhash_kind minhash_kind; /**< default DEDUP_MINHASH_OPH */
+  unsigned version;       /**< DEDUP_PARAMS_VERSION (set by the init) */
+  unsigned shingle_k;     /**< words per shingle, 1..64; 0 = 5 */
+  unsigned num_perm;      /**< MinHash words, 1..4096; 0 = 128 */
+  double threshold;       /**< copy level, in (0, 1]; 0 = the method's */
+  double story_threshold; /**< story level, in (0, 1]; 0 = 0.245 */
+  dedup_method method;    /**< copy-level method */
+  dedup_minhash_kind minhash_kind; /**< MinHash kind */
   uint64_t seed;          /**< hash seed; same seed, same output */
-  unsigned threads;       /**< worker threads; 0 = all online cores */
   unsigned flags;         /**< DEDUP_F_* */
 } dedup_params;
 
+/** Every field its default. */
 #define DEDUP_PARAMS_INIT                                                      \
-  { 5, 128, 0.5, 0.0, DEDUP_METHOD_MINHASH, DEDUP_MINHASH_OPH, 0, 0, 0 }
+  { DEDUP_PARAMS_VERSION, 0, 0, 0.0, 0.0, DEDUP_METHOD_MINHASH,                \
+    DEDUP_MINHASH_OPH, 0, 0 }
 
-/** @brief Fills *p with the defaults (same as DEDUP_PARAMS_INIT). */
-DEDUP_API void dedup_params_init(dedup_params *p);
+/**
+ * @brief Fills *p with the defaults (as DEDUP_PARAMS_INIT) for a given
+ *        layout version; pass DEDUP_PARAMS_VERSION.
+ * @return DEDUP_OK, DEDUP_EINVAL (p NULL, or a version this library does
+ *         not know: 0 or above its own)
+ * Thread-safe.
+ */
+DEDUP_API int dedup_params_init(dedup_params *p, unsigned version);
+
+/** Which levels dedup_run_options.levels asks for. */
+enum {
+  DEDUP_RUN_COPY = 1u << 0,  /**< copy groups (always computed) */
+  DEDUP_RUN_STORY = 1u << 1, /**< stories over the copy groups */
+  DEDUP_RUN_ALL = DEDUP_RUN_COPY | DEDUP_RUN_STORY
+};
+
+/** Phases a run reports to dedup_run_options.progress, in this order. */
+typedef enum dedup_phase {
+  DEDUP_PHASE_NORMALISE = 0, /**< normalise, count lines across pages */
+  DEDUP_PHASE_ITEMS = 1,     /**< clean pages, sign items */
+  DEDUP_PHASE_COPY = 2,      /**< copy level: LSH, verify, union-find */
+  DEDUP_PHASE_STORY = 3,     /**< story level (skipped when not asked) */
+  DEDUP_PHASE_DONE = 4       /**< results are in place */
+} dedup_phase;
+
+/**
+ * Called by dedup_corpus_run() on the calling thread as each phase
+ * starts.  Return 0 to go on, anything else to stop the run, which then
+ * returns DEDUP_ECANCELED with no results.
+ */
+typedef int (*dedup_progress_fn)(void *ctx, dedup_phase phase);
+
+/** The layout of dedup_run_options this header describes (grows as
+    dedup_params does). */
+#define DEDUP_RUN_OPTIONS_VERSION 1
+
+/**
+ * How one run executes: never part of the result (the clusters do not
+ * depend on it) and never saved.  Zero means the default.
+ */
+typedef struct dedup_run_options {
+  unsigned version;           /**< DEDUP_RUN_OPTIONS_VERSION */
+  unsigned threads;           /**< worker threads, <= 1024; 0 = all cores */
+  unsigned levels;            /**< DEDUP_RUN_*; 0 = DEDUP_RUN_ALL */
+  dedup_progress_fn progress; /**< NULL: no reports */
+  void *progress_ctx;         /**< passed to progress */
+} dedup_run_options;
+
+#define DEDUP_RUN_OPTIONS_INIT { DEDUP_RUN_OPTIONS_VERSION, 0, 0, NULL, NULL }
+
+/**
+ * @brief Fills *o with the defaults for a layout version (pass
+ *        DEDUP_RUN_OPTIONS_VERSION).
+ * @return DEDUP_OK, DEDUP_EINVAL (o NULL or an unknown version)
+ * Thread-safe.
+ */
+DEDUP_API int dedup_run_options_init(dedup_run_options *o, unsigned version);
 
 typedef struct dedup_corpus dedup_corpus;
+
+/*
+ * Misuse is answered, never a crash: every corpus call accepts a NULL
+ * handle (calls returning a status give DEDUP_EINVAL, counts give 0,
+ * borrowed pointers NULL, ids SIZE_MAX), ids out of range give
+ * DEDUP_EINVAL, and results asked for before a run (or after the corpus
+ * changed, or of a level the run did not compute) give DEDUP_ESTATE or
+ * the empty answer stated per call.
+ */
 
 /**
  * @brief Creates an empty corpus.
  * @param[out] out    new corpus; NULL on failure; free with dedup_corpus_free
- * @param params      NULL for defaults; copied
- * @return DEDUP_OK, DEDUP_EINVAL (a parameter out of range), DEDUP_ENOMEM
+ * @param params      NULL for defaults; read during the call only (zero
+ *                    fields are resolved to the defaults and kept)
+ * @return DEDUP_OK, DEDUP_EINVAL (out NULL, a parameter out of range, or
+ *         an unknown params version), DEDUP_ENOMEM
+ * Thread-safe.
  */
 DEDUP_API int dedup_corpus_new(dedup_corpus **out, const dedup_params *params);
 /** @brief Frees a corpus and everything it owns; NULL is a no-op. */
 DEDUP_API void dedup_corpus_free(dedup_corpus *c);
+
+/**
+ * @brief The corpus' parameters as resolved (no zero "default" fields),
+ *        in the layout of the given version (pass DEDUP_PARAMS_VERSION).
+ * @return DEDUP_OK, DEDUP_EINVAL (c or out NULL, unknown version)
+ * Read-only.
+ */
+DEDUP_API int dedup_corpus_params(const dedup_corpus *c, dedup_params *out,
+                                  unsigned version);
 
 /**
  * @brief Adds one document.  Name and text are copied.
@@ -317,67 +418,138 @@ DEDUP_API void dedup_corpus_free(dedup_corpus *c);
  * Documents may be added before and after dedup_corpus_run(); results of a
  * previous run are dropped when a document is added.
  *
- * @param name       identifies the document in results (e.g. its path)
+ * @param name       identifies the document in results (e.g. its path);
+ *                   a NUL-terminated string
  * @param text,len   the document's bytes (UTF-8; invalid bytes are replaced)
  * @param[out] n_invalid  invalid UTF-8 sequences replaced; may be NULL
+ *                   (then they are counted, in parallel, by the run)
  * @return DEDUP_OK; DEDUP_EEMPTY (no words), DEDUP_EBINARY (looks binary):
  *         the document is not added, the corpus is unchanged;
- *         DEDUP_ETOOBIG (more than 2^31 bytes), DEDUP_ENOMEM
+ *         DEDUP_EINVAL (c or name NULL, or text NULL with len > 0),
+ *         DEDUP_ETOOBIG (more than 2^31 - 1 bytes, or 2^32 - 1 documents),
+ *         DEDUP_ENOMEM
  */
 DEDUP_API int dedup_corpus_add(dedup_corpus *c, const char *name,
                                const char *text, size_t len,
                                size_t *n_invalid);
 
+/** @brief Number of documents added (loaded ones included); 0 for NULL. */
+DEDUP_API size_t dedup_corpus_doc_count(const dedup_corpus *c);
+
 /**
- * @brief Runs the pipeline over all documents: cleaning, signatures, LSH,
- *        verification and clustering at both levels.
- *
- * Output is deterministic: the same documents give the same items, clusters
- * and ids whatever the order of insertion and the number of threads.
- * @return DEDUP_OK, DEDUP_ENOMEM
+ * @brief Runs the pipeline over all documents with default run options
+ *        (all cores, both levels): dedup_corpus_run_with(c, NULL).
  */
 DEDUP_API int dedup_corpus_run(dedup_corpus *c);
 
 /**
- * @brief Number of items: documents, plus embedded articles when
- *        DEDUP_F_SPLIT_EMBEDDED is set.  Items are numbered 0..n-1 in order of
- *        name after a run.  Read-only.
+ * @brief Runs the pipeline over all documents: cleaning, signatures, LSH,
+ *        verification and clustering at the levels asked for.
+ *
+ * Output is deterministic: the same documents and params give the same
+ * items, clusters and ids whatever the order of insertion, the number of
+ * threads or the levels asked for (the copy level is the same with or
+ * without the story level).
+ * @param opts  NULL for defaults; read during the call only
+ * @return DEDUP_OK, DEDUP_EINVAL (c NULL, an option out of range or an
+ *         unknown options version), DEDUP_ETOOBIG (more than 2^32 - 1
+ *         items), DEDUP_ECANCELED (the progress callback said stop),
+ *         DEDUP_ENOMEM; on failure the corpus has no results (its
+ *         documents are kept)
  */
-DEDUP_API size_t dedup_corpus_item_count(const dedup_corpus *c);
-/** @brief Name of an item ("path" or "path#2"); borrowed from the corpus. */
-DEDUP_API const char *dedup_corpus_item_name(const dedup_corpus *c,
-                                             size_t item);
+DEDUP_API int dedup_corpus_run_with(dedup_corpus *c,
+                                    const dedup_run_options *opts);
 
 /**
- * @brief Number of clusters at a level after a run (0 before a run).
- *        Every item is in exactly one cluster (singletons included).
- *        Clusters are numbered by size (largest first), then by their
- *        first member.  Read-only.
+ * @brief Whether the last run computed a level: 1 or 0 (no run, the
+ *        corpus changed since, the story level not asked for, c NULL).
+ *        Queries of a level not computed give the empty answers.
+ */
+DEDUP_API int dedup_corpus_has_level(const dedup_corpus *c,
+                                     dedup_level level);
+
+/**
+ * @brief Number of items: documents, plus embedded articles when
+ *        DEDUP_F_SPLIT_EMBEDDED is set.  Items are numbered 0..n-1 in order of
+ *        name after a run; 0 before a run.  Read-only.
+ */
+DEDUP_API size_t dedup_corpus_item_count(const dedup_corpus *c);
+/** @brief Name of an item ("path" or "path#2"); borrowed from the corpus,
+ *         valid until it changes; NULL for an id out of range. */
+DEDUP_API const char *dedup_corpus_item_name(const dedup_corpus *c,
+                                             size_t item);
+/**
+ * @brief The item of a name (as dedup_corpus_item_name gives it), by
+ *        binary search: items are in name order.  When two documents
+ *        share a name, the first of them.
+ * @param[out] item  its id; SIZE_MAX on failure
+ * @return DEDUP_OK, DEDUP_ENOTFOUND, DEDUP_ESTATE (no run),
+ *         DEDUP_EINVAL (c, name or item NULL)
+ * Read-only.
+ */
+DEDUP_API int dedup_corpus_item_find(const dedup_corpus *c, const char *name,
+                                     size_t *item);
+
+/**
+ * @brief Number of clusters at a level after a run (0 before a run, or
+ *        for a level not computed).  Every item is in exactly one cluster
+ *        (singletons included).  Clusters are numbered by size (largest
+ *        first), then by their first member.  Read-only.
  */
 DEDUP_API size_t dedup_corpus_cluster_count(const dedup_corpus *c,
                                             dedup_level level);
 /**
  * @brief Members of a cluster, ascending item ids; borrowed from the corpus,
- *        valid until the corpus changes.  *n receives the count.
+ *        valid until the corpus changes.  *n receives the count (n may
+ *        not be NULL).  NULL and *n = 0 for a cluster out of range.
  */
 DEDUP_API const size_t *dedup_corpus_cluster_members(const dedup_corpus *c,
                                                      dedup_level level,
                                                      size_t cluster,
                                                      size_t *n);
-/** @brief The cluster an item belongs to at a level. */
+/** @brief The cluster an item belongs to at a level; SIZE_MAX for an id
+ *         out of range or a level not computed. */
 DEDUP_API size_t dedup_corpus_cluster_of(const dedup_corpus *c,
                                          dedup_level level, size_t item);
 
 /**
+ * @brief The copy groups of a story: copy-level cluster ids, in order of
+ *        their first members; borrowed, valid until the corpus changes.  *n receives the count.
+ *        NULL and *n = 0 when the story level was not computed or the
+ *        story is out of range.  Read-only.
+ */
+DEDUP_API const size_t *dedup_corpus_story_copy_groups(const dedup_corpus *c,
+                                                       size_t story,
+                                                       size_t *n);
+
+/**
  * @brief Verified links inside clusters: the pairs whose similarity joined
- *        items into clusters at a level, sorted by (a, b).  Read-only.
+ *        items into clusters at a level, sorted by (a, b).  Story links
+ *        are those between copy groups' representatives plus every copy
+ *        link.  0 when the level was not computed.  Read-only.
  */
 DEDUP_API size_t dedup_corpus_link_count(const dedup_corpus *c,
                                          dedup_level level);
-/** @brief One link: items a < b and their similarity (0..1). */
+/**
+ * @brief One link: items a < b and their similarity (0..1).
+ * @return DEDUP_OK, DEDUP_ESTATE (level not computed), DEDUP_EINVAL (c or
+ *         an out pointer NULL, i out of range)
+ */
 DEDUP_API int dedup_corpus_link(const dedup_corpus *c, dedup_level level,
                                 size_t i, size_t *a, size_t *b,
                                 double *similarity);
+
+/**
+ * @brief The links inside one cluster, without scanning them all: they
+ *        are the links i of dedup_corpus_link() for i in ids[0..*n),
+ *        ascending (so sorted by (a, b)); borrowed, valid until the
+ *        corpus changes.  NULL and *n = 0 when the cluster has none or is
+ *        out of range.  Read-only.
+ */
+DEDUP_API const size_t *dedup_corpus_cluster_links(const dedup_corpus *c,
+                                                   dedup_level level,
+                                                   size_t cluster,
+                                                   size_t *n);
 
 /* ------------------------------------------------------------------------ */
 /* Explaining a decision                                                     */
@@ -428,7 +600,8 @@ typedef struct dedup_explanation {
   size_t n_passages;
 
   /* Story level: same story in any words.  When the run skipped it
-     (DEDUP_F_COPY_ONLY), story_computed is 0 and the rest is 0. */
+     (levels without DEDUP_RUN_STORY), story_computed is 0 and the rest
+     is 0. */
   int story_computed;
   double story_threshold;     /**< the run's story threshold */
   /** The story level compares one representative per copy group, its
@@ -464,8 +637,7 @@ typedef struct dedup_explanation {
  * @param c         a corpus after dedup_corpus_run()
  * @param a,b       item ids (0..dedup_corpus_item_count()-1); may be equal
  * @return DEDUP_OK, DEDUP_ESTATE (no run, or the corpus changed since),
- *         DEDUP_EINVAL (an id out of range), DEDUP_ENOMEM
- * @pre c != NULL, out != NULL
+ *         DEDUP_EINVAL (out or c NULL, an id out of range), DEDUP_ENOMEM
  * @since 0.1.0
  */
 DEDUP_API int dedup_corpus_explain(dedup_explanation **out,
@@ -480,7 +652,8 @@ DEDUP_API void dedup_explanation_free(dedup_explanation *e);
  * @brief Saves a corpus to an index file, so that a later process can load
  *        it, add more documents and run again.
  *
- * The file holds the parameters and every document's name and text
+ * The file holds the parameters (the model: never run options such as
+ * threads or levels) and every document's name and text
  * (normalised once a run has normalised it), which is all a run needs: a
  * loaded corpus plus dedup_corpus_add() plus dedup_corpus_run() gives
  * exactly the clusters that adding every document to a new corpus gives.
@@ -494,7 +667,7 @@ DEDUP_API void dedup_explanation_free(dedup_explanation *e);
  * is removed and PATH is left as it was.  Read-only on c.
  *
  * @return DEDUP_OK, DEDUP_EIO (see errno), DEDUP_ENOMEM,
- *         DEDUP_EINVAL (path NULL or empty)
+ *         DEDUP_EINVAL (c or path NULL, path empty)
  * @since 0.1
  */
 DEDUP_API int dedup_corpus_save(const dedup_corpus *c, const char *path);
@@ -511,19 +684,11 @@ DEDUP_API int dedup_corpus_save(const dedup_corpus *c, const char *path);
  * @param[out] out  new corpus; NULL on failure; free with dedup_corpus_free
  * @return DEDUP_OK, DEDUP_EIO (cannot open or read; see errno),
  *         DEDUP_EFORMAT (truncated or corrupt), DEDUP_EVERSION (another
- *         format version), DEDUP_ENOMEM
+ *         format version), DEDUP_EINVAL (out or path NULL), DEDUP_ENOMEM
  * @since 0.1
  */
 DEDUP_API int dedup_corpus_load(dedup_corpus **out, const char *path);
 
-/**
- * @brief Sets the worker threads of later runs (0 = all online cores),
- *        e.g. on a corpus loaded on another machine.  Results never depend
- *        on it.  Not to be called while dedup_corpus_run() runs on c.
- * @return DEDUP_OK, DEDUP_EINVAL (c NULL or threads over 1024)
- * @since 0.1
- */
-DEDUP_API int dedup_corpus_set_threads(dedup_corpus *c, unsigned threads);
 
 /* ------------------------------------------------------------------------ */
 /* Evaluation against labels                                                 */

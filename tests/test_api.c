@@ -110,40 +110,6 @@ static void test_candidates(void **state) {
   dedup_lsh_free(l);
 }
 
-/* dedup_corpus_set_threads: bounds checked; results do not depend on it. */
-static void test_set_threads(void **state) {
-  (void)state;
-  assert_int_equal(dedup_corpus_set_threads(NULL, 1), DEDUP_EINVAL);
-  dedup_corpus *c;
-  assert_int_equal(dedup_corpus_new(&c, NULL), DEDUP_OK);
-  assert_int_equal(dedup_corpus_set_threads(c, 1025), DEDUP_EINVAL);
-  static const char *const text[] = {
-      "The harbour council approved the new bridge budget on Monday after "
-      "a long public meeting about river traffic and the old ferry.",
-      "Home | News\n\nThe harbour council approved the new bridge budget on "
-      "Monday after a long public meeting about river traffic and the old "
-      "ferry.",
-      "A storm closed the mountain railway for the week, and the village "
-      "school moved its festival to the museum hall until it reopens."};
-  for (int i = 0; i < 3; i++) {
-    char name[8] = {(char)('a' + i), 0};
-    assert_int_equal(dedup_corpus_add(c, name, text[i], strlen(text[i]),
-                                      NULL),
-                     DEDUP_OK);
-  }
-  size_t label[2][3];
-  for (unsigned t = 0; t < 2; t++) {
-    assert_int_equal(dedup_corpus_set_threads(c, t ? 0 : 1), DEDUP_OK);
-    assert_int_equal(dedup_corpus_run(c), DEDUP_OK);
-    for (size_t i = 0; i < 3; i++)
-      label[t][i] = dedup_corpus_cluster_of(c, DEDUP_LEVEL_COPY, i);
-  }
-  assert_memory_equal(label[0], label[1], sizeof label[0]);
-  assert_int_equal(label[0][0], label[0][1]); /* a and its copy b */
-  assert_int_not_equal(label[0][0], label[0][2]);
-  dedup_corpus_free(c);
-}
-
 /* dedup_char_shingles: one hash per window of n code points, after
  * normalisation (so case and curly quotes do not matter). */
 static void test_char_shingles(void **state) {
@@ -178,7 +144,6 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_candidates),
-      cmocka_unit_test(test_set_threads),
       cmocka_unit_test(test_char_shingles),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include "dedup.h"
 #include "snapshot.h"
 #include "testgen.h"
+#include "runopt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +28,7 @@
 
 static dedup_corpus *new_corpus(void) {
   dedup_params p;
-  dedup_params_init(&p);
-  p.threads = 2;
+  dedup_params_init(&p, DEDUP_PARAMS_VERSION);
   dedup_corpus *c;
   assert_int_equal(dedup_corpus_new(&c, &p), DEDUP_OK);
   return c;
@@ -125,7 +125,7 @@ static void test_corpus_invalid_utf8_and_nul(void **state) {
                                     &inv),
                    DEDUP_OK);
   assert_int_equal(inv, 5);
-  assert_int_equal(dedup_corpus_run(c), DEDUP_OK);
+  assert_int_equal(run_opts(c, 2, 0), DEDUP_OK);
   assert_int_equal(dedup_corpus_item_count(c), 5);
   assert_true(same(c, DEDUP_LEVEL_COPY, "a", "x"));
   assert_true(same(c, DEDUP_LEVEL_COPY, "a", "z"));
@@ -146,7 +146,7 @@ static void test_refused_documents_leave_corpus_unchanged(void **state) {
   char *a = article(3, 200);
   dedup_corpus *c = new_corpus();
   add_ok(c, "a", a, strlen(a));
-  assert_int_equal(dedup_corpus_run(c), DEDUP_OK);
+  assert_int_equal(run_opts(c, 2, 0), DEDUP_OK);
   char *before = snapshot(c);
   size_t inv = 99;
   assert_int_equal(dedup_corpus_add(c, "empty", "", 0, &inv), DEDUP_EEMPTY);
@@ -191,7 +191,7 @@ static void test_refused_documents_leave_corpus_unchanged(void **state) {
   munmap(m, big);
   /* Refusals dropped nothing and added nothing. */
   assert_int_equal(dedup_corpus_cluster_count(c, DEDUP_LEVEL_COPY), 1);
-  assert_int_equal(dedup_corpus_run(c), DEDUP_OK);
+  assert_int_equal(run_opts(c, 2, 0), DEDUP_OK);
   char *after = snapshot(c);
   assert_string_equal(before, after);
   free(before);
@@ -229,7 +229,7 @@ static void test_ten_megabyte_line(void **state) {
   add_ok(c, "copy", copy, strlen(copy));
   add_ok(c, "other", other.p, other.n);
   add_ok(c, "word", word, TEN_MB);
-  assert_int_equal(dedup_corpus_run(c), DEDUP_OK);
+  assert_int_equal(run_opts(c, 2, 0), DEDUP_OK);
   assert_int_equal(dedup_corpus_item_count(c), 4);
   assert_true(same(c, DEDUP_LEVEL_COPY, "line", "copy"));
   assert_false(same(c, DEDUP_LEVEL_COPY, "line", "other"));
@@ -330,7 +330,7 @@ static void test_scripts_without_spaces(void **state) {
     keep[nk++] = b;
     keep[nk++] = a2;
   }
-  assert_int_equal(dedup_corpus_run(c), DEDUP_OK);
+  assert_int_equal(run_opts(c, 2, 0), DEDUP_OK);
   for (int sc = HAN; sc <= THAI; sc++) {
     char a[32], a2[32], b[32];
     snprintf(a, sizeof a, "%s-a", tag[sc]);

@@ -13,6 +13,7 @@
 
 #include "dedup.h"
 #include "testgen.h"
+#include "runopt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,16 +82,16 @@ static void test_links_equal_64bit_estimate(void **state) {
   (void)state;
   const uint64_t seed = 31;
   dedup_params p;
-  dedup_params_init(&p);
+  dedup_params_init(&p, DEDUP_PARAMS_VERSION);
   p.seed = seed;
-  p.flags = DEDUP_F_NO_CLEAN | DEDUP_F_COPY_ONLY;
+  p.flags = DEDUP_F_NO_CLEAN;
   dedup_corpus *c;
   assert_int_equal(dedup_corpus_new(&c, &p), DEDUP_OK);
   for (size_t d = 0; d < NDOCS; d++)
     assert_int_equal(dedup_corpus_add(c, names[d], texts[d],
                                       strlen(texts[d]), NULL),
                      DEDUP_OK);
-  assert_int_equal(dedup_corpus_run(c), DEDUP_OK);
+  assert_int_equal(run_opts(c, 0, DEDUP_RUN_COPY), DEDUP_OK);
   assert_int_equal(dedup_corpus_item_count(c), NDOCS);
 
   static uint64_t sig[NDOCS][K]; /* by item */
@@ -174,9 +175,7 @@ static void test_storage_paths(void **state) {
   for (int i = 0; i < 40; i++)
     tg_puts(&bad, " \xff\xfe");
   dedup_params p;
-  dedup_params_init(&p);
-  p.flags = DEDUP_F_COPY_ONLY;
-  p.threads = 2;
+  dedup_params_init(&p, DEDUP_PARAMS_VERSION);
   dedup_corpus *c;
   assert_int_equal(dedup_corpus_new(&c, &p), DEDUP_OK);
   size_t inv = 99;
@@ -194,7 +193,7 @@ static void test_storage_paths(void **state) {
     assert_int_equal(dedup_corpus_add(c, names[d], texts[d],
                                       strlen(texts[d]), d % 2 ? &inv : NULL),
                      DEDUP_OK);
-  assert_int_equal(dedup_corpus_run(c), DEDUP_OK);
+  assert_int_equal(run_opts(c, 2, DEDUP_RUN_COPY), DEDUP_OK);
   size_t n = dedup_corpus_item_count(c);
   assert_int_equal(n, 14);
   for (size_t i = 0; i < n; i += 2) {

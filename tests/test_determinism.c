@@ -15,6 +15,7 @@
 #include "dedup.h"
 #include "snapshot.h"
 #include "testgen.h"
+#include "runopt.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -88,22 +89,20 @@ static int teardown(void **state) {
  * rest (results of a run must not leak into the next). */
 static char *run_once(const dedup_params *base, unsigned threads,
                       const size_t *order, size_t split) {
-  dedup_params p = *base;
-  p.threads = threads;
   dedup_corpus *c;
-  assert_int_equal(dedup_corpus_new(&c, &p), DEDUP_OK);
+  assert_int_equal(dedup_corpus_new(&c, base), DEDUP_OK);
   for (size_t k = 0; k < n_docs; k++) {
     if (split && k == split)
-      assert_int_equal(dedup_corpus_run(c), DEDUP_OK);
+      assert_int_equal(run_opts(c, threads, 0), DEDUP_OK);
     size_t i = order[k];
     assert_int_equal(dedup_corpus_add(c, names[i], texts[i], strlen(texts[i]),
                                       NULL),
                      DEDUP_OK);
   }
-  assert_int_equal(dedup_corpus_run(c), DEDUP_OK);
+  assert_int_equal(run_opts(c, threads, 0), DEDUP_OK);
   char *s = snapshot(c);
   /* Run again on the same corpus: nothing may change. */
-  assert_int_equal(dedup_corpus_run(c), DEDUP_OK);
+  assert_int_equal(run_opts(c, threads, 0), DEDUP_OK);
   char *again = snapshot(c);
   assert_string_equal(s, again);
   free(again);
@@ -165,14 +164,14 @@ static void check_params(const dedup_params *p, size_t min_copy,
 static void test_default(void **state) {
   (void)state;
   dedup_params p;
-  dedup_params_init(&p);
+  dedup_params_init(&p, DEDUP_PARAMS_VERSION);
   check_params(&p, 8, 4);
 }
 
 static void test_classic_split(void **state) {
   (void)state;
   dedup_params p;
-  dedup_params_init(&p);
+  dedup_params_init(&p, DEDUP_PARAMS_VERSION);
   p.minhash_kind = DEDUP_MINHASH_CLASSIC;
   p.num_perm = 64;
   p.flags = DEDUP_F_SPLIT_EMBEDDED;
@@ -183,10 +182,9 @@ static void test_classic_split(void **state) {
 static void test_simhash_copy_only(void **state) {
   (void)state;
   dedup_params p;
-  dedup_params_init(&p);
+  dedup_params_init(&p, DEDUP_PARAMS_VERSION);
   p.method = DEDUP_METHOD_SIMHASH;
-  p.threshold = 0; /* SimHash's own default; the init value is MinHash's */
-  p.flags = DEDUP_F_COPY_ONLY | DEDUP_F_NO_CLEAN;
+  p.flags = DEDUP_F_NO_CLEAN; /* threshold 0: SimHash's own, 0.9 */
   /* Whole pages (chrome included) within 6 bits: fewer copies found. */
   check_params(&p, 4, 4);
 }
@@ -200,8 +198,7 @@ static void test_same_name(void **state) {
   char *s[2];
   for (int r = 0; r < 2; r++) {
     dedup_params p;
-    dedup_params_init(&p);
-    p.threads = 2;
+    dedup_params_init(&p, DEDUP_PARAMS_VERSION);
     dedup_corpus *c;
     assert_int_equal(dedup_corpus_new(&c, &p), DEDUP_OK);
     const char *x = r ? b : a, *y = r ? a : b;
@@ -209,7 +206,7 @@ static void test_same_name(void **state) {
                      DEDUP_OK);
     assert_int_equal(dedup_corpus_add(c, "same", y, strlen(y), NULL),
                      DEDUP_OK);
-    assert_int_equal(dedup_corpus_run(c), DEDUP_OK);
+    assert_int_equal(run_opts(c, 2, 0), DEDUP_OK);
     assert_int_equal(dedup_corpus_item_count(c), 2);
     s[r] = snapshot(c);
     dedup_corpus_free(c);

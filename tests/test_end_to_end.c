@@ -146,7 +146,7 @@ static void copies_group_and_articles_stay_apart(void **state) {
   read_longest_line(&bb, "000_3531e110f07c031f.txt");
   for (unsigned method = 0; method < 2; method++) {
     dedup_params p;
-    dedup_params_init(&p);
+    dedup_params_init(&p, DEDUP_PARAMS_VERSION);
     p.method = method ? DEDUP_METHOD_SIMHASH : DEDUP_METHOD_MINHASH;
     dedup_corpus *c;
     assert_int_equal(dedup_corpus_new(&c, &p), DEDUP_OK);
@@ -210,15 +210,16 @@ static void order_and_threads_do_not_matter(void **state) {
   size_t ref[6];
   for (int trial = 0; trial < 4; trial++) {
     dedup_params p;
-    dedup_params_init(&p);
-    p.threads = (unsigned)(1 + trial % 3);
+    dedup_params_init(&p, DEDUP_PARAMS_VERSION);
     dedup_corpus *c;
     assert_int_equal(dedup_corpus_new(&c, &p), DEDUP_OK);
     for (int i = 0; i < 6; i++) {
       int j = trial % 2 ? 5 - i : (i * 5 + trial) % 6;
       add(c, names[j], &pages[j]);
     }
-    assert_int_equal(dedup_corpus_run(c), DEDUP_OK);
+    dedup_run_options o = DEDUP_RUN_OPTIONS_INIT;
+    o.threads = (unsigned)(1 + trial % 3);
+    assert_int_equal(dedup_corpus_run_with(c, &o), DEDUP_OK);
     for (size_t i = 0; i < 6; i++) {
       assert_string_equal(dedup_corpus_item_name(c, i), names[i]);
       size_t k = dedup_corpus_cluster_of(c, DEDUP_LEVEL_COPY, i);

@@ -16,6 +16,7 @@
 #include "corpus/index_io.h"
 #include "snapshot.h"
 #include "testgen.h"
+#include "runopt.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -206,14 +207,13 @@ static void add_range(dedup_corpus *c, const gdocs *g, size_t lo, size_t hi,
 }
 
 static char *run_snapshot(dedup_corpus *c) {
-  assert_int_equal(dedup_corpus_run(c), DEDUP_OK);
+  assert_int_equal(run_opts(c, 2, 0), DEDUP_OK);
   return snapshot(c);
 }
 
 static dedup_params test_params(void) {
   dedup_params p;
-  dedup_params_init(&p);
-  p.threads = 2;
+  dedup_params_init(&p, DEDUP_PARAMS_VERSION);
   p.seed = 42;
   return p;
 }
@@ -255,7 +255,7 @@ static void test_round_trip_state(void **state) {
   assert_int_equal(dedup_corpus_load(&l, path_in("rt.idx")), DEDUP_OK);
   assert_true(l->p.shingle_k == 4 && l->p.num_perm == 64 &&
               l->p.threshold == 0.6 && l->p.seed == 42 &&
-              l->p.threads == 2 && l->p.flags == DEDUP_F_SPLIT_EMBEDDED &&
+              l->p.flags == DEDUP_F_SPLIT_EMBEDDED &&
               l->p.story_threshold == c->p.story_threshold);
   assert_int_equal(l->n_docs, c->n_docs);
   for (size_t i = 0; i < c->n_docs; i++) {
@@ -441,6 +441,22 @@ static void expect_patch_refused(unsigned char *b, size_t len, size_t off,
   free(x);
 }
 
+static void expect_patch_loads(unsigned char *b, size_t len, size_t off,
+                               int width, uint64_t v) {
+  unsigned char *x = malloc(len);
+  memcpy(x, b, len);
+  put_le(x + off, v, width);
+  fix_sum(x, len);
+  dedup_corpus *c = NULL, *orig = NULL;
+  assert_int_equal(dedup__index_load_mem(&c, x, len), DEDUP_OK);
+  assert_int_equal(dedup__index_load_mem(&orig, b, len), DEDUP_OK);
+  assert_memory_equal(&c->p, &orig->p, sizeof c->p);
+  assert_int_equal(c->n_docs, orig->n_docs);
+  dedup_corpus_free(c);
+  dedup_corpus_free(orig);
+  free(x);
+}
+
 static void test_bad_fields_with_valid_checksum(void **state) {
   (void)state;
   size_t len;
@@ -455,8 +471,11 @@ static void test_bad_fields_with_valid_checksum(void **state) {
   expect_patch_refused(b, len, 28, 8, UINT64_C(0x3FF8000000000000)); /* 1.5 */
   expect_patch_refused(b, len, 36, 4, 2);      /* method */
   expect_patch_refused(b, len, 40, 4, 0x80000000u); /* minhash kind */
-  expect_patch_refused(b, len, 52, 4, 0);      /* threads */
-  expect_patch_refused(b, len, 52, 4, 5000);   /* threads */
+  /* 52 held the saving run's threads before 0.2 (a run option, not the
+   * model): any value loads, as the same corpus. */
+  expect_patch_loads(b, len, 52, 4, 5000);
+  /* Flag bit 2 was "copy level only" (a run option too): ignored. */
+  expect_patch_loads(b, len, 56, 4, 1u << 2);
   expect_patch_refused(b, len, 56, 4, 1u << 9); /* unknown flag */
   /* Counts beyond the file: refused before any allocation (a 2^60 calloc
    * would abort under ASan). */

@@ -20,6 +20,7 @@
 #include "dedup.h"
 #include "snapshot.h"
 #include "testgen.h"
+#include "runopt.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -217,7 +218,7 @@ static void play(const dedup_params *p, char **first, char **second) {
     CALL(dedup_corpus_add(c, input.name[i], input.text[i], input.len[i],
                           i % 2 ? &inv : NULL));
   }
-  CALL(dedup_corpus_run(c));
+  CALL(run_opts(c, 1, 0)); /* cmocka's allocator is not thread-safe */
   *first = snapshot(c);
   CALL(dedup_corpus_save(c, idx_path));
   dedup_corpus_free(c);
@@ -225,7 +226,7 @@ static void play(const dedup_params *p, char **first, char **second) {
   size_t last = input.n - 1;
   CALL(dedup_corpus_add(l, input.name[last], input.text[last], input.len[last],
                         NULL));
-  CALL(dedup_corpus_run(l));
+  CALL(run_opts(l, 1, 0));
   *second = snapshot(l);
   dedup_corpus_free(l);
 }
@@ -266,16 +267,14 @@ static void oom_sweep(const dedup_params *p) {
 static void test_oom_default(void **state) {
   (void)state;
   dedup_params p;
-  dedup_params_init(&p);
-  p.threads = 1; /* cmocka's allocator is not thread-safe */
+  dedup_params_init(&p, DEDUP_PARAMS_VERSION);
   oom_sweep(&p);
 }
 
 static void test_oom_simhash_split(void **state) {
   (void)state;
   dedup_params p;
-  dedup_params_init(&p);
-  p.threads = 1;
+  dedup_params_init(&p, DEDUP_PARAMS_VERSION);
   p.method = DEDUP_METHOD_SIMHASH;
   p.flags = DEDUP_F_SPLIT_EMBEDDED | DEDUP_F_NO_CLEAN;
   oom_sweep(&p);

@@ -69,7 +69,7 @@ static int unload(void **state) {
 
 static dedup_corpus *cluster(const seeds *s, unsigned flags, int reverse) {
   dedup_params p;
-  dedup_params_init(&p);
+  dedup_params_init(&p, DEDUP_PARAMS_VERSION);
   p.flags = flags;
   dedup_corpus *c;
   assert_int_equal(dedup_corpus_new(&c, &p), DEDUP_OK);

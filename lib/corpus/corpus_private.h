@@ -1,16 +1,57 @@
-/* corpus_private.h - the corpus handle's layout, shared by corpus.c and
- * the modules at its edge (index_io.c, explain). */
+/* corpus_private.h - the corpus handle's layout and the calls between the
+ * files of lib/corpus/:
+ *
+ *   params.c    defaults, validation and versioned copies of the structs
+ *   corpus.c    the handle: documents in (the pool), results out (queries)
+ *   items.c     per document: normalise, line counts, cut the page into
+ *               items, sign each item (explain.c re-cuts with the same code)
+ *   copy.c      copy level: LSH candidates, verification
+ *   story.c     story level: TF-IDF, ICWS candidates, cosine, average link
+ *   run.c       one run: the phases in order, clusters numbered
+ *   explain.c   why two items are (not) clustered
+ *   index_io.c  a corpus to a file and back
+ */
 #ifndef DEDUP_CORPUS_PRIVATE_H
 #define DEDUP_CORPUS_PRIVATE_H
 
+#include "cluster/cluster.h"
 #include "common/dedup_private.h"
 #include "text/page.h"
 #include "text/terms.h"
 
-/* Defaults a user gets without flags (README explains them). */
-#define DEDUP_MINHASH_THRESHOLD 0.5  /* est. Jaccard of word 5-shingles */
-#define DEDUP_SIMHASH_THRESHOLD 0.9  /* 1 - Hamming/64, i.e. <= 6 bits */
-#define DEDUP_STORY_THRESHOLD 0.245  /* average-link TF-IDF cosine */
+#include <stdatomic.h>
+
+/* Defaults a user gets without setting a field (doc/tuning.md says where
+ * each value comes from). */
+#define DEDUP__SHINGLE_K 5
+#define DEDUP__NUM_PERM 128
+#define DEDUP_MINHASH_THRESHOLD 0.5 /* est. Jaccard of word 5-shingles */
+#define DEDUP_SIMHASH_THRESHOLD 0.9 /* 1 - Hamming/64, i.e. <= 6 bits */
+#define DEDUP_STORY_THRESHOLD 0.245 /* average-link TF-IDF cosine */
+#define DEDUP__MAX_THREADS 1024
+
+/* LSH bucket members paired with each other, at both levels: a bigger
+ * bucket is a common band (boilerplate), not a copy group. */
+#define DEDUP__MAX_BUCKET 64
+
+/* ---- params.c ---------------------------------------------------------- */
+
+/* Copies the caller's params of any known version into *out, the rest
+ * defaulted, then resolves zero fields and checks ranges.  Returns
+ * DEDUP_OK or DEDUP_EINVAL. */
+int dedup__params_resolve(dedup_params *out, const dedup_params *in);
+
+/* Run options resolved: threads >= 1, levels with the copy level. */
+typedef struct dedup__runopts {
+  unsigned threads;
+  unsigned levels;
+  dedup_progress_fn progress;
+  void *progress_ctx;
+} dedup__runopts;
+
+int dedup__runopts_resolve(dedup__runopts *out, const dedup_run_options *in);
+
+/* ---- documents (corpus.c) ---------------------------------------------- */
 
 /* Where a document's strings live: in the corpus' pool (documents added
  * by dedup_corpus_add) or in blocks of their own (documents loaded by
@@ -24,13 +65,10 @@ typedef struct cdoc {
   char *text;        /* normalised (not case-folded) */
   size_t len;
   size_t n_invalid;
-  dedup__article *arts;    /* unused by the run (NULL): explain cuts */
-  size_t n_arts;           /* the page again when it is NULL */
-  dedup__span *lines;
-  dedup__u64vec bg;        /* run scratch: term ids of the other articles
-                              (embedded, not items), one set each */
-  size_t n_bg;             /* run scratch: how many such articles */
-  unsigned pooled;         /* CDOC_POOL_*; 0 (own blocks) when zeroed */
+  dedup__u64vec bg;  /* run scratch: term ids of the other articles
+                        (embedded, not items), one set each */
+  size_t n_bg;       /* run scratch: how many such articles */
+  unsigned pooled;   /* CDOC_POOL_*; 0 (own blocks) when zeroed */
 } cdoc;
 
 /* Bump allocator for documents' names and texts: few large blocks
@@ -45,6 +83,10 @@ typedef struct cpool {
   size_t next;       /* size of the next slab (grows geometrically) */
 } cpool;
 
+void dedup__doc_free(cdoc *d);
+
+/* ---- results ----------------------------------------------------------- */
+
 typedef struct citem {
   char *name;        /* art 0: the document's name (borrowed) */
   uint32_t doc, art;
@@ -58,12 +100,16 @@ struct clevel {
   size_t *members;  /* items grouped by cluster */
   size_t *start;    /* cluster k: members[start[k] .. start[k+1]) */
   size_t n_clusters;
-  struct dedup__edge *links;
+  struct dedup__edge *links; /* sorted by (a, b) */
   size_t n_links;
+  size_t *link_ids;   /* link ids grouped by cluster, ascending in each */
+  size_t *link_start; /* cluster k: link_ids[link_start[k] .. [k+1]) */
+  size_t *groups;     /* story level: copy clusters grouped by story */
+  size_t *group_start;
 };
 
 struct dedup_corpus {
-  dedup_params p;
+  dedup_params p;    /* resolved */
   cdoc *docs;
   size_t n_docs, cap_docs;
   cpool pool;
@@ -74,13 +120,96 @@ struct dedup_corpus {
    * 64-bit minima: as accurate, half the memory), two to a word. */
   uint64_t *sigs;
   size_t sig_words;
-  size_t n_pairs_tmp;
   struct clevel lv[2];
-  int ran;
+  size_t *by_name;   /* item ids sorted by (name, id) */
+  int ran;           /* results are in place */
+  int has_story;     /* ... and include the story level */
 };
 
+/* Drops every result (items, signatures, clusters). */
+void dedup__corpus_free_results(dedup_corpus *c);
+
+/* ---- items.c ----------------------------------------------------------- */
+
+/* In how many documents each short line appears, split by the top bits
+ * of the key over DEDUP__LINE_PARTS maps, each behind a lock of its own,
+ * so threads rarely wait for each other. */
+#define DEDUP__LINE_BITS 6
+#define DEDUP__LINE_PARTS (1u << DEDUP__LINE_BITS)
+
+typedef struct dedup__linepart {
+  atomic_flag lock;
+  dedup__countmap map;
+} dedup__linepart;
+
+typedef struct dedup__lines {
+  dedup__linepart part[DEDUP__LINE_PARTS];
+} dedup__lines;
+
+void dedup__lines_init(dedup__lines *l);
+void dedup__lines_free(dedup__lines *l);
+/* A dedup__df_fn over a dedup__lines. */
+uint32_t dedup__lines_df(const void *lines, uint64_t key);
+
+/* What a worker reuses from one document to the next. */
+typedef struct dedup__scratch {
+  dedup__page page;
+  dedup__tokvec tok;  /* the document's tokens */
+  dedup__tokvec itok; /* an item's tokens: title, then body lines */
+  dedup__u64vec sh;   /* its shingles; line keys in phase A */
+  uint64_t *mins;     /* num_perm 64-bit MinHash words */
+  dedup__termvec terms;
+} dedup__scratch;
+
+int dedup__scratch_init(dedup__scratch *s, const dedup_params *p);
+void dedup__scratch_free(dedup__scratch *s);
+
+/* Normalises a document in place (the text takes the raw bytes' room
+ * when it fits). */
+int dedup__doc_normalise(cdoc *d);
+/* Phase A for one normalised document: counts its line keys into lines
+ * (nothing with DEDUP_F_NO_CLEAN). */
+int dedup__doc_count_lines(dedup__lines *lines, dedup__scratch *s,
+                           const cdoc *d, const dedup_params *p);
+/* Tokenises a document into s->tok and cuts its page into s->page with
+ * the corpus' line counts (the whole page with DEDUP_F_NO_CLEAN). */
+int dedup__doc_cut(dedup__scratch *s, const cdoc *d, const dedup_params *p,
+                   const dedup__lines *lines);
+/* The tokens of article art of the page in s (title, then body lines)
+ * into *out and their word shingles into *sh. */
+int dedup__item_tokens(dedup__tokvec *out, dedup__u64vec *sh,
+                       const dedup__scratch *s, const dedup__article *art,
+                       const dedup_params *p);
+/* The 64-bit MinHash words of shingles sh[0..n) (num_perm of them) as
+ * the run's method and kind make them. */
+void dedup__item_minhash(uint64_t *mins, const uint64_t *sh, size_t n,
+                         const dedup_params *p);
+
+/* Phase C for all documents: items, signatures and (with the story level)
+ * term counts.  Sets c->items, c->n_items, c->sigs. */
+int dedup__items_make(dedup_corpus *c, dedup__scratch *ws,
+                      const dedup__lines *lines, const dedup__runopts *o);
+
+/* ---- copy.c, story.c --------------------------------------------------- */
+
 /* The run's MinHash estimate for items a and b (their stored signatures'
- * share of equal words); corpus.c. */
+ * share of equal words). */
 double dedup__corpus_minhash_est(const dedup_corpus *c, size_t a, size_t b);
+
+/* Copy-level links (a < b, verified) of all items. */
+int dedup__copy_links(const dedup_corpus *c, unsigned threads,
+                      dedup__edge **edges, size_t *ne);
+
+/* Story labels of all items given their copy groups, and the story links
+ * (representative pairs inside one story, in item ids).  Turns the
+ * representatives' term counts into TF-IDF weights. */
+int dedup__story_level(dedup_corpus *c, unsigned threads,
+                       const uint32_t *copy_label, size_t n_copy,
+                       uint32_t *story_label, dedup__edge **edges,
+                       size_t *ne, size_t *n_story);
+
+/* The representative of copy group g after a run: its first member (by
+ * id) with the most words, as the story level chooses it. */
+size_t dedup__story_rep(const dedup_corpus *c, size_t group);
 
 #endif

@@ -28,88 +28,55 @@
 
 /* What is known about one item. */
 typedef struct side {
-  dedup__tokvec doc;  /* tokens of the whole document text */
+  dedup__scratch s;   /* the document's tokens and page, as cut by items.c */
   dedup__tokvec tok;  /* the item's: title + body, offsets into the text */
   dedup__u64vec sh;   /* shingles in text order (as signed) */
   dedup__u64vec set;  /* distinct shingles, sorted */
 } side;
 
 static void side_free(side *s) {
-  dedup__tokvec_free(&s->doc);
+  dedup__scratch_free(&s->s);
   dedup__tokvec_free(&s->tok);
   dedup__u64vec_free(&s->sh);
   dedup__u64vec_free(&s->set);
 }
 
-static uint32_t line_df(const void *ctx, uint64_t key) {
-  return dedup__countmap_get(ctx, key);
-}
-
 /* In how many documents each line key appears: what run phase A counted
- * (freed after the run, so counted again). */
-static int count_lines(dedup__countmap *df, dedup__page *pg,
-                       const dedup_corpus *c) {
-  dedup__u64vec keys = {0};
+ * (freed after the run, so counted again, with phase A's own call). */
+static int count_lines(dedup__lines *lines, const dedup_corpus *c) {
+  dedup__scratch s = {0};
   int rc = DEDUP_OK;
-  for (size_t i = 0; i < c->n_docs && rc == DEDUP_OK; i++) {
-    keys.n = 0;
-    rc = dedup__page_keys(&keys, pg, c->docs[i].text, c->docs[i].len,
-                          c->p.seed);
-    for (size_t k = 0; k < keys.n && rc == DEDUP_OK; k++)
-      rc = dedup__countmap_add(df, keys.v[k], 1);
-  }
-  dedup__u64vec_free(&keys);
+  for (size_t i = 0; i < c->n_docs && rc == DEDUP_OK; i++)
+    rc = dedup__doc_count_lines(lines, &s, &c->docs[i], &c->p);
+  dedup__scratch_free(&s);
   return rc;
 }
 
-/* Tokens of an item (title, then body lines) and its shingles, made the
- * way the run makes them.  df is counted on first need and reused for the
- * second item. */
-static int item_side(side *s, const dedup_corpus *c, size_t item,
-                     dedup__page *pg, dedup__countmap *df, int *have_df) {
+/* Tokens of an item (title, then body lines) and its shingles, made by
+ * the run's own calls (items.c).  The line counts are made on first need
+ * and reused for the second item. */
+static int item_side(side *sd, const dedup_corpus *c, size_t item,
+                     dedup__lines *lines, int *have_lines) {
   const citem *it = &c->items[item];
   const cdoc *d = &c->docs[it->doc];
-  if (dedup__tokenise(&s->doc, d->text, d->len, c->p.seed) != DEDUP_OK)
+  if (!*have_lines && !(c->p.flags & DEDUP_F_NO_CLEAN)) {
+    if (count_lines(lines, c) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+    *have_lines = 1;
+  }
+  if (dedup__doc_cut(&sd->s, d, &c->p, lines) != DEDUP_OK)
     return DEDUP_ENOMEM;
   if (it->empty)
     return DEDUP_OK;
-  const dedup__article *art;
-  const dedup__span *lines;
-  if (d->arts) { /* kept by the corpus: no need to cut again */
-    art = &d->arts[it->art];
-    lines = d->lines;
-  } else {
-    int rc;
-    if (c->p.flags & DEDUP_F_NO_CLEAN) {
-      rc = dedup__page_whole(pg, d->text, d->len);
-    } else {
-      if (!*have_df) {
-        if (count_lines(df, pg, c) != DEDUP_OK)
-          return DEDUP_ENOMEM;
-        *have_df = 1;
-      }
-      rc = dedup__page_parse_tokens(pg, d->text, d->len, s->doc.v,
-                                    s->doc.n, c->p.seed, line_df, df);
-    }
-    if (rc != DEDUP_OK)
-      return DEDUP_ENOMEM;
-    if (it->art >= pg->n_arts)
-      return DEDUP_ESTATE; /* the corpus does not match its results */
-    art = &pg->arts[it->art];
-    lines = pg->lines;
-  }
-  if (art->title.len && dedup__span_take(&s->tok, &s->doc, art->title))
+  if (it->art >= sd->s.page.n_arts)
+    return DEDUP_ESTATE; /* the corpus does not match its results */
+  if (dedup__item_tokens(&sd->tok, &sd->sh, &sd->s,
+                         &sd->s.page.arts[it->art], &c->p) != DEDUP_OK ||
+      dedup__u64vec_reserve(&sd->set, sd->sh.n) != DEDUP_OK)
     return DEDUP_ENOMEM;
-  for (uint32_t l = 0; l < art->count; l++)
-    if (dedup__span_take(&s->tok, &s->doc, lines[art->first + l]))
-      return DEDUP_ENOMEM;
-  if (dedup__shingle_words(&s->sh, s->tok.v, s->tok.n, c->p.shingle_k,
-                           c->p.seed) != DEDUP_OK ||
-      dedup__u64vec_reserve(&s->set, s->sh.n) != DEDUP_OK)
-    return DEDUP_ENOMEM;
-  memcpy(s->set.v, s->sh.v, s->sh.n * sizeof *s->sh.v);
-  s->set.n = s->sh.n;
-  dedup__u64_sort_unique(s->set.v, &s->set.n);
+  memcpy(sd->set.v, sd->sh.v, sd->sh.n * sizeof *sd->sh.v);
+  sd->set.n = sd->sh.n;
+  dedup__u64_sort_unique(sd->set.v, &sd->set.n);
   return DEDUP_OK;
 }
 
@@ -159,19 +126,12 @@ static void copy_scores(dedup_explanation *e, const dedup_corpus *c,
     fa = dedup__simhash(sa->sh.v, NULL, sa->sh.n, c->p.seed);
     fb = dedup__simhash(sb->sh.v, NULL, sb->sh.n, c->p.seed);
   } else {
-    uint64_t *sg[2] = {sig, sig + k};
-    const side *sd[2] = {sa, sb};
-    for (int t = 0; t < 2; t++) {
-      if (c->p.minhash_kind == DEDUP_MINHASH_CLASSIC)
-        dedup__minhash_classic(sg[t], k, sd[t]->sh.v, sd[t]->sh.n,
-                               c->p.seed);
-      else
-        dedup__minhash_oph(sg[t], k, sd[t]->sh.v, sd[t]->sh.n, c->p.seed);
-    }
+    dedup__item_minhash(sig, sa->sh.v, sa->sh.n, &c->p);
+    dedup__item_minhash(sig + k, sb->sh.v, sb->sh.n, &c->p);
     fa = ga[0];
     fb = gb[0];
-    ga = sg[0];
-    gb = sg[1];
+    ga = sig;
+    gb = sig + k;
   }
   e->minhash_jaccard = empty ? 0
                        : mh ? dedup__corpus_minhash_est(c, e->a, e->b)
@@ -200,23 +160,63 @@ static int linked(const struct clevel *L, size_t a, size_t b) {
   return lo < L->n_links && L->links[lo].a == x && L->links[lo].b == y;
 }
 
-/* Copies text[from..to) for display: line breaks as spaces, cut at
- * PASSAGE_BYTES on a UTF-8 boundary. */
-static char *display_text(const char *text, size_t from, size_t to) {
-  size_t n = to - from, cut = n;
-  if (n > PASSAGE_BYTES) {
-    cut = PASSAGE_BYTES;
-    while (cut > 0 && ((unsigned char)text[from + cut] & 0xC0) == 0x80)
-      cut--;
+/* Appends n bytes of t to s[*at..cap), stopping on a UTF-8 boundary at
+ * cap; returns 0 when it had to stop. */
+static int put_text(char *s, size_t *at, size_t cap, const char *t,
+                    size_t n) {
+  size_t room = cap - *at, m = DEDUP__MIN(n, room);
+  if (m < n)
+    while (m > 0 && ((unsigned char)t[m] & 0xC0) == 0x80)
+      m--;
+  for (size_t i = 0; i < m; i++)
+    s[*at + i] = t[i] == '\n' ? ' ' : t[i];
+  *at += m;
+  return m == n;
+}
+
+/* Whether token cur comes right after token prev in the document's
+ * tokens doc (sorted by offset): nothing of the page was skipped. */
+static int adjacent(const dedup__tokvec *doc, const dedup__token *prev,
+                    const dedup__token *cur) {
+  size_t lo = 0, hi = doc->n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (doc->v[mid].off < prev->off)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
-  char *s = dedup__malloc(cut + 4);
+  return lo + 1 < doc->n && doc->v[lo + 1].off == cur->off;
+}
+
+/* The words tok[0..n) of text for display, cut at PASSAGE_BYTES (UTF-8
+ * safe, "..." after a cut), line breaks as spaces.  An item's tokens are
+ * its title and then its body lines, which need not follow each other in
+ * the page (chrome between them, or a title placed after its body): where
+ * words of the page were skipped, " ... " stands for them. */
+static char *passage_text(const char *text, const dedup__tokvec *doc,
+                          const dedup__token *tok, size_t n) {
+  char *s = dedup__malloc(PASSAGE_BYTES + 4);
   if (!s)
     return NULL;
-  for (size_t i = 0; i < cut; i++)
-    s[i] = text[from + i] == '\n' ? ' ' : text[from + i];
-  if (cut < n)
-    memcpy(s + cut, "...", 3), cut += 3;
-  s[cut] = '\0';
+  size_t at = 0;
+  int whole = 1;
+  for (size_t i = 0; i < n && whole; i++) {
+    if (i > 0) {
+      size_t from = (size_t)tok[i - 1].off + tok[i - 1].len, to = tok[i].off;
+      if (to >= from && adjacent(doc, &tok[i - 1], &tok[i]))
+        whole = put_text(s, &at, PASSAGE_BYTES, text + from, to - from);
+      else
+        whole = put_text(s, &at, PASSAGE_BYTES, " ... ", 5);
+    }
+    if (whole)
+      whole = put_text(s, &at, PASSAGE_BYTES, text + tok[i].off, tok[i].len);
+  }
+  if (!whole) {
+    memcpy(s + at, "...", 3);
+    at += 3;
+  }
+  s[at] = '\0';
   return s;
 }
 
@@ -258,9 +258,8 @@ static int passages(dedup_explanation *e, const dedup_corpus *c,
     return DEDUP_ENOMEM;
   const char *text = c->docs[c->items[item_a].doc].text;
   for (size_t q = 0; q < nb; q++) {
-    const dedup__token *t0 = &sa->tok.v[best_at[q]];
-    const dedup__token *t1 = &sa->tok.v[best_at[q] + best_len[q] - 1];
-    char *s = display_text(text, t0->off, (size_t)t1->off + t1->len);
+    char *s = passage_text(text, &sa->s.tok, &sa->tok.v[best_at[q]],
+                           best_len[q]);
     if (!s)
       return DEDUP_ENOMEM;
     e->passages[q] = (dedup_explain_passage){s, best_len[q]};
@@ -270,17 +269,6 @@ static int passages(dedup_explanation *e, const dedup_corpus *c,
 }
 
 /* ---- story level ------------------------------------------------------ */
-
-/* The representative of an item's copy group, chosen as the run chose it:
- * its first member (by id) with the most words. */
-static size_t rep_of(const dedup_corpus *c, uint32_t group) {
-  const struct clevel *L = &c->lv[DEDUP_LEVEL_COPY];
-  size_t r = L->members[L->start[group]];
-  for (size_t q = L->start[group] + 1; q < L->start[group + 1]; q++)
-    if (c->items[L->members[q]].words > c->items[r].words)
-      r = L->members[q];
-  return r;
-}
 
 /* Term id of token t: terms.c's own rule (plurals folded to the
  * singular), asked through the article interface with the token as the
@@ -374,7 +362,7 @@ static int top_terms(dedup_explanation *e, const dedup_corpus *c,
    * itself. */
   const cdoc *d = &c->docs[c->items[e->rep_a].doc];
   dedup__tokvec own = {0};
-  const dedup__tokvec *tv = &sa->doc;
+  const dedup__tokvec *tv = &sa->s.tok;
   if (c->items[e->rep_a].doc != c->items[e->a].doc) {
     if (dedup__tokenise(&own, d->text, d->len, c->p.seed) != DEDUP_OK)
       return DEDUP_ENOMEM;
@@ -397,8 +385,8 @@ static int story(dedup_explanation *e, const dedup_corpus *c,
   e->same_story = c->lv[DEDUP_LEVEL_STORY].label[e->a] ==
                   c->lv[DEDUP_LEVEL_STORY].label[e->b];
   const uint32_t *cl = c->lv[DEDUP_LEVEL_COPY].label;
-  e->rep_a = rep_of(c, cl[e->a]);
-  e->rep_b = rep_of(c, cl[e->b]);
+  e->rep_a = dedup__story_rep(c, cl[e->a]);
+  e->rep_b = dedup__story_rep(c, cl[e->b]);
   const dedup__termvec *ra = &c->items[e->rep_a].terms;
   const dedup__termvec *rb = &c->items[e->rep_b].terms;
   e->story_cosine = DEDUP__MIN(dedup__terms_dot(ra, rb), 1.0);
@@ -422,7 +410,11 @@ DEDUP_API void dedup_explanation_free(dedup_explanation *e) {
 DEDUP_API int dedup_corpus_explain(dedup_explanation **out,
                                    const dedup_corpus *c, size_t a,
                                    size_t b) {
+  if (!out)
+    return DEDUP_EINVAL;
   *out = NULL;
+  if (!c)
+    return DEDUP_EINVAL;
   if (!c->ran)
     return DEDUP_ESTATE;
   if (a >= c->n_items || b >= c->n_items)
@@ -430,15 +422,16 @@ DEDUP_API int dedup_corpus_explain(dedup_explanation **out,
   dedup_explanation *e = dedup__calloc(1, sizeof *e);
   uint64_t *sig = dedup__malloc(2 * (size_t)c->p.num_perm * sizeof *sig);
   side sa = {0}, sb = {0};
-  dedup__page pg = {0};
-  dedup__countmap df = {0};
-  int have_df = 0, rc = DEDUP_ENOMEM;
-  if (!e || !sig)
+  dedup__lines *lines = dedup__malloc(sizeof *lines);
+  int have_lines = 0, rc = DEDUP_ENOMEM;
+  if (lines)
+    dedup__lines_init(lines);
+  if (!e || !sig || !lines)
     goto out;
   e->a = a;
   e->b = b;
-  if ((rc = item_side(&sa, c, a, &pg, &df, &have_df)) != DEDUP_OK ||
-      (rc = item_side(&sb, c, b, &pg, &df, &have_df)) != DEDUP_OK)
+  if ((rc = item_side(&sa, c, a, lines, &have_lines)) != DEDUP_OK ||
+      (rc = item_side(&sb, c, b, lines, &have_lines)) != DEDUP_OK)
     goto out;
   rc = DEDUP_ENOMEM;
   e->words_a = sa.tok.n;
@@ -449,14 +442,15 @@ DEDUP_API int dedup_corpus_explain(dedup_explanation **out,
   e->copy_linked = linked(&c->lv[DEDUP_LEVEL_COPY], a, b);
   if (passages(e, c, &sa, &sb, a) != DEDUP_OK)
     goto out;
-  if (!(c->p.flags & DEDUP_F_COPY_ONLY) && story(e, c, &sa))
+  if (c->has_story && story(e, c, &sa))
     goto out;
   rc = DEDUP_OK;
 out:
   side_free(&sa);
   side_free(&sb);
-  dedup__page_free(&pg);
-  dedup__countmap_free(&df);
+  if (lines)
+    dedup__lines_free(lines);
+  dedup__free(lines);
   dedup__free(sig);
   if (rc != DEDUP_OK) {
     dedup_explanation_free(e);

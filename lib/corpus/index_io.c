@@ -16,8 +16,9 @@
  *       12    4  shingle_k            16    4  num_perm
  *       20    8  threshold            28    8  story_threshold
  *       36    4  method               40    4  minhash_kind
- *       44    8  seed                 52    4  threads
- *       56    4  flags                60    8  number of documents N
+ *       44    8  seed                 52    4  reserved: 0 (threads
+ *       56    4  flags                         before 0.2; ignored)
+ *       60    8  number of documents N
  *       68       N records, each:
  *                  4  record flags (bit 0: text is normalised)
  *                  4  name length     8  text length
@@ -27,6 +28,9 @@
  *
  * Parameters are stored resolved (no zero "default" fields), so a loaded
  * corpus does not depend on the defaults of the version that loads it.
+ * Only the model is stored: run options (threads, levels) belong to the
+ * machine and the run, not the corpus.  Files of 0.1 stored threads at
+ * 52 and could set flag bit 2 (copy level only): both are ignored.
  *
  * Loading trusts nothing: every count and length is checked against the
  * bytes left in the file before anything is allocated or read, so a bad
@@ -50,6 +54,7 @@
 
 #define MAX_TEXT ((uint64_t)INT32_MAX) /* dedup_corpus_add's limit */
 #define TMP_TRIES 100 /* temp names tried before giving up */
+#define LEGACY_COPY_ONLY (1u << 2) /* a 0.1 run option, saved by mistake */
 
 static void put32(unsigned char *p, uint32_t v) {
   for (int i = 0; i < 4; i++)
@@ -115,7 +120,7 @@ static int write_index(const dedup_corpus *c, FILE *f) {
   put32(h + 36, (uint32_t)p->method);
   put32(h + 40, (uint32_t)p->minhash_kind);
   put64(h + 44, p->seed);
-  put32(h + 52, p->threads);
+  put32(h + 52, 0);
   put32(h + 56, p->flags);
   put64(h + 60, c->n_docs);
   wr(&w, h, sizeof h);
@@ -162,7 +167,7 @@ static void sync_dir(char *buf, const char *path) {
 }
 
 DEDUP_API int dedup_corpus_save(const dedup_corpus *c, const char *path) {
-  if (!path || !*path)
+  if (!c || !path || !*path)
     return DEDUP_EINVAL;
   size_t cap = strlen(path) + 48;
   char *tmp = dedup__malloc(cap);
@@ -319,8 +324,7 @@ static int same_params(const dedup_params *a, const dedup_params *b) {
          dbits(a->threshold) == dbits(b->threshold) &&
          dbits(a->story_threshold) == dbits(b->story_threshold) &&
          a->method == b->method && a->minhash_kind == b->minhash_kind &&
-         a->seed == b->seed && a->threads == b->threads &&
-         a->flags == b->flags;
+         a->seed == b->seed && a->flags == b->flags;
 }
 
 static int read_index(dedup_corpus **out, reader *r) {
@@ -332,8 +336,7 @@ static int read_index(dedup_corpus **out, reader *r) {
     return DEDUP_EFORMAT;
   if (get32(h + 8) != DEDUP__INDEX_VERSION)
     return DEDUP_EVERSION;
-  dedup_params p;
-  dedup_params_init(&p);
+  dedup_params p = DEDUP_PARAMS_INIT;
   p.shingle_k = get32(h + 12);
   p.num_perm = get32(h + 16);
   p.threshold = bitsd(get64(h + 20));
@@ -345,8 +348,7 @@ static int read_index(dedup_corpus **out, reader *r) {
   p.method = (dedup_method)method;
   p.minhash_kind = (dedup_minhash_kind)kind;
   p.seed = get64(h + 44);
-  p.threads = get32(h + 52);
-  p.flags = get32(h + 56);
+  p.flags = get32(h + 56) & ~LEGACY_COPY_ONLY;
   uint64_t n_docs = get64(h + 60);
   if (n_docs > r->left / DEDUP__INDEX_RECORD)
     return DEDUP_EFORMAT;
@@ -398,6 +400,8 @@ int dedup__index_load_mem(dedup_corpus **out, const void *buf, size_t len) {
 }
 
 DEDUP_API int dedup_corpus_load(dedup_corpus **out, const char *path) {
+  if (!out)
+    return DEDUP_EINVAL;
   *out = NULL;
   if (!path)
     return DEDUP_EINVAL;

@@ -472,23 +472,27 @@ static int strip_title(const char *text, const dedup__token *tok,
   return DEDUP_OK;
 }
 
-/* Whole page as one article: the fallback that never loses text. */
+/* Whole page as one article: the fallback that never loses text.  Its
+ * first line is the title and the rest the body (the first line was once
+ * both, so its words counted twice and explain's passages could run
+ * backwards from the body into the title). */
 static int whole_page(dedup__page *pg, size_t n) {
   const linfo *L = pg->scratch;
   dedup__article a = {{0, 0}, 0, 0, 0};
   for (size_t i = 0; i < n; i++) {
     if (L[i].cls == C_BLANK || L[i].words == 0)
       continue;
-    if (a.count == 0 && a.title.len == 0) {
+    if (a.title.len == 0) {
       a.title.off = L[i].off;
       a.title.len = L[i].len;
+      continue;
     }
     if (push_line(pg, &L[i]) != DEDUP_OK)
       return DEDUP_ENOMEM;
     a.count++;
     a.words += L[i].words;
   }
-  return a.count ? push_article(pg, a) : DEDUP_OK;
+  return a.title.len ? push_article(pg, a) : DEDUP_OK;
 }
 
 int dedup__page_parse(dedup__page *pg, const char *text, size_t len,

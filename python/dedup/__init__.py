@@ -32,7 +32,9 @@ EFORMAT, EVERSION, ESTATE, ETOOBIG = -6, -7, -8, -9
 _LEVELS = {"story": 0, "copy": 1}
 _METHODS = {"minhash": 0, "simhash": 1}
 _KINDS = {"oph": 0, "classic": 1}
-_F_NO_CLEAN, _F_SPLIT_EMBEDDED, _F_COPY_ONLY = 1, 2, 4
+_F_NO_CLEAN, _F_SPLIT_EMBEDDED = 1, 2
+_RUN_COPY, _RUN_ALL = 1, 3
+_PARAMS_VERSION, _RUN_OPTIONS_VERSION = 1, 1
 
 
 def _loadable(build_dir):
@@ -75,8 +77,12 @@ _c_size_p = ctypes.POINTER(ctypes.c_size_t)
 _c_u64_p = ctypes.POINTER(ctypes.c_uint64)
 
 
+# dedup_params and dedup_run_options as dedup.h lays them out (version 1);
+# the library reads them by their version field, so a newer library
+# still takes these.
 class _Params(ctypes.Structure):
     _fields_ = [
+        ("version", ctypes.c_uint),
         ("shingle_k", ctypes.c_uint),
         ("num_perm", ctypes.c_uint),
         ("threshold", ctypes.c_double),
@@ -84,8 +90,17 @@ class _Params(ctypes.Structure):
         ("method", ctypes.c_int),
         ("minhash_kind", ctypes.c_int),
         ("seed", ctypes.c_uint64),
-        ("threads", ctypes.c_uint),
         ("flags", ctypes.c_uint),
+    ]
+
+
+class _RunOptions(ctypes.Structure):
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("threads", ctypes.c_uint),
+        ("levels", ctypes.c_uint),
+        ("progress", ctypes.c_void_p),
+        ("progress_ctx", ctypes.c_void_p),
     ]
 
 
@@ -176,7 +191,8 @@ _c_new = _fn("dedup_corpus_new", ctypes.c_int, ctypes.POINTER(_vp),
 _c_free = _fn("dedup_corpus_free", None, _vp)
 _c_add = _fn("dedup_corpus_add", ctypes.c_int, _vp, _cp, _cp,
              ctypes.c_size_t, _c_size_p)
-_c_run = _fn("dedup_corpus_run", ctypes.c_int, _vp)
+_c_run = _fn("dedup_corpus_run_with", ctypes.c_int, _vp,
+             ctypes.POINTER(_RunOptions))
 _c_items = _fn("dedup_corpus_item_count", ctypes.c_size_t, _vp)
 _c_name = _fn("dedup_corpus_item_name", _cp, _vp, ctypes.c_size_t)
 _c_nclusters = _fn("dedup_corpus_cluster_count", ctypes.c_size_t, _vp,
@@ -383,15 +399,17 @@ class Corpus:
                  seed=0, threads=0, no_clean=False, split_embedded=False,
                  copy_only=False, _handle=None):
         self._c = _vp()
+        # How runs execute (never saved with the corpus).
+        self.threads = threads
+        self.copy_only = copy_only
         if _handle is not None:
             self._c = _handle
             return
-        p = _Params(shingle_k, num_perm, threshold or 0.0,
+        p = _Params(_PARAMS_VERSION, shingle_k, num_perm, threshold or 0.0,
                     story_threshold or 0.0, _METHODS[method],
-                    _KINDS[minhash_kind], seed, threads,
+                    _KINDS[minhash_kind], seed,
                     (_F_NO_CLEAN if no_clean else 0) |
-                    (_F_SPLIT_EMBEDDED if split_embedded else 0) |
-                    (_F_COPY_ONLY if copy_only else 0))
+                    (_F_SPLIT_EMBEDDED if split_embedded else 0))
         _check(_c_new(ctypes.byref(self._c), ctypes.byref(p)), "Corpus")
 
     @classmethod
@@ -426,7 +444,9 @@ class Corpus:
 
     def run(self):
         """Clusters every document added so far (both levels)."""
-        _check(_c_run(self._handle()), "run")
+        o = _RunOptions(_RUN_OPTIONS_VERSION, self.threads,
+                        _RUN_COPY if self.copy_only else _RUN_ALL, None, None)
+        _check(_c_run(self._handle(), ctypes.byref(o)), "run")
         return self
 
     def __len__(self):

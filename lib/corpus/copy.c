@@ -1,0 +1,190 @@
+/* copy.c - the copy level: near-verbatim copies.
+ *
+ * MinHash: banded LSH over the items' signatures, bands and rows chosen
+ * from the threshold as datasketch does, every candidate verified on the
+ * estimated Jaccard.  SimHash: fingerprints cut into blocks (pigeonhole:
+ * within distance d two fingerprints agree on one of d+1 blocks), every
+ * candidate verified on the Hamming distance.  run.c joins the links
+ * into copy groups by union-find. */
+#include "corpus/corpus_private.h"
+
+#include "common/hash.h"
+#include "common/sort.h"
+#include "index/lsh.h"
+#include "sketch/simhash.h"
+
+#include <math.h>
+#include <string.h>
+
+/* LSH over 32-bit signature words: bands are widened to 64-bit words in
+ * groups of this many bytes at most. */
+#define LSH_BUDGET ((size_t)16 << 20)
+
+static inline const uint32_t *sig32(const dedup_corpus *c, size_t item) {
+  return (const uint32_t *)(const void *)(c->sigs + item * c->sig_words);
+}
+
+/* Share of equal words (dedup__minhash_est on the 32-bit words). */
+static double est32(const uint32_t *a, const uint32_t *b, unsigned k) {
+  unsigned eq = 0;
+  for (unsigned i = 0; i < k; i++)
+    eq += (unsigned)(a[i] == b[i]);
+  return k ? (double)eq / (double)k : 0.0;
+}
+
+double dedup__corpus_minhash_est(const dedup_corpus *c, size_t a, size_t b) {
+  return est32(sig32(c, a), sig32(c, b), c->p.num_perm);
+}
+
+/* Candidate pairs of the MinHash signatures: b bands of r words.  The
+ * batch LSH takes 64-bit words, so the bands are widened a group at a
+ * time (LSH_BUDGET bytes) and the groups' pairs merged: the same pairs as
+ * one batch over all bands of 64-bit words. */
+static int minhash_pairs(dedup__pairvec *out, const dedup_corpus *c,
+                         unsigned b, unsigned r) {
+  size_t n = c->n_items;
+  size_t per = (size_t)r * sizeof(uint64_t) * (n ? n : 1);
+  size_t g = DEDUP__MAX(LSH_BUDGET / per, (size_t)1);
+  g = DEDUP__MIN(g, (size_t)b);
+  uint64_t *wide = dedup__reallocarray(NULL, (n ? n : 1) * g * r,
+                                       sizeof *wide);
+  dedup__u64vec acc = {0};
+  dedup__pairvec pv = {0};
+  size_t done = 0;
+  int rc = DEDUP_ENOMEM;
+  if (!wide)
+    goto out;
+  dedup__hint_huge(wide, (n ? n : 1) * g * r * sizeof *wide);
+  for (unsigned j0 = 0; j0 < b; j0 += (unsigned)g) {
+    size_t gn = DEDUP__MIN(g, (size_t)(b - j0)), w = gn * r;
+    for (size_t i = 0; i < n; i++) {
+      const uint32_t *s = sig32(c, i) + (size_t)j0 * r;
+      uint64_t *o = wide + i * w;
+      for (size_t t = 0; t < w; t++)
+        o[t] = s[t];
+    }
+    rc = dedup__lsh_pairs(&pv, wide, n, w, (unsigned)gn, r, DEDUP__MAX_BUCKET);
+    if (rc != DEDUP_OK)
+      goto out;
+    rc = DEDUP_ENOMEM;
+    if (dedup__u64vec_reserve(&acc, pv.n) != DEDUP_OK)
+      goto out;
+    for (size_t i = 0; i < pv.n; i++)
+      acc.v[acc.n++] = (uint64_t)pv.v[i].a << 32 | pv.v[i].b;
+    /* True copies share most groups: deduplicate when the list has
+     * doubled, so it stays near twice the distinct pairs. */
+    if (acc.n > 2 * done) {
+      dedup__u64_sort_unique(acc.v, &acc.n);
+      done = acc.n;
+    }
+  }
+  dedup__u64_sort_unique(acc.v, &acc.n);
+  dedup__pairvec_free(out);
+  if (acc.n) {
+    out->v = dedup__reallocarray(NULL, acc.n, sizeof *out->v);
+    if (!out->v)
+      goto out;
+    for (size_t i = 0; i < acc.n; i++)
+      out->v[i] = (dedup__pair){(uint32_t)(acc.v[i] >> 32),
+                                (uint32_t)acc.v[i]};
+    out->n = out->cap = acc.n;
+  }
+  rc = DEDUP_OK;
+out:
+  dedup__pairvec_free(&pv);
+  dedup__u64vec_free(&acc);
+  dedup__free(wide);
+  return rc;
+}
+
+typedef struct verify_ctx {
+  const dedup_corpus *c;
+  size_t n_pairs;
+  const dedup__pair *pairs;
+  float *sim;
+  unsigned maxd; /* simhash: largest Hamming distance that links */
+} verify_ctx;
+
+#define VERIFY_CHUNK 4096
+
+static int verify_chunk(void *vctx, unsigned worker, size_t chunk) {
+  (void)worker;
+  verify_ctx *v = vctx;
+  const dedup_corpus *c = v->c;
+  size_t lo = chunk * VERIFY_CHUNK;
+  size_t hi = DEDUP__MIN(lo + VERIFY_CHUNK, v->n_pairs);
+  for (size_t i = lo; i < hi; i++) {
+    uint32_t a = v->pairs[i].a, b = v->pairs[i].b;
+    if (c->items[a].empty || c->items[b].empty) {
+      v->sim[i] = -1;
+      continue;
+    }
+    if (c->p.method == DEDUP_METHOD_SIMHASH) {
+      unsigned dist = dedup__popcount64(c->sigs[a] ^ c->sigs[b]);
+      v->sim[i] = dist <= v->maxd ? 1.0f - dist / 64.0f : -1;
+    } else {
+      double e = est32(sig32(c, a), sig32(c, b), c->p.num_perm);
+      v->sim[i] = e >= c->p.threshold ? (float)e : -1;
+    }
+  }
+  return DEDUP_OK;
+}
+
+int dedup__copy_links(const dedup_corpus *c, unsigned threads,
+                      dedup__edge **edges, size_t *ne) {
+  size_t n = c->n_items;
+  dedup__pairvec pv = {0};
+  unsigned maxd = 0;
+  int rc;
+  if (c->p.method == DEDUP_METHOD_SIMHASH) {
+    /* Pigeonhole: two fingerprints within distance d agree exactly on at
+     * least one of d+1 blocks, so blocks are exact-match bands. */
+    maxd = (unsigned)floor((1.0 - c->p.threshold) * 64.0 + 1e-9);
+    unsigned blocks = DEDUP__MIN(maxd + 1, 16u);
+    uint64_t *bs = dedup__malloc((n ? n : 1) * blocks * sizeof *bs);
+    if (!bs)
+      return DEDUP_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+      uint64_t f = c->sigs[i];
+      for (unsigned k = 0; k < blocks; k++) {
+        unsigned lo = k * 64 / blocks, hi = (k + 1) * 64 / blocks;
+        uint64_t mask = hi - lo == 64 ? UINT64_MAX
+                                      : ((UINT64_C(1) << (hi - lo)) - 1);
+        bs[i * blocks + k] = (f >> lo) & mask;
+      }
+    }
+    rc = dedup__lsh_pairs(&pv, bs, n, blocks, blocks, 1, DEDUP__MAX_BUCKET);
+    dedup__free(bs);
+  } else {
+    unsigned b, r;
+    dedup__lsh_params(c->p.threshold, c->p.num_perm, 0.5, 0.5, &b, &r);
+    rc = minhash_pairs(&pv, c, b, r);
+  }
+  if (rc != DEDUP_OK)
+    return rc;
+  float *sim = dedup__malloc((pv.n ? pv.n : 1) * sizeof *sim);
+  if (!sim) {
+    dedup__pairvec_free(&pv);
+    return DEDUP_ENOMEM;
+  }
+  verify_ctx v = {c, pv.n, pv.v, sim, maxd};
+  rc = dedup__parallel_for(threads, (pv.n + VERIFY_CHUNK - 1) / VERIFY_CHUNK,
+                           verify_chunk, &v);
+  size_t k = 0;
+  dedup__edge *e = rc == DEDUP_OK
+                       ? dedup__malloc((pv.n ? pv.n : 1) * sizeof *e)
+                       : NULL;
+  if (e) {
+    for (size_t i = 0; i < pv.n; i++)
+      if (sim[i] >= 0)
+        e[k++] = (dedup__edge){pv.v[i].a, pv.v[i].b, sim[i]};
+  } else if (rc == DEDUP_OK) {
+    rc = DEDUP_ENOMEM;
+  }
+  dedup__free(sim);
+  dedup__pairvec_free(&pv);
+  *edges = e;
+  *ne = k;
+  return rc;
+}
+

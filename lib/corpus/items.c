@@ -1,0 +1,352 @@
+/* items.c - documents to items: the per-document phases of a run.
+ *
+ *   A  normalise every document (in place) and count the keys of its
+ *      short lines into the corpus' line counts: the evidence of chrome
+ *      that repeats across pages
+ *   C  tokenise it once, cut the page into articles with those counts;
+ *      per item (the main story, and with DEDUP_F_SPLIT_EMBEDDED every
+ *      embedded article): word shingles -> MinHash or SimHash, and term
+ *      counts for the story level
+ *
+ * explain.c cuts and shingles an item again with these same calls, so
+ * what it shows is what the run saw.  Threads only ever write to the slot
+ * of the document they work on (line counts are sums, whatever order they
+ * are added in), so nothing depends on the thread count. */
+#include "corpus/corpus_private.h"
+
+#include "common/sort.h"
+#include "sketch/minhash.h"
+#include "sketch/simhash.h"
+#include "text/normalise.h"
+#include "text/shingle.h"
+#include "text/tokenise.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- line counts ------------------------------------------------------ */
+
+void dedup__lines_init(dedup__lines *l) {
+  for (unsigned t = 0; t < DEDUP__LINE_PARTS; t++) {
+    atomic_flag_clear(&l->part[t].lock);
+    l->part[t].map = (dedup__countmap){0};
+  }
+}
+
+void dedup__lines_free(dedup__lines *l) {
+  for (unsigned t = 0; t < DEDUP__LINE_PARTS; t++)
+    dedup__countmap_free(&l->part[t].map);
+}
+
+uint32_t dedup__lines_df(const void *ctx, uint64_t key) {
+  const dedup__lines *l = ctx;
+  return dedup__countmap_get(&l->part[key >> (64 - DEDUP__LINE_BITS)].map,
+                             key);
+}
+
+/* Adds one to the count of each key of keys[0..n) (sorted, distinct):
+ * those of one share lie together, so each share is locked once. */
+static int lines_add(dedup__lines *l, const uint64_t *keys, size_t n) {
+  for (size_t i = 0; i < n;) {
+    unsigned part = (unsigned)(keys[i] >> (64 - DEDUP__LINE_BITS));
+    dedup__linepart *p = &l->part[part];
+    while (atomic_flag_test_and_set_explicit(&p->lock, memory_order_acquire))
+      ; /* held for a few inserts at most */
+    int rc = DEDUP_OK;
+    for (; i < n && (unsigned)(keys[i] >> (64 - DEDUP__LINE_BITS)) == part;
+         i++)
+      if ((rc = dedup__countmap_add(&p->map, keys[i], 1)) != DEDUP_OK)
+        break;
+    atomic_flag_clear_explicit(&p->lock, memory_order_release);
+    if (rc != DEDUP_OK)
+      return rc;
+  }
+  return DEDUP_OK;
+}
+
+/* ---- scratch ---------------------------------------------------------- */
+
+int dedup__scratch_init(dedup__scratch *s, const dedup_params *p) {
+  *s = (dedup__scratch){0};
+  s->mins = dedup__reallocarray(NULL, p->num_perm, sizeof *s->mins);
+  return s->mins ? DEDUP_OK : DEDUP_ENOMEM;
+}
+
+void dedup__scratch_free(dedup__scratch *s) {
+  dedup__page_free(&s->page);
+  dedup__tokvec_free(&s->tok);
+  dedup__tokvec_free(&s->itok);
+  dedup__u64vec_free(&s->sh);
+  dedup__free(s->mins);
+  s->mins = NULL;
+  dedup__termvec_free(&s->terms);
+}
+
+/* ---- phase A ---------------------------------------------------------- */
+
+int dedup__doc_normalise(cdoc *d) {
+  char *t;
+  size_t tlen;
+  if (dedup__normalise(&t, &tlen, d->raw, d->raw_len, 0, &d->n_invalid) !=
+      DEDUP_OK)
+    return DEDUP_ENOMEM;
+  /* Normalising nearly always shortens: the text takes the raw bytes'
+   * room in the pool. */
+  if ((d->pooled & CDOC_POOL_RAW) && tlen <= d->raw_len) {
+    memcpy(d->raw, t, tlen + 1);
+    dedup__free(t);
+    t = d->raw;
+    d->pooled = (d->pooled & ~(unsigned)CDOC_POOL_RAW) | CDOC_POOL_TEXT;
+  } else if (!(d->pooled & CDOC_POOL_RAW)) {
+    dedup__free(d->raw);
+  } else {
+    d->pooled &= ~(unsigned)CDOC_POOL_RAW; /* its room stays unused */
+  }
+  d->raw = NULL;
+  d->raw_len = 0;
+  d->text = t;
+  d->len = tlen;
+  return DEDUP_OK;
+}
+
+int dedup__doc_count_lines(dedup__lines *lines, dedup__scratch *s,
+                           const cdoc *d, const dedup_params *p) {
+  if (p->flags & DEDUP_F_NO_CLEAN)
+    return DEDUP_OK;
+  s->sh.n = 0;
+  if (dedup__page_keys(&s->sh, &s->page, d->text, d->len, p->seed) !=
+      DEDUP_OK)
+    return DEDUP_ENOMEM;
+  return lines_add(lines, s->sh.v, s->sh.n);
+}
+
+/* ---- phase C ---------------------------------------------------------- */
+
+int dedup__doc_cut(dedup__scratch *s, const cdoc *d, const dedup_params *p,
+                   const dedup__lines *lines) {
+  s->tok.n = 0;
+  if (dedup__tokenise(&s->tok, d->text, d->len, p->seed) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  int rc;
+  if (p->flags & DEDUP_F_NO_CLEAN)
+    rc = dedup__page_whole(&s->page, d->text, d->len);
+  else
+    rc = dedup__page_parse_tokens(&s->page, d->text, d->len, s->tok.v,
+                                  s->tok.n, p->seed, dedup__lines_df, lines);
+  return rc == DEDUP_OK ? DEDUP_OK : DEDUP_ENOMEM;
+}
+
+int dedup__item_tokens(dedup__tokvec *out, dedup__u64vec *sh,
+                       const dedup__scratch *s, const dedup__article *art,
+                       const dedup_params *p) {
+  out->n = 0;
+  sh->n = 0;
+  if (art->title.len && dedup__span_take(out, &s->tok, art->title))
+    return DEDUP_ENOMEM;
+  for (uint32_t l = 0; l < art->count; l++)
+    if (dedup__span_take(out, &s->tok, s->page.lines[art->first + l]))
+      return DEDUP_ENOMEM;
+  return dedup__shingle_words(sh, out->v, out->n, p->shingle_k, p->seed);
+}
+
+void dedup__item_minhash(uint64_t *mins, const uint64_t *sh, size_t n,
+                         const dedup_params *p) {
+  if (p->minhash_kind == DEDUP_MINHASH_CLASSIC)
+    dedup__minhash_classic(mins, p->num_perm, sh, n, p->seed);
+  else
+    dedup__minhash_oph(mins, p->num_perm, sh, n, p->seed);
+}
+
+/* Items of one document, made in phase C when the number of items per
+ * document is not known beforehand (DEDUP_F_SPLIT_EMBEDDED). */
+typedef struct docitems {
+  citem *items;
+  uint64_t *sigs;
+  size_t n;
+} docitems;
+
+typedef struct items_ctx {
+  dedup_corpus *c;
+  dedup__scratch *ws;
+  const dedup__lines *lines;
+  docitems *split; /* per document, with DEDUP_F_SPLIT_EMBEDDED */
+  int story;       /* count terms for the story level */
+} items_ctx;
+
+/* Signature of an empty item: what an empty set gives. */
+static void sign_empty(const dedup_corpus *c, uint64_t *sig) {
+  for (size_t k = 0; k < c->sig_words; k++)
+    sig[k] = UINT64_MAX;
+}
+
+/* Shingles, signature and terms of article art of document d, whose
+ * tokens and page are in s. */
+static int sign_item(const items_ctx *r, dedup__scratch *s, const cdoc *d,
+                     const dedup__article *art, citem *item, uint64_t *sig) {
+  const dedup_corpus *c = r->c;
+  if (dedup__item_tokens(&s->itok, &s->sh, s, art, &c->p) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  item->words = (uint32_t)s->itok.n;
+  item->empty = s->itok.n == 0;
+  if (c->p.method == DEDUP_METHOD_SIMHASH) {
+    sig[0] = dedup__simhash(s->sh.v, NULL, s->sh.n, c->p.seed);
+  } else {
+    dedup__item_minhash(s->mins, s->sh.v, s->sh.n, &c->p);
+    /* The low halves: the minima are uniform there (a bin's minima share
+     * their top bits), and two different ones agree with chance 2^-32. */
+    sig[c->sig_words - 1] = 0;
+    uint32_t *w = (uint32_t *)(void *)sig;
+    for (unsigned j = 0; j < c->p.num_perm; j++)
+      w[j] = (uint32_t)s->mins[j];
+  }
+  if (r->story &&
+      dedup__terms_count_tokens(&item->terms, d->text, s->tok.v, s->tok.n,
+                                s->page.lines, art, c->p.seed) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  return DEDUP_OK;
+}
+
+static int item_name(citem *item, const cdoc *d, size_t a) {
+  if (a == 0) {
+    item->name = d->name;
+    return DEDUP_OK;
+  }
+  size_t n = strlen(d->name) + 24;
+  item->name = dedup__malloc(n);
+  if (!item->name)
+    return DEDUP_ENOMEM;
+  snprintf(item->name, n, "%s#%zu", d->name, a + 1);
+  return DEDUP_OK;
+}
+
+/* C: tokenise once, cut the page, sign its items. */
+static int phase_items(void *vctx, unsigned worker, size_t i) {
+  items_ctx *r = vctx;
+  dedup_corpus *c = r->c;
+  dedup__scratch *s = &r->ws[worker];
+  cdoc *d = &c->docs[i];
+  const dedup__page *pg = &s->page;
+  if (dedup__doc_cut(s, d, &c->p, r->lines) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  size_t keep = (c->p.flags & DEDUP_F_SPLIT_EMBEDDED)
+                    ? pg->n_arts
+                    : DEDUP__MIN(pg->n_arts, 1);
+  size_t n = keep ? keep : 1; /* a page of no words is still an item */
+  citem *items;
+  uint64_t *sigs;
+  if (r->split) {
+    docitems *o = &r->split[i];
+    o->items = dedup__calloc(n, sizeof *o->items);
+    o->sigs = dedup__reallocarray(NULL, n * c->sig_words, sizeof *o->sigs);
+    if (!o->items || !o->sigs)
+      return DEDUP_ENOMEM;
+    o->n = n;
+    items = o->items;
+    sigs = o->sigs;
+  } else {
+    items = &c->items[i];
+    sigs = c->sigs + i * c->sig_words;
+  }
+  for (size_t a = 0; a < n; a++) {
+    citem *item = &items[a];
+    uint64_t *sig = sigs + a * c->sig_words;
+    item->doc = (uint32_t)i;
+    item->art = (uint32_t)a;
+    if (item_name(item, d, a) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+    if (keep == 0) {
+      item->empty = 1;
+      sign_empty(c, sig);
+    } else if (sign_item(r, s, d, &pg->arts[a], item, sig) != DEDUP_OK) {
+      return DEDUP_ENOMEM;
+    }
+  }
+  /* Articles embedded in the page but not items: their term sets. */
+  d->bg.n = 0;
+  d->n_bg = 0;
+  if (!r->story)
+    return DEDUP_OK;
+  for (size_t a = keep; a < pg->n_arts; a++) {
+    if (dedup__terms_count_tokens(&s->terms, d->text, s->tok.v, s->tok.n,
+                                  pg->lines, &pg->arts[a],
+                                  c->p.seed) != DEDUP_OK ||
+        dedup__u64vec_reserve(&d->bg, s->terms.n) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+    for (size_t j = 0; j < s->terms.n; j++)
+      d->bg.v[d->bg.n++] = s->terms.v[j].id;
+    d->n_bg++;
+  }
+  return DEDUP_OK;
+}
+
+/* DEDUP_F_SPLIT_EMBEDDED: the items of every document, in order. */
+static int gather_split(dedup_corpus *c, docitems *split) {
+  size_t n = 0;
+  for (size_t i = 0; i < c->n_docs; i++)
+    n += split[i].n;
+  if (n > UINT32_MAX)
+    return DEDUP_ETOOBIG;
+  c->items = dedup__calloc(n ? n : 1, sizeof *c->items);
+  c->sigs = dedup__reallocarray(NULL, (n ? n : 1) * c->sig_words,
+                                sizeof *c->sigs);
+  if (!c->items || !c->sigs)
+    return DEDUP_ENOMEM;
+  dedup__hint_huge(c->items, n * sizeof *c->items);
+  dedup__hint_huge(c->sigs, n * c->sig_words * sizeof *c->sigs);
+  size_t at = 0;
+  for (size_t i = 0; i < c->n_docs; i++) {
+    docitems *o = &split[i];
+    memcpy(c->items + at, o->items, o->n * sizeof *o->items);
+    memcpy(c->sigs + at * c->sig_words, o->sigs,
+           o->n * c->sig_words * sizeof *o->sigs);
+    at += o->n;
+    c->n_items = at; /* they own the items' names and terms now */
+    dedup__free(o->items);
+    dedup__free(o->sigs);
+    *o = (docitems){0};
+  }
+  return DEDUP_OK;
+}
+
+static void free_split(docitems *split, size_t nd) {
+  for (size_t i = 0; split && i < nd; i++) {
+    for (size_t a = 0; a < split[i].n; a++) {
+      if (split[i].items[a].art)
+        dedup__free(split[i].items[a].name);
+      dedup__termvec_free(&split[i].items[a].terms);
+    }
+    dedup__free(split[i].items);
+    dedup__free(split[i].sigs);
+  }
+  dedup__free(split);
+}
+
+int dedup__items_make(dedup_corpus *c, dedup__scratch *ws,
+                      const dedup__lines *lines, const dedup__runopts *o) {
+  size_t nd = c->n_docs;
+  items_ctx r = {c, ws, lines, NULL, (o->levels & DEDUP_RUN_STORY) != 0};
+  c->sig_words = c->p.method == DEDUP_METHOD_SIMHASH
+                     ? 1
+                     : ((size_t)c->p.num_perm + 1) / 2;
+  if (c->p.flags & DEDUP_F_SPLIT_EMBEDDED) {
+    r.split = dedup__calloc(nd ? nd : 1, sizeof *r.split);
+    if (!r.split)
+      return DEDUP_ENOMEM;
+  } else {
+    if (nd > UINT32_MAX)
+      return DEDUP_ETOOBIG;
+    c->items = dedup__calloc(nd ? nd : 1, sizeof *c->items);
+    c->sigs = dedup__reallocarray(NULL, (nd ? nd : 1) * c->sig_words,
+                                  sizeof *c->sigs);
+    if (!c->items || !c->sigs)
+      return DEDUP_ENOMEM;
+    dedup__hint_huge(c->items, nd * sizeof *c->items);
+    dedup__hint_huge(c->sigs, nd * c->sig_words * sizeof *c->sigs);
+    c->n_items = nd;
+  }
+  int rc = dedup__parallel_for(o->threads, nd, phase_items, &r);
+  if (rc == DEDUP_OK && r.split)
+    rc = gather_split(c, r.split);
+  free_split(r.split, nd);
+  return rc;
+}

@@ -1,0 +1,484 @@
+/* story.c - the story level: the same story told in other words.
+ *
+ * One representative per copy group (its longest member) becomes a
+ * TF-IDF vector of its terms (text/terms.c); candidates come from a
+ * weighted MinHash of those vectors (ICWS, one sample a band), each
+ * candidate is scored by its exact cosine, and average link clusters the
+ * copy groups into stories.  doc/tuning.md gives the figures behind each
+ * constant. */
+#include "corpus/corpus_private.h"
+
+#include "common/hash.h"
+#include "common/sort.h"
+#include "sketch/wminhash.h"
+
+#include <math.h>
+#include <string.h>
+
+#define STORY_EDGE_MIN 0.05   /* weaker story links are noise, not kept */
+#define SINGLE_DOC_WEIGHT 0.3 /* weight of a term no other rep has */
+
+/* Item i represents its copy group better than item r (i > r): more
+ * words; on a tie the first (smaller id) stays. */
+static int better_rep(const dedup_corpus *c, size_t i, size_t r) {
+  return c->items[i].words > c->items[r].words;
+}
+
+size_t dedup__story_rep(const dedup_corpus *c, size_t group) {
+  const struct clevel *L = &c->lv[DEDUP_LEVEL_COPY];
+  size_t r = L->members[L->start[group]];
+  for (size_t q = L->start[group] + 1; q < L->start[group + 1]; q++)
+    if (better_rep(c, L->members[q], r))
+      r = L->members[q];
+  return r;
+}
+
+/* TF-IDF over the representatives: idf = ln((N+1)/(df+0.5)), tf damped by
+ * a log; a term only one representative has cannot link it to anything
+ * and would only dilute its norm, so it counts little.  L2-normalised. */
+static int weigh_terms(dedup_corpus *c, const uint32_t *reps, size_t nr,
+                       dedup__countmap *df) {
+  for (size_t k = 0; k < nr; k++) {
+    const dedup__termvec *tv = &c->items[reps[k]].terms;
+    for (size_t j = 0; j < tv->n; j++)
+      if (dedup__countmap_add(df, tv->v[j].id, 1) != DEDUP_OK)
+        return DEDUP_ENOMEM;
+  }
+  /* Embedded articles that are not items count as documents of the
+   * collection too: more text to learn which words are common from. */
+  size_t n_bg = 0;
+  for (size_t i = 0; i < c->n_docs; i++) {
+    const cdoc *d = &c->docs[i];
+    for (size_t j = 0; j < d->bg.n; j++)
+      if (dedup__countmap_add(df, d->bg.v[j], 1) != DEDUP_OK)
+        return DEDUP_ENOMEM;
+    n_bg += d->n_bg;
+  }
+  double N = (double)(nr + n_bg);
+  for (size_t k = 0; k < nr; k++) {
+    dedup__termvec *tv = &c->items[reps[k]].terms;
+    double norm = 0;
+    size_t m = 0;
+    for (size_t j = 0; j < tv->n; j++) {
+      uint32_t dfv = dedup__countmap_get(df, tv->v[j].id);
+      double idf = log((N + 1) / (dfv + 0.5));
+      if (idf <= 0)
+        continue;
+      double tf = tv->v[j].w;
+      if (dfv < 2)
+        tf *= SINGLE_DOC_WEIGHT;
+      double w = tf >= 1 ? (1 + log(tf)) * idf : tf * idf;
+      tv->v[m].id = tv->v[j].id;
+      tv->v[m].w = (float)w;
+      norm += w * w;
+      m++;
+    }
+    tv->n = m;
+    norm = sqrt(norm);
+    for (size_t j = 0; j < m; j++)
+      tv->v[j].w = norm > 0 ? (float)(tv->v[j].w / norm) : 0;
+  }
+  return DEDUP_OK;
+}
+
+/* Story candidates: weighted MinHash (ICWS, wminhash.h) of every
+ * representative's terms, one sample a band; each candidate pair is then
+ * scored by its exact cosine.  The sketch only proposes pairs: its
+ * estimate of the weighted Jaccard J has a standard error of
+ * sqrt(J (1-J) / k), 0.02-0.04 at k = 128 for story pairs, and J is no
+ * function of the cosine (cos / J from 2 to 5 measured), far too coarse
+ * to decide against a threshold of 0.245.
+ *
+ * One sample a band: measured on labelled news (2,770 and 50
+ * representatives), pairs near the story threshold have a weighted
+ * Jaccard of about cos / 2 on average and cos / 5 at the 1st percentile
+ * (0.05 at cos 0.25).  Bands of 2 samples would need thousands of samples
+ * to find them; bands of 1 find a pair of Jaccard J in one of k bands with
+ * probability 1 - (1-J)^k.  So k comes from the threshold t: a pair of
+ * Jaccard STORY_JAC_COS * STORY_NEAR * t is missed with probability
+ * STORY_MISS at most (pairs a little below t still count in the averages
+ * of average link).  t = 0.245 gives k = 128.  Squared weights (they sum
+ * to 1) give the samples to the heavy terms (names, places).
+ *
+ * Candidates per representative, not per bucket: every band's (sample,
+ * rep) entries are sorted so a bucket is a run, ids ascending.  Rep i
+ * walks its run in each band, DEDUP__MAX_BUCKET entries each side of its own
+ * place at most (a bigger bucket is a common term, as at the copy level),
+ * and counts the samples each other rep shares with it.  Its STORY_TOP_M
+ * reps of most shared samples (ties: smaller id) are scored; those of
+ * cosine >= STORY_EDGE_MIN become edges, a pair found from both sides
+ * once.  So work and memory are O(n (k + M)), with no list of all
+ * candidate pairs: on a corpus of one topic every pair shares some
+ * sample, and taking every bucket pair gave 67% of all pairs as
+ * candidates on 5,000 generated pages (7.7M edges; 16 s / 644 MB,
+ * 20,000 pages 192 s / 3.7 GB, 100,000 538 s / 20.8 GB, end to end).
+ * Now 5,000 take 2.6 s / 68 MB, 20,000 9.7 s / 262 MB, 100,000 42 s /
+ * 1.2 GB (2 cores), with fewer spurious merges of pages of one topic;
+ * the labelled sets score as before or better (gva-dev pairwise F1
+ * 0.746, B-cubed 0.908; newswcl50 0.947, 0.958; M of 32 and 128 score
+ * within 0.002 of 64). */
+#define STORY_MIN_K 64   /* samples at least: ICWS draws 64 at a time */
+#define STORY_MAX_K 1024 /* samples at most (thresholds below ~0.02);
+                          * shared-sample counts fit 16 bits */
+#define STORY_JAC_COS 0.2
+#define STORY_NEAR 0.8
+#define STORY_MISS 0.01
+#define STORY_SALT 0x5d0f7e6a3c1b2d49ULL
+/* Candidates scored per representative: a story is rarely more than a
+ * few dozen copies-apart reports, and average link needs only the strong
+ * links of each rep to find its story; the rest of a topic-wide
+ * neighbourhood scores below the threshold anyway. */
+#define STORY_TOP_M 64
+_Static_assert(STORY_TOP_M <= UINT8_MAX, "npart counts fit 8 bits");
+_Static_assert(STORY_MAX_K <= UINT16_MAX, "sample counts fit 16 bits");
+
+static unsigned story_samples(double t) {
+  double j = STORY_JAC_COS * STORY_NEAR * t;
+  double k = ceil(log(STORY_MISS) / log1p(-DEDUP__MIN(j, 0.5)));
+  k = ceil(k / STORY_MIN_K) * STORY_MIN_K;
+  return (unsigned)DEDUP__MIN(DEDUP__MAX(k, (double)STORY_MIN_K),
+                              (double)STORY_MAX_K);
+}
+
+typedef struct story_ctx {
+  const dedup_corpus *c;
+  unsigned threads;
+  const uint32_t *reps;
+  size_t n;
+  unsigned k;
+  uint64_t seed;
+  uint64_t *sig;    /* k words per representative */
+  uint64_t *f;      /* per worker: max_terms feature ids */
+  float *w;         /* per worker: max_terms weights */
+  size_t max_terms;
+  dedup__kid *sbuf;  /* per worker: 2 n entries to sort a band */
+  uint32_t *run;    /* band q, place p: run (bucket) number, q n + p */
+  uint32_t *ids;    /* band q, place p: rep, q n + p */
+  uint32_t *pos;    /* rep i, band q: its place, i k + q */
+  uint16_t *cnt;    /* per worker: n shared-sample counts, kept at 0 */
+  uint32_t *touch;  /* per worker: tcap reps with a count */
+  uint32_t *tie;    /* per worker: tcap reps */
+  uint32_t *hist;   /* per worker: k + 1 counts of counts */
+  size_t tcap;
+  uint32_t *part;   /* rep i: its edges' other ends, i M.., ascending */
+  float *psim;      /* ... and their cosines */
+  uint8_t *npart;   /* rep i: how many */
+} story_ctx;
+
+static int story_sign(void *vctx, unsigned worker, size_t g) {
+  story_ctx *s = vctx;
+  const dedup__termvec *tv = &s->c->items[s->reps[g]].terms;
+  uint64_t *f = s->f + (size_t)worker * s->max_terms;
+  float *w = s->w + (size_t)worker * s->max_terms;
+  uint64_t *sig = s->sig + g * s->k;
+  for (size_t j = 0; j < tv->n; j++) {
+    f[j] = tv->v[j].id;
+    w[j] = tv->v[j].w * tv->v[j].w;
+  }
+  dedup__wminhash_icws(sig, s->k, f, w, tv->n, s->seed);
+  /* No usable term: all words would be UINT64_MAX and all such
+   * representatives one bucket.  Words of their own instead. */
+  if (sig[0] == UINT64_MAX)
+    for (unsigned q = 0; q < s->k; q++)
+      sig[q] = g;
+  return DEDUP_OK;
+}
+
+
+/* Band q: sorts its (sample, rep) entries, numbers the runs of equal
+ * samples and notes every rep's place. */
+static int story_band(void *vctx, unsigned worker, size_t q) {
+  story_ctx *s = vctx;
+  size_t n = s->n, k = s->k;
+  dedup__kid *v = s->sbuf + (size_t)worker * 2 * n;
+  for (size_t i = 0; i < n; i++)
+    v[i] = (dedup__kid){s->sig[i * k + q], (uint32_t)i};
+  dedup__kid_radix(v, v + n, n);
+  uint32_t *run = s->run + q * n, *ids = s->ids + q * n;
+  uint32_t r = 0;
+  for (size_t p = 0; p < n; p++) {
+    r += p > 0 && v[p].key != v[p - 1].key;
+    run[p] = r;
+    ids[p] = v[p].id;
+    s->pos[(size_t)v[p].id * k + q] = (uint32_t)p;
+  }
+  return DEDUP_OK;
+}
+
+
+/* Rep i: counts the samples other reps share with it (its runs, at most
+ * DEDUP__MAX_BUCKET places each side), scores its STORY_TOP_M best and keeps
+ * those of cosine >= STORY_EDGE_MIN, other ends ascending. */
+static int story_cand(void *vctx, unsigned worker, size_t i) {
+  story_ctx *s = vctx;
+  size_t n = s->n, k = s->k;
+  uint16_t *cnt = s->cnt + (size_t)worker * n;
+  uint32_t *touch = s->touch + (size_t)worker * s->tcap;
+  uint32_t *tie = s->tie + (size_t)worker * s->tcap;
+  uint32_t *hist = s->hist + (size_t)worker * (k + 1);
+  size_t nt = 0;
+  for (size_t q = 0; q < k; q++) {
+    const uint32_t *run = s->run + q * n, *ids = s->ids + q * n;
+    size_t p = s->pos[i * k + q];
+    uint32_t r = run[p];
+    size_t lo = p > DEDUP__MAX_BUCKET ? p - DEDUP__MAX_BUCKET : 0;
+    size_t hi = DEDUP__MIN(n - 1, p + DEDUP__MAX_BUCKET);
+    for (size_t x = p; x > lo && run[x - 1] == r; x--) {
+      uint32_t j = ids[x - 1];
+      if (!cnt[j]++)
+        touch[nt++] = j;
+    }
+    for (size_t x = p; x < hi && run[x + 1] == r; x++) {
+      uint32_t j = ids[x + 1];
+      if (!cnt[j]++)
+        touch[nt++] = j;
+    }
+  }
+  /* The best M: all reps above some count c, the smallest ids of those
+   * at c for the rest.  Counts go back to 0 for the worker's next rep. */
+  uint32_t *sel = touch;
+  size_t ns = nt;
+  if (nt > STORY_TOP_M) {
+    memset(hist, 0, (k + 1) * sizeof *hist);
+    for (size_t t = 0; t < nt; t++)
+      hist[cnt[touch[t]]]++;
+    size_t above = 0, c = k;
+    while (above + hist[c] < STORY_TOP_M)
+      above += hist[c--];
+    size_t nties = 0;
+    ns = 0;
+    for (size_t t = 0; t < nt; t++) {
+      uint32_t j = touch[t];
+      size_t cj = cnt[j];
+      cnt[j] = 0;
+      if (cj > c)
+        tie[ns++] = j;
+      else if (cj == c)
+        touch[nties++] = j; /* nties <= t: not read again */
+    }
+    dedup__u32_select(touch, nties, STORY_TOP_M - above);
+    memcpy(tie + ns, touch, (STORY_TOP_M - above) * sizeof *tie);
+    ns = STORY_TOP_M;
+    sel = tie;
+  } else {
+    for (size_t t = 0; t < nt; t++)
+      cnt[touch[t]] = 0;
+  }
+  dedup__u32_insertion_sort(sel, ns);
+  const citem *it = s->c->items;
+  const dedup__termvec *a = &it[s->reps[i]].terms;
+  uint32_t *part = s->part + i * STORY_TOP_M;
+  float *psim = s->psim + i * STORY_TOP_M;
+  unsigned m = 0;
+  for (size_t t = 0; t < ns; t++) {
+    const dedup__termvec *b = &it[s->reps[sel[t]]].terms;
+    /* Same order of terms either way: the same sum from both ends. */
+    double x = sel[t] < i ? dedup__terms_dot(b, a) : dedup__terms_dot(a, b);
+    if (x >= STORY_EDGE_MIN) {
+      part[m] = sel[t];
+      psim[m++] = (float)DEDUP__MIN(x, 1.0);
+    }
+  }
+  s->npart[i] = (uint8_t)m;
+  return DEDUP_OK;
+}
+
+static int story_has(const story_ctx *s, size_t j, uint32_t i) {
+  const uint32_t *v = s->part + j * STORY_TOP_M;
+  size_t lo = 0, hi = s->npart[j];
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (v[mid] < i)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < s->npart[j] && v[lo] == i;
+}
+
+static void story_free(story_ctx *s) {
+  dedup__free(s->sig);
+  dedup__free(s->f);
+  dedup__free(s->w);
+  dedup__free(s->sbuf);
+  dedup__free(s->run);
+  dedup__free(s->ids);
+  dedup__free(s->pos);
+  dedup__free(s->cnt);
+  dedup__free(s->touch);
+  dedup__free(s->tie);
+  dedup__free(s->hist);
+  dedup__free(s->part);
+  dedup__free(s->psim);
+  dedup__free(s->npart);
+  s->sig = NULL;
+  s->f = NULL;
+  s->w = NULL;
+  s->sbuf = NULL;
+  s->run = s->ids = s->pos = s->touch = s->tie = s->hist = s->part = NULL;
+  s->cnt = NULL;
+  s->psim = NULL;
+  s->npart = NULL;
+}
+
+/* Story edges of the n representatives (a < b, cosine >=
+ * STORY_EDGE_MIN, each pair once) into *out, *ne. */
+static int story_pairs(dedup__edge **out, size_t *ne, story_ctx *s,
+                       size_t n) {
+  const dedup_corpus *c = s->c;
+  unsigned th = s->threads;
+  size_t k = s->k;
+  int rc = DEDUP_ENOMEM;
+  dedup__edge *e = NULL;
+  *out = NULL;
+  *ne = 0;
+  s->n = n;
+  s->seed = dedup__mix64(c->p.seed ^ STORY_SALT);
+  s->max_terms = 1;
+  for (size_t g = 0; g < n; g++)
+    s->max_terms = DEDUP__MAX(s->max_terms, c->items[s->reps[g]].terms.n);
+  size_t n1 = n ? n : 1;
+  s->sig = dedup__reallocarray(NULL, n1, k * sizeof *s->sig);
+  s->f = dedup__reallocarray(NULL, th, s->max_terms * sizeof *s->f);
+  s->w = dedup__reallocarray(NULL, th, s->max_terms * sizeof *s->w);
+  if (!s->sig || !s->f || !s->w)
+    goto out;
+  rc = dedup__parallel_for(th, n, story_sign, s);
+  if (rc != DEDUP_OK)
+    goto out;
+  rc = DEDUP_ENOMEM;
+  dedup__free(s->f);
+  dedup__free(s->w);
+  s->f = NULL;
+  s->w = NULL;
+  /* Per-worker scratch for as many workers as there are tasks at most:
+   * threads x n would be large on many cores. */
+  unsigned thb = (unsigned)DEDUP__MIN((size_t)th, (size_t)k);
+  unsigned thc = (unsigned)DEDUP__MIN((size_t)th, n1);
+  if (n1 > SIZE_MAX / 2 / sizeof *s->sbuf)
+    goto out;
+  s->sbuf = dedup__reallocarray(NULL, thb, 2 * n1 * sizeof *s->sbuf);
+  s->run = dedup__reallocarray(NULL, n1, k * sizeof *s->run);
+  s->ids = dedup__reallocarray(NULL, n1, k * sizeof *s->ids);
+  s->pos = dedup__reallocarray(NULL, n1, k * sizeof *s->pos);
+  if (!s->sbuf || !s->run || !s->ids || !s->pos)
+    goto out;
+  rc = dedup__parallel_for(thb, n ? k : 0, story_band, s);
+  if (rc != DEDUP_OK)
+    goto out;
+  rc = DEDUP_ENOMEM;
+  dedup__free(s->sig);
+  dedup__free(s->sbuf);
+  s->sig = NULL;
+  s->sbuf = NULL;
+  s->tcap = DEDUP__MIN(n1, 2 * (size_t)DEDUP__MAX_BUCKET * k + 1);
+  s->cnt = dedup__calloc(thc, n1 * sizeof *s->cnt);
+  s->touch = dedup__reallocarray(NULL, thc, s->tcap * sizeof *s->touch);
+  s->tie = dedup__reallocarray(NULL, thc, s->tcap * sizeof *s->tie);
+  s->hist = dedup__reallocarray(NULL, thc, (k + 1) * sizeof *s->hist);
+  s->part = dedup__reallocarray(NULL, n1, STORY_TOP_M * sizeof *s->part);
+  s->psim = dedup__reallocarray(NULL, n1, STORY_TOP_M * sizeof *s->psim);
+  s->npart = dedup__malloc(n1 * sizeof *s->npart);
+  if (!s->cnt || !s->touch || !s->tie || !s->hist || !s->part ||
+      !s->psim || !s->npart)
+    goto out;
+  rc = dedup__parallel_for(thc, n, story_cand, s);
+  if (rc != DEDUP_OK)
+    goto out;
+  rc = DEDUP_ENOMEM;
+  dedup__free(s->run);
+  dedup__free(s->ids);
+  dedup__free(s->pos);
+  dedup__free(s->cnt);
+  s->run = s->ids = s->pos = NULL;
+  s->cnt = NULL;
+  /* A pair both ends found is taken from its smaller end. */
+  size_t tot = 0;
+  for (size_t i = 0; i < n; i++)
+    tot += s->npart[i];
+  e = dedup__malloc((tot ? tot : 1) * sizeof *e);
+  if (!e)
+    goto out;
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    const uint32_t *pv = s->part + i * STORY_TOP_M;
+    const float *ps = s->psim + i * STORY_TOP_M;
+    for (size_t t = 0; t < s->npart[i]; t++)
+      if (pv[t] > i || !story_has(s, pv[t], (uint32_t)i))
+        e[m++] = (dedup__edge){DEDUP__MIN(pv[t], (uint32_t)i),
+                               DEDUP__MAX(pv[t], (uint32_t)i), ps[t]};
+  }
+  *out = e;
+  *ne = m;
+  e = NULL;
+  rc = DEDUP_OK;
+out:
+  dedup__free(e);
+  story_free(s);
+  return rc;
+}
+
+int dedup__story_level(dedup_corpus *c, unsigned threads,
+                       const uint32_t *copy_label, size_t n_copy,
+                       uint32_t *story_label, dedup__edge **out_edges,
+                       size_t *out_ne, size_t *n_story) {
+  size_t n = c->n_items;
+  int rc = DEDUP_ENOMEM;
+  /* One representative per copy group (better_rep). */
+  uint32_t *rep_of = dedup__malloc((n_copy ? n_copy : 1) * sizeof *rep_of);
+  uint32_t *reps = dedup__malloc((n_copy ? n_copy : 1) * sizeof *reps);
+  uint32_t *rlabel = dedup__malloc((n_copy ? n_copy : 1) * sizeof *rlabel);
+  dedup__countmap df = {0};
+  dedup__edge *e = NULL;
+  size_t ne = 0;
+  if (!rep_of || !reps || !rlabel)
+    goto out;
+  for (size_t g = 0; g < n_copy; g++)
+    rep_of[g] = UINT32_MAX;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t g = copy_label[i];
+    if (rep_of[g] == UINT32_MAX || better_rep(c, i, rep_of[g]))
+      rep_of[g] = (uint32_t)i;
+  }
+  for (size_t g = 0; g < n_copy; g++)
+    reps[g] = rep_of[g];
+  if (weigh_terms(c, reps, n_copy, &df) != DEDUP_OK)
+    goto out;
+
+  /* Edges from the sketch, scored by the exact cosine (story_pairs). */
+  story_ctx s = {0};
+  s.c = c;
+  s.threads = threads;
+  s.reps = reps;
+  s.k = story_samples(c->p.story_threshold);
+  rc = story_pairs(&e, &ne, &s, n_copy);
+  if (rc != DEDUP_OK)
+    goto out;
+  rc = DEDUP_ENOMEM;
+  *n_story = dedup__cluster_average(rlabel, n_copy, e, ne,
+                                    c->p.story_threshold);
+  if (*n_story == (size_t)-1)
+    goto out;
+  for (size_t i = 0; i < n; i++)
+    story_label[i] = rlabel[copy_label[i]];
+  /* Links: representative pairs inside one story, in item ids. */
+  size_t k = 0;
+  for (size_t i = 0; i < ne; i++) {
+    if (rlabel[e[i].a] != rlabel[e[i].b] || e[i].sim < c->p.story_threshold)
+      continue;
+    uint32_t a = reps[e[i].a], b = reps[e[i].b];
+    e[k++] = (dedup__edge){DEDUP__MIN(a, b), DEDUP__MAX(a, b), e[i].sim};
+  }
+  *out_edges = e;
+  *out_ne = k;
+  e = NULL;
+  rc = DEDUP_OK;
+out:
+  dedup__countmap_free(&df);
+  dedup__free(e);
+  dedup__free(rep_of);
+  dedup__free(reps);
+  dedup__free(rlabel);
+  return rc;
+}
+
