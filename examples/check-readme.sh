@@ -26,7 +26,7 @@ echo "README example: $lines lines"
 flags=
 [ "$san" = none ] || flags="-fsanitize=$san"
 # shellcheck disable=SC2086
-"$@" -std=c11 -Wall -Wextra -Wpedantic -Werror $flags -I"$src/include" \
+"$@" -std=c11 -Wall -Wextra -Wpedantic -Werror $flags -I"$libdir/../include" \
   "$tmp/readme.c" -o "$tmp/readme" -L"$libdir" -ldedup
 LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
   "$tmp/readme" "$src"/seeds/*.txt >"$tmp/out"
