@@ -7,7 +7,8 @@
  *         0: the default), bit 5 story threshold from byte 5 (else 0),
  *         bit 6 num_perm from bytes 1-2 (else 0), bit 7 shingle_k from
  *         byte 3 (else 0)
- *   1-2   num_perm: 1 + (little-endian value mod 4096), 1..4096
+ *   1-2   num_perm: 1 + (little-endian value mod 4096), 1..4096, when
+ *         byte 3's high 4 bits are set, else 1 + (value mod 256)
  *   3     shingle_k: 1 + (low 4 bits), 1..16
  *   4, 5  thresholds: (t + 1) / 257, in (0, 1)
  *   6-13  seed, little-endian
@@ -37,7 +38,12 @@ static dedup_params params_from(const uint8_t *h) {
             (sel & 8 ? DEDUP_F_SPLIT_EMBEDDED : 0u);
   p.threshold = sel & 16 ? (h[4] + 1) / 257.0 : 0;
   p.story_threshold = sel & 32 ? (h[5] + 1) / 257.0 : 0;
-  p.num_perm = sel & 64 ? 1 + (unsigned)((h[1] | h[2] << 8) % 4096) : 0;
+  /* Past 256 only when byte 3's high bits are all set: the LSH shape
+   * costs O(num_perm log num_perm) integrals (most of a second at 4096
+   * under ASan), which must not take most of the fuzzer's time. */
+  unsigned v = h[1] | h[2] << 8;
+  if (sel & 64)
+    p.num_perm = 1 + ((h[3] & 0xF0) == 0xF0 ? v % 4096 : v % 256);
   p.shingle_k = sel & 128 ? 1 + (h[3] & 15u) : 0;
   uint64_t seed = 0;
   for (int i = 0; i < 8; i++)
