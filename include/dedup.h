@@ -140,6 +140,19 @@ DEDUP_API int dedup_shingles(uint64_t **out, size_t *n, const char *text,
 DEDUP_API int dedup_char_shingles(uint64_t **out, size_t *n, const char *text,
                                   size_t len, unsigned ngram, uint64_t seed);
 
+/**
+ * @brief The 64-bit seeded XXH3 hash of n raw bytes, as they are: no
+ *        normalisation, no tokenising (so "Word" and "word" differ).  For
+ *        callers that make their own set elements (e.g. one token a
+ *        element) for dedup_minhash_update() or dedup_simhash_update().
+ *        Not the hash dedup_shingles() gives a one-word text.
+ * @param p  the bytes (may be NULL when n is 0)
+ * @return XXH3_64bits_withSeed(p, n, seed); stable across machines
+ * Thread-safe.
+ * @since 0.1.0
+ */
+DEDUP_API uint64_t dedup_hash_bytes(const void *p, size_t n, uint64_t seed);
+
 /* ------------------------------------------------------------------------ */
 /* MinHash                                                                   */
 
@@ -247,6 +260,20 @@ DEDUP_API int dedup_lsh_insert(dedup_lsh *l, uint32_t id, const uint64_t *sig);
  */
 DEDUP_API int dedup_lsh_query(const dedup_lsh *l, const uint64_t *sig,
                               uint32_t **ids, size_t *n);
+
+/**
+ * @brief Removes item id, inserted with signature sig, from the index:
+ *        later queries never return it (unless it is inserted again);
+ *        other ids are unchanged.  sig must be the signature id was
+ *        inserted with (its band keys say where id is).  An id inserted
+ *        twice loses every entry under sig's band keys.  Never allocates;
+ *        memory of removed entries is reused by later inserts.
+ * @return DEDUP_OK (removed), DEDUP_EINVAL (id is not in the index under
+ *         sig's band keys: nothing changed)
+ * @pre l != NULL, sig != NULL
+ * @since 0.1.0
+ */
+DEDUP_API int dedup_lsh_remove(dedup_lsh *l, uint32_t id, const uint64_t *sig);
 
 /* ------------------------------------------------------------------------ */
 /* Corpus: documents in, clusters out                                        */
