@@ -325,11 +325,28 @@ class DedupIndexError(DedupError, IndexError):
 class DedupOSError(DedupError, OSError):
     """Reading or writing a file failed (status EIO): .errno, .strerror
     and .filename as for any OSError (errno is the C library's, e.g.
-    ENOENT or ENOSPC), .status the dedup_status."""
+    ENOENT or ENOSPC), .status the dedup_status.  Raised as the matching
+    OSError subclass too (FileNotFoundError for ENOENT, ...)."""
 
     def __init__(self, status, err, path):
         OSError.__init__(self, err, os.strerror(err), path)
         self.status = status
+
+
+_os_errors = {}
+
+
+def _os_error(status, err, path):
+    """A DedupOSError that is also the OSError subclass Python itself
+    picks for err (OSError(ENOENT, ...) is a FileNotFoundError)."""
+    base = type(OSError(err, ""))
+    if base is OSError:
+        return DedupOSError(status, err, path)
+    cls = _os_errors.get(base)
+    if cls is None:
+        cls = _os_errors[base] = type("DedupOSError", (DedupOSError, base),
+                                      {"__module__": __name__})
+    return cls(status, err, path)
 
 
 class _ChoiceError(KeyError, ValueError):
@@ -359,7 +376,7 @@ def _check_io(status, path):
     (ctypes' copy of it, taken right after the call)."""
     if status == EIO:
         err = ctypes.get_errno() or _errno.EIO
-        raise DedupOSError(status, err, os.fspath(path))
+        raise _os_error(status, err, os.fspath(path))
     _check(status, str(path))
 
 
