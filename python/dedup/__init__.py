@@ -641,7 +641,8 @@ class MinHash:
                 raise ValueError("this MinHash was restored from its "
                                  "signature (pickled); its set is not "
                                  "kept, so it cannot be updated")
-            _mh_update(self._h, _ptr(arr), len(arr))
+            if len(arr):  # an empty array's buffer may be NULL
+                _mh_update(self._h, _ptr(arr), len(arr))
         return self
 
     update_batch = update
@@ -755,7 +756,8 @@ class SimHash:
                 raise ValueError("one weight per feature")
             w = (ctypes.c_double * max(n, 1))(*weights)
         with self._lock:
-            _sh_update(self._h, _ptr(arr), w, n)
+            if n:  # an empty array's buffer may be NULL
+                _sh_update(self._h, _ptr(arr), w, n)
         return self
 
     def digest(self):
@@ -983,6 +985,7 @@ class Corpus:
         if _handle is not None:
             self._c = _handle
             self._loaded = True
+            self._threads = None  # as the index file says
             return
         p = _make_params(
             _uint(shingle_k, "shingle_k"), _uint(num_perm, "num_perm"),
@@ -1233,7 +1236,8 @@ class Corpus:
         self._loaded = state["loaded"]
         self._threads = state["threads"]
         self._ran = False
-        self._set_threads(self._threads)
+        if self._threads is not None:
+            self._set_threads(self._threads)
         if state["ran"]:
             self.run()
 
