@@ -778,7 +778,7 @@ class SimHash:
             self._h = None
 
 
-# ---- LSH ----------------------------------------------------------------------
+# ---- LSH --------------------------------------------------------------------
 
 class LSH:
     """Banded LSH index over MinHash signatures, as datasketch's
@@ -862,7 +862,8 @@ class LSH:
 
     def query(self, minhash):
         """The keys whose signatures share at least one band with
-        minhash's (in insertion order of their ids)."""
+        minhash's, in the order of their internal ids (insertion order
+        until a remove frees an id for reuse)."""
         sig = self._sig(minhash)
         ids = ctypes.POINTER(ctypes.c_uint32)()
         n = ctypes.c_size_t()
@@ -945,7 +946,7 @@ def scores(pred, truth):
     return {name: getattr(out, name) for name, _ in _Scores._fields_}
 
 
-# ---- Corpus -------------------------------------------------------------------
+# ---- Corpus -----------------------------------------------------------------
 
 class Corpus:
     """Documents in, clusters out (dedup_corpus).
