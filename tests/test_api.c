@@ -1,6 +1,7 @@
 /* test_api.c - the public LSH index (dedup_lsh_*), through dedup.h only:
  * MinHash signatures of generated sets with known Jaccard go in, and the
- * candidates that come out are the similar ones. */
+ * candidates that come out are the similar ones; removed ids never come
+ * out again.  Also dedup_hash_bytes and dedup_char_shingles. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -140,11 +141,100 @@ static void test_char_shingles(void **state) {
   dedup_free(b);
 }
 
+/* dedup_lsh_remove: GROUPS groups of COPIES identical signatures (they
+ * share every band).  Removing every third id: a query never returns a
+ * removed id, still returns every kept member of the group, and removing
+ * again (or an id never inserted) is EINVAL with the index unchanged.  A
+ * removed id inserted again comes back; slots reused by later inserts do
+ * not bring removed ids back. */
+enum { GROUPS = 60, COPIES = 4 };
+
+static int has_id(const uint32_t *ids, size_t n, uint32_t id) {
+  for (size_t k = 0; k < n; k++)
+    if (ids[k] == id)
+      return 1;
+  return 0;
+}
+
+static void test_remove(void **state) {
+  (void)state;
+  static uint64_t sig[GROUPS][K];
+  static uint64_t set[SET];
+  dedup_minhash *mh;
+  assert_int_equal(dedup_minhash_new(&mh, K, DEDUP_MINHASH_OPH), DEDUP_OK);
+  uint64_t s = 99;
+  for (size_t g = 0; g < GROUPS; g++) {
+    for (size_t i = 0; i < SET; i++)
+      set[i] = rng(&s);
+    dedup_minhash_reset(mh, 7);
+    dedup_minhash_update(mh, set, SET);
+    dedup_minhash_digest(mh, sig[g]);
+  }
+  dedup_minhash_free(mh);
+  dedup_lsh *l;
+  assert_int_equal(dedup_lsh_new(&l, 0.5, K), DEDUP_OK);
+  const uint32_t n_ids = GROUPS * COPIES;
+  for (uint32_t id = 0; id < n_ids; id++)
+    assert_int_equal(dedup_lsh_insert(l, id, sig[id / COPIES]), DEDUP_OK);
+  for (uint32_t id = 0; id < n_ids; id += 3)
+    assert_int_equal(dedup_lsh_remove(l, id, sig[id / COPIES]), DEDUP_OK);
+  assert_int_equal(dedup_lsh_remove(l, 0, sig[0]), DEDUP_EINVAL);
+  assert_int_equal(dedup_lsh_remove(l, n_ids + 5, sig[1]), DEDUP_EINVAL);
+  /* id 1 is there, but not under the band keys of another signature */
+  assert_int_equal(dedup_lsh_remove(l, 1, sig[2]), DEDUP_EINVAL);
+  for (int pass = 0; pass < 2; pass++) {
+    for (size_t g = 0; g < GROUPS; g++) {
+      uint32_t *ids;
+      size_t n;
+      assert_int_equal(dedup_lsh_query(l, sig[g], &ids, &n), DEDUP_OK);
+      for (uint32_t c = 0; c < COPIES; c++) {
+        uint32_t id = (uint32_t)g * COPIES + c;
+        int kept = id % 3 != 0 || (pass == 1 && id == 3);
+        assert_int_equal(has_id(ids, n, id), kept);
+      }
+      for (size_t k = 0; k < n; k++) /* no stranger from a reused node */
+        assert_true(ids[k] / COPIES == g || ids[k] >= n_ids);
+      dedup_free(ids);
+    }
+    /* Second pass: id 3 comes back; new ids take the freed nodes. */
+    assert_int_equal(dedup_lsh_insert(l, 3, sig[0]), DEDUP_OK);
+    for (uint32_t id = n_ids; id < n_ids + 20; id++)
+      assert_int_equal(dedup_lsh_insert(l, id, sig[GROUPS - 1]), DEDUP_OK);
+  }
+  /* Emptying a bucket entirely, then filling it again. */
+  for (uint32_t c = 0; c < COPIES; c++)
+    dedup_lsh_remove(l, 4 + c, sig[1]);
+  uint32_t *ids;
+  size_t n;
+  assert_int_equal(dedup_lsh_query(l, sig[1], &ids, &n), DEDUP_OK);
+  assert_int_equal(n, 0);
+  assert_null(ids);
+  assert_int_equal(dedup_lsh_insert(l, 777, sig[1]), DEDUP_OK);
+  assert_int_equal(dedup_lsh_query(l, sig[1], &ids, &n), DEDUP_OK);
+  assert_int_equal(n, 1);
+  assert_int_equal(ids[0], 777);
+  dedup_free(ids);
+  dedup_lsh_free(l);
+}
+
+/* dedup_hash_bytes: seeded XXH3-64 of the raw bytes (known answers from
+ * xxHash itself), no normalisation. */
+static void test_hash_bytes(void **state) {
+  (void)state;
+  assert_true(dedup_hash_bytes(NULL, 0, 0) == 0x2d06800538d394c2ULL);
+  assert_true(dedup_hash_bytes("word", 4, 0) == 0xe3ce369cf66c5c55ULL);
+  assert_true(dedup_hash_bytes("word", 4, 7) == 0x71c52c93f31338baULL);
+  assert_true(dedup_hash_bytes("Word", 4, 0) !=
+              dedup_hash_bytes("word", 4, 0));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_candidates),
       cmocka_unit_test(test_char_shingles),
+      cmocka_unit_test(test_remove),
+      cmocka_unit_test(test_hash_bytes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

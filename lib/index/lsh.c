@@ -113,14 +113,20 @@ void dedup__lsh_band_keys(uint64_t *keys, const uint64_t *sig, unsigned b,
 /* ---- incremental index ------------------------------------------------ */
 
 #define NIL UINT32_MAX
+/* The head of a slot whose ids were all removed: the slot stays occupied
+ * (linear probing must not stop at it) and its key may take ids again.
+ * Node indices stay below it. */
+#define DEAD (UINT32_MAX - 1)
 
 /* One hash table a band: open addressing with linear probing, slots map a
  * band key to the head of a singly linked list of ids kept in a per-band
  * node pool, so an insert allocates only when an array doubles and a big
- * bucket (many exact copies) never lengthens other keys' probe runs. */
+ * bucket (many exact copies) never lengthens other keys' probe runs.
+ * Removed nodes go on a free list (free_nd: index + 1, 0 when empty) that
+ * inserts take from first. */
 typedef struct slot {
   uint64_t key;
-  uint32_t head; /* NIL: empty slot */
+  uint32_t head; /* NIL: empty slot; DEAD: no ids left; else a node */
 } slot;
 
 typedef struct node {
@@ -132,6 +138,7 @@ typedef struct table {
   size_t cap, used; /* cap: 0 or a power of two */
   node *nd;
   size_t n_nd, cap_nd;
+  uint32_t free_nd;
 } table;
 
 struct dedup__lsh {
@@ -203,7 +210,9 @@ int dedup__lsh_insert(dedup__lsh *l, uint32_t id, const uint64_t *sig) {
     table *t = &l->t[j];
     if ((t->used + 1) * 4 > t->cap * 3 && table_grow(t) != DEDUP_OK)
       return DEDUP_ENOMEM;
-    if (t->n_nd >= NIL)
+    if (t->free_nd)
+      continue;
+    if (t->n_nd >= DEAD)
       return DEDUP_ENOMEM;
     void *p = t->nd;
     if (dedup__grow(&p, &t->cap_nd, t->n_nd, 1, sizeof *t->nd) != DEDUP_OK)
@@ -218,11 +227,46 @@ int dedup__lsh_insert(dedup__lsh *l, uint32_t id, const uint64_t *sig) {
       t->s[i].key = key;
       t->used++;
     }
-    t->nd[t->n_nd].id = id;
-    t->nd[t->n_nd].next = t->s[i].head;
-    t->s[i].head = (uint32_t)t->n_nd++;
+    uint32_t x;
+    if (t->free_nd) {
+      x = t->free_nd - 1;
+      t->free_nd = t->nd[x].next;
+    } else {
+      x = (uint32_t)t->n_nd++;
+    }
+    t->nd[x].id = id;
+    t->nd[x].next = t->s[i].head == DEAD ? NIL : t->s[i].head;
+    t->s[i].head = x;
   }
   return DEDUP_OK;
+}
+
+size_t dedup__lsh_remove(dedup__lsh *l, uint32_t id, const uint64_t *sig) {
+  assert(l && sig);
+  size_t removed = 0;
+  for (unsigned j = 0; j < l->b; j++) {
+    table *t = &l->t[j];
+    if (t->cap == 0)
+      continue;
+    uint64_t key = band_key(sig + (size_t)j * l->r, l->r, j);
+    size_t i = probe(t->s, t->cap - 1, key);
+    int occupied = t->s[i].head != NIL;
+    uint32_t *link = &t->s[i].head;
+    while (*link != NIL && *link != DEAD) {
+      uint32_t x = *link;
+      if (t->nd[x].id != id) {
+        link = &t->nd[x].next;
+        continue;
+      }
+      *link = t->nd[x].next;
+      t->nd[x].next = t->free_nd;
+      t->free_nd = x + 1;
+      removed++;
+    }
+    if (occupied && t->s[i].head == NIL)
+      t->s[i].head = DEAD;
+  }
+  return removed;
 }
 
 int dedup__lsh_query(const dedup__lsh *l, const uint64_t *sig, uint32_t **ids,
@@ -236,7 +280,8 @@ int dedup__lsh_query(const dedup__lsh *l, const uint64_t *sig, uint32_t **ids,
       continue;
     uint64_t key = band_key(sig + (size_t)j * l->r, l->r, j);
     size_t i = probe(t->s, t->cap - 1, key);
-    for (uint32_t x = t->s[i].head; x != NIL; x = t->nd[x].next) {
+    for (uint32_t x = t->s[i].head; x != NIL && x != DEAD;
+         x = t->nd[x].next) {
       if (n == *cap_ids) {
         void *p = *ids;
         if (dedup__grow(&p, cap_ids, n, 1, sizeof **ids) != DEDUP_OK)
@@ -483,4 +528,9 @@ DEDUP_API int dedup_lsh_query(const dedup_lsh *l, const uint64_t *sig,
     *n = 0;
   }
   return rc;
+}
+
+DEDUP_API int dedup_lsh_remove(dedup_lsh *l, uint32_t id,
+                               const uint64_t *sig) {
+  return dedup__lsh_remove(l->in, id, sig) ? DEDUP_OK : DEDUP_EINVAL;
 }

@@ -42,6 +42,11 @@ void dedup__lsh_free(dedup__lsh *l);
 /* Inserts item id with signature sig[0..b*r). Returns DEDUP_OK/ENOMEM;
  * after ENOMEM the index is as before the call. */
 int dedup__lsh_insert(dedup__lsh *l, uint32_t id, const uint64_t *sig);
+/* Removes id from the buckets of sig's band keys (every entry of id there,
+ * so an id inserted twice under keys sig shares loses those too).  Never
+ * allocates; returns the number of entries removed (0: id was not there).
+ * Freed nodes are reused by later inserts. */
+size_t dedup__lsh_remove(dedup__lsh *l, uint32_t id, const uint64_t *sig);
 /* Writes to (*ids)[0..*n_ids) the items sharing a band with sig,
  * ascending and deduplicated.  (*ids, *cap_ids) is a caller-owned buffer
  * (may start NULL/0), reused and grown with dedup__realloc; free it with

@@ -147,3 +147,7 @@ DEDUP_API int dedup_char_shingles(uint64_t **out, size_t *n, const char *text,
                                   size_t len, unsigned ngram, uint64_t seed) {
   return public_shingles(out, n, text, len, ngram, seed, 0);
 }
+
+DEDUP_API uint64_t dedup_hash_bytes(const void *p, size_t n, uint64_t seed) {
+  return dedup__hash(n ? p : "", n, seed);
+}

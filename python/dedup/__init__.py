@@ -8,21 +8,51 @@ A ctypes binding over the shared C library (standard library only)::
     c.add("b.txt", "some text ...")
     c.run()
     c.clusters()                 # [['a.txt', 'b.txt']] or [['a.txt'], ['b.txt']]
+    c.labels()                   # cluster of each document, in the order added
+
+    m = dedup.MinHash(128)       # datasketch-like MinHash and MinHashLSH
+    m.update("word")             # one token; ints are already-hashed elements
+    lsh = dedup.LSH(threshold=0.5, num_perm=128)
+    lsh.insert("doc-1", m)
+    lsh.query(m)                 # ['doc-1']
+
+Threads: every object (Corpus, MinHash, SimHash, LSH) holds a lock
+(threading.RLock) taken around each call into its C handle, so one object
+may be shared by threads; calls on one object run one at a time (the
+library itself allows one thread at a time per handle).  Different objects
+run in parallel: ctypes releases the GIL during C calls.
+
+Arguments are checked before they reach C: an integer outside its C type
+(item ids, seeds, k, 64-bit hashes) raises ValueError, IndexError (item
+ids) or TypeError (not an integer), never wraps; names and paths holding a
+NUL character raise ValueError.  Library errors raise DedupError (.status
+is the dedup_status code); its subclasses DedupValueError, DedupIndexError
+and DedupOSError are also ValueError, IndexError and OSError (with errno,
+strerror and filename for an I/O error).
 
 The library is found through $DEDUP_LIBRARY (a path to libdedup.so), then
 a build directory of the source tree this package sits in
-(build*/lib/libdedup.so), then the system (ctypes.util.find_library).
+(build*/lib/libdedup.so), then the library installed with this package
+(the libdir meson wrote into dedup/_config.py), then the dynamic linker's
+search (libdedup.so.0 through LD_LIBRARY_PATH, ld.so.cache, ...), then
+ctypes.util.find_library("dedup").
 """
 
+import array
 import ctypes
 import ctypes.util
+import errno as _errno
 import glob
 import json
+import operator
 import os
+import tempfile
+import threading
 
 __all__ = [
-    "Corpus", "DedupError", "MinHash", "SimHash", "normalise", "shingles",
-    "char_shingles", "scores", "version", "library_path",
+    "Corpus", "DedupError", "DedupValueError", "DedupIndexError",
+    "DedupOSError", "MinHash", "SimHash", "LSH", "normalise", "shingles",
+    "char_shingles", "hash_token", "scores", "version", "library_path",
 ]
 
 # Status codes (dedup.h, dedup_status).
@@ -35,6 +65,10 @@ _KINDS = {"oph": 0, "classic": 1}
 _F_NO_CLEAN, _F_SPLIT_EMBEDDED = 1, 2
 _RUN_COPY, _RUN_ALL = 1, 3
 _PARAMS_VERSION, _RUN_OPTIONS_VERSION = 1, 1
+
+_U32_MAX = 2 ** 32 - 1
+_U64_MAX = 2 ** 64 - 1
+_SIZE_MAX = 2 ** (8 * ctypes.sizeof(ctypes.c_size_t)) - 1
 
 
 def _loadable(build_dir):
@@ -57,12 +91,28 @@ def _find_library():
         return env
     root = os.path.dirname(os.path.dirname(os.path.dirname(
         os.path.abspath(__file__))))
-    built = [p for p in glob.glob(os.path.join(root, "build*", "lib",
-                                               "libdedup.so"))
-             if os.path.exists(p)
-             and _loadable(os.path.dirname(os.path.dirname(p)))]
-    if built:  # the most recently built one
-        return max(built, key=os.path.getmtime)
+    if os.path.exists(os.path.join(root, "include", "dedup.h")):
+        # A source checkout: the most recently built library in it.
+        built = [p for p in glob.glob(os.path.join(root, "build*", "lib",
+                                                   "libdedup.so"))
+                 if os.path.exists(p)
+                 and _loadable(os.path.dirname(os.path.dirname(p)))]
+        if built:
+            return max(built, key=os.path.getmtime)
+    try:  # written by meson at configure time, installed with the module
+        from . import _config
+        libdir = _config.LIBDIR
+    except (ImportError, AttributeError):
+        libdir = None
+    if libdir:
+        for name in ("libdedup.so.0", "libdedup.so"):
+            if os.path.exists(os.path.join(libdir, name)):
+                return os.path.join(libdir, name)
+    try:  # the dynamic linker's search (LD_LIBRARY_PATH, ld.so.cache)
+        ctypes.CDLL("libdedup.so.0")
+        return "libdedup.so.0"
+    except OSError:
+        pass
     found = ctypes.util.find_library("dedup")
     if found:
         return found
@@ -71,15 +121,21 @@ def _find_library():
 
 
 library_path = _find_library()
-_lib = ctypes.CDLL(library_path)
+# use_errno: ctypes keeps a copy of errno per thread around each call, so
+# the errno of a failed save or load is still there to report.
+_lib = ctypes.CDLL(library_path, use_errno=True)
 
 _c_size_p = ctypes.POINTER(ctypes.c_size_t)
 _c_u64_p = ctypes.POINTER(ctypes.c_uint64)
 
 
-# dedup_params and dedup_run_options as dedup.h lays them out (version 1);
-# the library reads them by their version field, so a newer library
-# still takes these.
+# ---- dedup_params and dedup_run_options, the one place their layout is
+#
+# They are plain C structs, so ctypes must mirror them (version 1 of each,
+# first field the version).  The library reads a struct by its version,
+# so a newer library still takes these; dedup_params_init() fills the
+# defaults and fields are then set by name.  Threads and levels are run
+# options: never saved with a corpus.
 class _Params(ctypes.Structure):
     _fields_ = [
         ("version", ctypes.c_uint),
@@ -102,6 +158,17 @@ class _RunOptions(ctypes.Structure):
         ("progress", ctypes.c_void_p),
         ("progress_ctx", ctypes.c_void_p),
     ]
+
+
+def _make_params(shingle_k, num_perm, threshold, story_threshold, method,
+                 minhash_kind, seed, flags):
+    p = _Params()
+    _check(_params_init(ctypes.byref(p), _PARAMS_VERSION), "params")
+    p.shingle_k, p.num_perm = shingle_k, num_perm
+    p.threshold, p.story_threshold = threshold, story_threshold
+    p.method, p.minhash_kind, p.seed = method, minhash_kind, seed
+    p.flags = flags
+    return p
 
 
 class _Scores(ctypes.Structure):
@@ -186,6 +253,8 @@ _sh_update = _fn("dedup_simhash_update", None, _vp, _c_u64_p,
 _sh_digest = _fn("dedup_simhash_digest", ctypes.c_uint64, _vp)
 _sh_distance = _fn("dedup_simhash_distance", ctypes.c_uint, ctypes.c_uint64,
                    ctypes.c_uint64)
+_params_init = _fn("dedup_params_init", ctypes.c_int, ctypes.POINTER(_Params),
+                   ctypes.c_uint)
 _c_new = _fn("dedup_corpus_new", ctypes.c_int, ctypes.POINTER(_vp),
              ctypes.POINTER(_Params))
 _c_free = _fn("dedup_corpus_free", None, _vp)
@@ -218,7 +287,31 @@ try:  # saving and loading arrived with the index format
                   _cp)
 except AttributeError:  # pragma: no cover - an older library
     _c_save = _c_load = None
+try:  # the LSH index, and remove with it
+    _lsh_new = _fn("dedup_lsh_new", ctypes.c_int, ctypes.POINTER(_vp),
+                   ctypes.c_double, ctypes.c_uint)
+    _lsh_free = _fn("dedup_lsh_free", None, _vp)
+    _lsh_shape = _fn("dedup_lsh_shape", None, _vp,
+                     ctypes.POINTER(ctypes.c_uint),
+                     ctypes.POINTER(ctypes.c_uint))
+    _lsh_insert = _fn("dedup_lsh_insert", ctypes.c_int, _vp,
+                      ctypes.c_uint32, _c_u64_p)
+    _lsh_remove = _fn("dedup_lsh_remove", ctypes.c_int, _vp,
+                      ctypes.c_uint32, _c_u64_p)
+    _lsh_query = _fn("dedup_lsh_query", ctypes.c_int, _vp, _c_u64_p,
+                     ctypes.POINTER(ctypes.POINTER(ctypes.c_uint32)),
+                     _c_size_p)
+except AttributeError:  # pragma: no cover - an older library
+    _lsh_new = None
+try:
+    _hash_bytes = _fn("dedup_hash_bytes", ctypes.c_uint64, _cp,
+                      ctypes.c_size_t, ctypes.c_uint64)
+except AttributeError:  # pragma: no cover - an older library
+    _hash_bytes = None
 
+
+
+# ---- errors ---------------------------------------------------------------
 
 class DedupError(Exception):
     """A libdedup call failed; .status is the dedup_status code."""
@@ -229,11 +322,119 @@ class DedupError(Exception):
         super().__init__("%s: %s" % (what, msg) if what else msg)
 
 
+class DedupValueError(DedupError, ValueError):
+    """A parameter out of range (status EINVAL)."""
+
+
+class DedupIndexError(DedupError, IndexError):
+    """An item id out of range (status EINVAL)."""
+
+    def __init__(self, what):
+        self.status = EINVAL
+        IndexError.__init__(self, what)
+
+
+class DedupOSError(DedupError, OSError):
+    """Reading or writing a file failed (status EIO): .errno, .strerror
+    and .filename as for any OSError (errno is the C library's, e.g.
+    ENOENT or ENOSPC), .status the dedup_status.  Raised as the matching
+    OSError subclass too (FileNotFoundError for ENOENT, ...)."""
+
+    def __init__(self, status, err, path):
+        OSError.__init__(self, err, os.strerror(err), path)
+        self.status = status
+
+
+_os_errors = {}
+
+
+def _os_error(status, err, path):
+    """A DedupOSError that is also the OSError subclass Python itself
+    picks for err (OSError(ENOENT, ...) is a FileNotFoundError)."""
+    base = type(OSError(err, ""))
+    if base is OSError:
+        return DedupOSError(status, err, path)
+    cls = _os_errors.get(base)
+    if cls is None:
+        cls = _os_errors[base] = type("DedupOSError", (DedupOSError, base),
+                                      {"__module__": __name__})
+    return cls(status, err, path)
+
+
+class _ChoiceError(KeyError, ValueError):
+    """An unknown name for a choice (method="nope"); a KeyError as before,
+    and a ValueError as a bad argument."""
+
+    def __str__(self):
+        return str(self.args[0])
+
+
+class _KeyError(KeyError, ValueError):
+    """LSH.remove() of a key not in the index (datasketch raises
+    ValueError; a dict-like index raises KeyError: this is both)."""
+
+
 def _check(status, what=""):
     if status != OK:
         if status == ENOMEM:
             raise MemoryError(_strerror(status).decode())
+        if status == EINVAL:
+            raise DedupValueError(status, what)
         raise DedupError(status, what)
+
+
+def _check_io(status, path):
+    """As _check, but DEDUP_EIO becomes an OSError with the call's errno
+    (ctypes' copy of it, taken right after the call)."""
+    if status == EIO:
+        err = ctypes.get_errno() or _errno.EIO
+        raise _os_error(status, err, os.fspath(path))
+    _check(status, str(path))
+
+
+# ---- argument checks ------------------------------------------------------
+
+def _int(x, what, lo, hi):
+    """x as a Python int in lo..hi: TypeError for a non-integer (floats
+    included), ValueError outside the range; never wrapped."""
+    try:
+        v = operator.index(x)
+    except TypeError:
+        raise TypeError("%s must be an integer, not %s"
+                        % (what, type(x).__name__)) from None
+    if not lo <= v <= hi:
+        raise ValueError("%s must be in %d..%s, got %d"
+                         % (what, lo, "2**64-1" if hi == _U64_MAX else
+                            "2**32-1" if hi == _U32_MAX else hi, v))
+    return v
+
+
+def _u64(x, what):
+    return _int(x, what, 0, _U64_MAX)
+
+
+def _uint(x, what):
+    return _int(x, what, 0, _U32_MAX)
+
+
+def _real(x, what):
+    if isinstance(x, (str, bytes)):
+        raise TypeError("%s must be a number, not %s"
+                        % (what, type(x).__name__))
+    try:
+        return float(x)
+    except TypeError:
+        raise TypeError("%s must be a number, not %s"
+                        % (what, type(x).__name__)) from None
+
+
+def _choice(table, value, what):
+    try:
+        return table[value]
+    except (KeyError, TypeError):
+        raise _ChoiceError("%s must be one of %s, not %r"
+                           % (what, ", ".join(map(repr, table)), value)) \
+            from None
 
 
 def _bytes(text):
@@ -244,13 +445,107 @@ def _bytes(text):
     raise TypeError("text must be str or bytes, not %s" % type(text).__name__)
 
 
+def _cstr(s, what):
+    """A name or path for a C string: NUL ends a C string, so a NUL inside
+    would cut it silently; refused instead."""
+    b = os.fsencode(s) if not isinstance(s, (bytes, bytearray)) else bytes(s)
+    if b"\0" in b:
+        raise ValueError("%s contains a NUL character: %r" % (what, s))
+    return b
+
+
+def _name(name):
+    if not isinstance(name, (str, bytes, bytearray)):
+        raise TypeError("name must be str or bytes, not %s"
+                        % type(name).__name__)
+    b = _bytes(name)
+    if b"\0" in b:
+        raise ValueError("document name contains a NUL character: %r"
+                         % (name,))
+    return b
+
+
 def _str(b):
     return b.decode("utf-8", "surrogateescape")
 
 
-def _u64_array(values):
-    values = list(values)
-    return (ctypes.c_uint64 * max(len(values), 1))(*values), len(values)
+def _ptr(arr):
+    """A uint64_t * to an array('Q') (which must outlive the call)."""
+    return ctypes.cast(arr.buffer_info()[0], _c_u64_p)
+
+
+def hash_token(token, seed=0):
+    """The 64-bit hash of one token (str, encoded as UTF-8, or bytes), as
+    MinHash.update() and SimHash.update() make it: seeded XXH3 of the raw
+    bytes (dedup_hash_bytes), not normalised (so "Word" != "word"), not
+    split at spaces, and not what shingles(token, 1) gives."""
+    if _hash_bytes is None:  # pragma: no cover - an older library
+        raise NotImplementedError("this libdedup has no dedup_hash_bytes")
+    if not isinstance(token, (str, bytes, bytearray, memoryview)):
+        raise TypeError("token must be str or bytes, not %s"
+                        % type(token).__name__)
+    b = _bytes(token)
+    return _hash_bytes(b, len(b), _u64(seed, "seed"))
+
+
+def _element(x, i=None):
+    if isinstance(x, (str, bytes, bytearray)):
+        return hash_token(x)
+    what = "element" if i is None else "element %d" % i
+    if isinstance(x, float):
+        raise TypeError("%s must be an int (a 64-bit hash), str or bytes, "
+                        "not float" % what)
+    try:
+        return _u64(x, what)
+    except TypeError:
+        raise TypeError("%s must be an int (a 64-bit hash), str or bytes, "
+                        "not %s" % (what, type(x).__name__)) from None
+
+
+def _elements(x):
+    """Set elements as an array('Q'): a str or bytes is ONE token (hashed
+    by hash_token); an int is one already-hashed element (0 <= x < 2**64);
+    any other iterable holds such tokens and ints."""
+    if isinstance(x, (str, bytes, bytearray)):
+        return array.array("Q", [hash_token(x)])
+    if isinstance(x, memoryview) and x.format in ("B", "b", "c"):
+        return array.array("Q", [hash_token(x)])
+    try:
+        return array.array("Q", [_u64(x, "element")])
+    except TypeError:
+        pass
+    try:
+        items = list(x)
+    except TypeError:
+        raise TypeError("elements must be an int, str, bytes or an "
+                        "iterable of them, not %s" % type(x).__name__) \
+            from None
+    try:  # fast path: all ints in range
+        return array.array("Q", items)
+    except (TypeError, OverflowError, ValueError):
+        return array.array("Q", [_element(v, i) for i, v in enumerate(items)])
+
+
+def _signature(sig, k=None):
+    """A signature (MinHash, or a sequence/buffer of 64-bit words) as an
+    array('Q'), checked."""
+    if isinstance(sig, MinHash):
+        a = sig.digest()
+    elif isinstance(sig, (str, bytes, bytearray)):
+        raise TypeError("a signature is a MinHash or 64-bit words, not %s"
+                        % type(sig).__name__)
+    else:
+        try:
+            a = array.array("Q", sig)
+        except (TypeError, OverflowError, ValueError):
+            a = array.array("Q", [_u64(v, "signature word %d" % i)
+                                  for i, v in enumerate(sig)])
+    if k is not None and len(a) != k:
+        raise ValueError("signature of %d words where %d are expected"
+                         % (len(a), k))
+    if len(a) == 0:
+        raise ValueError("empty signature")
+    return a
 
 
 def version():
@@ -272,8 +567,10 @@ def normalise(text):
 
 
 def shingles(text, k=5, seed=0):
-    """The word k-shingles of a text as 64-bit hashes, in text order."""
+    """The word k-shingles of a text as 64-bit hashes, in text order.
+    k: 1..2**32-1 (0 is DedupValueError), seed: 0..2**64-1."""
     data = _bytes(text)
+    k, seed = _uint(k, "k"), _u64(seed, "seed")
     out, n = _vp(), ctypes.c_size_t()
     _check(_shingles(ctypes.byref(out), ctypes.byref(n), data, len(data), k,
                      seed), "shingles")
@@ -286,6 +583,7 @@ def shingles(text, k=5, seed=0):
 def char_shingles(text, n=4, seed=0):
     """The character n-grams of a normalised text as 64-bit hashes."""
     data = _bytes(text)
+    n, seed = _uint(n, "n"), _u64(seed, "seed")
     out, cnt = _vp(), ctypes.c_size_t()
     _check(_char_shingles(ctypes.byref(out), ctypes.byref(cnt), data,
                           len(data), n, seed), "char_shingles")
@@ -295,40 +593,125 @@ def char_shingles(text, n=4, seed=0):
         _free(out)
 
 
+# ---- MinHash ----------------------------------------------------------------
+
 class MinHash:
-    """Streaming MinHash of a set of 64-bit hashes (e.g. shingles())."""
+    """Streaming MinHash of a set (dedup_minhash), datasketch-like.
 
-    def __init__(self, k=128, kind="oph", seed=0):
+    MinHash(k=128, kind="oph", seed=0); num_perm= is another name for k.
+
+    update() takes a str or bytes as ONE token (hashed by hash_token():
+    seeded XXH3 of its raw bytes, no normalisation, no split at spaces -
+    datasketch's update(b"word") adds one token too), an int as one
+    already-hashed 64-bit element (0 <= x < 2**64, e.g. from shingles()),
+    or an iterable of tokens and ints.  Integers out of range raise
+    ValueError; other types TypeError.
+
+    digest() and .hashvalues are array.array('Q') (the buffer protocol:
+    numpy.frombuffer(m.digest(), dtype=numpy.uint64) needs no copy).
+
+    Pickling keeps k, kind, seed and the signature, not the set: a copy
+    gives the same digest(), jaccard() and LSH results, but cannot be
+    updated further (update() raises ValueError) until reset().
+
+    Thread-safe: each call holds the object's lock.
+    """
+
+    def __init__(self, k=128, kind="oph", seed=0, num_perm=None):
+        if num_perm is not None:
+            k = num_perm
+        k = _uint(k, "k")
+        kind_id = _choice(_KINDS, kind, "kind")
+        seed = _u64(seed, "seed")
+        self._lock = threading.RLock()
+        self._frozen = None  # the signature of a pickled copy
         self._h = _vp()
-        _check(_mh_new(ctypes.byref(self._h), k, _KINDS[kind]), "MinHash")
-        self.k = k
+        _check(_mh_new(ctypes.byref(self._h), k, kind_id), "MinHash")
+        self.k, self.kind, self.seed = k, kind, seed
         _mh_reset(self._h, seed)
 
-    def reset(self, seed=0):
-        _mh_reset(self._h, seed)
+    @property
+    def num_perm(self):
+        return self.k
 
-    def update(self, hashes):
-        arr, n = _u64_array(hashes)
-        _mh_update(self._h, arr, n)
+    def __len__(self):
+        return self.k
+
+    def reset(self, seed=None):
+        """Empties the set; seed (0..2**64-1) is kept unless given."""
+        seed = self.seed if seed is None else _u64(seed, "seed")
+        with self._lock:
+            _mh_reset(self._h, seed)
+            self.seed, self._frozen = seed, None
+
+    def update(self, elements):
+        """Adds one token (str/bytes), one hash (int) or an iterable of
+        them; returns self."""
+        arr = _elements(elements)
+        with self._lock:
+            if self._frozen is not None:
+                raise ValueError("this MinHash was restored from its "
+                                 "signature (pickled); its set is not "
+                                 "kept, so it cannot be updated")
+            if len(arr):  # an empty array's buffer may be NULL
+                _mh_update(self._h, _ptr(arr), len(arr))
         return self
 
+    update_batch = update
+
     def digest(self):
-        sig = (ctypes.c_uint64 * self.k)()
-        _mh_digest(self._h, sig)
-        return list(sig)
+        """The k-word signature, an array.array('Q') (a new copy)."""
+        with self._lock:
+            if self._frozen is not None:
+                return array.array("Q", self._frozen)
+            sig = array.array("Q", bytes(8 * self.k))
+            _mh_digest(self._h, _ptr(sig))
+            return sig
+
+    @property
+    def hashvalues(self):
+        """The signature as array.array('Q'), as digest()."""
+        return self.digest()
+
+    def _compatible(self, other):
+        if (other.k, other.kind, other.seed) != (self.k, self.kind,
+                                                 self.seed):
+            raise ValueError("MinHashes of other k, kind or seed: (%d, %s, "
+                             "%d) and (%d, %s, %d)" % (
+                                 self.k, self.kind, self.seed, other.k,
+                                 other.kind, other.seed))
 
     def jaccard(self, other):
-        """Estimated Jaccard similarity with another MinHash (or digest)."""
-        return MinHash.estimate(self.digest(), other.digest()
-                                if isinstance(other, MinHash) else other)
+        """Estimated Jaccard similarity with another MinHash (same k, kind
+        and seed, else ValueError) or a signature."""
+        if isinstance(other, MinHash):
+            self._compatible(other)
+        return MinHash.estimate(self.digest(), other)
 
     @staticmethod
     def estimate(sig_a, sig_b):
-        if len(sig_a) != len(sig_b):
+        """Estimated Jaccard of two signatures (MinHash, array('Q'),
+        sequences of ints) of one length: the share of equal words."""
+        a = _signature(sig_a)
+        b = _signature(sig_b)
+        if len(a) != len(b):
             raise ValueError("signatures of different lengths")
-        a, n = _u64_array(sig_a)
-        b, _ = _u64_array(sig_b)
-        return _mh_jaccard(a, b, n)
+        if len(a) > _U32_MAX:
+            raise ValueError("signature too long")
+        return _mh_jaccard(_ptr(a), _ptr(b), len(a))
+
+    def __eq__(self, other):
+        if not isinstance(other, MinHash):
+            return NotImplemented
+        return ((self.k, self.kind, self.seed) ==
+                (other.k, other.kind, other.seed) and
+                self.digest() == other.digest())
+
+    __hash__ = None
+
+    def __reduce__(self):
+        return (_minhash_restore, (self.k, self.kind, self.seed,
+                                   self.digest().tobytes()))
 
     def __del__(self):
         if getattr(self, "_h", None):
@@ -336,40 +719,228 @@ class MinHash:
             self._h = None
 
 
+def _minhash_restore(k, kind, seed, sig):
+    m = MinHash(k, kind, seed)
+    frozen = array.array("Q")
+    frozen.frombytes(sig)
+    if len(frozen) != k:
+        raise ValueError("pickled MinHash: %d words, k is %d"
+                         % (len(frozen), k))
+    m._frozen = frozen
+    return m
+
+
+# ---- SimHash ----------------------------------------------------------------
+
 class SimHash:
-    """Streaming 64-bit SimHash of weighted features (64-bit hashes)."""
+    """Streaming 64-bit SimHash of weighted features (dedup_simhash).
+
+    Features are as MinHash.update()'s elements: a str or bytes is one
+    token, an int an already-hashed 64-bit feature (0 <= x < 2**64), or an
+    iterable of them; weights are numbers, one per feature.  Thread-safe:
+    each call holds the object's lock.  Not picklable (its 64 counters are
+    not exposed): pickle digest() instead.
+    """
 
     def __init__(self, seed=0):
+        seed = _u64(seed, "seed")
+        self._lock = threading.RLock()
         self._h = _vp()
         _check(_sh_new(ctypes.byref(self._h)), "SimHash")
+        self.seed = seed
         _sh_reset(self._h, seed)
 
-    def reset(self, seed=0):
-        _sh_reset(self._h, seed)
+    def reset(self, seed=None):
+        seed = self.seed if seed is None else _u64(seed, "seed")
+        with self._lock:
+            _sh_reset(self._h, seed)
+            self.seed = seed
 
     def update(self, features, weights=None):
-        arr, n = _u64_array(features)
+        arr = _elements(features)
+        n = len(arr)
         w = None
         if weights is not None:
-            weights = list(weights)
+            if isinstance(weights, (str, bytes)):
+                raise TypeError("weights must be numbers")
+            weights = [_real(x, "weight") for x in weights]
             if len(weights) != n:
                 raise ValueError("one weight per feature")
             w = (ctypes.c_double * max(n, 1))(*weights)
-        _sh_update(self._h, arr, w, n)
+        with self._lock:
+            if n:  # an empty array's buffer may be NULL
+                _sh_update(self._h, _ptr(arr), w, n)
         return self
 
     def digest(self):
-        return _sh_digest(self._h)
+        with self._lock:
+            return _sh_digest(self._h)
 
     @staticmethod
     def distance(a, b):
-        return _sh_distance(a, b)
+        return _sh_distance(_u64(a, "fingerprint"), _u64(b, "fingerprint"))
+
+    def __reduce__(self):
+        raise TypeError("SimHash cannot be pickled (its state is not "
+                        "exposed); pickle its digest()")
 
     def __del__(self):
         if getattr(self, "_h", None):
             _sh_free(self._h)
             self._h = None
 
+
+# ---- LSH --------------------------------------------------------------------
+
+class LSH:
+    """Banded LSH index over MinHash signatures, as datasketch's
+    MinHashLSH: LSH(threshold=0.9, num_perm=128).
+
+    Bands and rows (.b, .r) are chosen from the threshold as datasketch
+    does (equal false positive and negative weights).  Keys are any
+    hashable (and, to pickle the index, picklable) values, one signature
+    each: insert(key, m) of a key already there raises ValueError;
+    query(m) gives the keys sharing a band with m (candidates, not
+    verified: check m.jaccard() if that matters); remove(key) takes it out
+    for good (dedup_lsh_remove: nothing is rebuilt); `key in lsh`, len().
+    A MinHash argument must have num_perm words; all of one index should
+    share k, kind and seed (checked against the first one inserted).
+
+    The index keeps each key's signature (8 * num_perm bytes) to remove it
+    and to pickle: a pickled index is rebuilt from its keys and signatures
+    and answers queries as the original did.  Thread-safe: each call holds
+    the index's lock.
+    """
+
+    def __init__(self, threshold=0.9, num_perm=128):
+        if _lsh_new is None:  # pragma: no cover - an older library
+            raise NotImplementedError("this libdedup has no LSH index")
+        threshold = _real(threshold, "threshold")
+        num_perm = _uint(num_perm, "num_perm")
+        self._lock = threading.RLock()
+        self._h = _vp()
+        _check(_lsh_new(ctypes.byref(self._h), threshold, num_perm),
+               "LSH(threshold=%r, num_perm=%d): threshold must be in "
+               "(0, 1), num_perm 1..4096" % (threshold, num_perm))
+        self.threshold, self.num_perm = threshold, num_perm
+        b, r = ctypes.c_uint(), ctypes.c_uint()
+        _lsh_shape(self._h, ctypes.byref(b), ctypes.byref(r))
+        self.b, self.r = b.value, r.value
+        self._keys = {}      # key -> (id, signature)
+        self._key_of = {}    # id -> key
+        self._free_ids = []  # ids of removed keys, reused
+        self._next_id = 0
+        self._mh = None      # (kind, seed) of the first MinHash inserted
+
+    def _sig(self, minhash):
+        if isinstance(minhash, MinHash):
+            if len(minhash) != self.num_perm:
+                raise ValueError("MinHash of %d words in an index of "
+                                 "num_perm=%d" % (len(minhash),
+                                                  self.num_perm))
+            if self._mh is not None and (minhash.kind,
+                                         minhash.seed) != self._mh:
+                raise ValueError("MinHash kind/seed %r differ from the "
+                                 "index's %r" % ((minhash.kind,
+                                                  minhash.seed), self._mh))
+        return _signature(minhash, self.num_perm)
+
+    def insert(self, key, minhash, check_duplication=True):
+        """Adds key with minhash's signature (a MinHash or num_perm
+        64-bit words).  Keys are unique: an existing key raises ValueError
+        (check_duplication is accepted for datasketch's sake; the check is
+        always made)."""
+        sig = self._sig(minhash)
+        hash(key)
+        with self._lock:
+            if key in self._keys:
+                raise ValueError("the key %r is already in the index"
+                                 % (key,))
+            if self._free_ids:
+                i = self._free_ids[-1]
+            elif self._next_id <= _U32_MAX:
+                i = self._next_id
+            else:
+                raise OverflowError("2**32 keys in one index")
+            _check(_lsh_insert(self._h, i, _ptr(sig)), "LSH.insert")
+            if self._free_ids:
+                self._free_ids.pop()
+            else:
+                self._next_id += 1
+            self._keys[key] = (i, sig)
+            self._key_of[i] = key
+            if self._mh is None and isinstance(minhash, MinHash):
+                self._mh = (minhash.kind, minhash.seed)
+
+    def query(self, minhash):
+        """The keys whose signatures share at least one band with
+        minhash's, in the order of their internal ids (insertion order
+        until a remove frees an id for reuse)."""
+        sig = self._sig(minhash)
+        ids = ctypes.POINTER(ctypes.c_uint32)()
+        n = ctypes.c_size_t()
+        with self._lock:
+            _check(_lsh_query(self._h, _ptr(sig), ctypes.byref(ids),
+                              ctypes.byref(n)), "LSH.query")
+            try:
+                return [self._key_of[ids[j]] for j in range(n.value)]
+            finally:
+                _free(ctypes.cast(ids, _vp))
+
+    def remove(self, key):
+        """Takes key out: no later query returns it.  A key not in the
+        index raises KeyError (which is also a ValueError, as
+        datasketch's)."""
+        with self._lock:
+            try:
+                i, sig = self._keys[key]
+            except KeyError:
+                raise _KeyError(key) from None
+            _check(_lsh_remove(self._h, i, _ptr(sig)), "LSH.remove")
+            del self._keys[key]
+            del self._key_of[i]
+            self._free_ids.append(i)
+
+    def __contains__(self, key):
+        with self._lock:
+            return key in self._keys
+
+    def __len__(self):
+        with self._lock:
+            return len(self._keys)
+
+    def is_empty(self):
+        return len(self) == 0
+
+    def keys(self):
+        """The keys, in insertion order."""
+        with self._lock:
+            return list(self._keys)
+
+    def __reduce__(self):
+        with self._lock:
+            items = [(k, sig.tobytes()) for k, (_, sig) in
+                     self._keys.items()]
+            return (_lsh_restore, (self.threshold, self.num_perm, items,
+                                   self._mh))
+
+    def __del__(self):
+        if getattr(self, "_h", None):
+            _lsh_free(self._h)
+            self._h = None
+
+
+def _lsh_restore(threshold, num_perm, items, mh):
+    lsh = LSH(threshold, num_perm)
+    for key, raw in items:
+        sig = array.array("Q")
+        sig.frombytes(raw)
+        lsh.insert(key, sig)
+    lsh._mh = mh
+    return lsh
+
+
+# ---- evaluation -------------------------------------------------------------
 
 def scores(pred, truth):
     """Pairwise and B-cubed precision/recall/F1 of predicted cluster labels
@@ -387,44 +958,83 @@ def scores(pred, truth):
     return {name: getattr(out, name) for name, _ in _Scores._fields_}
 
 
+# ---- Corpus -----------------------------------------------------------------
+
 class Corpus:
     """Documents in, clusters out (dedup_corpus).
 
     Parameters are those of dedup_params; 0 or None means the library's
-    default (threshold: 0.5 for MinHash, 0.9 for SimHash).
+    default (threshold: 0.5 for MinHash, 0.9 for SimHash).  Integers are
+    range-checked (seed 0..2**64-1; shingle_k, num_perm, threads
+    0..2**32-1, the library checks their real bounds).
+
+    Thread-safe: every call into the C corpus holds the object's lock
+    (threading.RLock), so threads may add documents to one corpus
+    concurrently; the calls run one at a time.
+
+    Items are numbered in name order after a run (as the library does);
+    labels() gives them in the order the documents were added.  Document
+    names are str or bytes without NUL characters (a C string would end
+    there; ValueError); documents may share a name, but then labels()
+    cannot tell them apart (see there).
+
+    Pickling saves the corpus to a temporary index file
+    (dedup_corpus_save) and keeps its bytes, the order documents were
+    added in and the thread count; unpickling loads it and, if the corpus
+    had been run, runs it again: the same documents give the same
+    clusters, so results are equal.
     """
 
     def __init__(self, shingle_k=0, num_perm=0, threshold=0.0,
                  story_threshold=0.0, method="minhash", minhash_kind="oph",
                  seed=0, threads=0, no_clean=False, split_embedded=False,
                  copy_only=False, _handle=None):
+        self._lock = threading.RLock()
         self._c = _vp()
-        # How runs execute (never saved with the corpus).
-        self.threads = threads
-        self.copy_only = copy_only
+        self._order = []      # names (bytes) of the documents added
+        self._loaded = False  # came from load(): earlier order unknown
+        self._ran = False
+        self._threads = _uint(threads, "threads")
+        self._copy_only = bool(copy_only)
         if _handle is not None:
             self._c = _handle
+            self._loaded = True
             return
-        p = _Params(_PARAMS_VERSION, shingle_k, num_perm, threshold or 0.0,
-                    story_threshold or 0.0, _METHODS[method],
-                    _KINDS[minhash_kind], seed,
-                    (_F_NO_CLEAN if no_clean else 0) |
-                    (_F_SPLIT_EMBEDDED if split_embedded else 0))
+        p = _make_params(
+            _uint(shingle_k, "shingle_k"), _uint(num_perm, "num_perm"),
+            _real(threshold or 0.0, "threshold"),
+            _real(story_threshold or 0.0, "story_threshold"),
+            _choice(_METHODS, method, "method"),
+            _choice(_KINDS, minhash_kind, "minhash_kind"),
+            _u64(seed, "seed"),
+            (_F_NO_CLEAN if no_clean else 0) |
+            (_F_SPLIT_EMBEDDED if split_embedded else 0))
         _check(_c_new(ctypes.byref(self._c), ctypes.byref(p)), "Corpus")
 
     @classmethod
     def load(cls, path):
-        """A corpus saved by save(): its parameters and documents."""
+        """A corpus saved by save(): its parameters and documents.  An
+        unreadable file raises DedupOSError (an OSError with errno), a
+        corrupt one DedupError (EFORMAT, EVERSION).  The order the saved
+        documents were added in is not in the file: labels() of a loaded
+        corpus needs order="item" (a pickled corpus keeps its order)."""
         if _c_load is None:
             raise NotImplementedError("this libdedup cannot load")
+        raw = _cstr(path, "path")
         h = _vp()
-        _check(_c_load(ctypes.byref(h), os.fsencode(path)), str(path))
+        ctypes.set_errno(0)
+        _check_io(_c_load(ctypes.byref(h), raw), path)
         return cls(_handle=h)
 
     def save(self, path):
+        """Saves the documents and parameters (dedup_corpus_save, atomic).
+        A failed write raises DedupOSError with the C errno."""
         if _c_save is None:
             raise NotImplementedError("this libdedup cannot save")
-        _check(_c_save(self._handle(), os.fsencode(path)), str(path))
+        raw = _cstr(path, "path")
+        with self._lock:
+            ctypes.set_errno(0)
+            _check_io(_c_save(self._handle(), raw), path)
 
     def _handle(self):
         if not self._c:
@@ -432,119 +1042,220 @@ class Corpus:
         return self._c
 
     def add(self, name, text):
-        """Adds a document (text: str or bytes).  Returns False when it is
-        skipped because it holds no words or looks binary (the corpus is
-        unchanged then), True when added."""
+        """Adds a document (name and text: str or bytes).  Returns False
+        when it is skipped because it holds no words or looks binary (the
+        corpus is unchanged then), True when added."""
         data = _bytes(text)
-        rc = _c_add(self._handle(), _bytes(name), data, len(data), None)
-        if rc in (EEMPTY, EBINARY):
-            return False
-        _check(rc, str(name))
-        return True
+        raw = _name(name)
+        with self._lock:
+            rc = _c_add(self._handle(), raw, data, len(data), None)
+            if rc in (EEMPTY, EBINARY):
+                return False
+            _check(rc, str(name))
+            self._order.append(raw)
+            self._ran = False
+            return True
 
     def run(self):
         """Clusters every document added so far (both levels)."""
-        o = _RunOptions(_RUN_OPTIONS_VERSION, self.threads,
-                        _RUN_COPY if self.copy_only else _RUN_ALL, None, None)
-        _check(_c_run(self._handle(), ctypes.byref(o)), "run")
+        with self._lock:
+            o = _RunOptions(_RUN_OPTIONS_VERSION, self._threads or 0,
+                            _RUN_COPY if self._copy_only else _RUN_ALL,
+                            None, None)
+            _check(_c_run(self._handle(), ctypes.byref(o)), "run")
+            self._ran = True
         return self
 
     def __len__(self):
-        return _c_items(self._handle())
+        with self._lock:
+            return _c_items(self._handle())
 
     def items(self):
         """Item names in id order (names sort; embedded articles are
         NAME#2, ... with split_embedded)."""
-        c = self._handle()
-        return [_str(_c_name(c, i)) for i in range(_c_items(c))]
+        with self._lock:
+            c = self._handle()
+            return [_str(_c_name(c, i)) for i in range(_c_items(c))]
 
     def _id(self, item):
-        if isinstance(item, int):
-            if item < 0:  # the library checks the upper end (EINVAL)
-                raise IndexError(item)
-            return item
-        names = self.items()
+        """An item id from an id (int) or a name (str or bytes)."""
+        if isinstance(item, (str, bytes, bytearray)):
+            names = self.items()
+            key = _str(_bytes(item))
+            try:
+                return names.index(key)
+            except ValueError:
+                raise KeyError(item) from None
         try:
-            return names.index(item)
-        except ValueError:
-            raise KeyError(item) from None
+            i = operator.index(item)
+        except TypeError:
+            raise TypeError("an item is an id (int) or a name (str or "
+                            "bytes), not %s" % type(item).__name__) from None
+        if not 0 <= i <= _SIZE_MAX:  # the library checks the upper end
+            raise DedupIndexError("item %d out of range" % i)
+        return i
 
     def clusters(self, level="story", min_size=1):
         """Clusters as lists of item names, largest first."""
-        c, lv = self._handle(), _LEVELS[level]
-        out = []
-        n = ctypes.c_size_t()
-        for k in range(_c_nclusters(c, lv)):
-            m = _c_members(c, lv, k, ctypes.byref(n))
-            if n.value >= min_size:
-                out.append([_str(_c_name(c, m[i])) for i in range(n.value)])
-        return out
+        lv = _choice(_LEVELS, level, "level")
+        min_size = _int(min_size, "min_size", 0, _SIZE_MAX)
+        with self._lock:
+            c = self._handle()
+            out = []
+            n = ctypes.c_size_t()
+            for k in range(_c_nclusters(c, lv)):
+                m = _c_members(c, lv, k, ctypes.byref(n))
+                if n.value >= min_size:
+                    out.append([_str(_c_name(c, m[i]))
+                                for i in range(n.value)])
+            return out
 
-    def labels(self, level="story"):
-        """The cluster id of every item, in item order (for scores())."""
-        c, lv = self._handle(), _LEVELS[level]
-        return [_c_cluster_of(c, lv, i) for i in range(_c_items(c))]
+    def labels(self, level="story", order="added"):
+        """The cluster id of each document at a level, after a run.
+
+        order="added" (the default): one label per document, in the order
+        add() added them (the library renumbers items by name; the binding
+        maps them back by name).  Documents sharing a name get the labels
+        of the items of that name in item order.  A corpus from load() has
+        no such order for the documents in its file (DedupError ESTATE).
+
+        order="item": one label per item, in item id order (embedded
+        articles too, with split_embedded), as items() lists them.
+        """
+        lv = _choice(_LEVELS, level, "level")
+        if order not in ("added", "item"):
+            raise ValueError("order must be 'added' or 'item', not %r"
+                             % (order,))
+        with self._lock:
+            c = self._handle()
+            n = _c_items(c)
+            if order == "item":
+                return [_c_cluster_of(c, lv, i) for i in range(n)]
+            if not self._ran and self._order:
+                raise DedupError(ESTATE, "labels: run() first")
+            if self._loaded:
+                raise DedupError(ESTATE, "labels: a loaded corpus does not "
+                                 "know the order its documents were added "
+                                 "in; use order='item'")
+            by_name = {}
+            for i in range(n):
+                by_name.setdefault(_c_name(c, i), []).append(i)
+            out = []
+            for name in self._order:
+                ids = by_name.get(name)
+                out.append(_c_cluster_of(c, lv, ids.pop(0)) if ids else None)
+            return out
 
     def links(self, level="story"):
         """Verified links inside clusters: (name_a, name_b, similarity)."""
-        c, lv = self._handle(), _LEVELS[level]
-        a, b, s = ctypes.c_size_t(), ctypes.c_size_t(), ctypes.c_double()
-        out = []
-        for i in range(_c_nlinks(c, lv)):
-            _check(_c_link(c, lv, i, ctypes.byref(a), ctypes.byref(b),
-                           ctypes.byref(s)), "links")
-            out.append((_str(_c_name(c, a.value)), _str(_c_name(c, b.value)),
-                        s.value))
-        return out
+        lv = _choice(_LEVELS, level, "level")
+        with self._lock:
+            c = self._handle()
+            a, b = ctypes.c_size_t(), ctypes.c_size_t()
+            s = ctypes.c_double()
+            out = []
+            for i in range(_c_nlinks(c, lv)):
+                _check(_c_link(c, lv, i, ctypes.byref(a), ctypes.byref(b),
+                               ctypes.byref(s)), "links")
+                out.append((_str(_c_name(c, a.value)),
+                            _str(_c_name(c, b.value)), s.value))
+            return out
 
     def explain(self, a, b):
         """Why items a and b (names or ids) are or are not in one cluster:
         a dict with the copy-level and story-level numbers (see
-        dedup_explanation in dedup.h)."""
-        c = self._handle()
-        ia, ib = self._id(a), self._id(b)
-        p = ctypes.POINTER(_Explanation)()
-        _check(_c_explain(ctypes.byref(p), c, ia, ib), "explain")
-        try:
-            e = p.contents
-            name = lambda i: _str(_c_name(c, i))  # noqa: E731
-            copy = {
-                "method": "minhash" if e.method == 0 else "simhash",
-                "similarity": e.copy_similarity,
-                "threshold": e.copy_threshold,
-                "same_group": bool(e.same_copy_group),
-                "linked": bool(e.copy_linked),
-                "minhash_jaccard": e.minhash_jaccard,
-                "minhash_threshold": e.minhash_threshold,
-                "simhash_similarity": e.simhash_similarity,
-                "simhash_distance": e.simhash_distance,
-                "simhash_threshold": e.simhash_threshold,
-                "jaccard": e.jaccard,
-                "shingles_a": e.shingles_a, "shingles_b": e.shingles_b,
-                "shingles_shared": e.shingles_shared,
-                "passages": [(e.passages[i].words, _str(e.passages[i].text))
-                             for i in range(e.n_passages)],
+        dedup_explanation in dedup.h).  An id out of range raises
+        DedupIndexError (an IndexError and a DedupError with EINVAL), a
+        name not there KeyError."""
+        with self._lock:
+            c = self._handle()
+            ia, ib = self._id(a), self._id(b)
+            p = ctypes.POINTER(_Explanation)()
+            rc = _c_explain(ctypes.byref(p), c, ia, ib)
+            if rc == EINVAL:
+                raise DedupIndexError("explain(%d, %d): items are 0..%d"
+                                      % (ia, ib, _c_items(c) - 1))
+            _check(rc, "explain")
+            try:
+                return self._explanation(c, p.contents)
+            finally:
+                _x_free(p)
+
+    @staticmethod
+    def _explanation(c, e):
+        name = lambda i: _str(_c_name(c, i))  # noqa: E731
+        copy = {
+            "method": "minhash" if e.method == 0 else "simhash",
+            "similarity": e.copy_similarity,
+            "threshold": e.copy_threshold,
+            "same_group": bool(e.same_copy_group),
+            "linked": bool(e.copy_linked),
+            "minhash_jaccard": e.minhash_jaccard,
+            "minhash_threshold": e.minhash_threshold,
+            "simhash_similarity": e.simhash_similarity,
+            "simhash_distance": e.simhash_distance,
+            "simhash_threshold": e.simhash_threshold,
+            "jaccard": e.jaccard,
+            "shingles_a": e.shingles_a, "shingles_b": e.shingles_b,
+            "shingles_shared": e.shingles_shared,
+            "passages": [(e.passages[i].words, _str(e.passages[i].text))
+                         for i in range(e.n_passages)],
+        }
+        story = None
+        if e.story_computed:
+            story = {
+                "cosine": e.story_cosine,
+                "threshold": e.story_threshold,
+                "same_story": bool(e.same_story),
+                "representatives": (name(e.rep_a), name(e.rep_b)),
+                "terms": [(_str(e.terms[i].word), e.terms[i].weight_a,
+                           e.terms[i].weight_b, e.terms[i].contribution)
+                          for i in range(e.n_terms)],
             }
-            story = None
-            if e.story_computed:
-                story = {
-                    "cosine": e.story_cosine,
-                    "threshold": e.story_threshold,
-                    "same_story": bool(e.same_story),
-                    "representatives": (name(e.rep_a), name(e.rep_b)),
-                    "terms": [(_str(e.terms[i].word), e.terms[i].weight_a,
-                               e.terms[i].weight_b, e.terms[i].contribution)
-                              for i in range(e.n_terms)],
-                }
-            return {"a": name(e.a), "b": name(e.b), "words_a": e.words_a,
-                    "words_b": e.words_b, "copy": copy, "story": story}
-        finally:
-            _x_free(p)
+        return {"a": name(e.a), "b": name(e.b), "words_a": e.words_a,
+                "words_b": e.words_b, "copy": copy, "story": story}
+
+    # Pickling: the index file's bytes plus what the file does not hold.
+    def __getstate__(self):
+        with self._lock:
+            self._handle()
+            with tempfile.TemporaryDirectory(prefix="dedup-pickle-") as d:
+                path = os.path.join(d, "corpus.idx")
+                self.save(path)
+                with open(path, "rb") as f:
+                    index = f.read()
+            return {"format": 1, "index": index, "order": list(self._order),
+                    "loaded": self._loaded, "ran": self._ran,
+                    "threads": self._threads, "copy_only": self._copy_only}
+
+    def __setstate__(self, state):
+        if state.get("format") != 1:
+            raise ValueError("a pickled Corpus of another format")
+        self._lock = threading.RLock()
+        self._c = _vp()
+        with tempfile.TemporaryDirectory(prefix="dedup-pickle-") as d:
+            path = os.path.join(d, "corpus.idx")
+            with open(path, "wb") as f:
+                f.write(state["index"])
+            ctypes.set_errno(0)
+            _check_io(_c_load(ctypes.byref(self._c), _cstr(path, "path")),
+                      path)
+        self._order = list(state["order"])
+        self._loaded = state["loaded"]
+        self._threads = state["threads"]
+        self._copy_only = state.get("copy_only", False)
+        self._ran = False
+        if state["ran"]:
+            self.run()
 
     def close(self):
-        if getattr(self, "_c", None):
-            _c_free(self._c)
-            self._c = _vp()
+        lock = getattr(self, "_lock", None)
+        if lock is None:
+            return
+        with lock:
+            if getattr(self, "_c", None):
+                _c_free(self._c)
+                self._c = _vp()
 
     def __enter__(self):
         return self

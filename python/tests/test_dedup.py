@@ -3,12 +3,17 @@
 Run: PYTHONPATH=python DEDUP_LIBRARY=build/lib/libdedup.so \
      python3 -m unittest discover -s python/tests
 """
+import array
+import errno
 import json
 import os
+import pickle
 import random
+import re
 import subprocess
 import sys
 import tempfile
+import threading
 import unittest
 
 import dedup
@@ -266,6 +271,428 @@ class CorpusTests(unittest.TestCase):
         self.assertEqual(c2.clusters(), c.clusters())
         with self.assertRaises(dedup.DedupError):
             dedup.Corpus.load(os.path.join(SEEDS, os.pardir, "README.md"))
+
+
+class ThreadTests(unittest.TestCase):
+    """One object shared by threads: the binding's lock serialises the C
+    calls (before it, 4 threads adding to one Corpus crashed or lost
+    documents)."""
+
+    THREADS, DOCS = 6, 2000  # 12,000 documents in all
+
+    def test_corpus_add_from_threads(self):
+        c = dedup.Corpus(threads=1, copy_only=True, no_clean=True)
+        errors = []
+
+        def worker(t):
+            rng = random.Random(t)
+            try:
+                for i in range(self.DOCS):
+                    self.assertTrue(c.add("t%d-%05d" % (t, i),
+                                          words(rng, 30)))
+            except Exception as e:  # reported by the main thread
+                errors.append(e)
+
+        ts = [threading.Thread(target=worker, args=(t,))
+              for t in range(self.THREADS)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        self.assertEqual(errors, [])
+        c.run()
+        want = sorted("t%d-%05d" % (t, i) for t in range(self.THREADS)
+                      for i in range(self.DOCS))
+        self.assertEqual(len(c), self.THREADS * self.DOCS)
+        self.assertEqual(c.items(), want)
+        self.assertEqual(len(c.labels(level="copy")), len(want))
+
+    def test_minhash_and_lsh_from_threads(self):
+        rng = random.Random(3)
+        parts = [[rng.getrandbits(64) for _ in range(2000)]
+                 for _ in range(4)]
+        shared = dedup.MinHash(64)
+        lsh = dedup.LSH(0.5, 64)
+        sigs = {}
+        for t, part in enumerate(parts):
+            for j in range(50):
+                sigs["%d-%d" % (t, j)] = dedup.MinHash(64).update(
+                    part[j * 40:(j + 1) * 40])
+
+        def worker(t):
+            for j in range(0, 2000, 10):
+                shared.update(parts[t][j:j + 10])
+            for j in range(50):
+                lsh.insert("%d-%d" % (t, j), sigs["%d-%d" % (t, j)])
+
+        ts = [threading.Thread(target=worker, args=(t,)) for t in range(4)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        one = dedup.MinHash(64).update([x for p in parts for x in p])
+        self.assertEqual(shared.digest(), one.digest())
+        self.assertEqual(len(lsh), 200)
+        for key, m in sigs.items():
+            self.assertIn(key, lsh.query(m))
+
+
+class ArgumentTests(unittest.TestCase):
+    """Integers are checked before ctypes, which would wrap them."""
+
+    def test_item_ids(self):
+        c = CorpusTests.seeds_corpus(self)
+        for bad in (2 ** 64, 2 ** 64 + 1, 3, -1):
+            with self.assertRaises(IndexError) as cm:
+                c.explain(bad, 0)
+            self.assertIsInstance(cm.exception, dedup.DedupError)
+            self.assertEqual(cm.exception.status, dedup.EINVAL)
+        with self.assertRaises(TypeError):
+            c.explain(1.0, 0)
+        with self.assertRaises(TypeError):
+            c.explain(None, 0)
+        self.assertEqual(c.explain(2, 0)["a"], SEED_FILES[2])
+        self.assertEqual(c.explain(SEED_FILES[1].encode(), 0)["a"],
+                         SEED_FILES[1])
+
+    def test_seeds_and_sizes(self):
+        big, neg = 2 ** 64, -1
+        for call in (lambda s: dedup.MinHash(16, seed=s),
+                     lambda s: dedup.SimHash(seed=s),
+                     lambda s: dedup.Corpus(seed=s),
+                     lambda s: dedup.shingles("a b c", 1, seed=s),
+                     lambda s: dedup.char_shingles("abc", 1, seed=s),
+                     lambda s: dedup.hash_token("a", seed=s),
+                     lambda s: dedup.MinHash(16).reset(s)):
+            for bad in (big, big + 3, neg):
+                with self.assertRaises(ValueError):
+                    call(bad)
+            with self.assertRaises(TypeError):
+                call(1.5)
+            call(2 ** 64 - 1)  # the largest seed is fine
+        for bad in (2 ** 32, -1):
+            with self.assertRaises(ValueError):
+                dedup.MinHash(bad)
+            with self.assertRaises(ValueError):
+                dedup.shingles("a b", bad)
+            with self.assertRaises(ValueError):
+                dedup.Corpus(num_perm=bad)
+            with self.assertRaises(ValueError):
+                dedup.Corpus(threads=bad)
+            with self.assertRaises(ValueError):
+                dedup.LSH(0.5, bad)
+        with self.assertRaises(TypeError):
+            dedup.Corpus(threshold="0.5")
+        with self.assertRaises(ValueError):
+            dedup.LSH(1.5, 128)
+        with self.assertRaises(ValueError):
+            dedup.MinHash(16, kind="nope")
+        # Within the C type but refused by the library: still a ValueError.
+        with self.assertRaises(ValueError) as cm:
+            dedup.MinHash(5000)
+        self.assertEqual(cm.exception.status, dedup.EINVAL)
+
+    def test_hashes(self):
+        for h in (dedup.MinHash(16), dedup.SimHash()):
+            for bad in ([2 ** 64], [-1], [1, 2, 2 ** 70], 2 ** 64):
+                with self.assertRaises(ValueError):
+                    h.update(bad)
+            for bad in ([1.5], [None], 1.5, None, [[1]]):
+                with self.assertRaises(TypeError):
+                    h.update(bad)
+        m = dedup.MinHash(16)
+        m.update([2 ** 64 - 1, 0])
+        self.assertNotEqual(m.digest(), dedup.MinHash(16).digest())
+        with self.assertRaises(ValueError):
+            dedup.MinHash.estimate([1, 2 ** 64], [1, 2])
+        with self.assertRaises(ValueError):
+            dedup.SimHash.distance(2 ** 64, 0)
+        with self.assertRaises(TypeError):
+            dedup.SimHash().update([1, 2], ["a", "b"])
+
+    def test_nul_in_names_and_paths(self):
+        c = dedup.Corpus()
+        with self.assertRaises(ValueError):
+            c.add("a\0b", "some words here")
+        with self.assertRaises(ValueError):
+            c.add(b"a\0", "some words here")
+        with self.assertRaises(TypeError):
+            c.add(5, "some words here")
+        self.assertTrue(c.add("a", "some words here"))
+        c.run()
+        self.assertEqual(c.items(), ["a"])  # nothing half-added
+        with self.assertRaises(ValueError):
+            c.save("x\0y")
+        with self.assertRaises(ValueError):
+            dedup.Corpus.load("x\0y")
+
+
+class IOErrorTests(unittest.TestCase):
+    def test_errno_kept(self):
+        with tempfile.TemporaryDirectory() as d:
+            missing = os.path.join(d, "no", "such.idx")
+            with self.assertRaises(FileNotFoundError) as cm:
+                dedup.Corpus.load(missing)
+            e = cm.exception
+            self.assertIsInstance(e, dedup.DedupError)
+            self.assertEqual((e.errno, e.filename, e.status),
+                             (errno.ENOENT, missing, dedup.EIO))
+            self.assertEqual(e.strerror, os.strerror(errno.ENOENT))
+            c = dedup.Corpus()
+            c.add("a", "some words here")
+            with self.assertRaises(OSError) as cm:
+                c.save(missing)
+            self.assertEqual(cm.exception.errno, errno.ENOENT)
+            self.assertEqual(cm.exception.status, dedup.EIO)
+            with self.assertRaises(IsADirectoryError) as cm:
+                dedup.Corpus.load(d)
+            self.assertEqual(cm.exception.errno, errno.EISDIR)
+            # A corrupt file is not an OSError, a format error.
+            bad = os.path.join(d, "bad.idx")
+            with open(bad, "wb") as f:
+                f.write(b"DEDUPIX\0" + b"\1" * 100)
+            with self.assertRaises(dedup.DedupError) as cm:
+                dedup.Corpus.load(bad)
+            self.assertNotIsInstance(cm.exception, OSError)
+            self.assertIn(cm.exception.status, (dedup.EFORMAT,
+                                                dedup.EVERSION))
+
+
+class MinHashElementTests(unittest.TestCase):
+    """str and bytes are ONE token each, ints are hashes."""
+
+    def test_token_is_one_element(self):
+        d = lambda *u: dedup.MinHash(32, seed=5).update(*u).digest()  # noqa
+        h = dedup.hash_token("word")
+        # Known answer: XXH3-64 of b"word", seed 0 (as in test_api.c).
+        self.assertEqual(h, 0xe3ce369cf66c5c55)
+        self.assertEqual(dedup.hash_token(b"word", seed=7),
+                         0x71c52c93f31338ba)
+        self.assertEqual(d(b"word"), d("word"))
+        self.assertEqual(d(b"word"), d([h]))
+        self.assertEqual(d(b"word"), d(h))
+        self.assertNotEqual(d(b"word"), d(list(b"word")))  # not 4 bytes
+        self.assertEqual(d(bytearray(b"word")), d(b"word"))
+        self.assertEqual(d(memoryview(b"word")), d(b"word"))
+        # One token even with spaces; not normalised.
+        self.assertEqual(d("two words"),
+                         d([dedup.hash_token(b"two words")]))
+        self.assertNotEqual(d("two words"), d(["two", "words"]))
+        self.assertNotEqual(d("Word"), d("word"))
+        # Iterables of tokens and hashes, streamed or at once.
+        self.assertEqual(d(["a", b"b", 7]),
+                         dedup.MinHash(32, seed=5).update("a").update(b"b")
+                         .update(7).digest())
+        self.assertEqual(d(x for x in [1, 2, 3]), d([3, 2, 1]))
+        self.assertEqual(d(array.array("Q", [1, 2, 3])), d([1, 2, 3]))
+        self.assertEqual(d(memoryview(array.array("Q", [1, 2]))), d([1, 2]))
+        m = dedup.MinHash(32, seed=5)
+        m.update_batch([b"x", b"y"])  # datasketch's batch name
+        self.assertEqual(m.digest(), d(["x", "y"]))
+
+    def test_digest_is_a_buffer(self):
+        m = dedup.MinHash(num_perm=64).update(range(100))
+        sig = m.digest()
+        self.assertIsInstance(sig, array.array)
+        self.assertEqual(sig.typecode, "Q")
+        mv = memoryview(sig)
+        self.assertEqual((mv.format, mv.itemsize, len(mv)), ("Q", 8, 64))
+        self.assertEqual(m.hashvalues, sig)
+        self.assertEqual(len(m), 64)
+        self.assertEqual(m.num_perm, 64)
+        sig[0] ^= 1  # a copy: the state is unchanged
+        self.assertNotEqual(m.digest(), sig)
+        self.assertEqual(dedup.MinHash.estimate(m, m.digest()), 1.0)
+        try:
+            import numpy
+        except ImportError:
+            return
+        a = numpy.frombuffer(m.digest(), dtype=numpy.uint64)
+        self.assertEqual(list(a), list(m.digest()))
+
+    def test_jaccard_needs_same_hashing(self):
+        a = dedup.MinHash(16, seed=1).update([1, 2])
+        with self.assertRaises(ValueError):
+            a.jaccard(dedup.MinHash(16, seed=2).update([1, 2]))
+        with self.assertRaises(ValueError):
+            a.jaccard(dedup.MinHash(32, seed=1).update([1, 2]))
+        self.assertEqual(a.jaccard(dedup.MinHash(16, seed=1).update([2, 1])),
+                         1.0)
+
+
+def sets_with_jaccard(rng, n, j, size=200):
+    """n sets: a base and n-1 others of Jaccard about j with it."""
+    base = [rng.getrandbits(64) for _ in range(size)]
+    keep = int(round(2 * size * j / (1 + j)))
+    return [base] + [base[:keep] + [rng.getrandbits(64)
+                                    for _ in range(size - keep)]
+                     for _ in range(n - 1)]
+
+
+class LSHTests(unittest.TestCase):
+    def build(self):
+        rng = random.Random(8)
+        mh = {}
+        for g in range(30):  # 30 groups of 4 near copies (Jaccard ~0.9)
+            for i, s in enumerate(sets_with_jaccard(rng, 4, 0.9)):
+                mh[("g%d" % g, i)] = dedup.MinHash(128).update(s)
+        lsh = dedup.LSH(threshold=0.5, num_perm=128)
+        for k, m in mh.items():
+            lsh.insert(k, m)
+        return lsh, mh
+
+    def test_insert_query(self):
+        lsh, mh = self.build()
+        self.assertEqual(len(lsh), 120)
+        self.assertTrue(1 <= lsh.b and lsh.b * lsh.r <= 128)
+        self.assertIn(("g3", 1), lsh)
+        self.assertNotIn("nope", lsh)
+        for k, m in mh.items():
+            got = lsh.query(m)
+            self.assertEqual(sorted(got), [(k[0], i) for i in range(4)])
+        with self.assertRaises(ValueError):
+            lsh.insert(("g0", 0), mh[("g0", 0)])  # keys are unique
+        with self.assertRaises(ValueError):
+            lsh.insert("short", dedup.MinHash(64))
+        with self.assertRaises(ValueError):
+            lsh.query(dedup.MinHash(128, seed=9))  # other hashing
+        # Raw signatures work too.
+        self.assertEqual(len(lsh.query(mh[("g0", 0)].digest())), 4)
+        self.assertFalse(lsh.is_empty())
+
+    def test_remove(self):
+        lsh, mh = self.build()
+        gone = [k for k in mh if k[1] % 2 == 0]
+        for k in gone:
+            lsh.remove(k)
+        self.assertEqual(len(lsh), 60)
+        for k, m in mh.items():
+            got = lsh.query(m)
+            self.assertEqual(sorted(got), [(k[0], 1), (k[0], 3)])
+            self.assertEqual(k in lsh, k not in gone)
+        with self.assertRaises(KeyError):
+            lsh.remove(gone[0])
+        with self.assertRaises(ValueError):  # as datasketch raises
+            lsh.remove("never there")
+        # A removed key may come back; freed ids are reused safely.
+        lsh.insert(gone[0], mh[gone[0]])
+        lsh.insert("new", mh[("g5", 1)])
+        self.assertIn(gone[0], lsh.query(mh[gone[0]]))
+        self.assertEqual(sorted(lsh.query(mh[("g5", 1)]), key=str),
+                         sorted([("g5", 1), ("g5", 3), "new"], key=str))
+        for k in list(lsh.keys()):
+            lsh.remove(k)
+        self.assertTrue(lsh.is_empty())
+        self.assertEqual(lsh.query(mh[("g5", 1)]), [])
+
+    def test_pickle(self):
+        lsh, mh = self.build()
+        for k in list(mh)[::3]:
+            lsh.remove(k)
+        copy = pickle.loads(pickle.dumps(lsh))
+        self.assertEqual((copy.b, copy.r, copy.threshold, copy.num_perm),
+                         (lsh.b, lsh.r, lsh.threshold, lsh.num_perm))
+        self.assertEqual(copy.keys(), lsh.keys())
+        for m in mh.values():
+            self.assertEqual(copy.query(m), lsh.query(m))
+        with self.assertRaises(ValueError):
+            copy.query(dedup.MinHash(128, seed=9))
+
+
+class PickleTests(unittest.TestCase):
+    def test_minhash(self):
+        m = dedup.MinHash(64, kind="classic", seed=4).update(range(50))
+        c = pickle.loads(pickle.dumps(m))
+        self.assertEqual(c, m)
+        self.assertEqual((c.k, c.kind, c.seed), (64, "classic", 4))
+        self.assertEqual(c.digest(), m.digest())
+        self.assertEqual(c.jaccard(m), 1.0)
+        with self.assertRaises(ValueError):  # the set is not kept
+            c.update([1])
+        c.reset()
+        self.assertEqual(c.update(range(50)), m)
+        with self.assertRaises(TypeError):
+            pickle.dumps(dedup.SimHash())
+
+    def test_corpus(self):
+        c = dedup.Corpus(threads=1)
+        order = list(reversed(SEED_FILES))
+        for path in order:
+            with open(path, "rb") as f:
+                c.add(path, f.read())
+        fresh = pickle.loads(pickle.dumps(c))  # not run: no results
+        c.run()
+        ran = pickle.loads(pickle.dumps(c))    # run: run again on load
+        self.assertEqual(ran.clusters(), c.clusters())
+        self.assertEqual(ran.clusters(level="copy"), c.clusters(level="copy"))
+        self.assertEqual(ran.labels(), c.labels())
+        self.assertEqual(ran.links(), c.links())
+        self.assertEqual(ran.explain(0, 1)["story"]["cosine"],
+                         c.explain(0, 1)["story"]["cosine"])
+        with self.assertRaises(dedup.DedupError):
+            fresh.labels()
+        fresh.add("extra", "a different short note about the weather")
+        c.add("extra", "a different short note about the weather")
+        self.assertEqual(fresh.run().clusters(), c.run().clusters())
+        self.assertEqual(fresh.labels(), c.labels())
+        self.assertEqual(len(fresh.labels()), 4)
+
+
+class LabelsTests(unittest.TestCase):
+    def test_added_order(self):
+        rng = random.Random(12)
+        a = "\n".join(words(rng, 40) + "." for _ in range(10))
+        names = ["zeta", "alpha", "mid", "beta", "omega"]
+        texts = [a, words(rng, 300), words(rng, 300),
+                 a.replace(a.split()[50], "edited", 1), a + " tail"]
+        c = dedup.Corpus(no_clean=True, threads=1)
+        for n, t in zip(names, texts):
+            c.add(n, t)
+        c.run()
+        self.assertEqual(c.items(), sorted(names))
+        for level in ("copy", "story"):
+            lab = c.labels(level=level)
+            by_item = dict(zip(c.items(), c.labels(level, order="item")))
+            self.assertEqual(lab, [by_item[n] for n in names])
+        lab = c.labels(level="copy")
+        self.assertEqual(lab[0], lab[3])
+        self.assertEqual(lab[0], lab[4])
+        self.assertNotEqual(lab[0], lab[1])
+        self.assertNotEqual(lab[1], lab[2])
+        truth = [0, 1, 2, 0, 0]
+        self.assertEqual(dedup.scores(lab, truth)["pair_f1"], 1.0)
+        with self.assertRaises(ValueError):
+            c.labels(order="sorted")
+        # Adding drops the results: labels need another run.
+        c.add("late", words(rng, 50))
+        with self.assertRaises(dedup.DedupError) as cm:
+            c.labels()
+        self.assertEqual(cm.exception.status, dedup.ESTATE)
+        self.assertEqual(len(c.run().labels()), 6)
+
+    def test_loaded_corpus(self):
+        c = dedup.Corpus()
+        c.add("b", "one two three four")
+        c.add("a", "five six seven eight")
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "x.idx")
+            c.save(path)
+            loaded = dedup.Corpus.load(path)
+        loaded.run()
+        with self.assertRaises(dedup.DedupError):
+            loaded.labels()  # the file does not say the order
+        self.assertEqual(loaded.labels(order="item"),
+                         c.run().labels(order="item"))
+
+
+class PackagingTests(unittest.TestCase):
+    def test_pyproject_version(self):
+        path = os.path.join(HERE, os.pardir, "pyproject.toml")
+        with open(path) as f:
+            text = f.read()
+        m = re.search(r'^version\s*=\s*"([^"]+)"', text, re.M)
+        self.assertIsNotNone(m)
+        self.assertEqual(m.group(1), dedup.version())
 
 
 class ReadmeTests(unittest.TestCase):
