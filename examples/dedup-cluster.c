@@ -11,6 +11,7 @@
  * All the work, --explain's included, is the library's; this file reads
  * files, draws progress and prints. */
 #define _POSIX_C_SOURCE 200809L
+#include "cli_args.h"
 #include "dedup.h"
 
 #include <dirent.h>
@@ -30,7 +31,7 @@ enum {
   EXIT_FAIL = 3,
   EXIT_INDEX = 4
 };
-enum { FMT_TEXT, FMT_TSV, FMT_JSON };
+enum { FMT_TEXT = CLI_FMT_TEXT, FMT_TSV = CLI_FMT_TSV, FMT_JSON = CLI_FMT_JSON };
 
 static const char usage[] =
     "Usage: dedup-cluster [OPTIONS] FILE...\n"
@@ -88,14 +89,7 @@ static const char usage[] =
     "(out of memory); 4 index file refused (corrupt, truncated, wrong\n"
     "version or unreadable).\n";
 
-typedef struct opts {
-  dedup_params p;
-  int format, all, quiet, recursive;
-  dedup_level level;
-  const char *explain[2]; /* --explain A B */
-  const char *load, *save; /* --load, --save index files */
-  const char *param_opt;   /* first option the --load index would fix */
-} opts;
+typedef cli_opts opts;
 
 /* Progress on stderr: files read, MB/s and ETA while reading, elapsed time
  * while the library clusters.  Totals come from a stat pass made first. */
@@ -372,33 +366,11 @@ static void add_path(run *r, const char *path) {
   progress_draw(r, 0);
 }
 
-/* The input paths in order: arguments, with '-' replaced by the lines of
- * standard input (read once; a list of 100,000 files is fine). */
-typedef struct paths {
-  char **v;
-  size_t n, cap;
-} paths;
-
-static int paths_push(paths *ps, const char *s) {
-  if (ps->n == ps->cap) {
-    size_t cap = ps->cap ? ps->cap * 2 : 64;
-    char **nv = realloc(ps->v, cap * sizeof *nv);
-    if (!nv)
-      return -1;
-    ps->v = nv;
-    ps->cap = cap;
-  }
-  if (!(ps->v[ps->n] = strdup(s)))
-    return -1;
-  ps->n++;
-  return 0;
-}
-
 /* Adds (or, counting, measures) the inputs, then the --explain files that
  * were not among them.  A name such as "page.txt#2" is an item of
  * page.txt, not a file: it is looked up after the run.  With --load they
  * are looked up only: a file the index holds would be added twice. */
-static void add_inputs(run *r, const paths *in) {
+static void add_inputs(run *r, const cli_paths *in) {
   r->found[0] = r->found[1] = 0;
   for (size_t i = 0; i < in->n; i++)
     add_path(r, in->v[i]);
@@ -411,21 +383,6 @@ static void add_inputs(run *r, const paths *in) {
         (stat(x, &st) == 0 ? !S_ISDIR(st.st_mode) : !strchr(x, '#')))
       add_path(r, x); /* a missing file gets the usual warning */
   }
-}
-
-static int read_list(paths *ps, FILE *in) {
-  char *line = NULL;
-  size_t cap = 0;
-  ssize_t n;
-  int rc = 0;
-  while (rc == 0 && (n = getline(&line, &cap, in)) >= 0) {
-    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-      line[--n] = '\0';
-    if (n > 0)
-      rc = paths_push(ps, line);
-  }
-  free(line);
-  return rc;
 }
 
 static void json_str(const char *s) {
@@ -693,183 +650,27 @@ static int explain(run *r) {
   return r->status;
 }
 
-static int parse_double(const char *s, double *out) {
-  char *end;
-  errno = 0;
-  double v = strtod(s, &end);
-  if (errno || end == s || *end || !(v > 0 && v <= 1))
-    return -1;
-  *out = v;
-  return 0;
-}
-
-static int parse_uint(const char *s, unsigned long max, unsigned *out) {
-  char *end;
-  errno = 0;
-  unsigned long v = strtoul(s, &end, 10);
-  if (errno || end == s || *end || s[0] == '-' || v > max)
-    return -1;
-  *out = (unsigned)v;
-  return 0;
-}
-
-static void die_usage(const char *msg, const char *arg) {
-  fprintf(stderr, "dedup-cluster: %s%s%s\n", msg, arg ? ": " : "",
-          arg ? arg : "");
-  fprintf(stderr, "Try 'dedup-cluster --help'.\n");
-  exit(EXIT_USAGE);
-}
-
 int main(int argc, char **argv) {
   run r = {0};
-  dedup_params_init(&r.o.p);
-  r.o.level = DEDUP_LEVEL_STORY;
-  int first_file = argc, stdin_list = 0, threshold_set = 0, threads_set = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEED_VALUE()                                                           \
-  do {                                                                         \
-    if (!v)                                                                    \
-      die_usage("option needs a value", a);                                    \
-    i++;                                                                       \
-  } while (0)
-#define PARAM_OPT()                                                            \
-  do {                                                                         \
-    if (!r.o.param_opt)                                                        \
-      r.o.param_opt = a;                                                       \
-  } while (0)
-    if (!strcmp(a, "--")) {
-      first_file = i + 1;
-      break;
-    } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      fputs(usage, stdout);
-      return EXIT_DONE;
-    } else if (!strcmp(a, "--version")) {
-      printf("dedup-cluster %s\n", dedup_version_string());
-      return EXIT_DONE;
-    } else if (!strcmp(a, "--format")) {
-      NEED_VALUE();
-      if (!strcmp(v, "text"))
-        r.o.format = FMT_TEXT;
-      else if (!strcmp(v, "tsv"))
-        r.o.format = FMT_TSV;
-      else if (!strcmp(v, "json"))
-        r.o.format = FMT_JSON;
-      else
-        die_usage("unknown format", v);
-    } else if (!strcmp(a, "--level")) {
-      NEED_VALUE();
-      if (!strcmp(v, "story"))
-        r.o.level = DEDUP_LEVEL_STORY;
-      else if (!strcmp(v, "copy"))
-        r.o.level = DEDUP_LEVEL_COPY;
-      else
-        die_usage("unknown level", v);
-    } else if (!strcmp(a, "--method")) {
-      NEED_VALUE();
-      PARAM_OPT();
-      if (!strcmp(v, "minhash"))
-        r.o.p.method = DEDUP_METHOD_MINHASH;
-      else if (!strcmp(v, "simhash"))
-        r.o.p.method = DEDUP_METHOD_SIMHASH;
-      else
-        die_usage("unknown method", v);
-    } else if (!strcmp(a, "--threshold")) {
-      NEED_VALUE();
-      PARAM_OPT();
-      if (parse_double(v, &r.o.p.threshold))
-        die_usage("threshold must be in (0, 1]", v);
-      threshold_set = 1;
-    } else if (!strcmp(a, "--story-threshold")) {
-      NEED_VALUE();
-      PARAM_OPT();
-      if (parse_double(v, &r.o.p.story_threshold))
-        die_usage("story threshold must be in (0, 1]", v);
-    } else if (!strcmp(a, "--shingle")) {
-      NEED_VALUE();
-      PARAM_OPT();
-      if (parse_uint(v, 64, &r.o.p.shingle_k) || !r.o.p.shingle_k)
-        die_usage("shingle size must be 1..64", v);
-    } else if (!strcmp(a, "--perms")) {
-      NEED_VALUE();
-      PARAM_OPT();
-      if (parse_uint(v, 4096, &r.o.p.num_perm) || !r.o.p.num_perm)
-        die_usage("perms must be 1..4096", v);
-    } else if (!strcmp(a, "--threads")) {
-      NEED_VALUE();
-      threads_set = 1;
-      if (parse_uint(v, 1024, &r.o.p.threads))
-        die_usage("threads must be 0..1024", v);
-    } else if (!strcmp(a, "--seed")) {
-      NEED_VALUE();
-      PARAM_OPT();
-      char *end;
-      errno = 0;
-      r.o.p.seed = strtoull(v, &end, 0);
-      if (errno || end == v || *end)
-        die_usage("bad seed", v);
-    } else if (!strcmp(a, "--classic")) {
-      PARAM_OPT();
-      r.o.p.minhash_kind = DEDUP_MINHASH_CLASSIC;
-    } else if (!strcmp(a, "--no-clean")) {
-      PARAM_OPT();
-      r.o.p.flags |= DEDUP_F_NO_CLEAN;
-    } else if (!strcmp(a, "--split-embedded")) {
-      PARAM_OPT();
-      r.o.p.flags |= DEDUP_F_SPLIT_EMBEDDED;
-    } else if (!strcmp(a, "--explain")) {
-      if (i + 2 >= argc)
-        die_usage("--explain needs two files", NULL);
-      r.o.explain[0] = argv[++i];
-      r.o.explain[1] = argv[++i];
-    } else if (!strcmp(a, "--load")) {
-      NEED_VALUE();
-      if (!*v)
-        die_usage("empty index file name", a);
-      r.o.load = v;
-    } else if (!strcmp(a, "--save")) {
-      NEED_VALUE();
-      if (!*v)
-        die_usage("empty index file name", a);
-      r.o.save = v;
-    } else if (!strcmp(a, "--all")) {
-      r.o.all = 1;
-    } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-      r.o.quiet = 1;
-    } else if (!strcmp(a, "-r") || !strcmp(a, "--recursive")) {
-      r.o.recursive = 1;
-    } else if (a[0] == '-' && a[1] == '-') {
-      die_usage("unknown option", a);
-    } else if (a[0] == '-' && a[1] != '\0') {
-      die_usage("unknown option", a);
-    } else {
-      first_file = i;
-      break;
-    }
-#undef PARAM_OPT
-#undef NEED_VALUE
-  }
-  if (r.o.load && r.o.param_opt) {
-    fprintf(stderr,
-            "dedup-cluster: %s cannot be used with --load: the index fixes "
-            "the parameters it was saved with\n",
-            r.o.param_opt);
+  char msg[1024];
+  if (cli_parse(&r.o, argc, argv, msg, sizeof msg) != 0) {
+    fprintf(stderr, "dedup-cluster: %s\n", msg);
     fprintf(stderr, "Try 'dedup-cluster --help'.\n");
     return EXIT_USAGE;
   }
-  if (first_file >= argc && !r.o.explain[0] && !r.o.load)
-    die_usage("no input files", NULL);
-  if (r.o.explain[0] && r.o.format == FMT_TSV)
-    die_usage("--explain prints text or json", NULL);
+  if (r.o.help) {
+    fputs(usage, stdout);
+    return EXIT_DONE;
+  }
+  if (r.o.version) {
+    printf("dedup-cluster %s\n", dedup_version_string());
+    return EXIT_DONE;
+  }
+  int stdin_list = 0;
   /* An index serves both levels later: a --save run computes the story
    * level even when only the copy level is listed. */
   if (r.o.level == DEDUP_LEVEL_COPY && !r.o.save)
     r.o.p.flags |= DEDUP_F_COPY_ONLY;
-  /* DEDUP_PARAMS_INIT holds MinHash's threshold; 0 asks the library for
-   * the default of the method chosen (SimHash: 0.9). */
-  if (!threshold_set)
-    r.o.p.threshold = 0;
 
   int rc;
   if (r.o.load) {
@@ -882,7 +683,7 @@ int main(int argc, char **argv) {
       return rc == DEDUP_ENOMEM ? EXIT_FAIL : EXIT_INDEX;
     }
     /* The saved thread count is the saving machine's: this one's wins. */
-    if (threads_set)
+    if (r.o.threads_set)
       (void)dedup_corpus_set_threads(r.c, r.o.p.threads);
   } else {
     rc = dedup_corpus_new(&r.c, &r.o.p);
@@ -891,13 +692,13 @@ int main(int argc, char **argv) {
       return rc == DEDUP_EINVAL ? EXIT_USAGE : EXIT_FAIL;
     }
   }
-  paths in = {0};
-  for (int i = first_file; i < argc && rc == 0; i++) {
-    if (!strcmp(argv[i], "-")) {
+  cli_paths in = {0};
+  for (int i = 0; i < r.o.n_files && rc == 0; i++) {
+    if (!strcmp(r.o.files[i], "-")) {
       if (!stdin_list++)
-        rc = read_list(&in, stdin);
+        rc = cli_read_list(&in, stdin, r.o.null_sep);
     } else {
-      rc = paths_push(&in, argv[i]);
+      rc = cli_paths_push(&in, r.o.files[i]);
     }
   }
   if (rc != 0) {
@@ -912,9 +713,7 @@ int main(int argc, char **argv) {
     r.pr.t0 = now();
   }
   add_inputs(&r, &in);
-  for (size_t i = 0; i < in.n; i++)
-    free(in.v[i]);
-  free(in.v);
+  cli_paths_free(&in);
   progress_draw(&r, 1);
   rc = run_corpus(&r);
   if (rc != DEDUP_OK) {

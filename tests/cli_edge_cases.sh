@@ -1,0 +1,137 @@
+#!/bin/sh
+# cli_edge_cases.sh - dedup-cluster's options, odd files and odd output
+# (issue 16): each case failed before its fix.
+#
+#   sh cli_edge_cases.sh DEDUP_CLUSTER MAXRSS BUILD_DIR [MAKE_COPY_ONLY]
+#
+# Seeds: $DEDUP_SEEDS.  Scratch files live under BUILD_DIR and are removed.
+set -eu
+export LC_ALL=C
+abs() { (cd "$(dirname "$1")" && echo "$(pwd)/$(basename "$1")"); }
+cli=$(abs "$1")
+maxrss=$(abs "$2")
+work=$(abs "$(mktemp -d "$3/cli-edge.XXXXXX")")
+mkcopyonly=${4:+$(abs "$4")}
+trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT INT TERM
+seeds=${DEDUP_SEEDS:?DEDUP_SEEDS must point to seeds/}
+cd "$work"
+set -- "$seeds"/*.txt
+[ $# -eq 3 ] || { echo "FAIL: expected 3 seed pages, found $#"; exit 1; }
+s1=$1 s2=$2 s3=$3
+cp "$s1" "$s2" "$s3" "$work/"
+b1=$work/$(basename "$s1") b2=$work/$(basename "$s2")
+b3=$work/$(basename "$s3")
+
+failures=0
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+# run NAME ARGS...: stdout NAME.out, stderr NAME.err, status $rc
+run() {
+  n=$1
+  shift
+  rc=0
+  "$cli" "$@" >"$work/$n.out" 2>"$work/$n.err" || rc=$?
+}
+expect_rc() { # expect_rc NAME WANT
+  [ "$rc" -eq "$2" ] || fail "$1: exit $rc, want $2: $(head -c 400 "$work/$1.err")"
+}
+err_has() { # err_has NAME TEXT
+  grep -qF -- "$2" "$work/$1.err" ||
+    fail "$1: stderr lacks '$2': $(head -c 400 "$work/$1.err")"
+}
+out_is() { # out_is NAME FILE: stdout byte-identical to FILE
+  cmp -s "$work/$1.out" "$2" || fail "$1: output differs from $2:
+$(head -c 400 "$work/$1.out")"
+}
+
+# The reference output: the three seeds are one story.
+run ref "$b1" "$b2" "$b3"
+expect_rc ref 0
+printf '%s %s %s\n' "$b1" "$b2" "$b3" >"$work/want_ref"
+out_is ref "$work/want_ref"
+
+# ---- 7: numbers are decimal, whole and in range -------------------------
+run seed_dec --seed 10 --format json "$b1" "$b2" "$b3"
+run seed_oct --seed 010 --format json "$b1" "$b2" "$b3"
+expect_rc seed_oct 0
+out_is seed_oct "$work/seed_dec.out" # 010 is ten, not eight
+for bad in "--seed -1" "--seed 0x10" "--seed 1x" "--seed ''" \
+  "--seed 18446744073709551616" "--seed ' 7'" "--seed +7" \
+  "--threads -1" "--threads 1025" "--threads 0x2" "--perms 0" \
+  "--perms 08x" "--shingle 65" "--shingle -5" "--threshold nan" \
+  "--threshold inf" "--threshold 0" "--threshold 1.5" "--threshold 0x1p-1" \
+  "--threshold ' 0.5'" "--story-threshold -0.3" "--story-threshold 0.3x"; do
+  eval "run num $bad \"\$b1\""
+  expect_rc num 2
+  [ -s "$work/num.out" ] && fail "$bad: printed output"
+  grep -q "Try 'dedup-cluster --help'" "$work/num.err" ||
+    fail "$bad: no usage hint: $(cat "$work/num.err")"
+done
+
+# ---- 8: one value per option ------------------------------------------
+run save_ok --save "$work/a.idx" "$b1" "$b2"
+expect_rc save_ok 0
+run load2 --load "$work/a.idx" --load "$work/b.idx" "$b3"
+expect_rc load2 2
+err_has load2 "--load given twice"
+[ -s "$work/load2.out" ] && fail "load2: printed output"
+run save2 --save "$work/c.idx" --save "$work/d.idx" "$b1"
+expect_rc save2 2
+err_has save2 "--save given twice"
+[ -e "$work/c.idx" ] || [ -e "$work/d.idx" ] && fail "save2: saved anyway"
+run fmt2 --format json --format tsv "$b1"
+expect_rc fmt2 2
+run fmt_same --format tsv --format tsv "$b1" "$b2" "$b3" # same value: fine
+expect_rc fmt_same 0
+
+# ---- 10: options anywhere, --opt=value, bundles, --, suggestions -----
+mkdir "$work/dir"
+cp "$b1" "$b2" "$b3" "$work/dir/"
+run late -q -r "$work/dir" --save "$work/late.idx" --format tsv
+expect_rc late 0
+[ -s "$work/late.idx" ] || fail "late: options after a file: no index saved"
+grep -q "^0	$work/dir/" "$work/late.out" ||
+  fail "late: not tsv: $(head -c 300 "$work/late.out")"
+run bundle -rq --format=tsv "$work/dir"
+expect_rc bundle 0
+out_is bundle "$work/late.out"
+run dashdash --format tsv -- "$work/dir/$(basename "$b1")" \
+  "$work/dir/$(basename "$b2")" "$work/dir/$(basename "$b3")"
+expect_rc dashdash 0
+out_is dashdash "$work/late.out"
+cp "$b1" "$work/-q"
+run dashfile -- -q "$b2"
+expect_rc dashfile 0 # "-q" after -- is a file
+run typo --fromat json "$b1"
+expect_rc typo 2
+err_has typo "unknown option '--fromat'; did you mean '--format'?"
+run typo2 "$b1" --treshold=0.6
+expect_rc typo2 2
+err_has typo2 "unknown option '--treshold'; did you mean '--threshold'?"
+run unknown --zzzzzzzz "$b1"
+expect_rc unknown 2
+err_has unknown "unknown option '--zzzzzzzz'"
+run needval "$b1" --level
+expect_rc needval 2
+err_has needval "option '--level' needs a value"
+# --explain A B keeps its documented form, anywhere on the line.
+run ex_ref --explain "$b1" "$b2" "$b1" "$b2" "$b3"
+expect_rc ex_ref 0
+grep -q "^A  $b1 " "$work/ex_ref.out" || fail "explain: $(head -2 "$work/ex_ref.out")"
+run ex_late "$b3" --explain "$b1" "$b2" "$b1" "$b2"
+expect_rc ex_late 0
+out_is ex_late "$work/ex_ref.out"
+run ex_eq "$b1" "$b2" "$b3" --explain="$b1" "$b2"
+expect_rc ex_eq 0
+out_is ex_eq "$work/ex_ref.out"
+run ex_one --explain "$b1" --all
+expect_rc ex_one 2
+err_has ex_one "--explain needs two files"
+
+if [ "$failures" -ne 0 ]; then
+  echo "$failures failure(s)" >&2
+  exit 1
+fi
+echo "all CLI edge cases passed"
