@@ -16,6 +16,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,43 +222,95 @@ static void warn(run *r, const char *path, const char *msg) {
   }
 }
 
-static int read_file(const char *path, char **buf, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return -1;
-  size_t cap = 1 << 16, n = 0;
-  char *b = malloc(cap);
-  while (b) {
-    if (n == cap) {
-      if (cap > ((size_t)1 << 31)) { /* the library's limit is 2^31 */
-        free(b);
-        fclose(f);
-        errno = EFBIG;
-        return -1;
-      }
-      char *nb = realloc(b, cap *= 2);
-      if (!nb)
-        break;
-      b = nb;
-    }
-    size_t got = fread(b + n, 1, cap - n, f);
-    n += got;
-    if (got == 0)
-      break;
-  }
-  int err = ferror(f) || !b;
-  fclose(f);
-  if (err) {
-    free(b);
-    errno = b ? EIO : ENOMEM;
-    return -1;
-  }
-  *buf = b;
-  *len = n;
-  return 0;
+/* The largest input: what dedup_corpus_add takes (DEDUP_ETOOBIG past
+ * INT32_MAX bytes), checked before a byte is read. */
+#define MAX_INPUT ((size_t)INT32_MAX)
+
+enum { READ_OK, READ_ERRNO, READ_NOT_REGULAR, READ_TOO_BIG };
+
+static const char *file_type(mode_t m) {
+  if (S_ISDIR(m))
+    return "a directory";
+  if (S_ISFIFO(m))
+    return "a FIFO";
+  if (S_ISCHR(m))
+    return "a character device";
+  if (S_ISBLK(m))
+    return "a block device";
+  if (S_ISSOCK(m))
+    return "a socket";
+  if (S_ISLNK(m))
+    return "a symbolic link";
+  return "not a regular file";
 }
 
-static void add_path(run *r, const char *path);
+/* Reads a regular file whole.  O_NONBLOCK: opening a FIFO with no writer
+ * would block forever; only regular files are read, so it is cleared once
+ * fstat says so.  The size is checked before reading, and reading stops
+ * at MAX_INPUT + 1 bytes, since a file can grow while it is read. */
+static int read_file(const char *path, char **buf, size_t *len,
+                     struct stat *st) {
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return READ_ERRNO;
+  int why = READ_ERRNO;
+  char *b = NULL;
+  if (fstat(fd, st) != 0)
+    goto fail;
+  if (!S_ISREG(st->st_mode)) {
+    why = READ_NOT_REGULAR;
+    goto fail;
+  }
+  if (st->st_size < 0 || (uintmax_t)st->st_size > MAX_INPUT) {
+    why = READ_TOO_BIG;
+    goto fail;
+  }
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+    goto fail;
+  size_t cap = (size_t)st->st_size + 1, n = 0; /* +1: see growth */
+  b = malloc(cap);
+  if (!b) {
+    errno = ENOMEM;
+    goto fail;
+  }
+  for (;;) {
+    if (n == cap) {
+      if (cap > MAX_INPUT) { /* grown past the limit while read */
+        why = READ_TOO_BIG;
+        goto fail;
+      }
+      size_t nc = cap < MAX_INPUT / 2 ? cap * 2 : MAX_INPUT + 1;
+      char *nb = realloc(b, nc);
+      if (!nb) {
+        errno = ENOMEM;
+        goto fail;
+      }
+      b = nb;
+      cap = nc;
+    }
+    ssize_t got = read(fd, b + n, cap - n);
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got < 0)
+      goto fail;
+    if (got == 0)
+      break;
+    n += (size_t)got;
+  }
+  close(fd);
+  *buf = b;
+  *len = n;
+  return READ_OK;
+fail:;
+  int e = errno;
+  free(b);
+  close(fd);
+  errno = e;
+  return why;
+}
+
+static void add_path(run *r, const char *path, int walked);
 
 static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
@@ -295,13 +349,17 @@ static void add_dir(run *r, const char *path) {
   closedir(d);
   qsort(names, n, sizeof *names, cmp_str);
   for (size_t i = 0; i < n; i++) {
-    add_path(r, names[i]);
+    add_path(r, names[i], 1);
     free(names[i]);
   }
   free(names);
 }
 
-static void add_path(run *r, const char *path) {
+/* walked: found while walking a directory, where a symbolic link to a
+ * directory is not followed (as grep -r does): "ln -s . d/loop" would
+ * walk forever.  A symbolic link to a file is read; paths named on the
+ * command line are followed. */
+static void add_path(run *r, const char *path, int walked) {
   struct stat st;
   if (stat(path, &st) != 0) {
     warn(r, path, strerror(errno));
@@ -310,6 +368,11 @@ static void add_path(run *r, const char *path) {
     return;
   }
   if (S_ISDIR(st.st_mode)) {
+    struct stat lst;
+    if (walked && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+      warn(r, path, "symbolic link to a directory, not followed");
+      return;
+    }
     if (r->o.recursive) {
       add_dir(r, path);
     } else if (!r->counting) {
@@ -322,14 +385,25 @@ static void add_path(run *r, const char *path) {
     if (r->o.explain[k] && !strcmp(path, r->o.explain[k]))
       r->found[k] = 1;
   if (r->counting) {
-    r->pr.files_total++;
-    r->pr.bytes_total += (double)st.st_size;
+    if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size <= MAX_INPUT) {
+      r->pr.files_total++;
+      r->pr.bytes_total += (double)st.st_size;
+    }
     return;
   }
   char *buf;
   size_t len;
-  if (read_file(path, &buf, &len) != 0) {
-    warn(r, path, strerror(errno));
+  int got = read_file(path, &buf, &len, &st);
+  if (got != READ_OK) {
+    char why[96];
+    if (got == READ_NOT_REGULAR)
+      snprintf(why, sizeof why, "%s, not a regular file; skipped",
+               file_type(st.st_mode));
+    else if (got == READ_TOO_BIG)
+      snprintf(why, sizeof why, "larger than 2 GiB (the limit); skipped");
+    else
+      snprintf(why, sizeof why, "%s", strerror(errno));
+    warn(r, path, why);
     r->status = EXIT_UNREADABLE;
     return;
   }
@@ -373,7 +447,7 @@ static void add_path(run *r, const char *path) {
 static void add_inputs(run *r, const cli_paths *in) {
   r->found[0] = r->found[1] = 0;
   for (size_t i = 0; i < in->n; i++)
-    add_path(r, in->v[i]);
+    add_path(r, in->v[i], 0);
   if (r->o.load)
     return;
   struct stat st;
@@ -381,7 +455,7 @@ static void add_inputs(run *r, const cli_paths *in) {
     const char *x = r->o.explain[k];
     if (x && !r->found[k] &&
         (stat(x, &st) == 0 ? !S_ISDIR(st.st_mode) : !strchr(x, '#')))
-      add_path(r, x); /* a missing file gets the usual warning */
+      add_path(r, x, 0); /* a missing file gets the usual warning */
   }
 }
 

@@ -130,6 +130,59 @@ run ex_one --explain "$b1" --all
 expect_rc ex_one 2
 err_has ex_one "--explain needs two files"
 
+# ---- 1: -r does not follow symbolic links to directories --------------
+# A self-link used to add every file 41 times (until ELOOP); two of them
+# grew memory without bound.  A link to a file is still read.
+mkdir "$work/loop"
+cp "$b1" "$b2" "$b3" "$work/loop/"
+ln -s . "$work/loop/self"
+ln -s "$b1" "$work/loop/zlink.txt"
+run loop -r --all --format tsv "$work/loop"
+expect_rc loop 0
+n=$(wc -l <"$work/loop.out")
+[ "$n" -eq 4 ] || fail "loop: $n items listed, want 4 (3 files and zlink.txt)"
+err_has loop "loop/self: symbolic link to a directory, not followed"
+grep -q "self/" "$work/loop.out" && fail "loop: walked into the self-link"
+run loop_q -q -r --all --format tsv "$work/loop"
+[ -s "$work/loop_q.err" ] && fail "loop_q: -q still warned"
+# Named on the command line, a link to a directory is followed.
+ln -s "$work/dir" "$work/dirlink"
+run dirlink -r --format tsv "$work/dirlink"
+expect_rc dirlink 0
+grep -q "dirlink/$(basename "$b1")" "$work/dirlink.out" ||
+  fail "dirlink: a directory link named as FILE was not walked"
+
+# ---- 2: FIFOs and devices are refused, never opened blocking -------------
+command -v timeout >/dev/null || { echo "timeout(1) missing"; exit 1; }
+mkfifo "$work/fifo"
+rc=0
+timeout 60 "$cli" "$work/fifo" "$b1" "$b2" "$b3" >"$work/fifo.out" \
+  2>"$work/fifo.err" || rc=$?
+expect_rc fifo 1 # 124: it hung on open
+err_has fifo "fifo: a FIFO, not a regular file; skipped"
+out_is fifo "$work/want_ref"
+run devzero /dev/zero "$b1" "$b2" "$b3"
+expect_rc devzero 1
+err_has devzero "/dev/zero: a character device, not a regular file; skipped"
+out_is devzero "$work/want_ref"
+
+# ---- 3: a file over the limit is refused before it is read -------------
+# 3 GB, sparse: it used to be read whole (3.1 GB of memory, 19 s).
+if truncate -s 3G "$work/huge.txt" 2>/dev/null; then
+  rc=0
+  "$maxrss" "$work/rss" "$cli" "$work/huge.txt" "$b1" "$b2" "$b3" \
+    >"$work/huge.out" 2>"$work/huge.err" || rc=$?
+  expect_rc huge 1
+  err_has huge "huge.txt: larger than 2 GiB (the limit); skipped"
+  out_is huge "$work/want_ref"
+  kb=$(cat "$work/rss")
+  echo "3 GB sparse file: peak RSS $kb KiB"
+  [ "$kb" -lt 262144 ] || fail "huge: peak RSS $kb KiB: the file was read"
+  rm -f "$work/huge.txt"
+else
+  echo "no sparse files here: 3 GB case skipped"
+fi
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures failure(s)" >&2
   exit 1
