@@ -491,10 +491,16 @@ DEDUP_API void dedup_explanation_free(dedup_explanation *e);
  *
  * The write is atomic: the file is written as "PATH.tmp.PID.N" in the same
  * directory, synced and renamed over PATH.  On failure the temporary file
- * is removed and PATH is left as it was.  Read-only on c.
+ * is removed and PATH is left as it was.  Before writing, temporary files
+ * of PATH left by a process that no longer exists (killed while saving:
+ * named exactly "BASENAME.tmp.DIGITS.DIGITS" and kill(PID, 0) fails with
+ * ESRCH) are removed; those of live processes are kept.  Only a regular
+ * file is replaced: when PATH exists and is anything else (a symbolic
+ * link, a directory, a FIFO, a device) nothing is written.  Read-only on c.
  *
- * @return DEDUP_OK, DEDUP_EIO (see errno), DEDUP_ENOMEM,
- *         DEDUP_EINVAL (path NULL or empty)
+ * @return DEDUP_OK, DEDUP_EIO (see errno; EISDIR: PATH is a directory,
+ *         ELOOP: a symbolic link, EINVAL: another file that is not
+ *         regular), DEDUP_ENOMEM, DEDUP_EINVAL (path NULL or empty)
  * @since 0.1
  */
 DEDUP_API int dedup_corpus_save(const dedup_corpus *c, const char *path);
@@ -509,7 +515,12 @@ DEDUP_API int dedup_corpus_save(const dedup_corpus *c, const char *path);
  * allocated is bounded by the file's size.
  *
  * @param[out] out  new corpus; NULL on failure; free with dedup_corpus_free
- * @return DEDUP_OK, DEDUP_EIO (cannot open or read; see errno),
+ * Only a regular file is read: it is opened without blocking, so a FIFO
+ * with no writer or a device is refused at once (DEDUP_EIO, errno EISDIR
+ * for a directory, EINVAL for any other file that is not regular).
+ *
+ * @return DEDUP_OK, DEDUP_EIO (cannot open or read, or not a regular
+ *         file; see errno),
  *         DEDUP_EFORMAT (truncated or corrupt), DEDUP_EVERSION (another
  *         format version), DEDUP_ENOMEM
  * @since 0.1
