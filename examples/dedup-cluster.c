@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -539,7 +540,7 @@ static void print_results(const run *r) {
   const dedup_corpus *c = r->c;
   dedup_level level = r->o.level;
   size_t nc = dedup_corpus_cluster_count(c, level);
-  for (size_t k = 0; k < nc; k++) {
+  for (size_t k = 0; k < nc && !ferror(stdout); k++) {
     size_t n;
     const size_t *m = dedup_corpus_cluster_members(c, level, k, &n);
     if (n < 2 && !r->o.all)
@@ -745,6 +746,32 @@ int main(int argc, char **argv) {
    * level even when only the copy level is listed. */
   if (r.o.level == DEDUP_LEVEL_COPY && !r.o.save)
     r.o.p.flags |= DEDUP_F_COPY_ONLY;
+  /* A closed pipe or a file size limit must not kill the process before
+   * it says so (or, before this order, before the index was saved): the
+   * writes fail with EPIPE or EFBIG instead, and are reported. */
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGXFSZ, SIG_IGN);
+  /* Refused targets are refused before any work, not after an hour's. */
+  struct stat st;
+  if (r.o.save && lstat(r.o.save, &st) == 0 && !S_ISREG(st.st_mode)) {
+    fprintf(stderr,
+            "dedup-cluster: %s: index not saved: %s, not a regular file "
+            "(only a regular file is replaced)\n",
+            r.o.save, file_type(st.st_mode));
+    return EXIT_UNREADABLE;
+  }
+  if (r.o.load) {
+    int fd = open(r.o.load, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) &&
+        !S_ISDIR(st.st_mode)) { /* a directory: the library's message */
+      fprintf(stderr, "dedup-cluster: %s: index refused: %s, not a regular "
+              "file\n", r.o.load, file_type(st.st_mode));
+      close(fd);
+      return EXIT_INDEX;
+    }
+    if (fd >= 0)
+      close(fd);
+  }
 
   int rc;
   if (r.o.load) {
@@ -795,15 +822,8 @@ int main(int argc, char **argv) {
     dedup_corpus_free(r.c);
     return EXIT_FAIL;
   }
-  if (r.o.explain[0])
-    r.status = explain(&r);
-  else
-    print_results(&r);
-  /* The output first: saving syncs the index to disk, which may take a
-   * while, and the output does not depend on it. */
-  int out_err = fflush(stdout) != 0 ? errno : 0;
-  if (out_err)
-    fprintf(stderr, "dedup-cluster: write error: %s\n", strerror(out_err));
+  /* The index first: saving syncs it to disk, which takes a while, but a
+   * reader of the output that goes away (| head -1) must not lose it. */
   if (r.o.save) {
     rc = dedup_corpus_save(r.c, r.o.save);
     if (rc != DEDUP_OK) {
@@ -811,11 +831,25 @@ int main(int argc, char **argv) {
       fprintf(stderr, "dedup-cluster: %s: index not saved: %s%s%s\n",
               r.o.save, dedup_strerror(rc), rc == DEDUP_EIO ? ": " : "",
               rc == DEDUP_EIO ? strerror(err) : "");
-      int st = rc == DEDUP_ENOMEM ? EXIT_FAIL : EXIT_UNREADABLE;
-      if (st > r.status)
-        r.status = st;
+      int st_save = rc == DEDUP_ENOMEM ? EXIT_FAIL : EXIT_UNREADABLE;
+      if (st_save > r.status)
+        r.status = st_save;
     }
   }
+  if (r.o.explain[0]) {
+    int st_ex = explain(&r);
+    r.status = st_ex > r.status ? st_ex : r.status;
+  } else {
+    print_results(&r);
+  }
+  errno = 0;
+  int out_err = fflush(stdout) != 0 || ferror(stdout);
+  if (out_err) {
+    fprintf(stderr, "dedup-cluster: standard output: write error: %s\n",
+            errno ? strerror(errno) : "unknown error");
+    if (r.status < EXIT_UNREADABLE)
+      r.status = EXIT_UNREADABLE;
+  }
   dedup_corpus_free(r.c);
-  return out_err ? EXIT_FAIL : r.status;
+  return r.status;
 }

@@ -183,6 +183,100 @@ else
   echo "no sparse files here: 3 GB case skipped"
 fi
 
+# ---- 2: --load of a FIFO is refused (exit 4), not waited on ----------
+rc=0
+timeout 60 "$cli" --load "$work/fifo" "$b1" >"$work/load_fifo.out" \
+  2>"$work/load_fifo.err" || rc=$?
+expect_rc load_fifo 4
+err_has load_fifo "fifo: index refused: a FIFO, not a regular file"
+[ -s "$work/load_fifo.out" ] && fail "load_fifo: printed output"
+
+# ---- 4: --save never replaces what is not a regular file -----------------
+# Checked first, so nothing is clustered for nothing: exit 1 at once.
+cp "$work/a.idx" "$work/keep.idx"
+ln -s keep.idx "$work/link.idx"
+# A device node of our own, not /dev/null: a build without the fix would
+# replace whatever device it is given.
+targets="$work/fifo $work/link.idx"
+if mknod "$work/nulldev" c 1 3 2>/dev/null; then
+  targets="$targets $work/nulldev"
+else
+  echo "mknod not permitted: device case skipped (FIFO and link run)"
+fi
+for t in $targets; do
+  run save_bad --save "$t" "$b1" "$b2" "$b3"
+  expect_rc save_bad 1
+  err_has save_bad "$t: index not saved: "
+  err_has save_bad "not a regular file"
+  [ -s "$work/save_bad.out" ] && fail "save $t: clustered anyway"
+done
+[ -e "$work/nulldev" ] && { [ -c "$work/nulldev" ] ||
+  fail "the device node was replaced"; }
+[ -p "$work/fifo" ] || fail "the FIFO was replaced"
+[ -L "$work/link.idx" ] || fail "the symbolic link was replaced"
+cmp -s "$work/keep.idx" "$work/a.idx" || fail "the link's target changed"
+
+# ---- 5: a closed stdout or a size limit loses no index, and says so -------
+# Output well over a pipe's buffer, so the writer surely meets a closed
+# pipe once head has its line: SIGPIPE used to kill it before the save.
+mkdir "$work/many"
+awk -v dir="$work/many" 'BEGIN {
+  for (i = 0; i < 3000; i++) {
+    f = sprintf("%s/page-%04d-with-a-rather-long-name-to-fill-the-pipe-%s.txt",
+                dir, i, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")
+    printf "Item %d of the list, about number %d and %d.\n", i, i * 7, i * 13 > f
+    close(f)
+  }
+}'
+{
+  rc=0
+  "$cli" -q --all --format tsv --save "$work/pipe.idx" -r "$work/many" ||
+    rc=$?
+  echo "$rc" >"$work/pipe.rc"
+} 2>"$work/pipe.err" | head -n 1 >"$work/pipe.out"
+rc=$(cat "$work/pipe.rc")
+expect_rc pipe 1
+err_has pipe "standard output: write error: Broken pipe"
+[ -s "$work/pipe.out" ] || fail "pipe: head got nothing"
+run pipe_load --load "$work/pipe.idx" --all --format tsv
+expect_rc pipe_load 0
+n=$(wc -l <"$work/pipe_load.out")
+[ "$n" -eq 3000 ] || fail "pipe: the saved index holds $n items, want 3000"
+rm -rf "$work/many"
+# A file size limit: SIGXFSZ (default: die) used to kill the process.
+cp "$work/a.idx" "$work/limit.idx"
+rc=0
+(
+  ulimit -f 1
+  exec "$cli" --load "$work/limit.idx" --save "$work/limit.idx" "$b3"
+) >"$work/limit.out" 2>"$work/limit.err" || rc=$?
+expect_rc limit 1
+err_has limit "limit.idx: index not saved: input/output error: File too large"
+out_is limit "$work/want_ref"
+cmp -s "$work/limit.idx" "$work/a.idx" || fail "limit: the old index changed"
+ls "$work" | grep -q 'limit.idx.tmp' && fail "limit: temporary file left"
+
+# ---- 6: temporary files of dead saves are removed, live ones kept -------
+dead=$(sh -c 'echo $$')
+wait 2>/dev/null || true
+kill -0 "$dead" 2>/dev/null && fail "pid $dead still alive"
+mkdir "$work/tmps"
+for f in "t.idx.tmp.$dead.0" "t.idx.tmp.$dead.17" "t.idx.tmp.$$.0" \
+  "t.idx.tmp.$dead.0x" "t.idx.tmp.$dead" "other.idx.tmp.$dead.0" \
+  "t.idx.tmp.1$dead.2.3"; do
+  echo junk >"$work/tmps/$f"
+done
+run stale --save "$work/tmps/t.idx" "$b1" "$b2"
+expect_rc stale 0
+for f in "t.idx.tmp.$dead.0" "t.idx.tmp.$dead.17"; do
+  [ -e "$work/tmps/$f" ] && fail "stale: $f (dead pid) not removed"
+done
+for f in "t.idx.tmp.$$.0" "t.idx.tmp.$dead.0x" "t.idx.tmp.$dead" \
+  "other.idx.tmp.$dead.0" "t.idx.tmp.1$dead.2.3"; do
+  [ -e "$work/tmps/$f" ] || fail "stale: $f removed (live pid or not a temp)"
+done
+[ -s "$work/tmps/t.idx" ] || fail "stale: no index"
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures failure(s)" >&2
   exit 1
