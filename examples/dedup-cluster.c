@@ -460,26 +460,88 @@ static void add_inputs(run *r, const cli_paths *in) {
   }
 }
 
-static void json_str(const char *s) {
+/* The length of the well-formed UTF-8 sequence at s (1..4), or 0: no
+ * overlong forms, no surrogates, nothing past U+10FFFF.  s is
+ * NUL-terminated, and a NUL is never a continuation byte, so looking
+ * ahead stays inside it. */
+static size_t utf8_seq(const unsigned char *s) {
+  unsigned c = s[0];
+  if (c < 0x80)
+    return 1;
+  size_t n;
+  unsigned lo = 0x80, hi = 0xBF; /* range of the second byte */
+  if (c >= 0xC2 && c <= 0xDF)
+    n = 2;
+  else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0)
+      lo = 0xA0; /* overlong */
+    else if (c == 0xED)
+      hi = 0x9F; /* surrogates */
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0)
+      lo = 0x90;
+    else if (c == 0xF4)
+      hi = 0x8F; /* past U+10FFFF */
+  } else
+    return 0;
+  if (s[1] < lo || s[1] > hi)
+    return 0;
+  for (size_t i = 2; i < n; i++)
+    if (s[i] < 0x80 || s[i] > 0xBF)
+      return 0;
+  return n;
+}
+
+/* A JSON string.  Paths are bytes: valid UTF-8 is written as it is, and
+ * each byte that is not part of valid UTF-8 as \u0080..\u00ff, the code
+ * point of the byte's value (as Latin-1 reads it).  Since valid UTF-8 is
+ * never escaped, such an escape in this output always stands for one raw
+ * byte, so names can be turned back into the exact bytes. */
+static void json_str(const char *str) {
+  const unsigned char *s = (const unsigned char *)str;
   putchar('"');
-  for (; *s; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (ch == '"' || ch == '\\')
+  while (*s) {
+    unsigned char ch = *s;
+    size_t n = utf8_seq(s);
+    if (ch == '"' || ch == '\\') {
       printf("\\%c", ch);
-    else if (ch < 0x20)
+    } else if (ch < 0x20 || n == 0) {
       printf("\\u%04x", ch);
-    else
-      putchar(ch);
+      n = 1;
+    } else {
+      fwrite(s, 1, n, stdout);
+    }
+    s += n;
   }
   putchar('"');
 }
 
-static void print_members(const dedup_corpus *c, const size_t *m, size_t n,
-                          char sep) {
-  for (size_t i = 0; i < n; i++) {
-    if (i)
-      putchar(sep);
-    fputs(dedup_corpus_item_name(c, m[i]), stdout);
+/* A name in text or tsv output, C-style escaped so that a newline or a
+ * tab in it cannot pass for a separator: \\ \n \t \r, and \xHH for the
+ * other control bytes (0x01-0x1f, 0x7f).  Other bytes as they are. */
+static void put_name(const char *str) {
+  for (const unsigned char *s = (const unsigned char *)str; *s; s++) {
+    switch (*s) {
+    case '\\':
+      fputs("\\\\", stdout);
+      break;
+    case '\n':
+      fputs("\\n", stdout);
+      break;
+    case '\t':
+      fputs("\\t", stdout);
+      break;
+    case '\r':
+      fputs("\\r", stdout);
+      break;
+    default:
+      if (*s < 0x20 || *s == 0x7f)
+        printf("\\x%02x", *s);
+      else
+        putchar(*s);
+    }
   }
 }
 
@@ -545,14 +607,35 @@ static void print_results(const run *r) {
     const size_t *m = dedup_corpus_cluster_members(c, level, k, &n);
     if (n < 2 && !r->o.all)
       continue;
+    /* -0: names unescaped, each followed by a NUL; in text, a cluster
+     * ends with one more NUL (an empty name, which no path is); in tsv,
+     * each "ID<TAB>NAME" ends with a NUL instead of a newline. */
+    int nul = r->o.null_sep;
     switch (r->o.format) {
     case FMT_TEXT:
-      print_members(c, m, n, ' ');
-      putchar('\n');
+      for (size_t i = 0; i < n; i++) {
+        const char *name = dedup_corpus_item_name(c, m[i]);
+        if (nul) {
+          fputs(name, stdout);
+          putchar('\0');
+        } else {
+          if (i)
+            putchar(' ');
+          put_name(name);
+        }
+      }
+      putchar(nul ? '\0' : '\n');
       break;
     case FMT_TSV:
-      for (size_t i = 0; i < n; i++)
-        printf("%zu\t%s\n", k, dedup_corpus_item_name(c, m[i]));
+      for (size_t i = 0; i < n; i++) {
+        const char *name = dedup_corpus_item_name(c, m[i]);
+        printf("%zu\t", k);
+        if (nul)
+          fputs(name, stdout);
+        else
+          put_name(name);
+        putchar(nul ? '\0' : '\n');
+      }
       break;
     default:
       print_json_cluster(c, level, k);
@@ -575,10 +658,12 @@ static const char *cmp_sign(double x, double t) { return x >= t ? ">=" : "<"; }
 static void print_explain_text(const dedup_corpus *c,
                                const dedup_explanation *e) {
   int mh = e->method == DEDUP_METHOD_MINHASH;
-  printf("A  %s  (item %zu, %zu words)\n", dedup_corpus_item_name(c, e->a),
-         e->a, e->words_a);
-  printf("B  %s  (item %zu, %zu words)\n\n", dedup_corpus_item_name(c, e->b),
-         e->b, e->words_b);
+  fputs("A  ", stdout);
+  put_name(dedup_corpus_item_name(c, e->a));
+  printf("  (item %zu, %zu words)\n", e->a, e->words_a);
+  fputs("B  ", stdout);
+  put_name(dedup_corpus_item_name(c, e->b));
+  printf("  (item %zu, %zu words)\n\n", e->b, e->words_b);
 
   printf("Copy level (near-verbatim copies): ");
   if (e->same_copy_group && (e->copy_linked || e->a == e->b))
@@ -631,9 +716,13 @@ static void print_explain_text(const dedup_corpus *c,
   else
     printf("different stories: cosine %.4f < %g\n", cs, t);
   if (e->rep_a != e->a || e->rep_b != e->b)
-    printf("  (compared as the longest of their copies: %s and %s)\n",
-           dedup_corpus_item_name(c, e->rep_a),
-           dedup_corpus_item_name(c, e->rep_b));
+  {
+    fputs("  (compared as the longest of their copies: ", stdout);
+    put_name(dedup_corpus_item_name(c, e->rep_a));
+    fputs(" and ", stdout);
+    put_name(dedup_corpus_item_name(c, e->rep_b));
+    fputs(")\n", stdout);
+  }
   if (e->n_terms)
     printf("  shared terms that weigh most (weight in A x in B = share):\n");
   for (size_t i = 0; i < e->n_terms; i++)

@@ -277,6 +277,56 @@ for f in "t.idx.tmp.$$.0" "t.idx.tmp.$dead.0x" "t.idx.tmp.$dead" \
 done
 [ -s "$work/tmps/t.idx" ] || fail "stale: no index"
 
+# ---- 11: names with newlines, tabs, backslashes, bytes that are not UTF-8
+mkdir "$work/names"
+cd "$work/names"
+nl='
+'
+tab=$(printf '\t')
+bad=$(printf 'bad\377\300x.txt')
+for f in "new${nl}line.txt" "tab${tab}here.txt" 'back\slash.txt' "$bad" \
+  "$(printf '\303\251 ok.txt')"; do
+  cp "$b1" "./$f"
+done
+# text and tsv: C-style escapes, one cluster a line / one item a line
+run esc_text --level copy ./*
+expect_rc esc_text 0
+printf './back\\\\slash.txt ./bad\377\300x.txt ./new\\nline.txt ./tab\\there.txt ./\303\251 ok.txt\n' \
+  >"$work/want_esc_text"
+out_is esc_text "$work/want_esc_text"
+run esc_tsv --level copy --format tsv ./*
+printf '0\t./back\\\\slash.txt\n0\t./bad\377\300x.txt\n0\t./new\\nline.txt\n0\t./tab\\there.txt\n0\t./\303\251 ok.txt\n' \
+  >"$work/want_esc_tsv"
+out_is esc_tsv "$work/want_esc_tsv"
+# json: control bytes as \u00XX, each byte that is not UTF-8 as \u00XX of
+# its value, valid UTF-8 as it is: valid JSON, and the bytes recoverable.
+run esc_json --level copy --format json ./*
+printf '"members":["./back\\\\slash.txt","./bad\\u00ff\\u00c0x.txt","./new\\u000aline.txt","./tab\\u0009here.txt","./\303\251 ok.txt"]' \
+  >"$work/want_members"
+grep -qF -- "$(cat "$work/want_members")" "$work/esc_json.out" ||
+  fail "esc_json: members not escaped as documented: $(cat "$work/esc_json.out")"
+if command -v python3 >/dev/null; then
+  python3 -c 'import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    json.loads(line)' "$work/esc_json.out" ||
+    fail "esc_json: not valid JSON (UTF-8)"
+fi
+# -0: NUL after each name, one more NUL after each cluster; tsv: each
+# "ID<TAB>NAME" NUL-terminated; names unescaped.  And a NUL-separated
+# list on stdin.
+run nul_text --level copy -0 ./*
+printf './back\\slash.txt\000./bad\377\300x.txt\000./new\nline.txt\000./tab\there.txt\000./\303\251 ok.txt\000\000' \
+  >"$work/want_nul_text"
+out_is nul_text "$work/want_nul_text"
+rc=0
+printf './%s\000' * | "$cli" --level copy --null --format tsv - \
+  >"$work/nul_tsv.out" 2>"$work/nul_tsv.err" || rc=$?
+expect_rc nul_tsv 0
+printf '0\t./back\\slash.txt\0000\t./bad\377\300x.txt\0000\t./new\nline.txt\0000\t./tab\there.txt\0000\t./\303\251 ok.txt\000' \
+  >"$work/want_nul_tsv"
+out_is nul_tsv "$work/want_nul_tsv"
+cd "$work"
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures failure(s)" >&2
   exit 1
