@@ -10,7 +10,7 @@
  *
  * All the work, --explain's included, is the library's; this file reads
  * files, draws progress and prints. */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* POSIX 2008 and wcwidth */
 #include "cli_args.h"
 #include "dedup.h"
 
@@ -26,6 +26,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <wchar.h>
+#include <locale.h>
 
 enum {
   EXIT_DONE = 0,
@@ -643,6 +645,32 @@ static void print_results(const run *r) {
   }
 }
 
+/* No line of output can look like a failure: say that nothing clustered
+ * (on stderr, not with -q; with --all every item is listed anyway). */
+static void say_if_empty(run *r) {
+  const dedup_corpus *c = r->c;
+  if (r->o.quiet || r->o.all)
+    return;
+  size_t nc = dedup_corpus_cluster_count(c, r->o.level);
+  for (size_t k = 0; k < nc; k++) {
+    size_t n;
+    (void)dedup_corpus_cluster_members(c, r->o.level, k, &n);
+    if (n >= 2)
+      return;
+  }
+  size_t items = dedup_corpus_item_count(c);
+  progress_clear(r);
+  if (items < 2)
+    fprintf(stderr, "dedup-cluster: %zu item%s, nothing to compare; 0 "
+            "clusters of 2+\n", items, items == 1 ? "" : "s");
+  else if (r->o.level == DEDUP_LEVEL_COPY)
+    fprintf(stderr, "dedup-cluster: no two of the %zu items are copies "
+            "(--level copy); 0 clusters of 2+\n", items);
+  else
+    fprintf(stderr, "dedup-cluster: no two of the %zu items tell the same "
+            "story; 0 clusters of 2+\n", items);
+}
+
 /* ---- --explain: the library computes, this prints -------------------- */
 
 static size_t find_item(const dedup_corpus *c, const char *name) {
@@ -651,6 +679,30 @@ static size_t find_item(const dedup_corpus *c, const char *name) {
     if (!strcmp(dedup_corpus_item_name(c, i), name))
       return i;
   return SIZE_MAX;
+}
+
+/* Terminal cells of UTF-8 text: wcwidth per character (CJK 2, combining
+ * marks 0), under a UTF-8 LC_CTYPE set by explain(); without one, or for
+ * bytes that do not decode, one cell per character or byte. */
+static size_t display_width(const char *s) {
+  mbstate_t ms;
+  memset(&ms, 0, sizeof ms);
+  size_t cells = 0, left = strlen(s);
+  while (left) {
+    wchar_t wc;
+    size_t n = mbrtowc(&wc, s, left, &ms);
+    if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+      memset(&ms, 0, sizeof ms);
+      n = 1;
+      cells++;
+    } else {
+      int w = wcwidth(wc);
+      cells += w < 0 ? 1 : (size_t)w;
+    }
+    s += n;
+    left -= n;
+  }
+  return cells;
 }
 
 static const char *cmp_sign(double x, double t) { return x >= t ? ">=" : "<"; }
@@ -698,7 +750,8 @@ static void print_explain_text(const dedup_corpus *c,
 
   printf("\nStory level (same story, any words): ");
   if (!e->story_computed) {
-    printf("not computed (--level copy)\n");
+    printf("not computed (copy level only: --level copy, or an index "
+           "saved so)\n");
     return;
   }
   double cs = e->story_cosine, t = e->story_threshold;
@@ -723,12 +776,22 @@ static void print_explain_text(const dedup_corpus *c,
     put_name(dedup_corpus_item_name(c, e->rep_b));
     fputs(")\n", stdout);
   }
+  /* The weights depend on the corpus: say which one. */
+  size_t groups = dedup_corpus_cluster_count(c, DEDUP_LEVEL_COPY);
+  size_t items = dedup_corpus_item_count(c);
+  printf("  IDF from this run's corpus: %zu copy group%s (of %zu item%s), "
+         "one document\n  each, plus articles embedded in their pages; "
+         "other files, other weights\n",
+         groups, groups == 1 ? "" : "s", items, items == 1 ? "" : "s");
   if (e->n_terms)
     printf("  shared terms that weigh most (weight in A x in B = share):\n");
-  for (size_t i = 0; i < e->n_terms; i++)
-    printf("    %-20s %.4f x %.4f = %.4f\n", e->terms[i].word,
-           e->terms[i].weight_a, e->terms[i].weight_b,
-           e->terms[i].contribution);
+  for (size_t i = 0; i < e->n_terms; i++) {
+    /* %-20s pads bytes; a column of words pads display cells. */
+    size_t w = display_width(e->terms[i].word);
+    printf("    %s%*s %.4f x %.4f = %.4f\n", e->terms[i].word,
+           w < 20 ? (int)(20 - w) : 0, "", e->terms[i].weight_a,
+           e->terms[i].weight_b, e->terms[i].contribution);
+  }
 }
 
 static void json_bool(const char *key, int v) {
@@ -773,6 +836,9 @@ static void print_explain_json(const dedup_corpus *c,
   json_str(dedup_corpus_item_name(c, e->rep_b));
   printf("],\"threshold\":%.4f", e->story_threshold);
   json_bool("same_story", e->same_story);
+  printf(",\"copy_groups\":%zu,\"items\":%zu",
+         dedup_corpus_cluster_count(c, DEDUP_LEVEL_COPY),
+         dedup_corpus_item_count(c));
   printf(",\"terms\":[");
   for (size_t i = 0; i < e->n_terms; i++) {
     printf("%s{\"word\":", i ? "," : "");
@@ -806,6 +872,9 @@ static int explain(run *r) {
     fprintf(stderr, "dedup-cluster: %s\n", dedup_strerror(rc));
     return EXIT_FAIL;
   }
+  /* Display widths of terms; numbers and names are not affected. */
+  if (!setlocale(LC_CTYPE, "C.UTF-8"))
+    (void)setlocale(LC_CTYPE, "en_US.UTF-8");
   if (r->o.format == FMT_JSON)
     print_explain_json(r->c, e);
   else
@@ -911,6 +980,32 @@ int main(int argc, char **argv) {
     dedup_corpus_free(r.c);
     return EXIT_FAIL;
   }
+  /* An index saved copy-only (DEDUP_F_COPY_ONLY, which the library's
+   * callers may set; this CLI's --save never does) has no story level,
+   * and its "story" clusters would be the copy clusters under the wrong
+   * name.  The public API tells through an explanation's story_computed:
+   * one item with itself, which hashes each line once (a small part of
+   * the run).  Refused like any index that cannot serve the run. */
+  if (r.o.load && r.o.level == DEDUP_LEVEL_STORY && !r.o.explain[0] &&
+      dedup_corpus_item_count(r.c) > 0) {
+    dedup_explanation *e;
+    rc = dedup_corpus_explain(&e, r.c, 0, 0);
+    if (rc != DEDUP_OK) {
+      fprintf(stderr, "dedup-cluster: %s\n", dedup_strerror(rc));
+      dedup_corpus_free(r.c);
+      return EXIT_FAIL;
+    }
+    int story = e->story_computed;
+    dedup_explanation_free(e);
+    if (!story) {
+      fprintf(stderr,
+              "dedup-cluster: %s: index saved copy-only: it has no story "
+              "level; list its copies with --level copy\n",
+              r.o.load);
+      dedup_corpus_free(r.c);
+      return EXIT_INDEX;
+    }
+  }
   /* The index first: saving syncs it to disk, which takes a while, but a
    * reader of the output that goes away (| head -1) must not lose it. */
   if (r.o.save) {
@@ -930,6 +1025,7 @@ int main(int argc, char **argv) {
     r.status = st_ex > r.status ? st_ex : r.status;
   } else {
     print_results(&r);
+    say_if_empty(&r);
   }
   errno = 0;
   int out_err = fflush(stdout) != 0 || ferror(stdout);

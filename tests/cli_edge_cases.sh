@@ -327,6 +327,59 @@ printf '0\t./back\\slash.txt\0000\t./bad\377\300x.txt\0000\t./new\nline.txt\0000
 out_is nul_tsv "$work/want_nul_tsv"
 cd "$work"
 
+# ---- 9: an index saved copy-only lists no copy clusters as stories -------
+if [ -n "$mkcopyonly" ]; then
+  "$mkcopyonly" "$work/co.idx" "$b1" "$b2" "$b3" ||
+    fail "make_copy_only failed"
+  run co_story --load "$work/co.idx" --all --format json
+  expect_rc co_story 4
+  err_has co_story "co.idx: index saved copy-only: it has no story level"
+  grep -q '"level":"story"' "$work/co_story.out" &&
+    fail "co_story: copy clusters printed as stories"
+  run co_copy --load "$work/co.idx" --all --format tsv --level copy
+  expect_rc co_copy 0
+  run plain_copy --all --format tsv --level copy "$b1" "$b2" "$b3"
+  out_is co_copy "$work/plain_copy.out"
+else
+  echo "no make_copy_only given: copy-only index case skipped"
+fi
+
+# ---- 12: nothing clustered is said on stderr, not silent ---------------
+run none_copy --level copy "$b1" "$b2" "$b3"
+expect_rc none_copy 0
+[ -s "$work/none_copy.out" ] && fail "none_copy: the seeds are not copies"
+err_has none_copy "no two of the 3 items are copies (--level copy); 0 clusters of 2+"
+run none_q -q --level copy "$b1" "$b2" "$b3"
+[ -s "$work/none_q.err" ] && fail "none_q: -q still said it"
+run some_story "$b1" "$b2" "$b3"
+[ -s "$work/some_story.err" ] && fail "some_story: said something: $(cat "$work/some_story.err")"
+
+# ---- 13: --explain says what its IDF counted, and aligns words by width ---
+mkdir "$work/de"
+printf 'Der B\303\274rgermeister von Z\303\274rich er\303\266ffnete gestern die neue Stra\303\237enbahn.\n\nDie Z\303\274rcher Stra\303\237enbahn f\303\244hrt ab Montag durch die Altstadt. Der B\303\274rgermeister sagte, Z\303\274rich brauche mehr Stra\303\237enbahnen. Viele B\303\274rger in Z\303\274rich begr\303\274\303\237ten die Stra\303\237enbahn.\n' \
+  >"$work/de/a.txt"
+printf 'Z\303\274rich hat eine neue Stra\303\237enbahn: Der B\303\274rgermeister weihte sie ein.\n\nAb Montag rollt die Stra\303\237enbahn durch Z\303\274rich. Anwohner lobten den B\303\274rgermeister, andere kritisierten die Kosten der Stra\303\237enbahn f\303\274r Z\303\274rich.\n' \
+  >"$work/de/b.txt"
+cp "$b3" "$work/de/c.txt"
+run ex_de --explain "$work/de/a.txt" "$work/de/b.txt" "$work/de/c.txt"
+expect_rc ex_de 0
+run none_story "$work/de/a.txt" "$b1"
+expect_rc none_story 0
+err_has none_story "no two of the 2 items tell the same story; 0 clusters of 2+"
+grep -q "IDF from this run's corpus: 3 copy groups (of 3 items)" \
+  "$work/ex_de.out" || fail "ex_de: no IDF corpus size: $(cat "$work/ex_de.out")"
+# "Zürich" is 6 cells and 7 bytes: padded to 20 cells, then one space.
+zl=$(printf '    Z\303\274rich               0.')
+grep -qF -- "$zl" "$work/ex_de.out" ||
+  fail "ex_de: Zürich not padded by display width: $(grep -F "rich " "$work/ex_de.out")"
+run ex_de_json --format json --explain "$work/de/a.txt" "$work/de/b.txt" \
+  "$work/de/c.txt"
+grep -q '"copy_groups":3,"items":3' "$work/ex_de_json.out" ||
+  fail "ex_de_json: no corpus size"
+run ex_de2 --explain "$work/de/a.txt" "$work/de/b.txt"
+grep -q "IDF from this run's corpus: 2 copy groups (of 2 items)" \
+  "$work/ex_de2.out" || fail "ex_de2: IDF corpus size not 2"
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures failure(s)" >&2
   exit 1
