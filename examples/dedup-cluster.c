@@ -2,14 +2,17 @@
  *
  * Exit status: 0 done (files that are empty or binary are skipped with a
  * warning: there is nothing to cluster in them); 1 some paths could not be
- * read (missing, unreadable, a directory without -r, too large) - the rest
- * were clustered - or the --save index could not be written (the output
- * was printed); 2 usage error; 3 failure (out of memory); 4 index file
- * refused (corrupt, truncated, wrong version or unreadable): --load's
- * corpus is the base of the run, so nothing is clustered without it.
+ * read (missing, unreadable, a directory without -r, not a regular file,
+ * too large) - the rest were clustered - or the --save index could not be
+ * written (its target is not a regular file: refused before any work), or
+ * standard output could not be written; 2 usage error; 3 failure (out of
+ * memory); 4 index file refused (corrupt, truncated, wrong version,
+ * unreadable, not a regular file, or saved copy-only when the story level
+ * is asked for): --load's corpus is the base of the run, so nothing is
+ * clustered without it.
  *
  * All the work, --explain's included, is the library's; this file reads
- * files, draws progress and prints. */
+ * files, draws progress and prints; cli_args.c parses the options. */
 #define _XOPEN_SOURCE 700 /* POSIX 2008 and wcwidth */
 #include "cli_args.h"
 #include "dedup.h"
@@ -44,13 +47,22 @@ static const char usage[] =
     "       dedup-cluster --load INDEX [--save INDEX] [OPTIONS] [FILE...]\n"
     "Groups text files that tell the same story (default) or are\n"
     "near-verbatim copies (--level copy).  FILE '-' reads a list of paths,\n"
-    "one per line, from standard input.\n"
+    "one per line (NUL-separated with -0), from standard input.  Options\n"
+    "may come anywhere ('--' ends them), as --opt=value too; numbers are\n"
+    "decimal; an option given twice must have the same value.\n"
     "\n"
     "Output:\n"
     "  --format text|tsv|json  text: one line per cluster of 2+ files,\n"
     "                          paths separated by spaces (default);\n"
     "                          tsv: cluster_id<TAB>path per item;\n"
     "                          json: one object per cluster per line\n"
+    "                          (text and tsv escape \\ newline tab and\n"
+    "                          control bytes C-style; json writes bytes\n"
+    "                          that are not UTF-8 as \\u0080-\\u00ff)\n"
+    "  -0, --null              NUL-separated: the FILE '-' list, and text\n"
+    "                          (NUL after each name, one more after each\n"
+    "                          cluster) and tsv (NUL after each line)\n"
+    "                          output, unescaped\n"
     "  --all                   also list clusters of one file\n"
     "  --level story|copy      which clusters to list (default story)\n"
     "  --split-embedded        list articles embedded below a page's main\n"
@@ -77,10 +89,14 @@ static const char usage[] =
     "                          matching options and --split-embedded,\n"
     "                          so they are refused with it (--threads\n"
     "                          is this machine's and allowed)\n"
-    "  --save INDEX            after the run, save every document (loaded\n"
-    "                          and added) to INDEX, atomically\n"
+    "  --save INDEX            after the run, before the output, save\n"
+    "                          every document (loaded and added) to\n"
+    "                          INDEX, atomically; INDEX must be a regular\n"
+    "                          file or not exist\n"
     "Input and running:\n"
-    "  -r, --recursive         walk directories given as FILE\n"
+    "  -r, --recursive         walk directories given as FILE; symbolic\n"
+    "                          links to directories found while walking\n"
+    "                          are not followed (links to files are read)\n"
     "  --threads N             worker threads (default: all cores)\n"
     "  -q, --quiet             no warnings about skipped files and no\n"
     "                          progress bar (drawn on stderr when it is\n"
@@ -89,10 +105,13 @@ static const char usage[] =
     "  --version               the version\n"
     "\n"
     "Exit status: 0 done (empty or binary files are skipped with a\n"
-    "warning); 1 some paths could not be read, the rest were clustered,\n"
-    "or the --save index could not be written; 2 usage error; 3 failure\n"
-    "(out of memory); 4 index file refused (corrupt, truncated, wrong\n"
-    "version or unreadable).\n";
+    "warning); 1 some paths could not be read (missing, not a regular\n"
+    "file, over 2 GiB), the rest were clustered, or the --save index could\n"
+    "not be written (or its target is not a regular file), or standard\n"
+    "output could not be written; 2 usage error; 3 failure (out of\n"
+    "memory); 4 index file refused (corrupt, truncated, wrong version,\n"
+    "unreadable, not a regular file, or saved copy-only and the story\n"
+    "level asked for).\n";
 
 typedef cli_opts opts;
 
