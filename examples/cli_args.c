@@ -60,6 +60,10 @@ static const struct option longopts[] = {
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0}};
 
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static void say(char *msg, size_t len, const char *fmt, ...);
 static void say(char *msg, size_t len, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -431,12 +435,15 @@ int cli_read_list(cli_paths *ps, FILE *in, int nul) {
       line[n] = '\0';
       n = (ssize_t)strlen(line); /* the last record may lack its NUL */
     } else {
+      /* A NUL cannot be in a path: a list holding one was most likely
+       * written by find -print0 for -0.  Cutting the name at it would
+       * read another file than meant, so the list is refused. */
+      if (memchr(line, '\0', (size_t)n)) {
+        rc = -2;
+        break;
+      }
       while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         line[--n] = '\0';
-      /* A NUL inside a line would cut the name silently: the rest is
-       * what the user gave, so the name is taken up to it (it cannot be
-       * a path either way). */
-      n = (ssize_t)strlen(line);
     }
     if (n > 0)
       rc = cli_paths_push(ps, line);

@@ -40,7 +40,8 @@ typedef struct cli_paths {
 } cli_paths;
 
 int cli_paths_push(cli_paths *ps, const char *s); /* 0, or -1: no memory */
-int cli_read_list(cli_paths *ps, FILE *in, int nul); /* 0, or -1 */
+/* 0; -1: no memory or a read error; -2: a NUL byte in a line (not nul) */
+int cli_read_list(cli_paths *ps, FILE *in, int nul);
 void cli_paths_free(cli_paths *ps);
 
 #endif

@@ -979,8 +979,19 @@ int main(int argc, char **argv) {
       rc = cli_paths_push(&in, r.o.files[i]);
     }
   }
+  if (rc == -2) {
+    fprintf(stderr, "dedup-cluster: standard input: the list of paths "
+            "holds a NUL byte (for a NUL-separated list, as find -print0 "
+            "writes, use -0)\n");
+    cli_paths_free(&in);
+    dedup_corpus_free(r.c);
+    return EXIT_USAGE;
+  }
   if (rc != 0) {
-    fprintf(stderr, "dedup-cluster: %s\n", dedup_strerror(DEDUP_ENOMEM));
+    fprintf(stderr, "dedup-cluster: %s\n", rc == -1 && ferror(stdin)
+            ? "standard input: read error" : dedup_strerror(DEDUP_ENOMEM));
+    cli_paths_free(&in);
+    dedup_corpus_free(r.c);
     return EXIT_FAIL;
   }
   r.pr.on = !r.o.quiet && isatty(STDERR_FILENO);

@@ -325,6 +325,14 @@ expect_rc nul_tsv 0
 printf '0\t./back\\slash.txt\0000\t./bad\377\300x.txt\0000\t./new\nline.txt\0000\t./tab\there.txt\0000\t./\303\251 ok.txt\000' \
   >"$work/want_nul_tsv"
 out_is nul_tsv "$work/want_nul_tsv"
+# A NUL-separated list without -0 was cut at the first NUL of each line
+# (fuzz_cli found a name left ending in CR): refused, nothing clustered.
+rc=0
+printf './%s\000' * | "$cli" --level copy - >"$work/nul_nonul.out" \
+  2>"$work/nul_nonul.err" || rc=$?
+expect_rc nul_nonul 2
+err_has nul_nonul "the list of paths holds a NUL byte"
+[ -s "$work/nul_nonul.out" ] && fail "nul_nonul: printed output"
 cd "$work"
 
 # ---- 9: an index saved copy-only lists no copy clusters as stories -------
