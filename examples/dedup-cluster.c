@@ -39,7 +39,11 @@ enum {
   EXIT_FAIL = 3,
   EXIT_INDEX = 4
 };
-enum { FMT_TEXT = CLI_FMT_TEXT, FMT_TSV = CLI_FMT_TSV, FMT_JSON = CLI_FMT_JSON };
+enum {
+  FMT_TEXT = CLI_FMT_TEXT,
+  FMT_TSV = CLI_FMT_TSV,
+  FMT_JSON = CLI_FMT_JSON
+};
 
 static const char usage[] =
     "Usage: dedup-cluster [OPTIONS] FILE...\n"

@@ -364,10 +364,22 @@ run some_story "$b1" "$b2" "$b3"
 
 # ---- 13: --explain says what its IDF counted, and aligns words by width ---
 mkdir "$work/de"
-printf 'Der B\303\274rgermeister von Z\303\274rich er\303\266ffnete gestern die neue Stra\303\237enbahn.\n\nDie Z\303\274rcher Stra\303\237enbahn f\303\244hrt ab Montag durch die Altstadt. Der B\303\274rgermeister sagte, Z\303\274rich brauche mehr Stra\303\237enbahnen. Viele B\303\274rger in Z\303\274rich begr\303\274\303\237ten die Stra\303\237enbahn.\n' \
-  >"$work/de/a.txt"
-printf 'Z\303\274rich hat eine neue Stra\303\237enbahn: Der B\303\274rgermeister weihte sie ein.\n\nAb Montag rollt die Stra\303\237enbahn durch Z\303\274rich. Anwohner lobten den B\303\274rgermeister, andere kritisierten die Kosten der Stra\303\237enbahn f\303\274r Z\303\274rich.\n' \
-  >"$work/de/b.txt"
+u=$(printf '\303\274') o=$(printf '\303\266') a=$(printf '\303\244')
+ss=$(printf '\303\237') # u o a umlauts and sharp s, as UTF-8
+cat >"$work/de/a.txt" <<EOF
+Der B${u}rgermeister von Z${u}rich er${o}ffnete gestern die neue Stra${ss}enbahn.
+
+Die Z${u}rcher Stra${ss}enbahn f${a}hrt ab Montag durch die Altstadt. Der
+B${u}rgermeister sagte, Z${u}rich brauche mehr Stra${ss}enbahnen. Viele B${u}rger
+in Z${u}rich begr${u}${ss}ten die Stra${ss}enbahn.
+EOF
+cat >"$work/de/b.txt" <<EOF
+Z${u}rich hat eine neue Stra${ss}enbahn: Der B${u}rgermeister weihte sie ein.
+
+Ab Montag rollt die Stra${ss}enbahn durch Z${u}rich. Anwohner lobten den
+B${u}rgermeister, andere kritisierten die Kosten der Stra${ss}enbahn f${u}r
+Z${u}rich.
+EOF
 cp "$b3" "$work/de/c.txt"
 run ex_de --explain "$work/de/a.txt" "$work/de/b.txt" "$work/de/c.txt"
 expect_rc ex_de 0
@@ -377,7 +389,7 @@ err_has none_story "no two of the 2 items tell the same story; 0 clusters of 2+"
 grep -q "IDF from this run's corpus: 3 copy groups (of 3 items)" \
   "$work/ex_de.out" || fail "ex_de: no IDF corpus size: $(cat "$work/ex_de.out")"
 # "Zürich" is 6 cells and 7 bytes: padded to 20 cells, then one space.
-zl=$(printf '    Z\303\274rich               0.')
+zl="    Z${u}rich               0."
 grep -qF -- "$zl" "$work/ex_de.out" ||
   fail "ex_de: Zürich not padded by display width: $(grep -F "rich " "$work/ex_de.out")"
 run ex_de_json --format json --explain "$work/de/a.txt" "$work/de/b.txt" \
