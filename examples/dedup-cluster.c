@@ -2,26 +2,34 @@
  *
  * Exit status: 0 done (files that are empty or binary are skipped with a
  * warning: there is nothing to cluster in them); 1 some paths could not be
- * read (missing, unreadable, a directory without -r, too large) - the rest
- * were clustered - or the --save index could not be written (the output
- * was printed); 2 usage error; 3 failure (out of memory); 4 index file
- * refused (corrupt, truncated, wrong version or unreadable): --load's
- * corpus is the base of the run, so nothing is clustered without it.
+ * read (missing, unreadable, a directory without -r, not a regular file,
+ * too large) - the rest were clustered - or the --save index could not be
+ * written (its target is not a regular file: refused before any work), or
+ * standard output could not be written; 2 usage error; 3 failure (out of
+ * memory); 4 index file refused (corrupt, truncated, wrong version,
+ * unreadable, not a regular file): --load's corpus is the base of the
+ * run, so nothing is clustered without it.
  *
  * All the work, --explain's included, is the library's; this file reads
- * files, draws progress and prints. */
-#define _POSIX_C_SOURCE 200809L
+ * files, draws progress and prints; cli_args.c parses the options. */
+#define _XOPEN_SOURCE 700 /* POSIX 2008 and wcwidth */
+#include "cli_args.h"
 #include "dedup.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <wchar.h>
+#include <locale.h>
 
 enum {
   EXIT_DONE = 0,
@@ -30,7 +38,11 @@ enum {
   EXIT_FAIL = 3,
   EXIT_INDEX = 4
 };
-enum { FMT_TEXT, FMT_TSV, FMT_JSON };
+enum {
+  FMT_TEXT = CLI_FMT_TEXT,
+  FMT_TSV = CLI_FMT_TSV,
+  FMT_JSON = CLI_FMT_JSON
+};
 
 static const char usage[] =
     "Usage: dedup-cluster [OPTIONS] FILE...\n"
@@ -38,13 +50,22 @@ static const char usage[] =
     "       dedup-cluster --load INDEX [--save INDEX] [OPTIONS] [FILE...]\n"
     "Groups text files that tell the same story (default) or are\n"
     "near-verbatim copies (--level copy).  FILE '-' reads a list of paths,\n"
-    "one per line, from standard input.\n"
+    "one per line (NUL-separated with -0), from standard input.  Options\n"
+    "may come anywhere ('--' ends them), as --opt=value too; numbers are\n"
+    "decimal; an option given twice must have the same value.\n"
     "\n"
     "Output:\n"
     "  --format text|tsv|json  text: one line per cluster of 2+ files,\n"
     "                          paths separated by spaces (default);\n"
     "                          tsv: cluster_id<TAB>path per item;\n"
     "                          json: one object per cluster per line\n"
+    "                          (text and tsv escape \\ newline tab and\n"
+    "                          control bytes C-style; json writes bytes\n"
+    "                          that are not UTF-8 as \\u0080-\\u00ff)\n"
+    "  -0, --null              NUL-separated: the FILE '-' list, and text\n"
+    "                          (NUL after each name, one more after each\n"
+    "                          cluster) and tsv (NUL after each line)\n"
+    "                          output, unescaped\n"
     "  --all                   also list clusters of one file\n"
     "  --level story|copy      which clusters to list (default story)\n"
     "  --split-embedded        list articles embedded below a page's main\n"
@@ -71,10 +92,14 @@ static const char usage[] =
     "                          matching options and --split-embedded,\n"
     "                          so they are refused with it (--threads\n"
     "                          is this machine's and allowed)\n"
-    "  --save INDEX            after the run, save every document (loaded\n"
-    "                          and added) to INDEX, atomically\n"
+    "  --save INDEX            after the run, before the output, save\n"
+    "                          every document (loaded and added) to\n"
+    "                          INDEX, atomically; INDEX must be a regular\n"
+    "                          file or not exist\n"
     "Input and running:\n"
-    "  -r, --recursive         walk directories given as FILE\n"
+    "  -r, --recursive         walk directories given as FILE; symbolic\n"
+    "                          links to directories found while walking\n"
+    "                          are not followed (links to files are read)\n"
     "  --threads N             worker threads (default: all cores)\n"
     "  -q, --quiet             no warnings about skipped files and no\n"
     "                          progress bar (drawn on stderr when it is\n"
@@ -83,20 +108,14 @@ static const char usage[] =
     "  --version               the version\n"
     "\n"
     "Exit status: 0 done (empty or binary files are skipped with a\n"
-    "warning); 1 some paths could not be read, the rest were clustered,\n"
-    "or the --save index could not be written; 2 usage error; 3 failure\n"
-    "(out of memory); 4 index file refused (corrupt, truncated, wrong\n"
-    "version or unreadable).\n";
+    "warning); 1 some paths could not be read (missing, not a regular\n"
+    "file, over 2 GiB), the rest were clustered, or the --save index could\n"
+    "not be written (or its target is not a regular file), or standard\n"
+    "output could not be written; 2 usage error; 3 failure (out of\n"
+    "memory); 4 index file refused (corrupt, truncated, wrong version,\n"
+    "unreadable or not a regular file).\n";
 
-typedef struct opts {
-  dedup_params p;
-  dedup_run_options ro;
-  int format, all, quiet, recursive;
-  dedup_level level;
-  const char *explain[2]; /* --explain A B */
-  const char *load, *save; /* --load, --save index files */
-  const char *param_opt;   /* first option the --load index would fix */
-} opts;
+typedef cli_opts opts;
 
 /* Progress on stderr: files read, MB/s and ETA while reading, elapsed time
  * while the library clusters.  Totals come from a stat pass made first. */
@@ -227,43 +246,95 @@ static void warn(run *r, const char *path, const char *msg) {
   }
 }
 
-static int read_file(const char *path, char **buf, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return -1;
-  size_t cap = 1 << 16, n = 0;
-  char *b = malloc(cap);
-  while (b) {
-    if (n == cap) {
-      if (cap > ((size_t)1 << 31)) { /* the library's limit is 2^31 */
-        free(b);
-        fclose(f);
-        errno = EFBIG;
-        return -1;
-      }
-      char *nb = realloc(b, cap *= 2);
-      if (!nb)
-        break;
-      b = nb;
-    }
-    size_t got = fread(b + n, 1, cap - n, f);
-    n += got;
-    if (got == 0)
-      break;
-  }
-  int err = ferror(f) || !b;
-  fclose(f);
-  if (err) {
-    free(b);
-    errno = b ? EIO : ENOMEM;
-    return -1;
-  }
-  *buf = b;
-  *len = n;
-  return 0;
+/* The largest input: what dedup_corpus_add takes (DEDUP_ETOOBIG past
+ * INT32_MAX bytes), checked before a byte is read. */
+#define MAX_INPUT ((size_t)INT32_MAX)
+
+enum { READ_OK, READ_ERRNO, READ_NOT_REGULAR, READ_TOO_BIG };
+
+static const char *file_type(mode_t m) {
+  if (S_ISDIR(m))
+    return "a directory";
+  if (S_ISFIFO(m))
+    return "a FIFO";
+  if (S_ISCHR(m))
+    return "a character device";
+  if (S_ISBLK(m))
+    return "a block device";
+  if (S_ISSOCK(m))
+    return "a socket";
+  if (S_ISLNK(m))
+    return "a symbolic link";
+  return "not a regular file";
 }
 
-static void add_path(run *r, const char *path);
+/* Reads a regular file whole.  O_NONBLOCK: opening a FIFO with no writer
+ * would block forever; only regular files are read, so it is cleared once
+ * fstat says so.  The size is checked before reading, and reading stops
+ * at MAX_INPUT + 1 bytes, since a file can grow while it is read. */
+static int read_file(const char *path, char **buf, size_t *len,
+                     struct stat *st) {
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return READ_ERRNO;
+  int why = READ_ERRNO;
+  char *b = NULL;
+  if (fstat(fd, st) != 0)
+    goto fail;
+  if (!S_ISREG(st->st_mode)) {
+    why = READ_NOT_REGULAR;
+    goto fail;
+  }
+  if (st->st_size < 0 || (uintmax_t)st->st_size > MAX_INPUT) {
+    why = READ_TOO_BIG;
+    goto fail;
+  }
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+    goto fail;
+  size_t cap = (size_t)st->st_size + 1, n = 0; /* +1: see growth */
+  b = malloc(cap);
+  if (!b) {
+    errno = ENOMEM;
+    goto fail;
+  }
+  for (;;) {
+    if (n == cap) {
+      if (cap > MAX_INPUT) { /* grown past the limit while read */
+        why = READ_TOO_BIG;
+        goto fail;
+      }
+      size_t nc = cap < MAX_INPUT / 2 ? cap * 2 : MAX_INPUT + 1;
+      char *nb = realloc(b, nc);
+      if (!nb) {
+        errno = ENOMEM;
+        goto fail;
+      }
+      b = nb;
+      cap = nc;
+    }
+    ssize_t got = read(fd, b + n, cap - n);
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got < 0)
+      goto fail;
+    if (got == 0)
+      break;
+    n += (size_t)got;
+  }
+  close(fd);
+  *buf = b;
+  *len = n;
+  return READ_OK;
+fail:;
+  int e = errno;
+  free(b);
+  close(fd);
+  errno = e;
+  return why;
+}
+
+static void add_path(run *r, const char *path, int walked);
 
 static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
@@ -302,13 +373,17 @@ static void add_dir(run *r, const char *path) {
   closedir(d);
   qsort(names, n, sizeof *names, cmp_str);
   for (size_t i = 0; i < n; i++) {
-    add_path(r, names[i]);
+    add_path(r, names[i], 1);
     free(names[i]);
   }
   free(names);
 }
 
-static void add_path(run *r, const char *path) {
+/* walked: found while walking a directory, where a symbolic link to a
+ * directory is not followed (as grep -r does): "ln -s . d/loop" would
+ * walk forever.  A symbolic link to a file is read; paths named on the
+ * command line are followed. */
+static void add_path(run *r, const char *path, int walked) {
   struct stat st;
   if (stat(path, &st) != 0) {
     warn(r, path, strerror(errno));
@@ -317,6 +392,11 @@ static void add_path(run *r, const char *path) {
     return;
   }
   if (S_ISDIR(st.st_mode)) {
+    struct stat lst;
+    if (walked && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+      warn(r, path, "symbolic link to a directory, not followed");
+      return;
+    }
     if (r->o.recursive) {
       add_dir(r, path);
     } else if (!r->counting) {
@@ -329,14 +409,25 @@ static void add_path(run *r, const char *path) {
     if (r->o.explain[k] && !strcmp(path, r->o.explain[k]))
       r->found[k] = 1;
   if (r->counting) {
-    r->pr.files_total++;
-    r->pr.bytes_total += (double)st.st_size;
+    if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size <= MAX_INPUT) {
+      r->pr.files_total++;
+      r->pr.bytes_total += (double)st.st_size;
+    }
     return;
   }
   char *buf;
   size_t len;
-  if (read_file(path, &buf, &len) != 0) {
-    warn(r, path, strerror(errno));
+  int got = read_file(path, &buf, &len, &st);
+  if (got != READ_OK) {
+    char why[96];
+    if (got == READ_NOT_REGULAR)
+      snprintf(why, sizeof why, "%s, not a regular file; skipped",
+               file_type(st.st_mode));
+    else if (got == READ_TOO_BIG)
+      snprintf(why, sizeof why, "larger than 2 GiB (the limit); skipped");
+    else
+      snprintf(why, sizeof why, "%s", strerror(errno));
+    warn(r, path, why);
     r->status = EXIT_UNREADABLE;
     return;
   }
@@ -373,36 +464,14 @@ static void add_path(run *r, const char *path) {
   progress_draw(r, 0);
 }
 
-/* The input paths in order: arguments, with '-' replaced by the lines of
- * standard input (read once; a list of 100,000 files is fine). */
-typedef struct paths {
-  char **v;
-  size_t n, cap;
-} paths;
-
-static int paths_push(paths *ps, const char *s) {
-  if (ps->n == ps->cap) {
-    size_t cap = ps->cap ? ps->cap * 2 : 64;
-    char **nv = realloc(ps->v, cap * sizeof *nv);
-    if (!nv)
-      return -1;
-    ps->v = nv;
-    ps->cap = cap;
-  }
-  if (!(ps->v[ps->n] = strdup(s)))
-    return -1;
-  ps->n++;
-  return 0;
-}
-
 /* Adds (or, counting, measures) the inputs, then the --explain files that
  * were not among them.  A name such as "page.txt#2" is an item of
  * page.txt, not a file: it is looked up after the run.  With --load they
  * are looked up only: a file the index holds would be added twice. */
-static void add_inputs(run *r, const paths *in) {
+static void add_inputs(run *r, const cli_paths *in) {
   r->found[0] = r->found[1] = 0;
   for (size_t i = 0; i < in->n; i++)
-    add_path(r, in->v[i]);
+    add_path(r, in->v[i], 0);
   if (r->o.load)
     return;
   struct stat st;
@@ -410,45 +479,92 @@ static void add_inputs(run *r, const paths *in) {
     const char *x = r->o.explain[k];
     if (x && !r->found[k] &&
         (stat(x, &st) == 0 ? !S_ISDIR(st.st_mode) : !strchr(x, '#')))
-      add_path(r, x); /* a missing file gets the usual warning */
+      add_path(r, x, 0); /* a missing file gets the usual warning */
   }
 }
 
-static int read_list(paths *ps, FILE *in) {
-  char *line = NULL;
-  size_t cap = 0;
-  ssize_t n;
-  int rc = 0;
-  while (rc == 0 && (n = getline(&line, &cap, in)) >= 0) {
-    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-      line[--n] = '\0';
-    if (n > 0)
-      rc = paths_push(ps, line);
-  }
-  free(line);
-  return rc;
+/* The length of the well-formed UTF-8 sequence at s (1..4), or 0: no
+ * overlong forms, no surrogates, nothing past U+10FFFF.  s is
+ * NUL-terminated, and a NUL is never a continuation byte, so looking
+ * ahead stays inside it. */
+static size_t utf8_seq(const unsigned char *s) {
+  unsigned c = s[0];
+  if (c < 0x80)
+    return 1;
+  size_t n;
+  unsigned lo = 0x80, hi = 0xBF; /* range of the second byte */
+  if (c >= 0xC2 && c <= 0xDF)
+    n = 2;
+  else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0)
+      lo = 0xA0; /* overlong */
+    else if (c == 0xED)
+      hi = 0x9F; /* surrogates */
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0)
+      lo = 0x90;
+    else if (c == 0xF4)
+      hi = 0x8F; /* past U+10FFFF */
+  } else
+    return 0;
+  if (s[1] < lo || s[1] > hi)
+    return 0;
+  for (size_t i = 2; i < n; i++)
+    if (s[i] < 0x80 || s[i] > 0xBF)
+      return 0;
+  return n;
 }
 
-static void json_str(const char *s) {
+/* A JSON string.  Paths are bytes: valid UTF-8 is written as it is, and
+ * each byte that is not part of valid UTF-8 as \u0080..\u00ff, the code
+ * point of the byte's value (as Latin-1 reads it).  Since valid UTF-8 is
+ * never escaped, such an escape in this output always stands for one raw
+ * byte, so names can be turned back into the exact bytes. */
+static void json_str(const char *str) {
+  const unsigned char *s = (const unsigned char *)str;
   putchar('"');
-  for (; *s; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (ch == '"' || ch == '\\')
+  while (*s) {
+    unsigned char ch = *s;
+    size_t n = utf8_seq(s);
+    if (ch == '"' || ch == '\\') {
       printf("\\%c", ch);
-    else if (ch < 0x20)
+    } else if (ch < 0x20 || n == 0) {
       printf("\\u%04x", ch);
-    else
-      putchar(ch);
+      n = 1;
+    } else {
+      fwrite(s, 1, n, stdout);
+    }
+    s += n;
   }
   putchar('"');
 }
 
-static void print_members(const dedup_corpus *c, const size_t *m, size_t n,
-                          char sep) {
-  for (size_t i = 0; i < n; i++) {
-    if (i)
-      putchar(sep);
-    fputs(dedup_corpus_item_name(c, m[i]), stdout);
+/* A name in text or tsv output, C-style escaped so that a newline or a
+ * tab in it cannot pass for a separator: \\ \n \t \r, and \xHH for the
+ * other control bytes (0x01-0x1f, 0x7f).  Other bytes as they are. */
+static void put_name(const char *str) {
+  for (const unsigned char *s = (const unsigned char *)str; *s; s++) {
+    switch (*s) {
+    case '\\':
+      fputs("\\\\", stdout);
+      break;
+    case '\n':
+      fputs("\\n", stdout);
+      break;
+    case '\t':
+      fputs("\\t", stdout);
+      break;
+    case '\r':
+      fputs("\\r", stdout);
+      break;
+    default:
+      if (*s < 0x20 || *s == 0x7f)
+        printf("\\x%02x", *s);
+      else
+        putchar(*s);
+    }
   }
 }
 
@@ -505,24 +621,71 @@ static void print_results(const run *r) {
   const dedup_corpus *c = r->c;
   dedup_level level = r->o.level;
   size_t nc = dedup_corpus_cluster_count(c, level);
-  for (size_t k = 0; k < nc; k++) {
+  for (size_t k = 0; k < nc && !ferror(stdout); k++) {
     size_t n;
     const size_t *m = dedup_corpus_cluster_members(c, level, k, &n);
     if (n < 2 && !r->o.all)
       continue;
+    /* -0: names unescaped, each followed by a NUL; in text, a cluster
+     * ends with one more NUL (an empty name, which no path is); in tsv,
+     * each "ID<TAB>NAME" ends with a NUL instead of a newline. */
+    int nul = r->o.null_sep;
     switch (r->o.format) {
     case FMT_TEXT:
-      print_members(c, m, n, ' ');
-      putchar('\n');
+      for (size_t i = 0; i < n; i++) {
+        const char *name = dedup_corpus_item_name(c, m[i]);
+        if (nul) {
+          fputs(name, stdout);
+          putchar('\0');
+        } else {
+          if (i)
+            putchar(' ');
+          put_name(name);
+        }
+      }
+      putchar(nul ? '\0' : '\n');
       break;
     case FMT_TSV:
-      for (size_t i = 0; i < n; i++)
-        printf("%zu\t%s\n", k, dedup_corpus_item_name(c, m[i]));
+      for (size_t i = 0; i < n; i++) {
+        const char *name = dedup_corpus_item_name(c, m[i]);
+        printf("%zu\t", k);
+        if (nul)
+          fputs(name, stdout);
+        else
+          put_name(name);
+        putchar(nul ? '\0' : '\n');
+      }
       break;
     default:
       print_json_cluster(c, level, k);
     }
   }
+}
+
+/* No line of output can look like a failure: say that nothing clustered
+ * (on stderr, not with -q; with --all every item is listed anyway). */
+static void say_if_empty(run *r) {
+  const dedup_corpus *c = r->c;
+  if (r->o.quiet || r->o.all)
+    return;
+  size_t nc = dedup_corpus_cluster_count(c, r->o.level);
+  for (size_t k = 0; k < nc; k++) {
+    size_t n;
+    (void)dedup_corpus_cluster_members(c, r->o.level, k, &n);
+    if (n >= 2)
+      return;
+  }
+  size_t items = dedup_corpus_item_count(c);
+  progress_clear(r);
+  if (items < 2)
+    fprintf(stderr, "dedup-cluster: %zu item%s, nothing to compare; 0 "
+            "clusters of 2+\n", items, items == 1 ? "" : "s");
+  else if (r->o.level == DEDUP_LEVEL_COPY)
+    fprintf(stderr, "dedup-cluster: no two of the %zu items are copies "
+            "(--level copy); 0 clusters of 2+\n", items);
+  else
+    fprintf(stderr, "dedup-cluster: no two of the %zu items tell the same "
+            "story; 0 clusters of 2+\n", items);
 }
 
 /* ---- --explain: the library computes, this prints -------------------- */
@@ -532,15 +695,41 @@ static size_t find_item(const dedup_corpus *c, const char *name) {
   return dedup_corpus_item_find(c, name, &i) == DEDUP_OK ? i : SIZE_MAX;
 }
 
+/* Terminal cells of UTF-8 text: wcwidth per character (CJK 2, combining
+ * marks 0), under a UTF-8 LC_CTYPE set by explain(); without one, or for
+ * bytes that do not decode, one cell per character or byte. */
+static size_t display_width(const char *s) {
+  mbstate_t ms;
+  memset(&ms, 0, sizeof ms);
+  size_t cells = 0, left = strlen(s);
+  while (left) {
+    wchar_t wc;
+    size_t n = mbrtowc(&wc, s, left, &ms);
+    if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+      memset(&ms, 0, sizeof ms);
+      n = 1;
+      cells++;
+    } else {
+      int w = wcwidth(wc);
+      cells += w < 0 ? 1 : (size_t)w;
+    }
+    s += n;
+    left -= n;
+  }
+  return cells;
+}
+
 static const char *cmp_sign(double x, double t) { return x >= t ? ">=" : "<"; }
 
 static void print_explain_text(const dedup_corpus *c,
                                const dedup_explanation *e) {
   int mh = e->method == DEDUP_METHOD_MINHASH;
-  printf("A  %s  (item %zu, %zu words)\n", dedup_corpus_item_name(c, e->a),
-         e->a, e->words_a);
-  printf("B  %s  (item %zu, %zu words)\n\n", dedup_corpus_item_name(c, e->b),
-         e->b, e->words_b);
+  fputs("A  ", stdout);
+  put_name(dedup_corpus_item_name(c, e->a));
+  printf("  (item %zu, %zu words)\n", e->a, e->words_a);
+  fputs("B  ", stdout);
+  put_name(dedup_corpus_item_name(c, e->b));
+  printf("  (item %zu, %zu words)\n\n", e->b, e->words_b);
 
   printf("Copy level (near-verbatim copies): ");
   if (e->same_copy_group && (e->copy_linked || e->a == e->b))
@@ -575,7 +764,8 @@ static void print_explain_text(const dedup_corpus *c,
 
   printf("\nStory level (same story, any words): ");
   if (!e->story_computed) {
-    printf("not computed (--level copy)\n");
+    printf("not computed (copy level only: --level copy, or an index "
+           "saved so)\n");
     return;
   }
   double cs = e->story_cosine, t = e->story_threshold;
@@ -593,15 +783,29 @@ static void print_explain_text(const dedup_corpus *c,
   else
     printf("different stories: cosine %.4f < %g\n", cs, t);
   if (e->rep_a != e->a || e->rep_b != e->b)
-    printf("  (compared as the longest of their copies: %s and %s)\n",
-           dedup_corpus_item_name(c, e->rep_a),
-           dedup_corpus_item_name(c, e->rep_b));
+  {
+    fputs("  (compared as the longest of their copies: ", stdout);
+    put_name(dedup_corpus_item_name(c, e->rep_a));
+    fputs(" and ", stdout);
+    put_name(dedup_corpus_item_name(c, e->rep_b));
+    fputs(")\n", stdout);
+  }
+  /* The weights depend on the corpus: say which one. */
+  size_t groups = dedup_corpus_cluster_count(c, DEDUP_LEVEL_COPY);
+  size_t items = dedup_corpus_item_count(c);
+  printf("  IDF from this run's corpus: %zu copy group%s (of %zu item%s), "
+         "one document\n  each, plus articles embedded in their pages; "
+         "other files, other weights\n",
+         groups, groups == 1 ? "" : "s", items, items == 1 ? "" : "s");
   if (e->n_terms)
     printf("  shared terms that weigh most (weight in A x in B = share):\n");
-  for (size_t i = 0; i < e->n_terms; i++)
-    printf("    %-20s %.4f x %.4f = %.4f\n", e->terms[i].word,
-           e->terms[i].weight_a, e->terms[i].weight_b,
-           e->terms[i].contribution);
+  for (size_t i = 0; i < e->n_terms; i++) {
+    /* %-20s pads bytes; a column of words pads display cells. */
+    size_t w = display_width(e->terms[i].word);
+    printf("    %s%*s %.4f x %.4f = %.4f\n", e->terms[i].word,
+           w < 20 ? (int)(20 - w) : 0, "", e->terms[i].weight_a,
+           e->terms[i].weight_b, e->terms[i].contribution);
+  }
 }
 
 static void json_bool(const char *key, int v) {
@@ -646,6 +850,9 @@ static void print_explain_json(const dedup_corpus *c,
   json_str(dedup_corpus_item_name(c, e->rep_b));
   printf("],\"threshold\":%.4f", e->story_threshold);
   json_bool("same_story", e->same_story);
+  printf(",\"copy_groups\":%zu,\"items\":%zu",
+         dedup_corpus_cluster_count(c, DEDUP_LEVEL_COPY),
+         dedup_corpus_item_count(c));
   printf(",\"terms\":[");
   for (size_t i = 0; i < e->n_terms; i++) {
     printf("%s{\"word\":", i ? "," : "");
@@ -679,6 +886,9 @@ static int explain(run *r) {
     fprintf(stderr, "dedup-cluster: %s\n", dedup_strerror(rc));
     return EXIT_FAIL;
   }
+  /* Display widths of terms; numbers and names are not affected. */
+  if (!setlocale(LC_CTYPE, "C.UTF-8"))
+    (void)setlocale(LC_CTYPE, "en_US.UTF-8");
   if (r->o.format == FMT_JSON)
     print_explain_json(r->c, e);
   else
@@ -687,178 +897,53 @@ static int explain(run *r) {
   return r->status;
 }
 
-static int parse_double(const char *s, double *out) {
-  char *end;
-  errno = 0;
-  double v = strtod(s, &end);
-  if (errno || end == s || *end || !(v > 0 && v <= 1))
-    return -1;
-  *out = v;
-  return 0;
-}
-
-static int parse_uint(const char *s, unsigned long max, unsigned *out) {
-  char *end;
-  errno = 0;
-  unsigned long v = strtoul(s, &end, 10);
-  if (errno || end == s || *end || s[0] == '-' || v > max)
-    return -1;
-  *out = (unsigned)v;
-  return 0;
-}
-
-static void die_usage(const char *msg, const char *arg) {
-  fprintf(stderr, "dedup-cluster: %s%s%s\n", msg, arg ? ": " : "",
-          arg ? arg : "");
-  fprintf(stderr, "Try 'dedup-cluster --help'.\n");
-  exit(EXIT_USAGE);
-}
-
 int main(int argc, char **argv) {
   run r = {0};
-  dedup_params_init(&r.o.p, DEDUP_PARAMS_VERSION);
-  dedup_run_options_init(&r.o.ro, DEDUP_RUN_OPTIONS_VERSION);
-  r.o.level = DEDUP_LEVEL_STORY;
-  int first_file = argc, stdin_list = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEED_VALUE()                                                           \
-  do {                                                                         \
-    if (!v)                                                                    \
-      die_usage("option needs a value", a);                                    \
-    i++;                                                                       \
-  } while (0)
-#define PARAM_OPT()                                                            \
-  do {                                                                         \
-    if (!r.o.param_opt)                                                        \
-      r.o.param_opt = a;                                                       \
-  } while (0)
-    if (!strcmp(a, "--")) {
-      first_file = i + 1;
-      break;
-    } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      fputs(usage, stdout);
-      return EXIT_DONE;
-    } else if (!strcmp(a, "--version")) {
-      printf("dedup-cluster %s\n", dedup_version_string());
-      return EXIT_DONE;
-    } else if (!strcmp(a, "--format")) {
-      NEED_VALUE();
-      if (!strcmp(v, "text"))
-        r.o.format = FMT_TEXT;
-      else if (!strcmp(v, "tsv"))
-        r.o.format = FMT_TSV;
-      else if (!strcmp(v, "json"))
-        r.o.format = FMT_JSON;
-      else
-        die_usage("unknown format", v);
-    } else if (!strcmp(a, "--level")) {
-      NEED_VALUE();
-      if (!strcmp(v, "story"))
-        r.o.level = DEDUP_LEVEL_STORY;
-      else if (!strcmp(v, "copy"))
-        r.o.level = DEDUP_LEVEL_COPY;
-      else
-        die_usage("unknown level", v);
-    } else if (!strcmp(a, "--method")) {
-      NEED_VALUE();
-      PARAM_OPT();
-      if (!strcmp(v, "minhash"))
-        r.o.p.method = DEDUP_METHOD_MINHASH;
-      else if (!strcmp(v, "simhash"))
-        r.o.p.method = DEDUP_METHOD_SIMHASH;
-      else
-        die_usage("unknown method", v);
-    } else if (!strcmp(a, "--threshold")) {
-      NEED_VALUE();
-      PARAM_OPT();
-      if (parse_double(v, &r.o.p.threshold))
-        die_usage("threshold must be in (0, 1]", v);
-    } else if (!strcmp(a, "--story-threshold")) {
-      NEED_VALUE();
-      PARAM_OPT();
-      if (parse_double(v, &r.o.p.story_threshold))
-        die_usage("story threshold must be in (0, 1]", v);
-    } else if (!strcmp(a, "--shingle")) {
-      NEED_VALUE();
-      PARAM_OPT();
-      if (parse_uint(v, 64, &r.o.p.shingle_k) || !r.o.p.shingle_k)
-        die_usage("shingle size must be 1..64", v);
-    } else if (!strcmp(a, "--perms")) {
-      NEED_VALUE();
-      PARAM_OPT();
-      if (parse_uint(v, 4096, &r.o.p.num_perm) || !r.o.p.num_perm)
-        die_usage("perms must be 1..4096", v);
-    } else if (!strcmp(a, "--threads")) {
-      NEED_VALUE();
-      if (parse_uint(v, 1024, &r.o.ro.threads))
-        die_usage("threads must be 0..1024", v);
-    } else if (!strcmp(a, "--seed")) {
-      NEED_VALUE();
-      PARAM_OPT();
-      char *end;
-      errno = 0;
-      r.o.p.seed = strtoull(v, &end, 0);
-      if (errno || end == v || *end)
-        die_usage("bad seed", v);
-    } else if (!strcmp(a, "--classic")) {
-      PARAM_OPT();
-      r.o.p.minhash_kind = DEDUP_MINHASH_CLASSIC;
-    } else if (!strcmp(a, "--no-clean")) {
-      PARAM_OPT();
-      r.o.p.flags |= DEDUP_F_NO_CLEAN;
-    } else if (!strcmp(a, "--split-embedded")) {
-      PARAM_OPT();
-      r.o.p.flags |= DEDUP_F_SPLIT_EMBEDDED;
-    } else if (!strcmp(a, "--explain")) {
-      if (i + 2 >= argc)
-        die_usage("--explain needs two files", NULL);
-      r.o.explain[0] = argv[++i];
-      r.o.explain[1] = argv[++i];
-    } else if (!strcmp(a, "--load")) {
-      NEED_VALUE();
-      if (!*v)
-        die_usage("empty index file name", a);
-      r.o.load = v;
-    } else if (!strcmp(a, "--save")) {
-      NEED_VALUE();
-      if (!*v)
-        die_usage("empty index file name", a);
-      r.o.save = v;
-    } else if (!strcmp(a, "--all")) {
-      r.o.all = 1;
-    } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-      r.o.quiet = 1;
-    } else if (!strcmp(a, "-r") || !strcmp(a, "--recursive")) {
-      r.o.recursive = 1;
-    } else if (a[0] == '-' && a[1] == '-') {
-      die_usage("unknown option", a);
-    } else if (a[0] == '-' && a[1] != '\0') {
-      die_usage("unknown option", a);
-    } else {
-      first_file = i;
-      break;
-    }
-#undef PARAM_OPT
-#undef NEED_VALUE
-  }
-  if (r.o.load && r.o.param_opt) {
-    fprintf(stderr,
-            "dedup-cluster: %s cannot be used with --load: the index fixes "
-            "the parameters it was saved with\n",
-            r.o.param_opt);
+  char msg[1024];
+  if (cli_parse(&r.o, argc, argv, msg, sizeof msg) != 0) {
+    fprintf(stderr, "dedup-cluster: %s\n", msg);
     fprintf(stderr, "Try 'dedup-cluster --help'.\n");
     return EXIT_USAGE;
   }
-  if (first_file >= argc && !r.o.explain[0] && !r.o.load)
-    die_usage("no input files", NULL);
-  if (r.o.explain[0] && r.o.format == FMT_TSV)
-    die_usage("--explain prints text or json", NULL);
-  /* Listing copies needs no story level (the index keeps documents
+  if (r.o.help) {
+    fputs(usage, stdout);
+    return EXIT_DONE;
+  }
+  if (r.o.version) {
+    printf("dedup-cluster %s\n", dedup_version_string());
+    return EXIT_DONE;
+  }
+  int stdin_list = 0;
+  /* Listing copies needs no story level (an index keeps the documents
    * only, so a later --load can still list stories). */
   if (r.o.level == DEDUP_LEVEL_COPY)
     r.o.ro.levels = DEDUP_RUN_COPY;
+  /* A closed pipe or a file size limit must not kill the process before
+   * it says so (or, before this order, before the index was saved): the
+   * writes fail with EPIPE or EFBIG instead, and are reported. */
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGXFSZ, SIG_IGN);
+  /* Refused targets are refused before any work, not after an hour's. */
+  struct stat st;
+  if (r.o.save && lstat(r.o.save, &st) == 0 && !S_ISREG(st.st_mode)) {
+    fprintf(stderr,
+            "dedup-cluster: %s: index not saved: %s, not a regular file "
+            "(only a regular file is replaced)\n",
+            r.o.save, file_type(st.st_mode));
+    return EXIT_UNREADABLE;
+  }
+  if (r.o.load) {
+    int fd = open(r.o.load, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) &&
+        !S_ISDIR(st.st_mode)) { /* a directory: the library's message */
+      fprintf(stderr, "dedup-cluster: %s: index refused: %s, not a regular "
+              "file\n", r.o.load, file_type(st.st_mode));
+      close(fd);
+      return EXIT_INDEX;
+    }
+    if (fd >= 0)
+      close(fd);
+  }
 
   int rc;
   if (r.o.load) {
@@ -877,17 +962,28 @@ int main(int argc, char **argv) {
       return rc == DEDUP_EINVAL ? EXIT_USAGE : EXIT_FAIL;
     }
   }
-  paths in = {0};
-  for (int i = first_file; i < argc && rc == 0; i++) {
-    if (!strcmp(argv[i], "-")) {
+  cli_paths in = {0};
+  for (int i = 0; i < r.o.n_files && rc == 0; i++) {
+    if (!strcmp(r.o.files[i], "-")) {
       if (!stdin_list++)
-        rc = read_list(&in, stdin);
+        rc = cli_read_list(&in, stdin, r.o.null_sep);
     } else {
-      rc = paths_push(&in, argv[i]);
+      rc = cli_paths_push(&in, r.o.files[i]);
     }
   }
+  if (rc == -2) {
+    fprintf(stderr, "dedup-cluster: standard input: the list of paths "
+            "holds a NUL byte (for a NUL-separated list, as find -print0 "
+            "writes, use -0)\n");
+    cli_paths_free(&in);
+    dedup_corpus_free(r.c);
+    return EXIT_USAGE;
+  }
   if (rc != 0) {
-    fprintf(stderr, "dedup-cluster: %s\n", dedup_strerror(DEDUP_ENOMEM));
+    fprintf(stderr, "dedup-cluster: %s\n", rc == -1 && ferror(stdin)
+            ? "standard input: read error" : dedup_strerror(DEDUP_ENOMEM));
+    cli_paths_free(&in);
+    dedup_corpus_free(r.c);
     return EXIT_FAIL;
   }
   r.pr.on = !r.o.quiet && isatty(STDERR_FILENO);
@@ -898,9 +994,7 @@ int main(int argc, char **argv) {
     r.pr.t0 = now();
   }
   add_inputs(&r, &in);
-  for (size_t i = 0; i < in.n; i++)
-    free(in.v[i]);
-  free(in.v);
+  cli_paths_free(&in);
   progress_draw(&r, 1);
   rc = run_corpus(&r);
   if (rc != DEDUP_OK) {
@@ -908,15 +1002,8 @@ int main(int argc, char **argv) {
     dedup_corpus_free(r.c);
     return EXIT_FAIL;
   }
-  if (r.o.explain[0])
-    r.status = explain(&r);
-  else
-    print_results(&r);
-  /* The output first: saving syncs the index to disk, which may take a
-   * while, and the output does not depend on it. */
-  int out_err = fflush(stdout) != 0 ? errno : 0;
-  if (out_err)
-    fprintf(stderr, "dedup-cluster: write error: %s\n", strerror(out_err));
+  /* The index first: saving syncs it to disk, which takes a while, but a
+   * reader of the output that goes away (| head -1) must not lose it. */
   if (r.o.save) {
     rc = dedup_corpus_save(r.c, r.o.save);
     if (rc != DEDUP_OK) {
@@ -924,11 +1011,26 @@ int main(int argc, char **argv) {
       fprintf(stderr, "dedup-cluster: %s: index not saved: %s%s%s\n",
               r.o.save, dedup_strerror(rc), rc == DEDUP_EIO ? ": " : "",
               rc == DEDUP_EIO ? strerror(err) : "");
-      int st = rc == DEDUP_ENOMEM ? EXIT_FAIL : EXIT_UNREADABLE;
-      if (st > r.status)
-        r.status = st;
+      int st_save = rc == DEDUP_ENOMEM ? EXIT_FAIL : EXIT_UNREADABLE;
+      if (st_save > r.status)
+        r.status = st_save;
     }
   }
+  if (r.o.explain[0]) {
+    int st_ex = explain(&r);
+    r.status = st_ex > r.status ? st_ex : r.status;
+  } else {
+    print_results(&r);
+    say_if_empty(&r);
+  }
+  errno = 0;
+  int out_err = fflush(stdout) != 0 || ferror(stdout);
+  if (out_err) {
+    fprintf(stderr, "dedup-cluster: standard output: write error: %s\n",
+            errno ? strerror(errno) : "unknown error");
+    if (r.status < EXIT_UNREADABLE)
+      r.status = EXIT_UNREADABLE;
+  }
   dedup_corpus_free(r.c);
-  return out_err ? EXIT_FAIL : r.status;
+  return r.status;
 }

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -645,6 +646,79 @@ static void test_file_mode(void **state) {
   dedup_corpus_free(c);
 }
 
+/* Not regular files (issue 16): loading a FIFO without a writer used to
+ * block in fopen forever; saving renamed over a FIFO or a symbolic link,
+ * turning it into a regular file.  Both are refused, at once. */
+static void test_non_regular_refused(void **state) {
+  (void)state;
+  char fifo[600], link[600], target[600];
+  snprintf(fifo, sizeof fifo, "%s", path_in("fifo"));
+  snprintf(link, sizeof link, "%s", path_in("link.idx"));
+  snprintf(target, sizeof target, "%s", path_in("linked.idx"));
+  assert_int_equal(mkfifo(fifo, 0600), 0);
+  dedup_corpus *c = big_corpus(), *l = NULL;
+  alarm(60); /* a regression blocks: fail, do not hang the suite */
+  errno = 0;
+  assert_int_equal(dedup_corpus_load(&l, fifo), DEDUP_EIO);
+  assert_int_equal(errno, EINVAL);
+  assert_null(l);
+  size_t before = dir_entries(tmpdir);
+  assert_int_equal(dedup_corpus_save(c, fifo), DEDUP_EIO);
+  alarm(0);
+  assert_int_equal(dir_entries(tmpdir), before);
+  struct stat st;
+  assert_int_equal(lstat(fifo, &st), 0);
+  assert_true(S_ISFIFO(st.st_mode));
+  spit(target, "old", 3);
+  assert_int_equal(symlink("linked.idx", link), 0);
+  before = dir_entries(tmpdir);
+  errno = 0;
+  assert_int_equal(dedup_corpus_save(c, link), DEDUP_EIO);
+  assert_int_equal(errno, ELOOP);
+  assert_int_equal(lstat(link, &st), 0);
+  assert_true(S_ISLNK(st.st_mode));
+  assert_int_equal(dir_entries(tmpdir), before); /* no temporary file */
+  size_t len;
+  char *old = slurp(target, &len);
+  assert_int_equal(len, 3);
+  free(old);
+  unlink(fifo);
+  unlink(link);
+  unlink(target);
+  dedup_corpus_free(c);
+}
+
+/* A save killed before its rename leaves "PATH.tmp.PID.N"; the next save
+ * of PATH removes those whose process is gone and keeps a live one's. */
+static void test_stale_temps_removed(void **state) {
+  (void)state;
+  pid_t dead = fork();
+  assert_true(dead >= 0);
+  if (dead == 0)
+    _exit(0);
+  int ws;
+  assert_int_equal(waitpid(dead, &ws, 0), dead); /* reaped: pid is free */
+  char stale[700], live[700], other[700];
+  snprintf(stale, sizeof stale, "%s.tmp.%ld.3", path_in("s.idx"),
+           (long)dead);
+  snprintf(live, sizeof live, "%s.tmp.%ld.0", path_in("s.idx"),
+           (long)getppid());
+  snprintf(other, sizeof other, "%s.tmp.%ld.3", path_in("t.idx"),
+           (long)dead);
+  spit(stale, "x", 1);
+  spit(live, "x", 1);
+  spit(other, "x", 1);
+  dedup_corpus *c = big_corpus();
+  assert_int_equal(dedup_corpus_save(c, path_in("s.idx")), DEDUP_OK);
+  assert_int_equal(access(stale, F_OK), -1);
+  assert_int_equal(access(live, F_OK), 0);
+  assert_int_equal(access(other, F_OK), 0); /* another target's */
+  unlink(live);
+  unlink(other);
+  unlink(path_in("s.idx"));
+  dedup_corpus_free(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_round_trip_state),
@@ -661,6 +735,8 @@ int main(void) {
       cmocka_unit_test(test_rename_fails_keeps_target),
       cmocka_unit_test(test_unwritable_dir),
       cmocka_unit_test(test_file_mode),
+      cmocka_unit_test(test_non_regular_refused),
+      cmocka_unit_test(test_stale_temps_removed),
   };
   return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }

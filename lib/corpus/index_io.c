@@ -45,9 +45,12 @@
 #include "common/hash.h"
 #include "text/normalise.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -166,13 +169,80 @@ static void sync_dir(char *buf, const char *path) {
   }
 }
 
+/* Removes "<base>.tmp.<pid>.<k>" files next to path whose process is gone
+ * (kill(pid, 0) fails with ESRCH): a save killed before its rename leaves
+ * one, as big as the index, and nothing else ever removes it.  A live pid
+ * (or one not ours to signal) may be saving right now and is left alone;
+ * pids are those of this pid namespace.  Best effort: errors are ignored
+ * and errno is kept. */
+static void remove_stale_temps(const char *path) {
+  int saved = errno;
+  const char *slash = strrchr(path, '/');
+  const char *base = slash ? slash + 1 : path;
+  size_t blen = strlen(base);
+  size_t dlen = slash ? (size_t)(slash - path) : 1;
+  char *dir = blen ? dedup__malloc(dlen + 2) : NULL;
+  DIR *d = NULL;
+  if (dir) {
+    if (!slash)
+      strcpy(dir, ".");
+    else if (slash == path)
+      strcpy(dir, "/");
+    else {
+      memcpy(dir, path, dlen);
+      dir[dlen] = '\0';
+    }
+    d = opendir(dir);
+  }
+  struct dirent *e;
+  while (d && (e = readdir(d))) {
+    const char *n = e->d_name;
+    if (strncmp(n, base, blen) || strncmp(n + blen, ".tmp.", 5))
+      continue;
+    const char *q = n + blen + 5;
+    size_t pd = strspn(q, "0123456789");
+    if (pd == 0 || pd > 9 || q[pd] != '.') /* 9 digits: fits a pid_t */
+      continue;
+    size_t kd = strspn(q + pd + 1, "0123456789");
+    if (kd == 0 || q[pd + 1 + kd] != '\0')
+      continue;
+    long pid = strtol(q, NULL, 10);
+    if (pid <= 0 || pid == (long)getpid())
+      continue;
+    if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+      continue;
+    size_t len = strlen(dir) + strlen(n) + 2;
+    char *full = dedup__malloc(len);
+    if (full) {
+      snprintf(full, len, "%s/%s", dir, n);
+      (void)unlink(full);
+      dedup__free(full);
+    }
+  }
+  if (d)
+    closedir(d);
+  dedup__free(dir);
+  errno = saved;
+}
+
 DEDUP_API int dedup_corpus_save(const dedup_corpus *c, const char *path) {
   if (!c || !path || !*path)
     return DEDUP_EINVAL;
+  /* The rename would replace whatever path names: a symbolic link, a FIFO
+   * or a device (--save /dev/null as root) would become a regular file.
+   * Only a regular file, or nothing, is replaced. */
+  struct stat lst;
+  if (lstat(path, &lst) == 0 && !S_ISREG(lst.st_mode)) {
+    errno = S_ISDIR(lst.st_mode)   ? EISDIR
+            : S_ISLNK(lst.st_mode) ? ELOOP
+                                   : EINVAL;
+    return DEDUP_EIO;
+  }
   size_t cap = strlen(path) + 48;
   char *tmp = dedup__malloc(cap);
   if (!tmp)
     return DEDUP_ENOMEM;
+  remove_stale_temps(path);
   /* "<path>.tmp.<pid>.<k>" with O_EXCL: unique between processes by the
    * pid and between threads of one process by k, and created with the
    * usual 0666 & ~umask (mkstemp would force 0600). */
@@ -405,23 +475,35 @@ DEDUP_API int dedup_corpus_load(dedup_corpus **out, const char *path) {
   *out = NULL;
   if (!path)
     return DEDUP_EINVAL;
-  FILE *f = fopen(path, "rb");
-  if (!f)
+  /* O_NONBLOCK: opening a FIFO with no writer would block forever.  Only a
+   * regular file is read, so the flag is cleared once fstat says so. */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
     return DEDUP_EIO;
   struct stat st;
-  int rc = DEDUP_EIO;
-  if (fstat(fileno(f), &st) != 0) {
+  int rc = DEDUP_EIO, fl;
+  FILE *f = NULL;
+  if (fstat(fd, &st) != 0) {
     /* errno set */
   } else if (!S_ISREG(st.st_mode)) {
     errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
   } else if ((uint64_t)st.st_size <
              DEDUP__INDEX_HEADER + DEDUP__INDEX_TRAILER) {
     rc = DEDUP_EFORMAT;
+  } else if ((fl = fcntl(fd, F_GETFL)) < 0 ||
+             fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ||
+             !(f = fdopen(fd, "rb"))) {
+    /* errno set */
   } else {
     reader r = {f, NULL, (uint64_t)st.st_size - DEDUP__INDEX_TRAILER, {0}};
     dedup__xxh64_reset(&r.h);
     rc = read_index(out, &r);
   }
-  fclose(f);
+  int e = errno;
+  if (f)
+    fclose(f);
+  else
+    close(fd);
+  errno = e;
   return rc;
 }

@@ -1,0 +1,47 @@
+/* cli_args.h - dedup-cluster's command line: argv to options, and the
+ * list of paths read from standard input ('-').  Kept apart from the rest
+ * of the CLI so fuzz/fuzz_cli.c can drive it with arbitrary arguments. */
+#ifndef DEDUP_CLI_ARGS_H
+#define DEDUP_CLI_ARGS_H
+
+#include "dedup.h"
+
+#include <stddef.h>
+#include <stdio.h>
+
+enum { CLI_FMT_TEXT, CLI_FMT_TSV, CLI_FMT_JSON };
+
+typedef struct cli_opts {
+  dedup_params p;         /* the model (an index fixes it) */
+  dedup_run_options ro;   /* threads, levels: this run only */
+  int format; /* CLI_FMT_* */
+  dedup_level level;
+  int all, quiet, recursive;
+  int null_sep;      /* -0: NUL-separated list on stdin and output */
+  int help, version; /* print that and exit 0 (nothing else is checked) */
+  const char *explain[2]; /* --explain A B */
+  const char *load, *save;
+  const char *param_opt; /* first option the --load index would fix */
+  char **files;          /* the operands, in argv (permuted by getopt) */
+  int n_files;
+} cli_opts;
+
+/* Fills *o from argv (argv is permuted: options may come anywhere, '--'
+ * ends them).  Returns 0, or -1 on a usage error with a message (no
+ * "dedup-cluster: " prefix, no newline) in msg.  Resets getopt's state
+ * first, so it may be called more than once in a process. */
+int cli_parse(cli_opts *o, int argc, char **argv, char *msg, size_t msg_len);
+
+/* Paths read from a list: one a line ("\n" or "\r\n"; empty lines are
+ * skipped), or NUL-terminated with nul (empty names skipped). */
+typedef struct cli_paths {
+  char **v;
+  size_t n, cap;
+} cli_paths;
+
+int cli_paths_push(cli_paths *ps, const char *s); /* 0, or -1: no memory */
+/* 0; -1: no memory or a read error; -2: a NUL byte in a line (not nul) */
+int cli_read_list(cli_paths *ps, FILE *in, int nul);
+void cli_paths_free(cli_paths *ps);
+
+#endif
