@@ -691,6 +691,36 @@ DEDUP_API int dedup_corpus_load(dedup_corpus **out, const char *path);
 
 
 /* ------------------------------------------------------------------------ */
+/* Connected components (union-find)                                         */
+
+/**
+ * @brief Connected components of n items joined by pairs: items a[i] and
+ *        b[i] (i < n_pairs) are in one component, and so is every chain
+ *        of pairs (single link), as the copy level joins verified copies.
+ *
+ * Components are numbered 0.. in order of their smallest member, so the
+ * result depends only on the set of pairs (not their order or
+ * direction); a pair (x, x) is allowed and joins nothing.  Union by size
+ * with path halving: time about O(n + n_pairs), memory 8 bytes an item.
+ *
+ * @param[out] labels        n words (caller-owned): labels[i] is item i's
+ *                           component; may be NULL when n is 0
+ * @param[out] n_components  the number of components (0 on failure)
+ * @param n                  number of items
+ * @param a,b                n_pairs item ids each; may be NULL when
+ *                           n_pairs is 0
+ * @return DEDUP_OK; DEDUP_EINVAL (n_components NULL, labels NULL with
+ *         n > 0, a or b NULL with n_pairs > 0, an id >= n: checked before
+ *         labels is written); DEDUP_ETOOBIG (n over 2^32 - 1);
+ *         DEDUP_ENOMEM
+ * Thread-safe.
+ * @since 0.1.0
+ */
+DEDUP_API int dedup_components(size_t *labels, size_t *n_components,
+                               size_t n, const uint32_t *a, const uint32_t *b,
+                               size_t n_pairs);
+
+/* ------------------------------------------------------------------------ */
 /* Evaluation against labels                                                 */
 
 /** Scores of a clustering against the true one (all in 0..1). */
