@@ -31,38 +31,6 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-/* The library lands module by module.  Weak references let this program
- * link and run the stages whose functions exist already; a stage whose
- * functions are missing is reported as skipped (--strict: an error).
- * dedup_version_string() stays a strong reference, so the library is
- * always linked in. */
-#if defined(__GNUC__) && defined(__ELF__)
-#pragma weak dedup_strerror
-#pragma weak dedup_free
-#pragma weak dedup_normalise
-#pragma weak dedup_shingles
-#pragma weak dedup_minhash_new
-#pragma weak dedup_minhash_free
-#pragma weak dedup_minhash_reset
-#pragma weak dedup_minhash_update
-#pragma weak dedup_minhash_digest
-#pragma weak dedup_minhash_jaccard
-#pragma weak dedup_lsh_new
-#pragma weak dedup_lsh_free
-#pragma weak dedup_lsh_shape
-#pragma weak dedup_lsh_insert
-#pragma weak dedup_lsh_query
-#pragma weak dedup_corpus_new
-#pragma weak dedup_corpus_free
-#pragma weak dedup_corpus_add
-#pragma weak dedup_corpus_run
-#pragma weak dedup_corpus_run_with
-#pragma weak dedup_corpus_item_count
-#pragma weak dedup_corpus_item_name
-#pragma weak dedup_corpus_cluster_count
-#pragma weak dedup_corpus_cluster_members
-#endif
-
 #define MAX_RUNS 64
 
 /* ------------------------------------------------------------------------ */
@@ -98,12 +66,6 @@ static double cpu_s(void) {
   getrusage(RUSAGE_SELF, &ru);
   return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
          (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
-}
-
-static const char *status_str(int st) {
-  if (dedup_strerror)
-    return dedup_strerror(st);
-  return "error";
 }
 
 static int cmp_dbl(const void *a, const void *b) {
@@ -431,7 +393,7 @@ typedef struct opts {
   double threshold;
   uint64_t seed;
   size_t classic_docs, max_docs, batch;
-  int table, quiet, strict;
+  int table, quiet;
 } opts;
 
 typedef struct row {
@@ -446,7 +408,6 @@ static row rows[32];
 static int nrows;
 static double floor_mb_s; /* XXH3 over the in-memory documents */
 static char summary_line[192];
-static int skipped;
 
 typedef struct jline {
   char b[2048];
@@ -562,13 +523,15 @@ static void note(const char *fmt_stage, const char *text) {
     }
 }
 
+/* A stage that cannot run with these options (index and cluster when
+ * dedup_lsh_new refuses the threshold, e.g. --threshold 1): said on both
+ * outputs, the other stages still run. */
 static void skip_stage(const opts *o, const char *stage, const char *why) {
   jline j;
   jbegin(&j, stage);
   jstr(&j, "skipped", why);
   jend(o, &j);
   fprintf(stderr, "dedup-bench: %s skipped: %s\n", stage, why);
-  skipped++;
 }
 
 static int want(const opts *o, const char *stage) {
@@ -639,10 +602,6 @@ static void stage_floor(const opts *o, const pack *pk, double read_med,
 }
 
 static void stage_normalise(const opts *o, const pack *pk) {
-  if (!dedup_normalise || !dedup_free) {
-    skip_stage(o, "normalise", "dedup_normalise missing from libdedup");
-    return;
-  }
   double sec[MAX_RUNS];
   uint64_t out_bytes = 0, invalid = 0;
   long rss0 = proc_status_kb("VmRSS");
@@ -656,7 +615,7 @@ static void stage_normalise(const opts *o, const pack *pk) {
       int st = dedup_normalise(&out, &olen, pk->d[i].text, pk->d[i].len,
                                &ninv);
       if (st != DEDUP_OK)
-        die(status_str(st));
+        die(dedup_strerror(st));
       out_bytes += olen;
       invalid += ninv;
       dedup_free(out);
@@ -672,10 +631,6 @@ static void stage_normalise(const opts *o, const pack *pk) {
 }
 
 static void stage_shingle(const opts *o, const pack *pk) {
-  if (!dedup_shingles || !dedup_free) {
-    skip_stage(o, "shingle", "dedup_shingles missing from libdedup");
-    return;
-  }
   double sec[MAX_RUNS];
   uint64_t total = 0;
   long rss0 = proc_status_kb("VmRSS");
@@ -689,7 +644,7 @@ static void stage_shingle(const opts *o, const pack *pk) {
       int st = dedup_shingles(&sh, &n, pk->d[i].text, pk->d[i].len, o->k,
                               o->seed);
       if (st != DEDUP_OK)
-        die(status_str(st));
+        die(dedup_strerror(st));
       total += n;
       dedup_free(sh);
     }
@@ -711,12 +666,6 @@ typedef struct sigset {
   unsigned perm;
 } sigset;
 
-static int have_sign(void) {
-  return dedup_shingles && dedup_free && dedup_minhash_new &&
-         dedup_minhash_free && dedup_minhash_reset && dedup_minhash_update &&
-         dedup_minhash_digest;
-}
-
 /* Signing alone: shingles of a batch of documents are made once (not
  * timed), then the batch is signed `runs` times; run r's time is the sum
  * over batches of their r-th signing.  Memory stays at one batch (plus
@@ -724,14 +673,10 @@ static int have_sign(void) {
  * signing of each batch). */
 static void stage_sign(const opts *o, const pack *pk, dedup_minhash_kind kind,
                        size_t ndocs, const char *stage, sigset *keep) {
-  if (!have_sign()) {
-    skip_stage(o, stage, "dedup_shingles/dedup_minhash_* missing");
-    return;
-  }
   dedup_minhash *mh;
   int st = dedup_minhash_new(&mh, o->perm, kind);
   if (st != DEDUP_OK)
-    die(status_str(st));
+    die(dedup_strerror(st));
   uint64_t *sig = xmalloc(o->perm * sizeof *sig);
   uint64_t **sh = xmalloc(ndocs * sizeof *sh);
   size_t *nsh = xmalloc(ndocs * sizeof *nsh);
@@ -745,7 +690,7 @@ static void stage_sign(const opts *o, const pack *pk, dedup_minhash_kind kind,
       st = dedup_shingles(&sh[b1], &nsh[b1], pk->d[b1].text, pk->d[b1].len,
                           o->k, o->seed);
       if (st != DEDUP_OK)
-        die(status_str(st));
+        die(dedup_strerror(st));
       in_batch += nsh[b1];
       total += nsh[b1];
       bytes += pk->d[b1].len;
@@ -800,19 +745,19 @@ static void stage_sign(const opts *o, const pack *pk, dedup_minhash_kind kind,
 }
 
 /* The signatures of stage_sign's `keep`, untimed, when that stage is not
- * run.  @pre have_sign() */
+ * run. */
 static void sign_docs(const opts *o, const pack *pk, sigset *ss) {
   dedup_minhash *mh;
   int st = dedup_minhash_new(&mh, o->perm, DEDUP_MINHASH_OPH);
   if (st != DEDUP_OK)
-    die(status_str(st));
+    die(dedup_strerror(st));
   for (size_t i = 0; i < pk->n; i++) {
     uint64_t *sh;
     size_t n;
     st = dedup_shingles(&sh, &n, pk->d[i].text, pk->d[i].len, o->k,
                         o->seed);
     if (st != DEDUP_OK)
-      die(status_str(st));
+      die(dedup_strerror(st));
     dedup_minhash_reset(mh, o->seed);
     dedup_minhash_update(mh, sh, n);
     dedup_minhash_digest(mh, ss->sig + i * o->perm);
@@ -969,13 +914,6 @@ static void put_scores(jline *j, const scores *sc) {
   jint(j, "items_not_in_truth", (long long)sc->unknown);
 }
 
-static int have_corpus(void) {
-  return dedup_corpus_new && dedup_corpus_free && dedup_corpus_add &&
-         dedup_corpus_run && dedup_corpus_run_with && dedup_corpus_item_count &&
-         dedup_corpus_item_name && dedup_corpus_cluster_count &&
-         dedup_corpus_cluster_members;
-}
-
 /* End to end, copy level: new + add all + run + read every cluster.  The
  * pack is streamed from the file through a window (the in-memory copy is
  * released before this stage), so the stage's memory is the library's
@@ -983,10 +921,6 @@ static int have_corpus(void) {
  * file (from the page cache once the first run has been through it). */
 static double stage_corpus(const opts *o, const pack *pk, const truth *t,
                            int fd) {
-  if (!have_corpus()) {
-    skip_stage(o, "corpus", "dedup_corpus_* missing from libdedup");
-    return 0;
-  }
   dedup_params p = DEDUP_PARAMS_INIT;
   p.shingle_k = o->k;
   p.num_perm = o->perm;
@@ -1012,7 +946,7 @@ static double stage_corpus(const opts *o, const pack *pk, const truth *t,
     double c0 = cpu_s(), t0 = now_s();
     int st = dedup_corpus_new(&c, &p);
     if (st != DEDUP_OK)
-      die(status_str(st));
+      die(dedup_strerror(st));
     rejected = 0;
     for (size_t i = 0; i < pk->n; i++) {
       const char *text = window_get(&w, pk->d[i].off, pk->d[i].len);
@@ -1020,12 +954,12 @@ static double stage_corpus(const opts *o, const pack *pk, const truth *t,
       if (st == DEDUP_EEMPTY || st == DEDUP_EBINARY)
         rejected++;
       else if (st != DEDUP_OK)
-        die(status_str(st));
+        die(dedup_strerror(st));
     }
     double t1 = now_s();
     st = dedup_corpus_run_with(c, &ro);
     if (st != DEDUP_OK)
-      die(status_str(st));
+      die(dedup_strerror(st));
     double t2 = now_s();
     clusters = dedup_corpus_cluster_count(c, DEDUP_LEVEL_COPY);
     touched = 0;
@@ -1096,11 +1030,6 @@ typedef struct cands {
   uint64_t returned; /* ids the queries gave, each document itself too */
 } cands;
 
-static int have_lsh(void) {
-  return dedup_lsh_new && dedup_lsh_free && dedup_lsh_shape &&
-         dedup_lsh_insert && dedup_lsh_query && dedup_free;
-}
-
 /* The corpus' threshold: 0 stands for the library default. */
 static double copy_threshold(const opts *o) {
   return o->threshold > 0 ? o->threshold : 0.5;
@@ -1120,7 +1049,7 @@ static int lsh_pairs(const sigset *ss, cands *c, double *ins_s,
     if (!ss->empty[i]) {
       st = dedup_lsh_insert(l, (uint32_t)i, ss->sig + i * ss->perm);
       if (st != DEDUP_OK)
-        die(status_str(st));
+        die(dedup_strerror(st));
     }
   double t1 = now_s();
   c->n = 0;
@@ -1132,7 +1061,7 @@ static int lsh_pairs(const sigset *ss, cands *c, double *ins_s,
     size_t m;
     st = dedup_lsh_query(l, ss->sig + i * ss->perm, &ids, &m);
     if (st != DEDUP_OK)
-      die(status_str(st));
+      die(dedup_strerror(st));
     c->returned += m;
     for (size_t j = 0; j < m; j++)
       if (ids[j] > i) {
@@ -1161,14 +1090,6 @@ static int lsh_pairs(const sigset *ss, cands *c, double *ins_s,
  * collecting the candidate pairs (the free is not timed). */
 static void stage_index(const opts *o, const pack *pk, const sigset *ss,
                         cands *c) {
-  if (!have_lsh()) {
-    skip_stage(o, "index", "dedup_lsh_* missing from libdedup");
-    return;
-  }
-  if (!ss->sig) {
-    skip_stage(o, "index", "no signatures (dedup_minhash_* missing)");
-    return;
-  }
   c->threshold = copy_threshold(o);
   double sec[MAX_RUNS], ins[MAX_RUNS], qry[MAX_RUNS];
   size_t first = 0, indexed = 0;
@@ -1181,7 +1102,7 @@ static void stage_index(const opts *o, const pack *pk, const sigset *ss,
     if (st != DEDUP_OK) {
       char why[96];
       snprintf(why, sizeof why, "dedup_lsh_new(%g, %u): %s", c->threshold,
-               ss->perm, status_str(st));
+               ss->perm, dedup_strerror(st));
       c->have = 0;
       skip_stage(o, "index", why);
       return;
@@ -1256,19 +1177,7 @@ static const size_t *label_members(const void *ctx, size_t k, size_t *m) {
  * threshold, then dense labels.  Scored like the corpus stage. */
 static void stage_cluster(const opts *o, const pack *pk, const sigset *ss,
                           cands *c, const truth *t) {
-  if (!dedup_minhash_jaccard) {
-    skip_stage(o, "cluster", "dedup_minhash_jaccard missing from libdedup");
-    return;
-  }
-  if (!ss->sig) {
-    skip_stage(o, "cluster", "no signatures (dedup_minhash_* missing)");
-    return;
-  }
   if (!c->have) { /* the index stage was not run: its pairs, untimed */
-    if (!have_lsh()) {
-      skip_stage(o, "cluster", "dedup_lsh_* missing from libdedup");
-      return;
-    }
     unsigned perm0 = ss->perm;
     c->threshold = copy_threshold(o);
     double a, b;
@@ -1276,7 +1185,7 @@ static void stage_cluster(const opts *o, const pack *pk, const sigset *ss,
     if (st != DEDUP_OK) {
       char why[96];
       snprintf(why, sizeof why, "dedup_lsh_new(%g, %u): %s", c->threshold,
-               perm0, status_str(st));
+               perm0, dedup_strerror(st));
       skip_stage(o, "cluster", why);
       return;
     }
@@ -1382,16 +1291,14 @@ static void usage(void) {
       "                   [--corpus-runs R] [--threads N] [--k K]\n"
       "                   [--perm P] [--seed S] [--classic-docs M]\n"
       "                   [--max-docs M] [--stages LIST] [--table]\n"
-      "                   [--threshold T] [--no-clean] [--quiet] [--strict]\n"
+      "                   [--threshold T] [--no-clean] [--quiet]\n"
       "  stages: read,floor,normalise,shingle,sign,classic,index,cluster,\n"
       "          corpus\n"
       "  --threads N    corpus worker threads (0 = all cores)\n"
       "  --threshold T  copy threshold of corpus, index and cluster\n"
       "                 (0 = library default, 0.5)\n"
       "  --no-clean     corpus flag DEDUP_F_NO_CLEAN (whole pages)\n"
-      "  --table        print the table on stdout instead of JSON\n"
-      "  --strict       fail if a stage is skipped (library function "
-      "missing)\n",
+      "  --table        print the table on stdout instead of JSON\n",
       stderr);
   exit(2);
 }
@@ -1423,10 +1330,6 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(a, "--quiet")) {
       o.quiet = 1;
-      continue;
-    }
-    if (!strcmp(a, "--strict")) {
-      o.strict = 1;
       continue;
     }
     if (!strcmp(a, "--no-clean")) {
@@ -1550,7 +1453,7 @@ int main(int argc, char **argv) {
   int want_sigs = want(&o, "index") || want(&o, "cluster");
   if (want_sigs && pk.n > UINT32_MAX)
     die("index/cluster: more than 2^32 documents");
-  if (want_sigs && have_sign()) {
+  if (want_sigs) {
     ss.n = pk.n;
     ss.perm = o.perm;
     ss.sig = xmalloc(pk.n * o.perm * sizeof *ss.sig);
@@ -1615,7 +1518,5 @@ int main(int argc, char **argv) {
   free(pk.d);
   free(pk.names);
   close(fd);
-  if (o.strict && skipped)
-    return 3;
   return 0;
 }
