@@ -1,8 +1,10 @@
 /*
  * bench.c - dedup-bench: throughput of each libdedup stage over a pack made
- * by dedup-gen (with the public LSH index and a union-find clustering over
- * it), end-to-end copy clustering with pairwise precision/recall against
- * the truth, and a floor (read + XXH3 of the same bytes).
+ * by dedup-gen (with the public LSH index, verification and union-find
+ * over it), end-to-end copy clustering scored against the truth by
+ * dedup_eval_scores, and a floor (read + XXH3 of the same bytes).  Every
+ * algorithm timed or used is the library's; this program only reads the
+ * pack and the truth, times, and prints.
  *
  *   dedup-bench --pack /tmp/c.pack --truth /tmp/truth.tsv [--runs 3]
  *               [--threads N] [--table]
@@ -30,38 +32,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
-
-/* The library lands module by module.  Weak references let this program
- * link and run the stages whose functions exist already; a stage whose
- * functions are missing is reported as skipped (--strict: an error).
- * dedup_version_string() stays a strong reference, so the library is
- * always linked in. */
-#if defined(__GNUC__) && defined(__ELF__)
-#pragma weak dedup_strerror
-#pragma weak dedup_free
-#pragma weak dedup_normalise
-#pragma weak dedup_shingles
-#pragma weak dedup_minhash_new
-#pragma weak dedup_minhash_free
-#pragma weak dedup_minhash_reset
-#pragma weak dedup_minhash_update
-#pragma weak dedup_minhash_digest
-#pragma weak dedup_minhash_jaccard
-#pragma weak dedup_lsh_new
-#pragma weak dedup_lsh_free
-#pragma weak dedup_lsh_shape
-#pragma weak dedup_lsh_insert
-#pragma weak dedup_lsh_query
-#pragma weak dedup_corpus_new
-#pragma weak dedup_corpus_free
-#pragma weak dedup_corpus_add
-#pragma weak dedup_corpus_run
-#pragma weak dedup_corpus_run_with
-#pragma weak dedup_corpus_item_count
-#pragma weak dedup_corpus_item_name
-#pragma weak dedup_corpus_cluster_count
-#pragma weak dedup_corpus_cluster_members
-#endif
 
 #define MAX_RUNS 64
 
@@ -100,19 +70,8 @@ static double cpu_s(void) {
          (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
 }
 
-static const char *status_str(int st) {
-  if (dedup_strerror)
-    return dedup_strerror(st);
-  return "error";
-}
-
 static int cmp_dbl(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static int cmp_u32(const void *a, const void *b) {
-  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
   return (x > y) - (x < y);
 }
 
@@ -431,7 +390,7 @@ typedef struct opts {
   double threshold;
   uint64_t seed;
   size_t classic_docs, max_docs, batch;
-  int table, quiet, strict;
+  int table, quiet;
 } opts;
 
 typedef struct row {
@@ -446,7 +405,6 @@ static row rows[32];
 static int nrows;
 static double floor_mb_s; /* XXH3 over the in-memory documents */
 static char summary_line[192];
-static int skipped;
 
 typedef struct jline {
   char b[2048];
@@ -562,13 +520,15 @@ static void note(const char *fmt_stage, const char *text) {
     }
 }
 
+/* A stage that cannot run with these options (index and cluster when
+ * dedup_lsh_new refuses the threshold, e.g. --threshold 1): said on both
+ * outputs, the other stages still run. */
 static void skip_stage(const opts *o, const char *stage, const char *why) {
   jline j;
   jbegin(&j, stage);
   jstr(&j, "skipped", why);
   jend(o, &j);
   fprintf(stderr, "dedup-bench: %s skipped: %s\n", stage, why);
-  skipped++;
 }
 
 static int want(const opts *o, const char *stage) {
@@ -639,10 +599,6 @@ static void stage_floor(const opts *o, const pack *pk, double read_med,
 }
 
 static void stage_normalise(const opts *o, const pack *pk) {
-  if (!dedup_normalise || !dedup_free) {
-    skip_stage(o, "normalise", "dedup_normalise missing from libdedup");
-    return;
-  }
   double sec[MAX_RUNS];
   uint64_t out_bytes = 0, invalid = 0;
   long rss0 = proc_status_kb("VmRSS");
@@ -656,7 +612,7 @@ static void stage_normalise(const opts *o, const pack *pk) {
       int st = dedup_normalise(&out, &olen, pk->d[i].text, pk->d[i].len,
                                &ninv);
       if (st != DEDUP_OK)
-        die(status_str(st));
+        die(dedup_strerror(st));
       out_bytes += olen;
       invalid += ninv;
       dedup_free(out);
@@ -672,10 +628,6 @@ static void stage_normalise(const opts *o, const pack *pk) {
 }
 
 static void stage_shingle(const opts *o, const pack *pk) {
-  if (!dedup_shingles || !dedup_free) {
-    skip_stage(o, "shingle", "dedup_shingles missing from libdedup");
-    return;
-  }
   double sec[MAX_RUNS];
   uint64_t total = 0;
   long rss0 = proc_status_kb("VmRSS");
@@ -689,7 +641,7 @@ static void stage_shingle(const opts *o, const pack *pk) {
       int st = dedup_shingles(&sh, &n, pk->d[i].text, pk->d[i].len, o->k,
                               o->seed);
       if (st != DEDUP_OK)
-        die(status_str(st));
+        die(dedup_strerror(st));
       total += n;
       dedup_free(sh);
     }
@@ -711,12 +663,6 @@ typedef struct sigset {
   unsigned perm;
 } sigset;
 
-static int have_sign(void) {
-  return dedup_shingles && dedup_free && dedup_minhash_new &&
-         dedup_minhash_free && dedup_minhash_reset && dedup_minhash_update &&
-         dedup_minhash_digest;
-}
-
 /* Signing alone: shingles of a batch of documents are made once (not
  * timed), then the batch is signed `runs` times; run r's time is the sum
  * over batches of their r-th signing.  Memory stays at one batch (plus
@@ -724,14 +670,10 @@ static int have_sign(void) {
  * signing of each batch). */
 static void stage_sign(const opts *o, const pack *pk, dedup_minhash_kind kind,
                        size_t ndocs, const char *stage, sigset *keep) {
-  if (!have_sign()) {
-    skip_stage(o, stage, "dedup_shingles/dedup_minhash_* missing");
-    return;
-  }
   dedup_minhash *mh;
   int st = dedup_minhash_new(&mh, o->perm, kind);
   if (st != DEDUP_OK)
-    die(status_str(st));
+    die(dedup_strerror(st));
   uint64_t *sig = xmalloc(o->perm * sizeof *sig);
   uint64_t **sh = xmalloc(ndocs * sizeof *sh);
   size_t *nsh = xmalloc(ndocs * sizeof *nsh);
@@ -745,7 +687,7 @@ static void stage_sign(const opts *o, const pack *pk, dedup_minhash_kind kind,
       st = dedup_shingles(&sh[b1], &nsh[b1], pk->d[b1].text, pk->d[b1].len,
                           o->k, o->seed);
       if (st != DEDUP_OK)
-        die(status_str(st));
+        die(dedup_strerror(st));
       in_batch += nsh[b1];
       total += nsh[b1];
       bytes += pk->d[b1].len;
@@ -800,19 +742,19 @@ static void stage_sign(const opts *o, const pack *pk, dedup_minhash_kind kind,
 }
 
 /* The signatures of stage_sign's `keep`, untimed, when that stage is not
- * run.  @pre have_sign() */
+ * run. */
 static void sign_docs(const opts *o, const pack *pk, sigset *ss) {
   dedup_minhash *mh;
   int st = dedup_minhash_new(&mh, o->perm, DEDUP_MINHASH_OPH);
   if (st != DEDUP_OK)
-    die(status_str(st));
+    die(dedup_strerror(st));
   for (size_t i = 0; i < pk->n; i++) {
     uint64_t *sh;
     size_t n;
     st = dedup_shingles(&sh, &n, pk->d[i].text, pk->d[i].len, o->k,
                         o->seed);
     if (st != DEDUP_OK)
-      die(status_str(st));
+      die(dedup_strerror(st));
     dedup_minhash_reset(mh, o->seed);
     dedup_minhash_update(mh, sh, n);
     dedup_minhash_digest(mh, ss->sig + i * o->perm);
@@ -822,21 +764,23 @@ static void sign_docs(const opts *o, const pack *pk, sigset *ss) {
   dedup_minhash_free(mh);
 }
 
-/* Truth: name -> group index. */
+/* Truth: the group of each document of the pack (read from the
+ * name<TAB>group file; groups numbered 0.. as first met). */
+#define NO_GROUP UINT32_MAX
+
 typedef struct truth {
-  char *buf;
-  strmap by_name;
+  uint32_t *doc_group; /* pk->n; NO_GROUP: the document is not in the file */
   uint32_t ngroups;
 } truth;
 
-static void load_truth(truth *t, const char *path, size_t hint) {
+static void load_truth(truth *t, const char *path, const pack *pk) {
   size_t size;
-  t->buf = read_all(path, &size);
-  strmap groups;
-  strmap_init(&t->by_name, hint);
-  strmap_init(&groups, hint / 2 + 16);
+  char *buf = read_all(path, &size);
+  strmap by_name, groups;
+  strmap_init(&by_name, pk->n);
+  strmap_init(&groups, pk->n / 2 + 16);
   t->ngroups = 0;
-  for (char *p = t->buf; *p;) {
+  for (char *p = buf; *p;) {
     char *nl = strchr(p, '\n');
     char *tab = strchr(p, '\t');
     if (nl)
@@ -846,13 +790,20 @@ static void load_truth(truth *t, const char *path, size_t hint) {
       int added;
       uint32_t g = strmap_get_or_add(&groups, tab + 1, t->ngroups, &added);
       t->ngroups += (uint32_t)added;
-      strmap_get_or_add(&t->by_name, p, g, &added);
+      strmap_get_or_add(&by_name, p, g, &added);
     }
     if (!nl)
       break;
     p = nl + 1;
   }
+  t->doc_group = xmalloc(pk->n * sizeof *t->doc_group);
+  for (size_t i = 0; i < pk->n; i++) {
+    size_t sl = strmap_slot(&by_name, pk->d[i].name);
+    t->doc_group[i] = by_name.key[sl] ? by_name.val[sl] : NO_GROUP;
+  }
   strmap_free(&groups);
+  strmap_free(&by_name);
+  free(buf);
 }
 
 static unsigned online_cpus(void) {
@@ -860,97 +811,96 @@ static unsigned online_cpus(void) {
   return n > 0 ? (unsigned)n : 1;
 }
 
-static uint64_t pairs(uint64_t n) { return n * (n ? n - 1 : 0) / 2; }
-
 typedef struct scores {
-  uint64_t items, clusters, nonsingle, largest;
-  uint64_t truth_pairs, pred_pairs, correct, groups_multi, exact, unknown;
-  double precision, recall, f1;
+  dedup_scores s; /* pairwise and B-cubed, from dedup_eval_scores */
+  uint64_t items, clusters, nonsingle, largest, groups_multi, exact, unknown;
 } scores;
 
-/* A clustering to score: n items with names, nc clusters of members. */
-typedef struct clustering {
-  size_t n, nc;
-  const char *(*name)(const void *ctx, size_t i);
-  const size_t *(*members)(const void *ctx, size_t k, size_t *m);
-  const void *ctx;
-} clustering;
-
-static const char *corpus_name(const void *ctx, size_t i) {
-  return dedup_corpus_item_name(ctx, i);
-}
-
-static const size_t *corpus_members(const void *ctx, size_t k, size_t *m) {
-  return dedup_corpus_cluster_members(ctx, DEDUP_LEVEL_COPY, k, m);
-}
-
-/* Pairwise scores of the copy clusters against the truth: pairs of items in
- * one truth group vs pairs in one cluster, by counting (O(n log n)). */
-static void score_clustering(scores *sc, const clustering *cl,
-                             const truth *t) {
-  size_t n = cl->n;
-  size_t nc = cl->nc;
-  uint32_t *gid = xmalloc((n + 1) * sizeof *gid);
-  uint32_t unknown = 0;
-  for (size_t i = 0; i < n; i++) {
-    const char *name = cl->name(cl->ctx, i);
-    size_t s = strmap_slot(&t->by_name, name);
-    if (t->by_name.key[s])
-      gid[i] = t->by_name.val[s];
-    else
-      gid[i] = t->ngroups + unknown++; /* not in truth: alone */
-  }
-  size_t ng = (size_t)t->ngroups + unknown;
-  uint32_t *gcount = xcalloc(ng + 1, sizeof *gcount);
-  for (size_t i = 0; i < n; i++)
-    gcount[gid[i]]++;
+/* Scores of n items in nc clusters (pred[i] in 0..nc-1) against truth
+ * labels tl[i] in 0..nt-1 (an item outside the truth has a label of its
+ * own; `unknown` of them): P/R/F1 by dedup_eval_scores, then the counts
+ * the library does not give - cluster sizes, and the truth groups with
+ * copies found as a cluster exactly (all in one cluster that holds
+ * nothing else). */
+static void score_labels(scores *sc, const size_t *pred, size_t nc,
+                         const size_t *tl, size_t nt, size_t n,
+                         size_t unknown) {
   memset(sc, 0, sizeof *sc);
-  for (size_t g = 0; g < ng; g++) {
-    sc->truth_pairs += pairs(gcount[g]);
-    sc->groups_multi += gcount[g] > 1;
+  int st = dedup_eval_scores(&sc->s, pred, tl, n);
+  if (st != DEDUP_OK)
+    die(dedup_strerror(st));
+  size_t *psize = xcalloc(nc + 1, sizeof *psize);
+  size_t *gsize = xcalloc(nt + 1, sizeof *gsize);
+  size_t *gcl = xmalloc((nt + 1) * sizeof *gcl); /* a group's cluster */
+  unsigned char *split = xcalloc(nt + 1, 1);
+  for (size_t g = 0; g < nt; g++)
+    gcl[g] = SIZE_MAX;
+  for (size_t i = 0; i < n; i++) {
+    size_t g = tl[i];
+    psize[pred[i]]++;
+    gsize[g]++;
+    if (gcl[g] == SIZE_MAX)
+      gcl[g] = pred[i];
+    else if (gcl[g] != pred[i])
+      split[g] = 1;
   }
-  uint32_t *tmp = xmalloc((n + 1) * sizeof *tmp);
   for (size_t k = 0; k < nc; k++) {
-    size_t m;
-    const size_t *mem = cl->members(cl->ctx, k, &m);
-    sc->pred_pairs += pairs(m);
-    sc->largest = m > sc->largest ? m : sc->largest;
-    sc->nonsingle += m > 1;
-    for (size_t i = 0; i < m; i++)
-      tmp[i] = gid[mem[i]];
-    qsort(tmp, m, sizeof *tmp, cmp_u32);
-    for (size_t a = 0; a < m;) {
-      size_t b = a;
-      while (b < m && tmp[b] == tmp[a])
-        b++;
-      sc->correct += pairs(b - a);
-      /* a truth group with copies, found whole and alone */
-      if (a == 0 && b == m && m > 1 && gcount[tmp[a]] == m)
-        sc->exact++;
-      a = b;
-    }
+    sc->largest = psize[k] > sc->largest ? psize[k] : sc->largest;
+    sc->nonsingle += psize[k] > 1;
   }
+  for (size_t g = 0; g < nt; g++)
+    if (gsize[g] > 1) {
+      sc->groups_multi++;
+      sc->exact += !split[g] && psize[gcl[g]] == gsize[g];
+    }
   sc->items = n;
   sc->clusters = nc;
   sc->unknown = unknown;
-  sc->precision =
-      sc->pred_pairs ? (double)sc->correct / (double)sc->pred_pairs : 1.0;
-  sc->recall =
-      sc->truth_pairs ? (double)sc->correct / (double)sc->truth_pairs : 1.0;
-  sc->f1 = sc->precision + sc->recall > 0
-               ? 2 * sc->precision * sc->recall /
-                     (sc->precision + sc->recall)
-               : 0;
-  free(tmp);
-  free(gcount);
-  free(gid);
+  free(psize);
+  free(gsize);
+  free(gcl);
+  free(split);
 }
 
-static void score(scores *sc, const dedup_corpus *c, const truth *t) {
-  clustering cl = {dedup_corpus_item_count(c),
-                   dedup_corpus_cluster_count(c, DEDUP_LEVEL_COPY),
-                   corpus_name, corpus_members, c};
-  score_clustering(sc, &cl, t);
+/* Truth labels of the pack's documents; documents outside the truth get
+ * labels of their own, counted in *unknown. */
+static size_t *doc_truth_labels(const truth *t, size_t n, size_t *unknown) {
+  size_t *tl = xmalloc(n * sizeof *tl);
+  *unknown = 0;
+  for (size_t i = 0; i < n; i++)
+    tl[i] = t->doc_group[i] != NO_GROUP ? t->doc_group[i]
+                                        : t->ngroups + (*unknown)++;
+  return tl;
+}
+
+/* The corpus' copy clusters against the truth: each document of the pack
+ * is found among the items by name (dedup_corpus_item_find; a name given
+ * twice, its first item), items not found so (none, unless documents were
+ * rejected) are outside the truth. */
+static void score(scores *sc, const dedup_corpus *c, const pack *pk,
+                  const truth *t) {
+  size_t n = dedup_corpus_item_count(c);
+  size_t nc = dedup_corpus_cluster_count(c, DEDUP_LEVEL_COPY);
+  size_t *pred = xmalloc(n * sizeof *pred);
+  size_t *tl = xmalloc(n * sizeof *tl);
+  for (size_t i = 0; i < n; i++) {
+    pred[i] = dedup_corpus_cluster_of(c, DEDUP_LEVEL_COPY, i);
+    tl[i] = SIZE_MAX;
+  }
+  for (size_t d = 0; d < pk->n; d++) {
+    size_t item;
+    if (t->doc_group[d] != NO_GROUP &&
+        dedup_corpus_item_find(c, pk->d[d].name, &item) == DEDUP_OK &&
+        tl[item] == SIZE_MAX)
+      tl[item] = t->doc_group[d];
+  }
+  size_t unknown = 0;
+  for (size_t i = 0; i < n; i++)
+    if (tl[i] == SIZE_MAX)
+      tl[i] = t->ngroups + unknown++;
+  score_labels(sc, pred, nc, tl, t->ngroups + unknown, n, unknown);
+  free(pred);
+  free(tl);
 }
 
 static void put_scores(jline *j, const scores *sc) {
@@ -958,22 +908,18 @@ static void put_scores(jline *j, const scores *sc) {
   jint(j, "clusters", (long long)sc->clusters);
   jint(j, "clusters_nonsingleton", (long long)sc->nonsingle);
   jint(j, "largest_cluster", (long long)sc->largest);
-  jint(j, "truth_pairs", (long long)sc->truth_pairs);
-  jint(j, "pred_pairs", (long long)sc->pred_pairs);
-  jint(j, "correct_pairs", (long long)sc->correct);
-  jnum(j, "precision", sc->precision);
-  jnum(j, "recall", sc->recall);
-  jnum(j, "f1", sc->f1);
+  jint(j, "truth_pairs", (long long)sc->s.true_pairs);
+  jint(j, "pred_pairs", (long long)sc->s.predicted_pairs);
+  jint(j, "correct_pairs", (long long)sc->s.correct_pairs);
+  jnum(j, "precision", sc->s.pair_precision);
+  jnum(j, "recall", sc->s.pair_recall);
+  jnum(j, "f1", sc->s.pair_f1);
+  jnum(j, "bcubed_precision", sc->s.bcubed_precision);
+  jnum(j, "bcubed_recall", sc->s.bcubed_recall);
+  jnum(j, "bcubed_f1", sc->s.bcubed_f1);
   jint(j, "truth_groups_multi", (long long)sc->groups_multi);
   jint(j, "groups_exact", (long long)sc->exact);
   jint(j, "items_not_in_truth", (long long)sc->unknown);
-}
-
-static int have_corpus(void) {
-  return dedup_corpus_new && dedup_corpus_free && dedup_corpus_add &&
-         dedup_corpus_run && dedup_corpus_run_with && dedup_corpus_item_count &&
-         dedup_corpus_item_name && dedup_corpus_cluster_count &&
-         dedup_corpus_cluster_members;
 }
 
 /* End to end, copy level: new + add all + run + read every cluster.  The
@@ -983,10 +929,6 @@ static int have_corpus(void) {
  * file (from the page cache once the first run has been through it). */
 static double stage_corpus(const opts *o, const pack *pk, const truth *t,
                            int fd) {
-  if (!have_corpus()) {
-    skip_stage(o, "corpus", "dedup_corpus_* missing from libdedup");
-    return 0;
-  }
   dedup_params p = DEDUP_PARAMS_INIT;
   p.shingle_k = o->k;
   p.num_perm = o->perm;
@@ -1012,7 +954,7 @@ static double stage_corpus(const opts *o, const pack *pk, const truth *t,
     double c0 = cpu_s(), t0 = now_s();
     int st = dedup_corpus_new(&c, &p);
     if (st != DEDUP_OK)
-      die(status_str(st));
+      die(dedup_strerror(st));
     rejected = 0;
     for (size_t i = 0; i < pk->n; i++) {
       const char *text = window_get(&w, pk->d[i].off, pk->d[i].len);
@@ -1020,12 +962,12 @@ static double stage_corpus(const opts *o, const pack *pk, const truth *t,
       if (st == DEDUP_EEMPTY || st == DEDUP_EBINARY)
         rejected++;
       else if (st != DEDUP_OK)
-        die(status_str(st));
+        die(dedup_strerror(st));
     }
     double t1 = now_s();
     st = dedup_corpus_run_with(c, &ro);
     if (st != DEDUP_OK)
-      die(status_str(st));
+      die(dedup_strerror(st));
     double t2 = now_s();
     clusters = dedup_corpus_cluster_count(c, DEDUP_LEVEL_COPY);
     touched = 0;
@@ -1043,7 +985,7 @@ static double stage_corpus(const opts *o, const pack *pk, const truth *t,
     read_s[r] = t3 - t2;
     sec[r] = t3 - t0;
     if (r == runs - 1 && t) {
-      score(&sc, c, t);
+      score(&sc, c, pk, t);
       scored = 1;
     }
     double t4 = now_s();
@@ -1068,8 +1010,8 @@ static double stage_corpus(const opts *o, const pack *pk, const truth *t,
     put_scores(&s, &sc);
     char summary[96];
     snprintf(summary, sizeof summary,
-             "P=%.4f R=%.4f F1=%.4f exact %llu/%llu", sc.precision,
-             sc.recall, sc.f1, (unsigned long long)sc.exact,
+             "P=%.4f R=%.4f F1=%.4f exact %llu/%llu", sc.s.pair_precision,
+             sc.s.pair_recall, sc.s.pair_f1, (unsigned long long)sc.exact,
              (unsigned long long)sc.groups_multi);
     note("corpus", summary);
   } else {
@@ -1096,11 +1038,6 @@ typedef struct cands {
   uint64_t returned; /* ids the queries gave, each document itself too */
 } cands;
 
-static int have_lsh(void) {
-  return dedup_lsh_new && dedup_lsh_free && dedup_lsh_shape &&
-         dedup_lsh_insert && dedup_lsh_query && dedup_free;
-}
-
 /* The corpus' threshold: 0 stands for the library default. */
 static double copy_threshold(const opts *o) {
   return o->threshold > 0 ? o->threshold : 0.5;
@@ -1120,7 +1057,7 @@ static int lsh_pairs(const sigset *ss, cands *c, double *ins_s,
     if (!ss->empty[i]) {
       st = dedup_lsh_insert(l, (uint32_t)i, ss->sig + i * ss->perm);
       if (st != DEDUP_OK)
-        die(status_str(st));
+        die(dedup_strerror(st));
     }
   double t1 = now_s();
   c->n = 0;
@@ -1132,7 +1069,7 @@ static int lsh_pairs(const sigset *ss, cands *c, double *ins_s,
     size_t m;
     st = dedup_lsh_query(l, ss->sig + i * ss->perm, &ids, &m);
     if (st != DEDUP_OK)
-      die(status_str(st));
+      die(dedup_strerror(st));
     c->returned += m;
     for (size_t j = 0; j < m; j++)
       if (ids[j] > i) {
@@ -1161,14 +1098,6 @@ static int lsh_pairs(const sigset *ss, cands *c, double *ins_s,
  * collecting the candidate pairs (the free is not timed). */
 static void stage_index(const opts *o, const pack *pk, const sigset *ss,
                         cands *c) {
-  if (!have_lsh()) {
-    skip_stage(o, "index", "dedup_lsh_* missing from libdedup");
-    return;
-  }
-  if (!ss->sig) {
-    skip_stage(o, "index", "no signatures (dedup_minhash_* missing)");
-    return;
-  }
   c->threshold = copy_threshold(o);
   double sec[MAX_RUNS], ins[MAX_RUNS], qry[MAX_RUNS];
   size_t first = 0, indexed = 0;
@@ -1181,7 +1110,7 @@ static void stage_index(const opts *o, const pack *pk, const sigset *ss,
     if (st != DEDUP_OK) {
       char why[96];
       snprintf(why, sizeof why, "dedup_lsh_new(%g, %u): %s", c->threshold,
-               ss->perm, status_str(st));
+               ss->perm, dedup_strerror(st));
       c->have = 0;
       skip_stage(o, "index", why);
       return;
@@ -1210,65 +1139,12 @@ static void stage_index(const opts *o, const pack *pk, const sigset *ss,
   note("index", t);
 }
 
-/* Union-find over documents: path halving, union by size. */
-static uint32_t uf_find(uint32_t *parent, uint32_t x) {
-  while (parent[x] != x) {
-    parent[x] = parent[parent[x]];
-    x = parent[x];
-  }
-  return x;
-}
-
-static void uf_union(uint32_t *parent, uint32_t *size, uint32_t a,
-                     uint32_t b) {
-  a = uf_find(parent, a);
-  b = uf_find(parent, b);
-  if (a == b)
-    return;
-  if (size[a] < size[b]) {
-    uint32_t t = a;
-    a = b;
-    b = t;
-  }
-  parent[b] = a;
-  size[a] += size[b];
-}
-
-/* The clusters of stage_cluster, as lists of members, for scoring. */
-typedef struct label_clusters {
-  const pack *pk;
-  size_t *start; /* nc + 1 */
-  size_t *mem;   /* n, by cluster */
-} label_clusters;
-
-static const char *label_name(const void *ctx, size_t i) {
-  return ((const label_clusters *)ctx)->pk->d[i].name;
-}
-
-static const size_t *label_members(const void *ctx, size_t k, size_t *m) {
-  const label_clusters *lc = ctx;
-  *m = lc->start[k + 1] - lc->start[k];
-  return lc->mem + lc->start[k];
-}
-
 /* cluster: from the candidate pairs to a cluster label per document:
- * dedup_minhash_jaccard of each pair, union of those at or above the
- * threshold, then dense labels.  Scored like the corpus stage. */
+ * dedup_minhash_jaccard of each pair, and dedup_components (union-find)
+ * of those at or above the threshold.  Scored like the corpus stage. */
 static void stage_cluster(const opts *o, const pack *pk, const sigset *ss,
                           cands *c, const truth *t) {
-  if (!dedup_minhash_jaccard) {
-    skip_stage(o, "cluster", "dedup_minhash_jaccard missing from libdedup");
-    return;
-  }
-  if (!ss->sig) {
-    skip_stage(o, "cluster", "no signatures (dedup_minhash_* missing)");
-    return;
-  }
   if (!c->have) { /* the index stage was not run: its pairs, untimed */
-    if (!have_lsh()) {
-      skip_stage(o, "cluster", "dedup_lsh_* missing from libdedup");
-      return;
-    }
     unsigned perm0 = ss->perm;
     c->threshold = copy_threshold(o);
     double a, b;
@@ -1276,7 +1152,7 @@ static void stage_cluster(const opts *o, const pack *pk, const sigset *ss,
     if (st != DEDUP_OK) {
       char why[96];
       snprintf(why, sizeof why, "dedup_lsh_new(%g, %u): %s", c->threshold,
-               perm0, status_str(st));
+               perm0, dedup_strerror(st));
       skip_stage(o, "cluster", why);
       return;
     }
@@ -1284,52 +1160,30 @@ static void stage_cluster(const opts *o, const pack *pk, const sigset *ss,
   size_t n = pk->n;
   unsigned perm = ss->perm;
   double th = c->threshold;
-  uint32_t *parent = xmalloc(n * sizeof *parent);
-  uint32_t *size = xmalloc(n * sizeof *size);
-  uint32_t *lab = xmalloc(n * sizeof *lab);
+  uint32_t *va = xmalloc(c->n * sizeof *va); /* the verified pairs */
+  uint32_t *vb = xmalloc(c->n * sizeof *vb);
+  size_t *lab = xmalloc(n * sizeof *lab);
   double sec[MAX_RUNS];
   size_t verified = 0, nc = 0;
   long rss0 = proc_status_kb("VmRSS");
   int peak = reset_peak();
   for (int r = 0; r < o->runs; r++) {
     double t0 = now_s();
-    for (size_t i = 0; i < n; i++) {
-      parent[i] = (uint32_t)i;
-      size[i] = 1;
-      lab[i] = UINT32_MAX;
-    }
     verified = 0;
     for (size_t i = 0; i < c->n; i++) {
       const uint64_t *a = ss->sig + (size_t)c->p[i].a * perm;
       const uint64_t *b = ss->sig + (size_t)c->p[i].b * perm;
       if (dedup_minhash_jaccard(a, b, perm) >= th) {
+        va[verified] = c->p[i].a;
+        vb[verified] = c->p[i].b;
         verified++;
-        uf_union(parent, size, c->p[i].a, c->p[i].b);
       }
     }
-    /* lab[root] is read as the root's label: it is set when the root's
-     * first member is met, so every member gets the same one */
-    nc = 0;
-    for (size_t i = 0; i < n; i++) {
-      uint32_t root = uf_find(parent, (uint32_t)i);
-      if (lab[root] == UINT32_MAX)
-        lab[root] = (uint32_t)nc++;
-      lab[i] = lab[root];
-    }
+    int st = dedup_components(lab, &nc, n, va, vb, verified);
+    if (st != DEDUP_OK)
+      die(dedup_strerror(st));
     sec[r] = now_s() - t0;
   }
-  /* members by label (counting sort), untimed, for the scores */
-  label_clusters lc = {pk, xcalloc(nc + 1, sizeof(size_t)),
-                       xmalloc(n * sizeof(size_t))};
-  for (size_t i = 0; i < n; i++)
-    lc.start[lab[i] + 1]++;
-  for (size_t k = 0; k < nc; k++)
-    lc.start[k + 1] += lc.start[k];
-  for (size_t i = 0; i < n; i++)
-    lc.mem[lc.start[lab[i]]++] = i;
-  for (size_t k = nc; k > 0; k--)
-    lc.start[k] = lc.start[k - 1];
-  lc.start[0] = 0;
   jline j;
   stage_line(o, &j, "cluster", n, pk->bytes, sec, o->runs, 1, rss0, peak);
   jint(&j, "num_perm", perm);
@@ -1338,23 +1192,23 @@ static void stage_cluster(const opts *o, const pack *pk, const sigset *ss,
   jint(&j, "verified_pairs", (long long)verified);
   if (t) {
     scores sc;
-    clustering cl = {n, nc, label_name, label_members, &lc};
-    score_clustering(&sc, &cl, t);
+    size_t unknown;
+    size_t *tl = doc_truth_labels(t, n, &unknown);
+    score_labels(&sc, lab, nc, tl, t->ngroups + unknown, n, unknown);
+    free(tl);
     put_scores(&j, &sc);
     char summary[96];
     snprintf(summary, sizeof summary,
-             "P=%.4f R=%.4f F1=%.4f exact %llu/%llu", sc.precision,
-             sc.recall, sc.f1, (unsigned long long)sc.exact,
+             "P=%.4f R=%.4f F1=%.4f exact %llu/%llu", sc.s.pair_precision,
+             sc.s.pair_recall, sc.s.pair_f1, (unsigned long long)sc.exact,
              (unsigned long long)sc.groups_multi);
     note("cluster", summary);
   } else {
     jint(&j, "clusters", (long long)nc);
   }
   jend(o, &j);
-  free(lc.start);
-  free(lc.mem);
-  free(parent);
-  free(size);
+  free(va);
+  free(vb);
   free(lab);
 }
 
@@ -1382,16 +1236,14 @@ static void usage(void) {
       "                   [--corpus-runs R] [--threads N] [--k K]\n"
       "                   [--perm P] [--seed S] [--classic-docs M]\n"
       "                   [--max-docs M] [--stages LIST] [--table]\n"
-      "                   [--threshold T] [--no-clean] [--quiet] [--strict]\n"
+      "                   [--threshold T] [--no-clean] [--quiet]\n"
       "  stages: read,floor,normalise,shingle,sign,classic,index,cluster,\n"
       "          corpus\n"
       "  --threads N    corpus worker threads (0 = all cores)\n"
       "  --threshold T  copy threshold of corpus, index and cluster\n"
       "                 (0 = library default, 0.5)\n"
       "  --no-clean     corpus flag DEDUP_F_NO_CLEAN (whole pages)\n"
-      "  --table        print the table on stdout instead of JSON\n"
-      "  --strict       fail if a stage is skipped (library function "
-      "missing)\n",
+      "  --table        print the table on stdout instead of JSON\n",
       stderr);
   exit(2);
 }
@@ -1423,10 +1275,6 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(a, "--quiet")) {
       o.quiet = 1;
-      continue;
-    }
-    if (!strcmp(a, "--strict")) {
-      o.strict = 1;
       continue;
     }
     if (!strcmp(a, "--no-clean")) {
@@ -1550,7 +1398,7 @@ int main(int argc, char **argv) {
   int want_sigs = want(&o, "index") || want(&o, "cluster");
   if (want_sigs && pk.n > UINT32_MAX)
     die("index/cluster: more than 2^32 documents");
-  if (want_sigs && have_sign()) {
+  if (want_sigs) {
     ss.n = pk.n;
     ss.perm = o.perm;
     ss.sig = xmalloc(pk.n * o.perm * sizeof *ss.sig);
@@ -1568,7 +1416,7 @@ int main(int argc, char **argv) {
   truth t = {0};
   int have_truth = o.truth != NULL;
   if (have_truth)
-    load_truth(&t, o.truth, pk.n);
+    load_truth(&t, o.truth, &pk);
   cands cd = {0};
   if (want(&o, "index"))
     stage_index(&o, &pk, &ss, &cd);
@@ -1608,14 +1456,9 @@ int main(int argc, char **argv) {
   }
   if (!o.quiet || o.table)
     print_table(&o, &pk);
-  if (have_truth) {
-    free(t.buf);
-    strmap_free(&t.by_name);
-  }
+  free(t.doc_group);
   free(pk.d);
   free(pk.names);
   close(fd);
-  if (o.strict && skipped)
-    return 3;
   return 0;
 }

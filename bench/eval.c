@@ -162,23 +162,15 @@ int main(int argc, char **argv) {
     fprintf(stderr, "dedup-eval: %s\n", dedup_strerror(rc));
     return 3;
   }
-  /* Map items back to entries by name (items are sorted by name). */
-  size_t ni = dedup_corpus_item_count(c);
+  /* Map entries to items by name (dedup_corpus_item_find). */
   size_t *pred = malloc((n ? n : 1) * sizeof *pred);
   size_t *truth = malloc((n ? n : 1) * sizeof *truth);
   size_t m = 0;
   for (size_t i = 0; i < n; i++) {
-    size_t lo = 0, hi = ni;
-    while (lo < hi) {
-      size_t mid = lo + (hi - lo) / 2;
-      if (strcmp(dedup_corpus_item_name(c, mid), e[i].file) < 0)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-    if (lo < ni && !strcmp(dedup_corpus_item_name(c, lo), e[i].file)) {
-      e[i].item = lo;
-      pred[m] = dedup_corpus_cluster_of(c, level, lo);
+    size_t it;
+    if (dedup_corpus_item_find(c, e[i].file, &it) == DEDUP_OK) {
+      e[i].item = it;
+      pred[m] = dedup_corpus_cluster_of(c, level, it);
       truth[m] = e[i].truth;
       m++;
     } else {

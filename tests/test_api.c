@@ -1,7 +1,8 @@
 /* test_api.c - the public LSH index (dedup_lsh_*), through dedup.h only:
  * MinHash signatures of generated sets with known Jaccard go in, and the
  * candidates that come out are the similar ones; removed ids never come
- * out again.  Also dedup_hash_bytes and dedup_char_shingles. */
+ * out again.  Also dedup_hash_bytes, character shingles and connected
+ * components (dedup_components) against a plain BFS. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -228,6 +229,141 @@ static void test_hash_bytes(void **state) {
               dedup_hash_bytes("word", 4, 0));
 }
 
+/* Reference components: breadth-first search from each unvisited item in
+ * ascending order, so components are numbered by their smallest member. */
+static size_t bfs_components(size_t *lab, size_t n, const uint32_t *a,
+                             const uint32_t *b, size_t np) {
+  size_t *deg = calloc(n + 1, sizeof *deg);
+  uint32_t *adj = malloc((2 * np + 1) * sizeof *adj);
+  size_t *queue = malloc((n + 1) * sizeof *queue);
+  assert_non_null(deg);
+  assert_non_null(adj);
+  assert_non_null(queue);
+  for (size_t i = 0; i < np; i++) {
+    deg[a[i] + 1]++;
+    deg[b[i] + 1]++;
+  }
+  for (size_t i = 0; i < n; i++)
+    deg[i + 1] += deg[i]; /* deg[x]: where x's neighbours start */
+  size_t *fill = malloc((n + 1) * sizeof *fill);
+  assert_non_null(fill);
+  memcpy(fill, deg, (n + 1) * sizeof *fill);
+  for (size_t i = 0; i < np; i++) {
+    adj[fill[a[i]]++] = b[i];
+    adj[fill[b[i]]++] = a[i];
+  }
+  for (size_t i = 0; i < n; i++)
+    lab[i] = SIZE_MAX;
+  size_t nc = 0;
+  for (size_t s = 0; s < n; s++) {
+    if (lab[s] != SIZE_MAX)
+      continue;
+    size_t head = 0, tail = 0;
+    lab[s] = nc;
+    queue[tail++] = s;
+    while (head < tail) {
+      size_t x = queue[head++];
+      for (size_t j = deg[x]; j < deg[x + 1]; j++)
+        if (lab[adj[j]] == SIZE_MAX) {
+          lab[adj[j]] = nc;
+          queue[tail++] = adj[j];
+        }
+    }
+    nc++;
+  }
+  free(deg);
+  free(adj);
+  free(queue);
+  free(fill);
+  return nc;
+}
+
+/* Random graphs, sparse to dense, some self-pairs and repeats: the labels
+ * equal the BFS's exactly, and stay so with the pairs reversed, swapped
+ * and repeated (the result depends only on the set of pairs). */
+static void test_components(void **state) {
+  (void)state;
+  enum { MAXN = 400, MAXP = 3 * MAXN };
+  static uint32_t a[2 * MAXP], b[2 * MAXP];
+  static size_t got[MAXN], want[MAXN], again[MAXN];
+  uint64_t s = 7;
+  for (int trial = 0; trial < 200; trial++) {
+    size_t n = 1 + (size_t)(rng(&s) % MAXN);
+    size_t np = (size_t)(rng(&s) % (size_t)(trial % 4 == 0 ? 3 * n : n));
+    for (size_t i = 0; i < np; i++) {
+      a[i] = (uint32_t)(rng(&s) % n);
+      b[i] = rng(&s) % 16 == 0 ? a[i] : (uint32_t)(rng(&s) % n);
+    }
+    size_t nc = SIZE_MAX;
+    assert_int_equal(dedup_components(got, &nc, n, a, b, np), DEDUP_OK);
+    assert_int_equal(nc, bfs_components(want, n, a, b, np));
+    assert_memory_equal(got, want, n * sizeof *got);
+    /* reversed order, each pair turned round, then all of it twice */
+    for (size_t i = 0; i < np; i++) {
+      uint32_t x = a[np - 1 - i], y = b[np - 1 - i];
+      a[np + i] = y;
+      b[np + i] = x;
+    }
+    size_t nc2 = 0;
+    assert_int_equal(dedup_components(again, &nc2, n, a + np, b + np, np),
+                     DEDUP_OK);
+    assert_int_equal(nc2, nc);
+    assert_memory_equal(again, want, n * sizeof *again);
+    assert_int_equal(dedup_components(again, &nc2, n, a, b, 2 * np),
+                     DEDUP_OK);
+    assert_int_equal(nc2, nc);
+    assert_memory_equal(again, want, n * sizeof *again);
+  }
+  /* A chain 0-1-...-(n-1) given backwards is one component. */
+  for (uint32_t i = 0; i + 1 < MAXN; i++) {
+    a[i] = MAXN - 1 - i;
+    b[i] = MAXN - 2 - i;
+  }
+  size_t nc = 0;
+  assert_int_equal(dedup_components(got, &nc, MAXN, a, b, MAXN - 1),
+                   DEDUP_OK);
+  assert_int_equal(nc, 1);
+  for (size_t i = 0; i < MAXN; i++)
+    assert_int_equal(got[i], 0);
+}
+
+static void test_components_errors(void **state) {
+  (void)state;
+  size_t lab[5] = {9, 9, 9, 9, 9}, nc = 7;
+  uint32_t a[2] = {0, 3}, b[2] = {4, 5}; /* 5 is out of range for n = 5 */
+  /* No pairs: every item alone, numbered in order. */
+  assert_int_equal(dedup_components(lab, &nc, 5, NULL, NULL, 0), DEDUP_OK);
+  assert_int_equal(nc, 5);
+  for (size_t i = 0; i < 5; i++)
+    assert_int_equal(lab[i], i);
+  /* An id >= n: refused before labels is written. */
+  for (size_t i = 0; i < 5; i++)
+    lab[i] = 9;
+  nc = 7;
+  assert_int_equal(dedup_components(lab, &nc, 5, a, b, 2), DEDUP_EINVAL);
+  assert_int_equal(nc, 0);
+  for (size_t i = 0; i < 5; i++)
+    assert_int_equal(lab[i], 9);
+  b[1] = 4;
+  assert_int_equal(dedup_components(lab, &nc, 5, a, b, 2), DEDUP_OK);
+  assert_int_equal(nc, 3); /* {0, 3, 4} {1} {2} */
+  size_t want[5] = {0, 1, 2, 0, 0};
+  assert_memory_equal(lab, want, sizeof want);
+  a[0] = UINT32_MAX;
+  assert_int_equal(dedup_components(lab, &nc, 5, a, b, 2), DEDUP_EINVAL);
+  a[0] = 0;
+  /* NULL pointers. */
+  assert_int_equal(dedup_components(NULL, &nc, 5, a, b, 2), DEDUP_EINVAL);
+  assert_int_equal(dedup_components(lab, NULL, 5, a, b, 2), DEDUP_EINVAL);
+  assert_int_equal(dedup_components(lab, &nc, 5, NULL, b, 2), DEDUP_EINVAL);
+  assert_int_equal(dedup_components(lab, &nc, 5, a, NULL, 2), DEDUP_EINVAL);
+  /* n = 0: no items, no components; any pair is out of range. */
+  nc = 7;
+  assert_int_equal(dedup_components(NULL, &nc, 0, NULL, NULL, 0), DEDUP_OK);
+  assert_int_equal(nc, 0);
+  assert_int_equal(dedup_components(NULL, &nc, 0, a, b, 1), DEDUP_EINVAL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_errors),
@@ -235,6 +371,8 @@ int main(void) {
       cmocka_unit_test(test_char_shingles),
       cmocka_unit_test(test_remove),
       cmocka_unit_test(test_hash_bytes),
+      cmocka_unit_test(test_components),
+      cmocka_unit_test(test_components_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

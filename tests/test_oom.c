@@ -280,10 +280,35 @@ static void test_oom_simhash_split(void **state) {
   oom_sweep(&p);
 }
 
+/* dedup_components: each of its allocations failing gives DEDUP_ENOMEM,
+ * nothing leaked, and the call made again succeeds. */
+static void test_oom_components(void **state) {
+  (void)state;
+  size_t lab[6], nc = 0;
+  const uint32_t a[3] = {0, 2, 5}, b[3] = {1, 3, 2};
+  const size_t want[6] = {0, 0, 1, 1, 2, 1};
+  for (fail_at = 1;; fail_at++) {
+    n_allocs = injected = live = 0;
+    int rc = dedup_components(lab, &nc, 6, a, b, 3);
+    assert_int_equal(live, 0);
+    if (!injected) {
+      assert_int_equal(rc, DEDUP_OK);
+      break;
+    }
+    assert_int_equal(rc, DEDUP_ENOMEM);
+    assert_int_equal(nc, 0);
+  }
+  assert_true(fail_at > 1); /* it does allocate */
+  assert_int_equal(nc, 3);
+  assert_memory_equal(lab, want, sizeof want);
+  fail_at = 0;
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_oom_default),
       cmocka_unit_test(test_oom_simhash_split),
+      cmocka_unit_test(test_oom_components),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,5 +1,6 @@
 /* cluster.c - from scored links to clusters: union-find (single link, for
- * copies) and sparse average link (refuses chains, for stories). */
+ * copies; also public as dedup_components) and sparse average link
+ * (refuses chains, for stories). */
 #include "cluster/cluster.h"
 
 #include "common/dedup_private.h"
@@ -18,6 +19,16 @@ static uint32_t find(uint32_t *parent, uint32_t x) {
   return x;
 }
 
+/* The label of item i's tree: map[root] is given the next number the
+ * first time the tree is met.  map is n words of scratch, NIL at first. */
+static uint32_t tree_label(uint32_t *parent, uint32_t *map, uint32_t i,
+                           uint32_t *next) {
+  uint32_t r = find(parent, i);
+  if (map[r] == NIL)
+    map[r] = (*next)++;
+  return map[r];
+}
+
 /* Numbers the trees of parent in order of their smallest member: scanning
  * items upwards meets each tree first at its smallest member.  map is n
  * words of scratch. */
@@ -26,13 +37,42 @@ static size_t canonical(uint32_t *labels, uint32_t *parent, uint32_t *map,
   for (size_t i = 0; i < n; i++)
     map[i] = NIL;
   uint32_t next = 0;
-  for (size_t i = 0; i < n; i++) {
-    uint32_t r = find(parent, (uint32_t)i);
-    if (map[r] == NIL)
-      map[r] = next++;
-    labels[i] = map[r];
-  }
+  for (size_t i = 0; i < n; i++)
+    labels[i] = tree_label(parent, map, (uint32_t)i, &next);
   return next;
+}
+
+/* Union-find state over n (<= UINT32_MAX) items, each its own tree.
+ * Returns DEDUP_OK or DEDUP_ENOMEM (nothing allocated then). */
+static int uf_new(uint32_t **parent, uint32_t **size, size_t n) {
+  *parent = dedup__reallocarray(NULL, n, sizeof **parent);
+  *size = dedup__reallocarray(NULL, n, sizeof **size);
+  if (!*parent || !*size) {
+    dedup__free(*parent);
+    dedup__free(*size);
+    *parent = *size = NULL;
+    return DEDUP_ENOMEM;
+  }
+  for (size_t i = 0; i < n; i++) {
+    (*parent)[i] = (uint32_t)i;
+    (*size)[i] = 1;
+  }
+  return DEDUP_OK;
+}
+
+/* Joins the trees of a and b (both < n). */
+static void uf_link(uint32_t *parent, uint32_t *size, uint32_t a,
+                    uint32_t b) {
+  uint32_t ra = find(parent, a), rb = find(parent, b);
+  if (ra == rb)
+    return;
+  if (size[ra] < size[rb]) { /* union by size keeps trees shallow */
+    uint32_t t = ra;
+    ra = rb;
+    rb = t;
+  }
+  parent[rb] = ra;
+  size[ra] += size[rb];
 }
 
 size_t dedup__cluster_union(uint32_t *labels, size_t n, const dedup__edge *e,
@@ -42,35 +82,50 @@ size_t dedup__cluster_union(uint32_t *labels, size_t n, const dedup__edge *e,
   assert(labels && (e || ne == 0));
   if (n > UINT32_MAX)
     return (size_t)-1;
-  uint32_t *parent = dedup__reallocarray(NULL, n, sizeof *parent);
-  uint32_t *size = dedup__reallocarray(NULL, n, sizeof *size);
-  size_t k = (size_t)-1;
-  if (!parent || !size)
-    goto out;
-  for (size_t i = 0; i < n; i++) {
-    parent[i] = (uint32_t)i;
-    size[i] = 1;
-  }
+  uint32_t *parent, *size;
+  if (uf_new(&parent, &size, n) != DEDUP_OK)
+    return (size_t)-1;
   for (size_t i = 0; i < ne; i++) {
     assert(e[i].a < n && e[i].b < n);
     if (e[i].a >= n || e[i].b >= n)
       continue;
-    uint32_t ra = find(parent, e[i].a), rb = find(parent, e[i].b);
-    if (ra == rb)
-      continue;
-    if (size[ra] < size[rb]) { /* union by size keeps trees shallow */
-      uint32_t t = ra;
-      ra = rb;
-      rb = t;
-    }
-    parent[rb] = ra;
-    size[ra] += size[rb];
+    uf_link(parent, size, e[i].a, e[i].b);
   }
-  k = canonical(labels, parent, size, n);
-out:
+  size_t k = canonical(labels, parent, size, n);
   dedup__free(parent);
   dedup__free(size);
   return k;
+}
+
+DEDUP_API int dedup_components(size_t *labels, size_t *n_components,
+                               size_t n, const uint32_t *a, const uint32_t *b,
+                               size_t n_pairs) {
+  if (n_components)
+    *n_components = 0;
+  if (!n_components || (n_pairs > 0 && (!a || !b)) || (n > 0 && !labels))
+    return DEDUP_EINVAL;
+  for (size_t i = 0; i < n_pairs; i++) /* checked before anything changes */
+    if (a[i] >= n || b[i] >= n)
+      return DEDUP_EINVAL;
+  if (n == 0)
+    return DEDUP_OK;
+  if (n > UINT32_MAX)
+    return DEDUP_ETOOBIG;
+  uint32_t *parent, *size;
+  if (uf_new(&parent, &size, n) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  for (size_t i = 0; i < n_pairs; i++)
+    uf_link(parent, size, a[i], b[i]);
+  /* size[] is no longer needed: it serves as the labelling scratch */
+  for (size_t i = 0; i < n; i++)
+    size[i] = NIL;
+  uint32_t next = 0;
+  for (size_t i = 0; i < n; i++)
+    labels[i] = tree_label(parent, size, (uint32_t)i, &next);
+  *n_components = next;
+  dedup__free(parent);
+  dedup__free(size);
+  return DEDUP_OK;
 }
 
 /* ---- average link ------------------------------------------------------
