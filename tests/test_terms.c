@@ -83,9 +83,10 @@ static void boosts_and_filters(void **state) {
   assert_true(weight(&tv, "bus") > 0);
   assert_true(weight(&tv, "grass") > 0);
   assert_true(weight(&tv, "campus") > 0);
-  assert_true(weight(&tv, "parties") == 0);
+  /* -ies folds to -y: "parties" counts as "party", never as itself. */
   count(&tv, "t\nboth parties said so\n");
   assert_true(weight(&tv, "party") > 0);
+  assert_true(weight(&tv, "parties") == 0);
   dedup__termvec_free(&tv);
 }
 

@@ -446,7 +446,9 @@ static void stop_words(void **state) {
       "within", "without", "would", "wouldn", "y", "yet", "you", "your",
       "yours", "yourself", "yourselves",
   };
-  assert_int_equal(sizeof list / sizeof list[0], 231);
+  /* Every word of the list is in the table, and the table holds no
+   * other (it has as many keys as the list has words). */
+  assert_int_equal(dedup__stopword_count(), sizeof list / sizeof list[0]);
   for (size_t i = 0; i < sizeof list / sizeof list[0]; i++) {
     if (!dedup__is_stopword(list[i], strlen(list[i])))
       fprintf(stderr, "not a stop word: %s\n", list[i]);

@@ -55,9 +55,11 @@ void dedup__countmap_free(dedup__countmap *m);
 /* Runs fn(ctx, worker, i) for i in [0, n) on up to `threads` threads
  * (parallel.c); worker is in [0, threads) and names per-thread scratch.
  * Items are handed out in order; each runs exactly once, so results
- * written to slot i do not depend on the thread count.  Returns the first
- * non-OK status of fn (the rest of the work is skipped) or DEDUP_ENOMEM if
- * threads cannot be started (then it runs on the calling thread). */
+ * written to slot i do not depend on the thread count.  Returns DEDUP_OK
+ * or the first non-OK status of fn (the rest of the work is skipped).
+ * When threads cannot be made (no memory, pthread_create fails) the work
+ * runs on the threads there are, down to the calling thread alone: never
+ * a failure of its own. */
 typedef int (*dedup__task_fn)(void *ctx, unsigned worker, size_t i);
 int dedup__parallel_for(unsigned threads, size_t n, dedup__task_fn fn,
                         void *ctx);

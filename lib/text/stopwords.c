@@ -141,3 +141,10 @@ int dedup__is_stopword_key(uint64_t key) {
   const uint64_t *t = table + (dedup__mix64(key) >> (64 - SLOT_BITS));
   return (t[0] == key) | (t[1] == key) | (t[2] == key);
 }
+
+size_t dedup__stopword_count(void) {
+  size_t n = 0;
+  for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+    n += table[i] != 0;
+  return n;
+}

@@ -52,4 +52,7 @@ int dedup__is_stopword(const char *w, size_t len);
  * tokeniser), saving a second pass and its mispredicted loop exit. */
 int dedup__is_stopword_key(uint64_t key);
 
+/* Words in the table (tests check it holds their list and nothing else). */
+size_t dedup__stopword_count(void);
+
 #endif
