@@ -458,6 +458,37 @@ static void expect_patch_loads(unsigned char *b, size_t len, size_t off,
   free(x);
 }
 
+/* A record of bytes as added holds what dedup_corpus_add refuses (no
+ * word, or binary): refused too, with a valid checksum.  (A crafted file
+ * of two million empty records once loaded and ran for 535 s.) */
+static void test_records_add_refuses(void **state) {
+  (void)state;
+  size_t len;
+  unsigned char *b = small_file(&len);
+  const char *raw = "Bad \xFF byte here"; /* "b", kept as added */
+  unsigned char *at = NULL;
+  for (size_t i = 0; !at && i + strlen(raw) <= len; i++)
+    if (!memcmp(b + i, raw, strlen(raw)))
+      at = b + i;
+  assert_non_null(at);
+  static const char fill[] = {' ', '\x01', '.'};
+  for (int f = 0; f < 3; f++) {
+    unsigned char *x = malloc(len);
+    memcpy(x, b, len);
+    memset(x + (at - b), fill[f], strlen(raw));
+    fix_sum(x, len);
+    dedup_corpus *c = (dedup_corpus *)1;
+    assert_int_equal(dedup__index_load_mem(&c, x, len), DEDUP_EFORMAT);
+    assert_null(c);
+    free(x);
+  }
+  /* The file as saved loads (the patch, not the record, is refused). */
+  dedup_corpus *c;
+  assert_int_equal(dedup__index_load_mem(&c, b, len), DEDUP_OK);
+  dedup_corpus_free(c);
+  free(b);
+}
+
 static void test_bad_fields_with_valid_checksum(void **state) {
   (void)state;
   size_t len;
@@ -729,6 +760,7 @@ int main(void) {
       cmocka_unit_test(test_every_byte_corrupted),
       cmocka_unit_test(test_wrong_version),
       cmocka_unit_test(test_bad_fields_with_valid_checksum),
+      cmocka_unit_test(test_records_add_refuses),
       cmocka_unit_test(test_fixed_sum_alone_loads),
       cmocka_unit_test(test_not_a_file),
       cmocka_unit_test(test_failed_write_keeps_old),

@@ -260,6 +260,54 @@ static void test_null_and_range(void **state) {
   assert_int_equal(dedup_corpus_explain(NULL, NULL, 0, 0), DEDUP_EINVAL);
   dedup_corpus_free(NULL);
 
+  /* The sketches, the LSH index and the one-shot calls. */
+  uint64_t sig[4] = {1, 2, 3, 4}, h = 7, *hv = (uint64_t *)sig;
+  char *t = (char *)"x";
+  assert_int_equal(dedup_minhash_new(NULL, 4, DEDUP_MINHASH_OPH),
+                   DEDUP_EINVAL);
+  dedup_minhash_reset(NULL, 1);
+  dedup_minhash_update(NULL, &h, 1);
+  dedup_minhash_digest(NULL, sig);
+  assert_true(sig[0] == 1); /* untouched */
+  assert_int_equal(dedup_minhash_size(NULL), 0);
+  assert_true(dedup_minhash_jaccard(NULL, sig, 4) == 0.0);
+  dedup_minhash *mh;
+  assert_int_equal(dedup_minhash_new(&mh, 4, DEDUP_MINHASH_OPH), DEDUP_OK);
+  dedup_minhash_update(mh, NULL, 3);
+  dedup_minhash_digest(mh, NULL);
+  dedup_minhash_free(mh);
+  assert_int_equal(dedup_simhash_new(NULL), DEDUP_EINVAL);
+  dedup_simhash_reset(NULL, 1);
+  dedup_simhash_update(NULL, &h, NULL, 1);
+  assert_true(dedup_simhash_digest(NULL) == 0);
+  dedup_simhash_free(NULL);
+  unsigned bands = 9, rows = 9;
+  dedup_lsh_shape(NULL, &bands, &rows);
+  assert_true(bands == 0 && rows == 0);
+  assert_int_equal(dedup_lsh_insert(NULL, 1, sig), DEDUP_EINVAL);
+  uint32_t *ids = (uint32_t *)sig;
+  assert_int_equal(dedup_lsh_query(NULL, sig, &ids, &n), DEDUP_EINVAL);
+  assert_null(ids);
+  assert_int_equal(n, 0);
+  assert_int_equal(dedup_lsh_query(NULL, sig, NULL, NULL), DEDUP_EINVAL);
+  assert_int_equal(dedup_lsh_remove(NULL, 1, sig), DEDUP_EINVAL);
+  dedup_lsh *l;
+  assert_int_equal(dedup_lsh_new(&l, 0.5, 4), DEDUP_OK);
+  assert_int_equal(dedup_lsh_insert(l, 1, NULL), DEDUP_EINVAL);
+  assert_int_equal(dedup_lsh_query(l, NULL, &ids, &n), DEDUP_EINVAL);
+  dedup_lsh_free(l);
+  assert_int_equal(dedup_normalise(NULL, NULL, "x", 1, NULL), DEDUP_EINVAL);
+  assert_int_equal(dedup_normalise(&t, NULL, NULL, 1, NULL), DEDUP_EINVAL);
+  assert_null(t);
+  assert_int_equal(dedup_shingles(NULL, &n, "x", 1, 5, 0), DEDUP_EINVAL);
+  assert_int_equal(dedup_shingles(&hv, NULL, "x", 1, 5, 0), DEDUP_EINVAL);
+  assert_int_equal(dedup_char_shingles(&hv, &n, NULL, 4, 3, 0),
+                   DEDUP_EINVAL);
+  assert_null(hv);
+  dedup_scores sc;
+  assert_int_equal(dedup_eval_scores(NULL, &n, &n, 1), DEDUP_EINVAL);
+  assert_int_equal(dedup_eval_scores(&sc, NULL, &n, 1), DEDUP_EINVAL);
+
   dedup_corpus *c = make(NULL);
   /* Before a run: empty answers and ESTATE. */
   assert_int_equal(dedup_corpus_doc_count(c), N_TEXTS);

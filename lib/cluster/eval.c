@@ -59,7 +59,11 @@ static double f1(double p, double r) { return p + r > 0 ? 2 * p * r / (p + r) : 
 
 DEDUP_API int dedup_eval_scores(dedup_scores *out, const size_t *predicted,
                                 const size_t *truth, size_t n) {
+  if (!out)
+    return DEDUP_EINVAL;
   *out = (dedup_scores){0};
+  if (n && (!predicted || !truth))
+    return DEDUP_EINVAL;
   lab *l = dedup__malloc((n ? n : 1) * sizeof *l);
   size_t *psize = dedup__malloc((n ? n : 1) * sizeof *psize);
   size_t *tsize = dedup__malloc((n ? n : 1) * sizeof *tsize);

@@ -145,6 +145,14 @@ static int has_word_byte(const char *s, size_t len) {
   return 0;
 }
 
+int dedup__doc_check(const char *text, size_t len) {
+  if (looks_binary(text, len))
+    return DEDUP_EBINARY;
+  if (!has_word_byte(text, len))
+    return DEDUP_EEMPTY;
+  return DEDUP_OK;
+}
+
 /* A copy of s[0..len) plus a NUL, in the pool when it is not too large
  * (*pooled gets flag then).  NULL when out of memory. */
 static char *keep_bytes(dedup_corpus *c, const char *s, size_t len,
@@ -174,10 +182,9 @@ DEDUP_API int dedup_corpus_add(dedup_corpus *c, const char *name,
     return DEDUP_EINVAL;
   if (len > MAX_DOC_BYTES || c->n_docs >= UINT32_MAX)
     return DEDUP_ETOOBIG;
-  if (looks_binary(text, len))
-    return DEDUP_EBINARY;
-  if (!has_word_byte(text, len))
-    return DEDUP_EEMPTY;
+  int rc = dedup__doc_check(text, len);
+  if (rc != DEDUP_OK)
+    return rc;
   size_t cap = c->cap_docs;
   if (dedup__grow((void **)&c->docs, &c->cap_docs, c->n_docs, 1,
                   sizeof *c->docs) != DEDUP_OK)

@@ -84,6 +84,10 @@ typedef struct cpool {
 } cpool;
 
 void dedup__doc_free(cdoc *d);
+/* What dedup_corpus_add refuses before it keeps anything: DEDUP_EBINARY,
+ * DEDUP_EEMPTY (no word byte), else DEDUP_OK.  The index loader refuses
+ * the same, so a crafted file cannot hold what add never lets in. */
+int dedup__doc_check(const char *text, size_t len);
 
 /* ---- results ----------------------------------------------------------- */
 

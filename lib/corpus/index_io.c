@@ -370,7 +370,13 @@ static int read_doc(reader *r, cdoc *d) {
     dedup__free(name);
     return rc;
   }
+  /* Bytes as added must be what add lets in (a crafted file of empty
+   * records is refused, not run).  Normalised text is not checked so:
+   * normalising may leave nothing of what add accepted (a lone zero-width
+   * space), and a saved corpus must load. */
   if (memchr(name, '\0', name_len) ||
+      (!(flags & DEDUP__INDEX_NORMALISED) &&
+       dedup__doc_check(text, (size_t)len) != DEDUP_OK) ||
       ((flags & DEDUP__INDEX_NORMALISED) && !valid_text(text, len))) {
     dedup__free(name);
     dedup__free(text);

@@ -506,6 +506,13 @@ DEDUP_API void dedup_lsh_free(dedup_lsh *l) {
 
 DEDUP_API void dedup_lsh_shape(const dedup_lsh *l, unsigned *bands,
                                unsigned *rows) {
+  if (!l) {
+    if (bands)
+      *bands = 0;
+    if (rows)
+      *rows = 0;
+    return;
+  }
   if (bands)
     *bands = l->in->b;
   if (rows)
@@ -514,13 +521,20 @@ DEDUP_API void dedup_lsh_shape(const dedup_lsh *l, unsigned *bands,
 
 DEDUP_API int dedup_lsh_insert(dedup_lsh *l, uint32_t id,
                                const uint64_t *sig) {
+  if (!l || !sig)
+    return DEDUP_EINVAL;
   return dedup__lsh_insert(l->in, id, sig);
 }
 
 DEDUP_API int dedup_lsh_query(const dedup_lsh *l, const uint64_t *sig,
                               uint32_t **ids, size_t *n) {
   size_t cap = 0;
+  if (!ids || !n)
+    return DEDUP_EINVAL;
   *ids = NULL;
+  *n = 0;
+  if (!l || !sig)
+    return DEDUP_EINVAL;
   int rc = dedup__lsh_query(l->in, sig, ids, n, &cap);
   if (rc != DEDUP_OK || *n == 0) {
     dedup__free(*ids);
@@ -532,5 +546,7 @@ DEDUP_API int dedup_lsh_query(const dedup_lsh *l, const uint64_t *sig,
 
 DEDUP_API int dedup_lsh_remove(dedup_lsh *l, uint32_t id,
                                const uint64_t *sig) {
+  if (!l || !sig)
+    return DEDUP_EINVAL;
   return dedup__lsh_remove(l->in, id, sig) ? DEDUP_OK : DEDUP_EINVAL;
 }

@@ -188,6 +188,8 @@ double dedup__minhash_est(const uint64_t *a, const uint64_t *b, unsigned k) {
 
 DEDUP_API int dedup_minhash_new(dedup_minhash **out, unsigned k,
                                 dedup_minhash_kind kind) {
+  if (!out)
+    return DEDUP_EINVAL;
   *out = NULL;
   if (k == 0 || k > DEDUP__MINHASH_MAX_K)
     return DEDUP_EINVAL;
@@ -216,15 +218,15 @@ DEDUP_API void dedup_minhash_free(dedup_minhash *mh) {
 }
 
 DEDUP_API void dedup_minhash_reset(dedup_minhash *mh, uint64_t seed) {
-  assert(mh != NULL);
+  if (!mh)
+    return;
   mh->seed = seed;
   fill_empty(mh->mins, mh->k);
 }
 
 DEDUP_API void dedup_minhash_update(dedup_minhash *mh, const uint64_t *hashes,
                                     size_t n) {
-  assert(mh != NULL);
-  if (n == 0)
+  if (!mh || !hashes || n == 0)
     return;
   if (mh->kind == DEDUP_MINHASH_OPH)
     oph_update(mh->mins, mh->k, hashes, n, mh->seed);
@@ -233,7 +235,8 @@ DEDUP_API void dedup_minhash_update(dedup_minhash *mh, const uint64_t *hashes,
 }
 
 DEDUP_API void dedup_minhash_digest(const dedup_minhash *mh, uint64_t *sig) {
-  assert(mh != NULL);
+  if (!mh || !sig)
+    return;
   if (mh->kind == DEDUP_MINHASH_OPH)
     oph_finish(sig, mh->mins, mh->k, mh->seed);
   else
@@ -241,11 +244,10 @@ DEDUP_API void dedup_minhash_digest(const dedup_minhash *mh, uint64_t *sig) {
 }
 
 DEDUP_API unsigned dedup_minhash_size(const dedup_minhash *mh) {
-  assert(mh != NULL);
-  return mh->k;
+  return mh ? mh->k : 0;
 }
 
 DEDUP_API double dedup_minhash_jaccard(const uint64_t *a, const uint64_t *b,
                                        unsigned k) {
-  return dedup__minhash_est(a, b, k);
+  return a && b ? dedup__minhash_est(a, b, k) : 0.0;
 }

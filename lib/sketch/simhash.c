@@ -63,6 +63,8 @@ uint64_t dedup__simhash(const uint64_t *f, const float *w, size_t n,
 }
 
 DEDUP_API int dedup_simhash_new(dedup_simhash **out) {
+  if (!out)
+    return DEDUP_EINVAL;
   *out = NULL;
   dedup_simhash *sh = dedup__malloc(sizeof *sh);
   if (!sh)
@@ -75,7 +77,8 @@ DEDUP_API int dedup_simhash_new(dedup_simhash **out) {
 DEDUP_API void dedup_simhash_free(dedup_simhash *sh) { dedup__free(sh); }
 
 DEDUP_API void dedup_simhash_reset(dedup_simhash *sh, uint64_t seed) {
-  assert(sh != NULL);
+  if (!sh)
+    return;
   for (unsigned b = 0; b < 64; b++)
     sh->vote[b] = 0.0;
   sh->key = feat_key(seed);
@@ -84,15 +87,15 @@ DEDUP_API void dedup_simhash_reset(dedup_simhash *sh, uint64_t seed) {
 DEDUP_API void dedup_simhash_update(dedup_simhash *sh,
                                     const uint64_t *features,
                                     const double *weights, size_t n) {
-  assert(sh != NULL);
+  if (!sh || !features)
+    return;
   for (size_t i = 0; i < n; i++)
     vote(sh->vote, dedup__mix64(features[i] ^ sh->key),
          weights ? weights[i] : 1.0);
 }
 
 DEDUP_API uint64_t dedup_simhash_digest(const dedup_simhash *sh) {
-  assert(sh != NULL);
-  return finish(sh->vote);
+  return sh ? finish(sh->vote) : 0;
 }
 
 DEDUP_API unsigned dedup_simhash_distance(uint64_t a, uint64_t b) {

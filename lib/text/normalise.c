@@ -687,6 +687,10 @@ oom:
 
 DEDUP_API int dedup_normalise(char **out, size_t *out_len, const char *text,
                               size_t len, size_t *n_invalid) {
+  if (out)
+    *out = NULL;
+  if (!out || (!text && len))
+    return DEDUP_EINVAL;
   return dedup__normalise(out, out_len, text, len, DEDUP__NORM_CASEFOLD,
                           n_invalid);
 }

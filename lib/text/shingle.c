@@ -104,9 +104,11 @@ int dedup__shingle_chars(dedup__u64vec *out, const char *text, size_t len,
  * the hashes with words (k-shingles) or not (character n-grams). */
 static int public_shingles(uint64_t **out, size_t *n, const char *text,
                            size_t len, unsigned k, uint64_t seed, int words) {
-  *out = NULL;
-  *n = 0;
-  if (k == 0)
+  if (out)
+    *out = NULL;
+  if (n)
+    *n = 0;
+  if (!out || !n || k == 0 || (!text && len))
     return DEDUP_EINVAL;
   char *norm = NULL;
   size_t nlen = 0;
