@@ -25,7 +25,8 @@ typedef struct dedup__termvec {
   size_t n, cap;
 } dedup__termvec;
 
-/* Boosts, relative to a plain body word. */
+/* Boosts, relative to a plain body word (doc/tuning.md has the figures
+ * that chose them). */
 #define DEDUP__TERM_TITLE 2.0f
 #define DEDUP__TERM_LEAD 2.5f
 #define DEDUP__TERM_LEAD_WORDS 60 /* the lead: body lines until this many */
