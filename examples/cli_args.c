@@ -33,6 +33,7 @@ enum {
   OPT_SAVE,
   OPT_THREADS,
   OPT_VERSION,
+  OPT_SHOW_TEXT,
   OPT_END
 };
 
@@ -58,6 +59,7 @@ static const struct option longopts[] = {
     {"null", no_argument, NULL, '0'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
+    {"show-text", no_argument, NULL, OPT_SHOW_TEXT},
     {NULL, 0, NULL, 0}};
 
 #if defined(__GNUC__)
@@ -337,6 +339,9 @@ int cli_parse(cli_opts *o, int argc, char **argv, char *msg, size_t msg_len) {
     case OPT_ALL:
       o->all = 1;
       break;
+    case OPT_SHOW_TEXT:
+      o->show_text = 1;
+      break;
     case 'q':
       o->quiet = 1;
       break;
@@ -393,6 +398,10 @@ int cli_parse(cli_opts *o, int argc, char **argv, char *msg, size_t msg_len) {
   }
   if (!o->n_files && !o->explain[0] && !o->load) {
     say(msg, msg_len, "no input files");
+    return -1;
+  }
+  if (o->show_text && !o->explain[0]) {
+    say(msg, msg_len, "--show-text goes with --explain A B");
     return -1;
   }
   if (o->explain[0] && o->format == CLI_FMT_TSV) {

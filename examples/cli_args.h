@@ -18,6 +18,7 @@ typedef struct cli_opts {
   dedup_level level;
   int all, quiet, recursive;
   int null_sep;      /* -0: NUL-separated list on stdin and output */
+  int show_text;     /* --show-text: with --explain, the text kept */
   int help, version; /* print that and exit 0 (nothing else is checked) */
   const char *explain[2]; /* --explain A B */
   const char *load, *save;

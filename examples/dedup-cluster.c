@@ -86,6 +86,8 @@ static const char usage[] =
     "                          thresholds, shared passages and terms\n"
     "                          (text or json); FILE... are the rest of\n"
     "                          the corpus and may be omitted\n"
+    "  --show-text             with --explain: also the text the run kept\n"
+    "                          of A and B (what page cleaning left)\n"
     "Index (carry a corpus from one run to the next):\n"
     "  --load INDEX            start from the corpus saved in INDEX and\n"
     "                          add FILE... to it; the index fixes the\n"
@@ -812,8 +814,9 @@ static void json_bool(const char *key, int v) {
   printf(",\"%s\":%s", key, v ? "true" : "false");
 }
 
+/* kept[2]: the texts the run kept of A and B (--show-text), or NULL. */
 static void print_explain_json(const dedup_corpus *c,
-                               const dedup_explanation *e) {
+                               const dedup_explanation *e, char **kept) {
   printf("{\"a\":");
   json_str(dedup_corpus_item_name(c, e->a));
   printf(",\"b\":");
@@ -839,7 +842,15 @@ static void print_explain_json(const dedup_corpus *c,
     json_str(e->passages[i].text);
     putchar('}');
   }
-  printf("]},\"story\":");
+  printf("]}");
+  if (kept) {
+    printf(",\"kept_text\":{\"a\":");
+    json_str(kept[0]);
+    printf(",\"b\":");
+    json_str(kept[1]);
+    putchar('}');
+  }
+  printf(",\"story\":");
   if (!e->story_computed) {
     printf("null}\n");
     return;
@@ -889,10 +900,28 @@ static int explain(run *r) {
   /* Display widths of terms; numbers and names are not affected. */
   if (!setlocale(LC_CTYPE, "C.UTF-8"))
     (void)setlocale(LC_CTYPE, "en_US.UTF-8");
-  if (r->o.format == FMT_JSON)
-    print_explain_json(r->c, e);
-  else
+  char *kept[2] = {NULL, NULL};
+  for (int k = 0; k < 2 && r->o.show_text; k++) {
+    rc = dedup_corpus_item_text(&kept[k], NULL, r->c, id[k]);
+    if (rc != DEDUP_OK) {
+      fprintf(stderr, "dedup-cluster: %s\n", dedup_strerror(rc));
+      dedup_free(kept[0]);
+      dedup_explanation_free(e);
+      return EXIT_FAIL;
+    }
+  }
+  if (r->o.format == FMT_JSON) {
+    print_explain_json(r->c, e, r->o.show_text ? kept : NULL);
+  } else {
     print_explain_text(r->c, e);
+    for (int k = 0; k < 2 && r->o.show_text; k++) {
+      printf("\nText kept of %c (%s), after page cleaning:\n", "AB"[k],
+             dedup_corpus_item_name(r->c, id[k]));
+      fputs(kept[k], stdout);
+    }
+  }
+  dedup_free(kept[0]);
+  dedup_free(kept[1]);
   dedup_explanation_free(e);
   return r->status;
 }

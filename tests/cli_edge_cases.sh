@@ -404,6 +404,28 @@ run ex_de2 --explain "$work/de/a.txt" "$work/de/b.txt"
 grep -q "IDF from this run's corpus: 2 copy groups (of 2 items)" \
   "$work/ex_de2.out" || fail "ex_de2: IDF corpus size not 2"
 
+# ---- --show-text: what the run kept of A and B ---------------------------
+mkdir -p "$work/kt"
+art="The harbour council approved the new bridge budget on Monday after a long public meeting about river traffic and the old ferry service that runs each hour."
+for i in 1 2 3; do
+  printf 'Home | World | Sport | Weather | Contact us\n\n%s Item %s.\n\nCopyright 2026 The Daily Example.\n' \
+    "$art $art" "$i" >"$work/kt/p$i.txt"
+done
+run kt --explain "$work/kt/p1.txt" "$work/kt/p2.txt" --show-text "$work/kt/p3.txt"
+expect_rc kt 0
+grep -q "^Text kept of A ($work/kt/p1.txt), after page cleaning:" \
+  "$work/kt.out" || fail "kt: no kept text of A"
+grep -q "Item 2\.$" "$work/kt.out" || fail "kt: B's article not shown"
+sed -n '/^Text kept of A/,$p' "$work/kt.out" | grep -q "Weather" &&
+  fail "kt: the menu every page carries is shown as kept"
+run kt_json --format json --explain "$work/kt/p1.txt" "$work/kt/p2.txt" \
+  --show-text "$work/kt/p3.txt"
+grep -q '"kept_text":{"a":"The harbour' "$work/kt_json.out" ||
+  fail "kt_json: no kept_text"
+run kt_alone --show-text "$work/kt/p1.txt"
+expect_rc kt_alone 2
+err_has kt_alone "--show-text goes with --explain A B"
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures failure(s)" >&2
   exit 1

@@ -430,6 +430,49 @@ static void test_find_split(void **state) {
   dedup_corpus_free(c);
 }
 
+/* dedup_corpus_item_text: what the run kept.  Menu lines every page
+ * carries are gone, the article is there; without cleaning, every line. */
+static void test_item_text(void **state) {
+  (void)state;
+  for (int clean = 0; clean < 2; clean++) {
+    dedup_params p = DEDUP_PARAMS_INIT;
+    p.flags = clean ? 0 : DEDUP_F_NO_CLEAN;
+    dedup_corpus *c;
+    assert_int_equal(dedup_corpus_new(&c, &p), DEDUP_OK);
+    for (int i = 0; i < 4; i++) {
+      /* An article of 30+ words (two sentences): shorter is no article
+       * to the cleaner, and the page is kept whole. */
+      char page[2048], name[8];
+      snprintf(page, sizeof page,
+               "Home | World | Sport | Weather | Contact us\n\n%s %s\n\n"
+               "Copyright 2026 The Daily Example. All rights reserved.\n",
+               texts[2 * i], texts[2 * i]);
+      snprintf(name, sizeof name, "p%d", i);
+      assert_int_equal(dedup_corpus_add(c, name, page, strlen(page), NULL),
+                       DEDUP_OK);
+    }
+    char *t = (char *)1;
+    size_t n = 9;
+    assert_int_equal(dedup_corpus_item_text(&t, &n, c, 0), DEDUP_ESTATE);
+    assert_null(t);
+    assert_int_equal(dedup_corpus_run(c), DEDUP_OK);
+    for (size_t i = 0; i < 4; i++) {
+      assert_int_equal(dedup_corpus_item_text(&t, &n, c, i), DEDUP_OK);
+      assert_int_equal(strlen(t), n);
+      assert_true(n > 0 && t[n - 1] == '\n');
+      /* the article is there, whole (items are in name order p0..p3) */
+      assert_non_null(strstr(t, texts[2 * i]));
+      int menu = strstr(t, "Weather") != NULL;
+      assert_int_equal(menu, !clean);
+      dedup_free(t);
+    }
+    assert_int_equal(dedup_corpus_item_text(&t, NULL, c, 4), DEDUP_EINVAL);
+    assert_int_equal(dedup_corpus_item_text(NULL, NULL, c, 0), DEDUP_EINVAL);
+    assert_int_equal(dedup_corpus_item_text(&t, NULL, NULL, 0), DEDUP_EINVAL);
+    dedup_corpus_free(c);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_versions),
@@ -439,6 +482,7 @@ int main(void) {
       cmocka_unit_test(test_null_and_range),
       cmocka_unit_test(test_queries),
       cmocka_unit_test(test_find_split),
+      cmocka_unit_test(test_item_text),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -459,3 +459,73 @@ out:
   *out = e;
   return rc;
 }
+
+DEDUP_API int dedup_corpus_item_text(char **out, size_t *out_len,
+                                     const dedup_corpus *c, size_t item) {
+  if (out)
+    *out = NULL;
+  if (out_len)
+    *out_len = 0;
+  if (!out || !c)
+    return DEDUP_EINVAL;
+  if (!c->ran)
+    return DEDUP_ESTATE;
+  if (item >= c->n_items)
+    return DEDUP_EINVAL;
+  const citem *it = &c->items[item];
+  const cdoc *d = &c->docs[it->doc];
+  side sd = {0};
+  dedup__lines *lines = dedup__malloc(sizeof *lines);
+  char *s = NULL;
+  int rc = DEDUP_ENOMEM;
+  if (!lines)
+    goto out;
+  dedup__lines_init(lines);
+  /* The same cut as the run's (and explain's) for the item. */
+  if (!(c->p.flags & DEDUP_F_NO_CLEAN) && count_lines(lines, c) != DEDUP_OK)
+    goto out;
+  if (dedup__doc_cut(&sd.s, d, &c->p, lines) != DEDUP_OK)
+    goto out;
+  const dedup__page *pg = &sd.s.page;
+  size_t n = 0;
+  if (!it->empty) {
+    if (it->art >= pg->n_arts) {
+      rc = DEDUP_ESTATE;
+      goto out;
+    }
+    const dedup__article *a = &pg->arts[it->art];
+    n = a->title.len ? (size_t)a->title.len + 1 : 0;
+    for (uint32_t l = 0; l < a->count; l++)
+      n += (size_t)pg->lines[a->first + l].len + 1;
+    if (!(s = dedup__malloc(n + 1)))
+      goto out;
+    size_t at = 0;
+    if (a->title.len) {
+      memcpy(s, d->text + a->title.off, a->title.len);
+      at = a->title.len;
+      s[at++] = '\n';
+    }
+    for (uint32_t l = 0; l < a->count; l++) {
+      dedup__span sp = pg->lines[a->first + l];
+      memcpy(s + at, d->text + sp.off, sp.len);
+      at += sp.len;
+      s[at++] = '\n';
+    }
+    n = at;
+  } else if (!(s = dedup__malloc(1))) {
+    goto out;
+  }
+  s[n] = '\0';
+  *out = s;
+  if (out_len)
+    *out_len = n;
+  s = NULL;
+  rc = DEDUP_OK;
+out:
+  dedup__free(s);
+  side_free(&sd);
+  if (lines)
+    dedup__lines_free(lines);
+  dedup__free(lines);
+  return rc;
+}
