@@ -162,6 +162,20 @@ static void explain_all(const dedup_corpus *c, const dedup_corpus *d) {
   size_t n = dedup_corpus_item_count(c);
   dedup_explanation *e = (dedup_explanation *)1;
   CHECK(dedup_corpus_explain(&e, c, n, 0) == DEDUP_EINVAL && e == NULL);
+  /* The kept text of each item: as long as it says, the same in the
+   * copy d, and empty exactly for items of no words. */
+  for (size_t a = 0; a < n; a++) {
+    char *t, *u;
+    size_t tl, ul;
+    CHECK(dedup_corpus_item_text(&t, &tl, c, a) == DEDUP_OK && t);
+    CHECK(strlen(t) == tl);
+    if (d) {
+      CHECK(dedup_corpus_item_text(&u, &ul, d, a) == DEDUP_OK && u);
+      CHECK(ul == tl && !memcmp(t, u, tl));
+      dedup_free(u);
+    }
+    dedup_free(t);
+  }
   for (size_t a = 0; a < n; a++)
     for (size_t b = 0; b < n; b++) {
       dedup_explanation *x, *y;
