@@ -58,6 +58,7 @@ __all__ = [
 # Status codes (dedup.h, dedup_status).
 OK, ENOMEM, EINVAL, EIO, EEMPTY, EBINARY = 0, -1, -2, -3, -4, -5
 EFORMAT, EVERSION, ESTATE, ETOOBIG = -6, -7, -8, -9
+ENOTFOUND, ECANCELED = -10, -11
 
 _LEVELS = {"story": 0, "copy": 1}
 _METHODS = {"minhash": 0, "simhash": 1}
@@ -279,6 +280,10 @@ _c_explain = _fn("dedup_corpus_explain", ctypes.c_int,
                  ctypes.POINTER(ctypes.POINTER(_Explanation)), _vp,
                  ctypes.c_size_t, ctypes.c_size_t)
 _x_free = _fn("dedup_explanation_free", None, ctypes.POINTER(_Explanation))
+_c_find = _fn("dedup_corpus_item_find", ctypes.c_int, _vp, _cp, _c_size_p)
+_c_item_text = _fn("dedup_corpus_item_text", ctypes.c_int,
+                   ctypes.POINTER(ctypes.c_void_p), _c_size_p, _vp,
+                   ctypes.c_size_t)
 _eval = _fn("dedup_eval_scores", ctypes.c_int, ctypes.POINTER(_Scores),
             _c_size_p, _c_size_p, ctypes.c_size_t)
 try:  # saving and loading arrived with the index format
@@ -1080,12 +1085,13 @@ class Corpus:
     def _id(self, item):
         """An item id from an id (int) or a name (str or bytes)."""
         if isinstance(item, (str, bytes, bytearray)):
-            names = self.items()
-            key = _str(_bytes(item))
-            try:
-                return names.index(key)
-            except ValueError:
-                raise KeyError(item) from None
+            i = ctypes.c_size_t()
+            rc = _c_find(self._handle(), _cstr(_bytes(item), "name"),
+                         ctypes.byref(i))
+            if rc == ENOTFOUND:
+                raise KeyError(item)
+            _check(rc, "item")
+            return i.value
         try:
             i = operator.index(item)
         except TypeError:
@@ -1160,6 +1166,23 @@ class Corpus:
                 out.append((_str(_c_name(c, a.value)),
                             _str(_c_name(c, b.value)), s.value))
             return out
+
+    def item_text(self, item):
+        """The text the run kept of an item (a name or an id) after page
+        cleaning: its title line, then its body lines (dedup_corpus_item_text).
+        """
+        with self._lock:
+            c = self._handle()
+            i = self._id(item)
+            p, n = ctypes.c_void_p(), ctypes.c_size_t()
+            rc = _c_item_text(ctypes.byref(p), ctypes.byref(n), c, i)
+            if rc == EINVAL:
+                raise DedupIndexError("item %d out of range" % i)
+            _check(rc, "item_text")
+            try:
+                return _str(ctypes.string_at(p.value, n.value))
+            finally:
+                _free(p)
 
     def explain(self, a, b):
         """Why items a and b (names or ids) are or are not in one cluster:

@@ -213,6 +213,22 @@ class CorpusTests(unittest.TestCase):
             self.assertEqual(len(e["copy"]["passages"]), 2)
             self.assertEqual(e["words_a"], 480)
 
+    def test_item_text(self):
+        c = self.seeds_corpus()
+        for i, path in enumerate(SEED_FILES):
+            kept = c.item_text(path)
+            self.assertEqual(kept, c.item_text(i))
+            with open(path, "rb") as f:
+                page = f.read().decode("utf-8", "replace")
+            # Cleaning keeps less than the scraped page, all of it about
+            # the story (every seed page names Musk).
+            self.assertTrue(0 < len(kept) < len(page))
+            self.assertIn("Musk", kept)
+        with self.assertRaises(KeyError):
+            c.item_text("nope")
+        with self.assertRaises(IndexError):
+            c.item_text(3)
+
     def test_explain_story(self):
         c = self.seeds_corpus()
         e = c.explain(0, SEED_FILES[2])
