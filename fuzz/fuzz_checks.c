@@ -92,3 +92,23 @@ void fuzz_check_same(const dedup_corpus *x, const dedup_corpus *y) {
     }
   }
 }
+
+size_t fuzz_split(const char *s, size_t n, const char *sep, size_t sl,
+                  size_t max, piece *out) {
+  size_t k = 0;
+  while (k + 1 < max) {
+    const char *hit = NULL;
+    for (size_t i = 0; i + sl <= n; i++)
+      if (!memcmp(s + i, sep, sl)) {
+        hit = s + i;
+        break;
+      }
+    if (!hit)
+      break;
+    out[k++] = (piece){s, (size_t)(hit - s)};
+    n -= (size_t)(hit - s) + sl;
+    s = hit + sl;
+  }
+  out[k++] = (piece){s, n};
+  return k;
+}

@@ -5,6 +5,17 @@
 
 #include "dedup.h"
 
+/* A piece of the fuzz input: one document's bytes. */
+typedef struct piece {
+  const char *p;
+  size_t n;
+} piece;
+
+/* Cuts s[0..n) at each sep[0..sl) (sl >= 1) into at most max pieces (the
+ * last takes the rest); returns how many. */
+size_t fuzz_split(const char *s, size_t n, const char *sep, size_t sl,
+                  size_t max, piece *out);
+
 /* One level: every item in exactly one cluster, clusters largest first,
  * members ascending, cluster_of agreeing with the members, links sorted
  * by (a, b) with a < b inside one cluster and a similarity in [0, 1]. */

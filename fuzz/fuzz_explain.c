@@ -39,25 +39,6 @@ static dedup_params params_from(unsigned sel) {
   return p;
 }
 
-typedef struct piece {
-  const char *p;
-  size_t n;
-} piece;
-
-static size_t split(const char *s, size_t n, char sep, piece *out) {
-  size_t k = 0;
-  while (k < MAX_DOCS - 1) {
-    const char *hit = memchr(s, sep, n);
-    if (!hit)
-      break;
-    out[k++] = (piece){s, (size_t)(hit - s)};
-    n -= (size_t)(hit - s) + 1;
-    s = hit + 1;
-  }
-  out[k++] = (piece){s, n};
-  return k;
-}
-
 static int unit(double x) { return x >= 0 && x <= 1; }
 
 /* Term weights are floats, L2-normalised: one may round a hair above 1. */
@@ -223,7 +204,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   dedup_params p = params_from(data[0]);
   piece d[MAX_DOCS + 1];
-  size_t nd = split((const char *)data + 2, size - 2, (char)data[1], d);
+  size_t nd = fuzz_split((const char *)data + 2, size - 2,
+                         (const char *)data + 1, 1, MAX_DOCS, d);
   if (nd == 1)
     d[nd++] = d[0];
   dedup_corpus *c;

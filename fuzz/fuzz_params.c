@@ -52,29 +52,6 @@ static dedup_params params_from(const uint8_t *h) {
   return p;
 }
 
-typedef struct piece {
-  const char *p;
-  size_t n;
-} piece;
-
-static size_t split(const char *s, size_t n, piece *out) {
-  size_t k = 0;
-  while (k < MAX_DOCS - 1) {
-    const char *hit = NULL;
-    for (size_t i = 0; i + sizeof SEP - 1 <= n; i++)
-      if (!memcmp(s + i, SEP, sizeof SEP - 1)) {
-        hit = s + i;
-        break;
-      }
-    if (!hit)
-      break;
-    out[k++] = (piece){s, (size_t)(hit - s)};
-    n -= (size_t)(hit - s) + sizeof SEP - 1;
-    s = hit + sizeof SEP - 1;
-  }
-  out[k++] = (piece){s, n};
-  return k;
-}
 
 static dedup_corpus *build(const dedup_params *p, const piece *d, size_t nd,
                            int reverse) {
@@ -99,7 +76,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   memcpy(hd, data, skip);
   dedup_params p = params_from(hd);
   piece d[MAX_DOCS];
-  size_t nd = split((const char *)data + skip, size - skip, d);
+  size_t nd =
+      fuzz_split((const char *)data + skip, size - skip, SEP, sizeof SEP - 1,
+                 MAX_DOCS, d);
   dedup_corpus *c = build(&p, d, nd, 0);
   fuzz_check_corpus(c);
   size_t n = dedup_corpus_item_count(c);

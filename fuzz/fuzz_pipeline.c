@@ -9,6 +9,7 @@
  * [0, 1], copy groups nest inside stories, and a second corpus built in
  * reverse order on two threads gives the same clusters. */
 #include "fuzz.h"
+#include "fuzz_checks.h"
 #include "dedup.h"
 
 #include <stdint.h>
@@ -20,59 +21,6 @@
 enum { MAX_DOCS = 8 };
 static const char SEP[] = "\n===\n";
 
-typedef struct piece {
-  const char *p;
-  size_t n;
-} piece;
-
-static size_t split(const char *s, size_t n, piece *out) {
-  size_t k = 0;
-  while (k < MAX_DOCS - 1) {
-    const char *hit = NULL;
-    for (size_t i = 0; i + sizeof SEP - 1 <= n; i++)
-      if (!memcmp(s + i, SEP, sizeof SEP - 1)) {
-        hit = s + i;
-        break;
-      }
-    if (!hit)
-      break;
-    out[k++] = (piece){s, (size_t)(hit - s)};
-    n -= (size_t)(hit - s) + sizeof SEP - 1;
-    s = hit + sizeof SEP - 1;
-  }
-  out[k++] = (piece){s, n};
-  return k;
-}
-
-static void check_level(const dedup_corpus *c, dedup_level level) {
-  size_t n = dedup_corpus_item_count(c);
-  size_t nc = dedup_corpus_cluster_count(c, level), seen = 0;
-  CHECK(n == 0 || (nc >= 1 && nc <= n));
-  size_t prev_size = SIZE_MAX;
-  for (size_t k = 0; k < nc; k++) {
-    size_t m;
-    const size_t *mem = dedup_corpus_cluster_members(c, level, k, &m);
-    CHECK(mem && m >= 1 && m <= prev_size); /* largest first */
-    prev_size = m;
-    for (size_t j = 0; j < m; j++) {
-      CHECK(mem[j] < n);
-      CHECK(j == 0 || mem[j] > mem[j - 1]);
-      CHECK(dedup_corpus_cluster_of(c, level, mem[j]) == k);
-    }
-    seen += m;
-  }
-  CHECK(seen == n);
-  size_t nl = dedup_corpus_link_count(c, level);
-  for (size_t i = 0; i < nl; i++) {
-    size_t a, b;
-    double s;
-    CHECK(dedup_corpus_link(c, level, i, &a, &b, &s) == DEDUP_OK);
-    CHECK(a < b && b < n);
-    CHECK(dedup_corpus_cluster_of(c, level, a) ==
-          dedup_corpus_cluster_of(c, level, b));
-    CHECK(s >= 0 && s <= 1);
-  }
-}
 
 /* Cluster memberships by item name, one line per cluster. */
 static char *render(const dedup_corpus *c) {
@@ -136,7 +84,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   p.shingle_k = 1 + (sel >> 5); /* 1..8 */
   p.num_perm = 32;
   piece d[MAX_DOCS + 2];
-  size_t nd = split((const char *)data + 1, size - 1, d);
+  size_t nd =
+      fuzz_split((const char *)data + 1, size - 1, SEP, sizeof SEP - 1,
+                 MAX_DOCS, d);
   char *joined = NULL;
   if (nd == 1 && d[0].n >= 2) {
     /* Two copies of the one document: its halves swapped, and whole. */
@@ -152,10 +102,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int story = dedup_corpus_has_level(c, DEDUP_LEVEL_STORY);
   CHECK(story == (o.levels == DEDUP_RUN_ALL));
   if (story)
-    check_level(c, DEDUP_LEVEL_STORY);
+    fuzz_check_level(c, DEDUP_LEVEL_STORY);
   else
     CHECK(dedup_corpus_cluster_count(c, DEDUP_LEVEL_STORY) == 0);
-  check_level(c, DEDUP_LEVEL_COPY);
+  fuzz_check_level(c, DEDUP_LEVEL_COPY);
   size_t n = dedup_corpus_item_count(c);
   for (size_t i = 0; i < n; i++) {
     CHECK(dedup_corpus_item_name(c, i) != NULL);

@@ -89,13 +89,7 @@ size_t dedup__u32_sort_unique(uint32_t *v, size_t n) {
   if (n < 2)
     return n;
   if (n <= 16) {
-    for (size_t i = 1; i < n; i++) {
-      uint32_t x = v[i];
-      size_t j = i;
-      for (; j > 0 && v[j - 1] > x; j--)
-        v[j] = v[j - 1];
-      v[j] = x;
-    }
+    dedup__u32_insertion_sort(v, n);
   } else {
     qsort(v, n, sizeof *v, cmp_u32);
   }

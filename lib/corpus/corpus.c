@@ -276,18 +276,27 @@ DEDUP_API size_t dedup_corpus_cluster_count(const dedup_corpus *c,
   return level_ok(c, level) ? c->lv[level].n_clusters : 0;
 }
 
+/* Group k of ids grouped by start (run.c's group_by), or NULL and 0 when
+ * the level is not there or k out of range (n may not be NULL). */
+static const size_t *group(const dedup_corpus *c, dedup_level level,
+                           const size_t *ids, const size_t *start,
+                           size_t k, size_t *n) {
+  if (!n)
+    return NULL;
+  *n = 0;
+  if (!level_ok(c, level) || k >= c->lv[level].n_clusters)
+    return NULL;
+  *n = start[k + 1] - start[k];
+  return *n ? ids + start[k] : NULL;
+}
+
 DEDUP_API const size_t *dedup_corpus_cluster_members(const dedup_corpus *c,
                                                      dedup_level level,
                                                      size_t cluster,
                                                      size_t *n) {
-  if (!n)
-    return NULL;
-  *n = 0;
-  if (!level_ok(c, level) || cluster >= c->lv[level].n_clusters)
-    return NULL;
-  const struct clevel *L = &c->lv[level];
-  *n = L->start[cluster + 1] - L->start[cluster];
-  return L->members + L->start[cluster];
+  const struct clevel *L = level_ok(c, level) ? &c->lv[level] : NULL;
+  return group(c, level, L ? L->members : NULL, L ? L->start : NULL,
+               cluster, n);
 }
 
 DEDUP_API size_t dedup_corpus_cluster_of(const dedup_corpus *c,
@@ -322,26 +331,16 @@ DEDUP_API const size_t *dedup_corpus_cluster_links(const dedup_corpus *c,
                                                    dedup_level level,
                                                    size_t cluster,
                                                    size_t *n) {
-  if (!n)
-    return NULL;
-  *n = 0;
-  if (!level_ok(c, level) || cluster >= c->lv[level].n_clusters)
-    return NULL;
-  const struct clevel *L = &c->lv[level];
-  *n = L->link_start[cluster + 1] - L->link_start[cluster];
-  return *n ? L->link_ids + L->link_start[cluster] : NULL;
+  const struct clevel *L = level_ok(c, level) ? &c->lv[level] : NULL;
+  return group(c, level, L ? L->link_ids : NULL, L ? L->link_start : NULL,
+               cluster, n);
 }
 
 DEDUP_API const size_t *dedup_corpus_story_copy_groups(const dedup_corpus *c,
                                                        size_t story,
                                                        size_t *n) {
-  if (!n)
-    return NULL;
-  *n = 0;
-  if (!level_ok(c, DEDUP_LEVEL_STORY) ||
-      story >= c->lv[DEDUP_LEVEL_STORY].n_clusters)
-    return NULL;
-  const struct clevel *L = &c->lv[DEDUP_LEVEL_STORY];
-  *n = L->group_start[story + 1] - L->group_start[story];
-  return L->groups + L->group_start[story];
+  const struct clevel *L =
+      level_ok(c, DEDUP_LEVEL_STORY) ? &c->lv[DEDUP_LEVEL_STORY] : NULL;
+  return group(c, DEDUP_LEVEL_STORY, L ? L->groups : NULL,
+               L ? L->group_start : NULL, story, n);
 }
