@@ -473,6 +473,43 @@ static void test_item_text(void **state) {
   }
 }
 
+/* Issue 16's explain defect: on the whole-page fallback the first line
+ * was title and body at once, so a one-line page of 10 words counted 20,
+ * and a passage running from the body back into the title read past the
+ * text.  Page A ends in five words that open page B, which goes on with
+ * A's first six words. */
+static void test_whole_page_passages(void **state) {
+  (void)state;
+  const char *b = "alpha bravo charlie delta echo one two three four five six";
+  char a[4096] = "one two three four five six";
+  for (int i = 0; i < 40; i++)
+    strcat(a, " lorem ipsum dolor sit amet consectetur");
+  strcat(a, " alpha bravo charlie delta echo");
+  dedup_corpus *c;
+  assert_int_equal(dedup_corpus_new(&c, NULL), DEDUP_OK);
+  assert_int_equal(dedup_corpus_add(c, "a", a, strlen(a), NULL), DEDUP_OK);
+  assert_int_equal(dedup_corpus_add(c, "b", b, strlen(b), NULL), DEDUP_OK);
+  assert_int_equal(dedup_corpus_run(c), DEDUP_OK);
+  dedup_explanation *e;
+  assert_int_equal(dedup_corpus_explain(&e, c, 0, 1), DEDUP_OK);
+  assert_int_equal(e->words_a, 6 + 40 * 6 + 5);
+  assert_int_equal(e->words_b, 11);
+  for (size_t i = 0; i < e->n_passages; i++) {
+    const char *t = e->passages[i].text;
+    assert_true(strlen(t) <= 203);
+    /* each passage is words of A, in A's order */
+    assert_true(strstr(a, t) != NULL || strstr(t, "...") != NULL);
+  }
+  dedup_explanation_free(e);
+  assert_int_equal(dedup_corpus_explain(&e, c, 1, 0), DEDUP_OK);
+  assert_int_equal(e->words_a, 11);
+  assert_true(e->n_passages >= 1);
+  for (size_t i = 0; i < e->n_passages; i++)
+    assert_true(strstr(b, e->passages[i].text) != NULL);
+  dedup_explanation_free(e);
+  dedup_corpus_free(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_versions),
@@ -483,6 +520,7 @@ int main(void) {
       cmocka_unit_test(test_queries),
       cmocka_unit_test(test_find_split),
       cmocka_unit_test(test_item_text),
+      cmocka_unit_test(test_whole_page_passages),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
