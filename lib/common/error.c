@@ -13,6 +13,8 @@ DEDUP_API const char *dedup_strerror(int status) {
   case DEDUP_EVERSION: return "index file has an unsupported format version";
   case DEDUP_ESTATE: return "call out of order";
   case DEDUP_ETOOBIG: return "input too large";
+  case DEDUP_ENOTFOUND: return "no item of that name";
+  case DEDUP_ECANCELED: return "run stopped by its progress callback";
   default: return "unknown status";
   }
 }
