@@ -107,6 +107,8 @@ void dedup__doc_free(cdoc *d) {
     dedup__free(d->raw);
   if (!(d->pooled & CDOC_POOL_TEXT))
     dedup__free(d->text);
+  if (!(d->pooled & CDOC_POOL_TITLE))
+    dedup__free(d->title);
   dedup__u64vec_free(&d->bg);
 }
 
@@ -173,12 +175,26 @@ static char *keep_bytes(dedup_corpus *c, const char *s, size_t len,
   return d;
 }
 
+#define MAX_TITLE_BYTES ((size_t)1 << 16)
+
 DEDUP_API int dedup_corpus_add(dedup_corpus *c, const char *name,
                                const char *text, size_t len,
                                size_t *n_invalid) {
+  return dedup_corpus_add_doc(c, name, text, len, NULL, n_invalid);
+}
+
+DEDUP_API int dedup_corpus_add_doc(dedup_corpus *c, const char *name,
+                                   const char *text, size_t len,
+                                   const dedup_doc_meta *meta,
+                                   size_t *n_invalid) {
   if (n_invalid)
     *n_invalid = 0;
   if (!c || !name || (!text && len))
+    return DEDUP_EINVAL;
+  /* Version 1 is the only one yet: its fields are all there are. */
+  if (meta && (meta->version != DEDUP_DOC_META_VERSION ||
+               (!meta->title && meta->title_len) ||
+               meta->title_len > MAX_TITLE_BYTES))
     return DEDUP_EINVAL;
   if (len > MAX_DOC_BYTES || c->n_docs >= UINT32_MAX)
     return DEDUP_ETOOBIG;
@@ -200,6 +216,29 @@ DEDUP_API int dedup_corpus_add(dedup_corpus *c, const char *name,
       dedup__normalise(&tmp, &tlen, text, len, 0, n_invalid) != DEDUP_OK)
     return DEDUP_ENOMEM;
   d.name = keep_bytes(c, name, strlen(name), CDOC_POOL_NAME, &d.pooled);
+  if (meta && meta->title) {
+    char *t = NULL;
+    size_t tl = 0;
+    /* Normalised now (it is small), as the text will be. */
+    if (dedup__normalise(&t, &tl, meta->title, meta->title_len, 0, NULL) !=
+        DEDUP_OK) {
+      dedup__doc_free(&d);
+      dedup__free(tmp);
+      return DEDUP_ENOMEM;
+    }
+    d.title = keep_bytes(c, t, tl, CDOC_POOL_TITLE, &d.pooled);
+    d.title_len = tl;
+    dedup__free(t);
+    if (!d.title) {
+      dedup__doc_free(&d);
+      dedup__free(tmp);
+      return DEDUP_ENOMEM;
+    }
+  }
+  if (meta && meta->has_date) {
+    d.has_date = 1;
+    d.date = meta->date;
+  }
   if (tmp) {
     d.text = keep_bytes(c, tmp, tlen, CDOC_POOL_TEXT, &d.pooled);
     d.len = tlen;

@@ -56,7 +56,12 @@ int dedup__runopts_resolve(dedup__runopts *out, const dedup_run_options *in);
 /* Where a document's strings live: in the corpus' pool (documents added
  * by dedup_corpus_add) or in blocks of their own (documents loaded by
  * index_io.c, texts that grew when normalised), freed one by one. */
-enum { CDOC_POOL_NAME = 1, CDOC_POOL_RAW = 2, CDOC_POOL_TEXT = 4 };
+enum {
+  CDOC_POOL_NAME = 1,
+  CDOC_POOL_RAW = 2,
+  CDOC_POOL_TEXT = 4,
+  CDOC_POOL_TITLE = 8
+};
 
 typedef struct cdoc {
   char *name;
@@ -65,6 +70,11 @@ typedef struct cdoc {
   char *text;        /* normalised (not case-folded) */
   size_t len;
   size_t n_invalid;
+  char *title;       /* given title (as added; normalised with the text),
+                        NULL when none was given */
+  size_t title_len;
+  int64_t date;      /* Unix seconds, when has_date */
+  int has_date;
   dedup__u64vec bg;  /* run scratch: term ids of the other articles
                         (embedded, not items), one set each */
   size_t n_bg;       /* run scratch: how many such articles */
