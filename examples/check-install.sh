@@ -18,7 +18,7 @@ find_one() { # the installed file named $1
   [ -n "$f" ] || { echo "not installed: $1"; find "$root"; exit 1; }
   echo "$f"
 }
-for f in dedup.h libdedup.so libdedup.so.0 'libdedup.so.0.*' libdedup.a \
+for f in dedup.h libdedup.so libdedup.so.1 'libdedup.so.0.*' libdedup.a \
          libdedup.pc dedup-cluster dedup-cluster.1; do
   echo "installed: $(find_one "$f" | sed "s|^$root||")"
 done

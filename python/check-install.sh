@@ -23,7 +23,7 @@ find_one() { # the installed file whose path ends in $1
 }
 init=$(find_one dedup/__init__.py)
 config=$(find_one dedup/_config.py)
-lib=$(find_one libdedup.so.0)
+lib=$(find_one libdedup.so.1)
 echo "installed: ${init#"$root"} ${config#"$root"} ${lib#"$root"}"
 case $init in */site-packages/dedup/__init__.py | \
               */dist-packages/dedup/__init__.py) ;;

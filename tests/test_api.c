@@ -218,6 +218,43 @@ static void test_remove(void **state) {
   dedup_lsh_free(l);
 }
 
+/* A sliding window over ever new signatures: insert one, remove the
+ * oldest (the tables are rebuilt without their emptied buckets as they
+ * fill); the live ones are always found, the removed never. */
+static void test_remove_window(void **state) {
+  (void)state;
+  enum { W = 50, STEPS = 6000, WK = 32 };
+  static uint64_t win[W][WK];
+  dedup_lsh *l;
+  assert_int_equal(dedup_lsh_new(&l, 0.5, WK), DEDUP_OK);
+  uint64_t x = 88172645463325252ULL;
+  for (uint32_t it = 0; it < STEPS; it++) {
+    uint64_t *s = win[it % W];
+    if (it >= W)
+      assert_int_equal(dedup_lsh_remove(l, it - W, s), DEDUP_OK);
+    for (unsigned j = 0; j < WK; j++) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      s[j] = x;
+    }
+    assert_int_equal(dedup_lsh_insert(l, it, s), DEDUP_OK);
+    if (it % 997 == 0 || it == STEPS - 1) {
+      for (uint32_t q = it >= W - 1 ? it - (W - 1) : 0; q <= it; q++) {
+        uint32_t *ids;
+        size_t n;
+        assert_int_equal(dedup_lsh_query(l, win[q % W], &ids, &n), DEDUP_OK);
+        int found = 0;
+        for (size_t i = 0; i < n; i++) {
+          assert_true(ids[i] + W > it); /* never a removed id */
+          found |= ids[i] == q;
+        }
+        assert_true(found);
+        dedup_free(ids);
+      }
+    }
+  }
+  dedup_lsh_free(l);
+}
+
 /* dedup_hash_bytes: seeded XXH3-64 of the raw bytes (known answers from
  * xxHash itself), no normalisation. */
 static void test_hash_bytes(void **state) {
@@ -370,6 +407,7 @@ int main(void) {
       cmocka_unit_test(test_candidates),
       cmocka_unit_test(test_char_shingles),
       cmocka_unit_test(test_remove),
+      cmocka_unit_test(test_remove_window),
       cmocka_unit_test(test_hash_bytes),
       cmocka_unit_test(test_components),
       cmocka_unit_test(test_components_errors),

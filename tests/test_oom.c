@@ -228,6 +228,18 @@ static void play(const dedup_params *p, char **first, char **second) {
                         NULL));
   CALL(run_opts(l, 1, 0));
   *second = snapshot(l);
+  /* explain and the kept text: every pair of the first items. */
+  size_t ni = dedup_corpus_item_count(l);
+  for (size_t a = 0; a < ni && a < 2; a++) {
+    for (size_t b = 0; b < ni && b < 2; b++) {
+      dedup_explanation *e = NULL;
+      CALL(dedup_corpus_explain(&e, l, a, b));
+      dedup_explanation_free(e);
+    }
+    char *t = NULL;
+    CALL(dedup_corpus_item_text(&t, NULL, l, a));
+    dedup_free(t);
+  }
   dedup_corpus_free(l);
 }
 

@@ -204,10 +204,21 @@ static char *passage_text(const char *text, const dedup__tokvec *doc,
   for (size_t i = 0; i < n && whole; i++) {
     if (i > 0) {
       size_t from = (size_t)tok[i - 1].off + tok[i - 1].len, to = tok[i].off;
-      if (to >= from && adjacent(doc, &tok[i - 1], &tok[i]))
-        whole = put_text(s, &at, PASSAGE_BYTES, text + from, to - from);
-      else
-        whole = put_text(s, &at, PASSAGE_BYTES, " ... ", 5);
+      if (to >= from && adjacent(doc, &tok[i - 1], &tok[i])) {
+        /* What lies between two words (punctuation, spaces, line and
+         * paragraph breaks), whitespace runs as one space. */
+        size_t g0 = at;
+        for (size_t k = from; k < to && whole; k++) {
+          char ch = text[k] == '\n' ? ' ' : text[k];
+          if (ch == ' ' && at > g0 && s[at - 1] == ' ')
+            continue;
+          whole = put_text(s, &at, PASSAGE_BYTES, &ch, 1);
+        }
+      } else if (at + 5 <= PASSAGE_BYTES) { /* all of it, or a cut */
+        put_text(s, &at, PASSAGE_BYTES, " ... ", 5);
+      } else {
+        whole = 0;
+      }
     }
     if (whole)
       whole = put_text(s, &at, PASSAGE_BYTES, text + tok[i].off, tok[i].len);
@@ -364,8 +375,10 @@ static int top_terms(dedup_explanation *e, const dedup_corpus *c,
   dedup__tokvec own = {0};
   const dedup__tokvec *tv = &sa->s.tok;
   if (c->items[e->rep_a].doc != c->items[e->a].doc) {
-    if (dedup__tokenise(&own, d->text, d->len, c->p.seed) != DEDUP_OK)
+    if (dedup__tokenise(&own, d->text, d->len, c->p.seed) != DEDUP_OK) {
+      dedup__tokvec_free(&own); /* the tokeniser keeps what it grew */
       return DEDUP_ENOMEM;
+    }
     tv = &own;
   }
   int rc = spell_terms(best, ids, nb, d, tv, c->p.seed);

@@ -135,7 +135,8 @@ typedef struct node {
 
 typedef struct table {
   slot *s;
-  size_t cap, used; /* cap: 0 or a power of two */
+  size_t cap, used; /* cap: 0 or a power of two; used: slots not NIL */
+  size_t dead;      /* of them DEAD: dropped when the table is rebuilt */
   node *nd;
   size_t n_nd, cap_nd;
   uint32_t free_nd;
@@ -154,8 +155,15 @@ static size_t probe(const slot *s, size_t mask, uint64_t key) {
   return i;
 }
 
+/* Makes room for one more slot: a new table without the DEAD slots (which
+ * hold no ids), twice as large unless dropping them frees half of it.  So
+ * inserts and removes of ever new keys (a sliding window of documents)
+ * keep the table at twice the live keys, not at every key ever seen. */
 static int table_grow(table *t) {
-  size_t nc = t->cap ? t->cap * 2 : 16;
+  size_t live = t->used - t->dead;
+  size_t nc = t->cap && (live + 1) * 2 <= t->cap ? t->cap
+              : t->cap                            ? t->cap * 2
+                                                  : 16;
   if (nc > SIZE_MAX / 2 / sizeof(slot))
     return DEDUP_ENOMEM;
   slot *ns = dedup__reallocarray(NULL, nc, sizeof *ns);
@@ -164,11 +172,13 @@ static int table_grow(table *t) {
   for (size_t i = 0; i < nc; i++)
     ns[i].head = NIL;
   for (size_t i = 0; i < t->cap; i++)
-    if (t->s[i].head != NIL)
+    if (t->s[i].head != NIL && t->s[i].head != DEAD)
       ns[probe(ns, nc - 1, t->s[i].key)] = t->s[i];
   dedup__free(t->s);
   t->s = ns;
   t->cap = nc;
+  t->used = live;
+  t->dead = 0;
   return DEDUP_OK;
 }
 
@@ -226,6 +236,8 @@ int dedup__lsh_insert(dedup__lsh *l, uint32_t id, const uint64_t *sig) {
     if (t->s[i].head == NIL) {
       t->s[i].key = key;
       t->used++;
+    } else if (t->s[i].head == DEAD) {
+      t->dead--;
     }
     uint32_t x;
     if (t->free_nd) {
@@ -263,8 +275,10 @@ size_t dedup__lsh_remove(dedup__lsh *l, uint32_t id, const uint64_t *sig) {
       t->free_nd = x + 1;
       removed++;
     }
-    if (occupied && t->s[i].head == NIL)
+    if (occupied && t->s[i].head == NIL) {
       t->s[i].head = DEAD;
+      t->dead++;
+    }
   }
   return removed;
 }

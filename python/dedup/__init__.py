@@ -34,7 +34,7 @@ The library is found through $DEDUP_LIBRARY (a path to libdedup.so), then
 a build directory of the source tree this package sits in
 (build*/lib/libdedup.so), then the library installed with this package
 (the libdir meson wrote into dedup/_config.py), then the dynamic linker's
-search (libdedup.so.0 through LD_LIBRARY_PATH, ld.so.cache, ...), then
+search (libdedup.so.1 through LD_LIBRARY_PATH, ld.so.cache, ...), then
 ctypes.util.find_library("dedup").
 """
 
@@ -106,12 +106,12 @@ def _find_library():
     except (ImportError, AttributeError):
         libdir = None
     if libdir:
-        for name in ("libdedup.so.0", "libdedup.so"):
+        for name in ("libdedup.so.1", "libdedup.so"):
             if os.path.exists(os.path.join(libdir, name)):
                 return os.path.join(libdir, name)
     try:  # the dynamic linker's search (LD_LIBRARY_PATH, ld.so.cache)
-        ctypes.CDLL("libdedup.so.0")
-        return "libdedup.so.0"
+        ctypes.CDLL("libdedup.so.1")
+        return "libdedup.so.1"
     except OSError:
         pass
     found = ctypes.util.find_library("dedup")
