@@ -172,6 +172,8 @@ typedef struct dedup__scratch {
   dedup__page page;
   dedup__tokvec tok;  /* the document's tokens */
   dedup__tokvec itok; /* an item's tokens: title, then body lines */
+  dedup__tokvec ttok; /* the given title's (DEDUP__TOK_TITLE), if any */
+  const char *title;  /* the document's given title, NULL if none */
   dedup__u64vec sh;   /* its shingles; line keys in phase A */
   uint64_t *mins;     /* num_perm 64-bit MinHash words */
   dedup__termvec terms;
@@ -192,7 +194,8 @@ int dedup__doc_count_lines(dedup__lines *lines, dedup__scratch *s,
 int dedup__doc_cut(dedup__scratch *s, const cdoc *d, const dedup_params *p,
                    const dedup__lines *lines);
 /* The tokens of article art of the page in s (title, then body lines)
- * into *out and their word shingles into *sh. */
+ * into *out and their word shingles into *sh.  The main story's title is
+ * the given title when the document has one (s->ttok). */
 int dedup__item_tokens(dedup__tokvec *out, dedup__u64vec *sh,
                        const dedup__scratch *s, const dedup__article *art,
                        const dedup_params *p);

@@ -76,6 +76,7 @@ void dedup__scratch_free(dedup__scratch *s) {
   dedup__page_free(&s->page);
   dedup__tokvec_free(&s->tok);
   dedup__tokvec_free(&s->itok);
+  dedup__tokvec_free(&s->ttok);
   dedup__u64vec_free(&s->sh);
   dedup__free(s->mins);
   s->mins = NULL;
@@ -125,8 +126,21 @@ int dedup__doc_count_lines(dedup__lines *lines, dedup__scratch *s,
 int dedup__doc_cut(dedup__scratch *s, const cdoc *d, const dedup_params *p,
                    const dedup__lines *lines) {
   s->tok.n = 0;
+  s->ttok.n = 0;
   if (dedup__tokenise(&s->tok, d->text, d->len, p->seed) != DEDUP_OK)
     return DEDUP_ENOMEM;
+  /* A given title is the title: tokenised on its own (it is no line of
+   * the page) and marked, so whoever reads a token's bytes knows which
+   * string its offset is into. */
+  s->title = d->title;
+  if (d->title) {
+    if (dedup__tokenise(&s->ttok, d->title, d->title_len, p->seed) !=
+        DEDUP_OK)
+      return DEDUP_ENOMEM;
+    for (size_t i = 0; i < s->ttok.n; i++)
+      s->ttok.v[i].flags |= DEDUP__TOK_TITLE;
+  }
+  s->page.given_title = d->title != NULL;
   int rc;
   if (p->flags & DEDUP_F_NO_CLEAN)
     rc = dedup__page_whole(&s->page, d->text, d->len);
@@ -141,8 +155,15 @@ int dedup__item_tokens(dedup__tokvec *out, dedup__u64vec *sh,
                        const dedup_params *p) {
   out->n = 0;
   sh->n = 0;
-  if (art->title.len && dedup__span_take(out, &s->tok, art->title))
+  if (s->title && art == s->page.arts) {
+    if (dedup__grow((void **)&out->v, &out->cap, 0, s->ttok.n,
+                    sizeof *out->v) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+    memcpy(out->v, s->ttok.v, s->ttok.n * sizeof *out->v);
+    out->n = s->ttok.n;
+  } else if (art->title.len && dedup__span_take(out, &s->tok, art->title)) {
     return DEDUP_ENOMEM;
+  }
   for (uint32_t l = 0; l < art->count; l++)
     if (dedup__span_take(out, &s->tok, s->page.lines[art->first + l]))
       return DEDUP_ENOMEM;
@@ -200,8 +221,10 @@ static int sign_item(const items_ctx *r, dedup__scratch *s, const cdoc *d,
       w[j] = (uint32_t)s->mins[j];
   }
   if (r->story &&
-      dedup__terms_count_tokens(&item->terms, d->text, s->tok.v, s->tok.n,
-                                s->page.lines, art, c->p.seed) != DEDUP_OK)
+      dedup__terms_count_titled(
+          &item->terms, d->text, s->tok.v, s->tok.n, s->page.lines, art,
+          art == s->page.arts ? d->title : NULL, s->ttok.v, s->ttok.n,
+          c->p.seed) != DEDUP_OK)
     return DEDUP_ENOMEM;
   return DEDUP_OK;
 }
