@@ -28,7 +28,7 @@
 #define DEDUP_MINHASH_THRESHOLD 0.5 /* est. Jaccard of word 5-shingles */
 #define DEDUP_SIMHASH_THRESHOLD 0.9 /* 1 - Hamming/64, i.e. <= 6 bits */
 #define DEDUP_STORY_THRESHOLD 0.245 /* average-link TF-IDF cosine */
-#define DEDUP_STORY_DAYS 30.0     /* story cosine halves 30 days apart */
+#define DEDUP_STORY_DAYS 365.0 /* story cosine halves a year apart */
 #define DEDUP__MAX_STORY_DAYS 1e6 /* larger: no decay worth the name */
 #define DEDUP__MAX_THREADS 1024
 

@@ -171,13 +171,13 @@ typedef struct story_ctx {
 /* Time in the story level: the cosine of two dated groups dt days apart
  * times 1 / (1 + dt / days).  Hyperbolic rather than exponential or a
  * window: most true pairs are days apart (factor near 1), most wrong
- * merges of same-topic news months apart (77% of them over 60 days on
- * gva-dev, factor 1/3 at the default), yet a follow-up months later that
- * shares its names still links (an exponential would erase it).  Applied
- * to the exact cosine of each candidate, before STORY_EDGE_MIN, so the
- * candidates do not depend on dates and the result stays deterministic;
- * symmetric, so either end scores a pair alike.  doc/tuning.md has the
- * sweep. */
+ * merges join same-topic news months or years apart (77% of them over
+ * 60 days on gva-dev), yet a follow-up months later that shares its
+ * names still links (an exponential or a window would erase it).
+ * Applied to the exact cosine of each candidate, before STORY_EDGE_MIN,
+ * so the candidates do not depend on dates and the result stays
+ * deterministic; symmetric, so either end scores a pair alike.
+ * doc/tuning.md has the sweep that chose the shape and the scale. */
 static double story_decay(const story_ctx *s, uint32_t i, uint32_t j) {
   if (!s->dated || !s->dated[i] || !s->dated[j])
     return 1;
