@@ -10,6 +10,7 @@
 #include "dedup.h"
 
 #include <stdio.h>
+#include <math.h>
 #include <string.h>
 
 #define DAY 86400
@@ -101,9 +102,9 @@ static int joined(double story_days, double threshold, int64_t dt,
 }
 
 /* Time off, the pair's cosine is cos0 whatever the dates.  At a threshold
- * of 0.8 cos0 and a scale of 365 days, two days apart keep 0.995 of it
- * (joined) and two years apart a third (not joined); with time turned
- * off both are joined. */
+ * of 0.8 cos0 and a scale of 365 days, two days apart get 1.225 / (1 +
+ * 2/365) of it (joined) and two years apart 1.225 / 3 (not joined); with
+ * time turned off both are joined. */
 static void test_decay(void **state) {
   (void)state;
   double cos0, cos1, cos2;
@@ -111,7 +112,9 @@ static void test_decay(void **state) {
   assert_true(cos0 > 0.2 && cos0 <= 1);
   double t = 0.8 * cos0;
   assert_true(joined(365, t, 2, &cos1));
-  assert_true(cos1 < cos0 && cos1 > 0.99 * cos0);
+  double want = cos0 * 1.225 / (1 + 2.0 / 365);
+  want = want < 1 ? want : 1;
+  assert_true(fabs(cos1 - want) < 1e-6);
   assert_false(joined(365, t, 730, &cos2));
   assert_true(joined(-1, t, 2, &cos1));
   assert_true(joined(-1, t, 730, &cos2));
@@ -184,7 +187,7 @@ static void test_params_v1(void **state) {
   dedup_params r;
   assert_int_equal(dedup_corpus_params(c, &r, DEDUP_PARAMS_VERSION),
                    DEDUP_OK);
-  assert_true(r.story_days == 365.0);
+  assert_true(r.story_days == 120.0);
   assert_int_equal(r.version, DEDUP_PARAMS_VERSION);
   /* Read back as version 1: story_days is not written. */
   dedup_params v1;

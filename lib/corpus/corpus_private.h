@@ -28,7 +28,7 @@
 #define DEDUP_MINHASH_THRESHOLD 0.5 /* est. Jaccard of word 5-shingles */
 #define DEDUP_SIMHASH_THRESHOLD 0.9 /* 1 - Hamming/64, i.e. <= 6 bits */
 #define DEDUP_STORY_THRESHOLD 0.245 /* average-link TF-IDF cosine */
-#define DEDUP_STORY_DAYS 365.0 /* story cosine halves a year apart */
+#define DEDUP_STORY_DAYS 120.0 /* time scale of the story level, days */
 #define DEDUP__MAX_STORY_DAYS 1e6 /* larger: no decay worth the name */
 #define DEDUP__MAX_THREADS 1024
 
@@ -186,9 +186,21 @@ void dedup__scratch_free(dedup__scratch *s);
  * when it fits). */
 int dedup__doc_normalise(cdoc *d);
 /* Phase A for one normalised document: counts its line keys into lines
- * (nothing with DEDUP_F_NO_CLEAN). */
+ * (nothing with DEDUP_F_NO_CLEAN), and with grams its word runs (see
+ * DEDUP__GRAM_K). */
 int dedup__doc_count_lines(dedup__lines *lines, dedup__scratch *s,
-                           const cdoc *d, const dedup_params *p);
+                           const cdoc *d, const dedup_params *p, int grams);
+
+/* Chrome inside paragraphs (photo captions, bylines, gallery text: "Photo:
+ * ..., Houston Chronicle Image 1 of 33 Caption Close") repeats across a
+ * site's pages below the line level, where line counts cannot see it.
+ * Runs of DEDUP__GRAM_K words are counted across documents like lines;
+ * the words of a run more than DEDUP__GRAM_DF documents share make no
+ * story terms, unless they are most of an article's body (then the
+ * article is a copy many pages carry, and its words are the story).
+ * doc/tuning.md has the figures. */
+#define DEDUP__GRAM_K 8
+#define DEDUP__GRAM_DF 5
 /* Tokenises a document into s->tok and cuts its page into s->page with
  * the corpus' line counts (the whole page with DEDUP_F_NO_CLEAN). */
 int dedup__doc_cut(dedup__scratch *s, const cdoc *d, const dedup_params *p,

@@ -14,6 +14,7 @@
  * are added in), so nothing depends on the thread count. */
 #include "corpus/corpus_private.h"
 
+#include "common/hash.h"
 #include "common/sort.h"
 #include "sketch/minhash.h"
 #include "sketch/simhash.h"
@@ -110,15 +111,79 @@ int dedup__doc_normalise(cdoc *d) {
   return DEDUP_OK;
 }
 
+/* Key of the word run tok[0..DEDUP__GRAM_K): a hash of its token hashes
+ * (salted apart from the line keys in the same table). */
+#define GRAM_SALT 0x9e3779b97f4a7c15ULL
+static uint64_t gram_key(const dedup__token *tok, uint64_t seed) {
+  uint64_t h[DEDUP__GRAM_K];
+  for (size_t j = 0; j < DEDUP__GRAM_K; j++)
+    h[j] = tok[j].hash;
+  return dedup__hash(h, sizeof h, seed ^ GRAM_SALT);
+}
+
 int dedup__doc_count_lines(dedup__lines *lines, dedup__scratch *s,
-                           const cdoc *d, const dedup_params *p) {
+                           const cdoc *d, const dedup_params *p, int grams) {
   if (p->flags & DEDUP_F_NO_CLEAN)
     return DEDUP_OK;
   s->sh.n = 0;
   if (dedup__page_keys(&s->sh, &s->page, d->text, d->len, p->seed) !=
       DEDUP_OK)
     return DEDUP_ENOMEM;
+  int rc = lines_add(lines, s->sh.v, s->sh.n);
+  if (rc != DEDUP_OK || !grams)
+    return rc;
+  s->tok.n = 0;
+  s->sh.n = 0;
+  if (dedup__tokenise(&s->tok, d->text, d->len, p->seed) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  if (s->tok.n < DEDUP__GRAM_K)
+    return DEDUP_OK;
+  size_t ng = s->tok.n - DEDUP__GRAM_K + 1;
+  if (dedup__u64vec_reserve(&s->sh, ng) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  for (size_t i = 0; i < ng; i++)
+    s->sh.v[i] = gram_key(s->tok.v + i, p->seed);
+  s->sh.n = ng;
+  dedup__u64_sort_unique(s->sh.v, &s->sh.n);
+  /* The keys of one share together, as lines_add wants them. */
   return lines_add(lines, s->sh.v, s->sh.n);
+}
+
+/* Marks DEDUP__TOK_CHROME the tokens of s->tok inside a word run more
+ * than DEDUP__GRAM_DF documents share. */
+static void mark_chrome(dedup__scratch *s, const dedup__lines *lines,
+                        uint64_t seed) {
+  if (s->tok.n < DEDUP__GRAM_K)
+    return;
+  size_t ng = s->tok.n - DEDUP__GRAM_K + 1, until = 0;
+  for (size_t i = 0; i < ng; i++)
+    if (dedup__lines_df(lines, gram_key(s->tok.v + i, seed)) >
+        DEDUP__GRAM_DF)
+      for (until = DEDUP__MAX(until, i); until < i + DEDUP__GRAM_K; until++)
+        s->tok.v[until].flags |= DEDUP__TOK_CHROME;
+}
+
+/* An article whose body is mostly shared runs is a copy many pages
+ * carry: its words are the story after all, unmarked. */
+static void keep_copied(dedup__scratch *s, const dedup__article *a) {
+  size_t all = 0, marked = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    for (uint32_t l = 0; l < a->count; l++) {
+      size_t f, e;
+      dedup__span_tokens(s->tok.v, s->tok.n, s->page.lines[a->first + l], &f,
+                         &e);
+      for (size_t i = f; i < e; i++) {
+        if (pass == 0) {
+          all++;
+          marked += (s->tok.v[i].flags & DEDUP__TOK_CHROME) != 0;
+        } else {
+          s->tok.v[i].flags &= (uint8_t)~DEDUP__TOK_CHROME;
+        }
+      }
+    }
+    if (pass == 0 && 2 * marked <= all)
+      return;
+  }
 }
 
 /* ---- phase C ---------------------------------------------------------- */
@@ -220,6 +285,8 @@ static int sign_item(const items_ctx *r, dedup__scratch *s, const cdoc *d,
     for (unsigned j = 0; j < c->p.num_perm; j++)
       w[j] = (uint32_t)s->mins[j];
   }
+  if (r->story)
+    keep_copied(s, art);
   if (r->story &&
       dedup__terms_count_titled(
           &item->terms, d->text, s->tok.v, s->tok.n, s->page.lines, art,
@@ -251,6 +318,8 @@ static int phase_items(void *vctx, unsigned worker, size_t i) {
   const dedup__page *pg = &s->page;
   if (dedup__doc_cut(s, d, &c->p, r->lines) != DEDUP_OK)
     return DEDUP_ENOMEM;
+  if (r->story && !(c->p.flags & DEDUP_F_NO_CLEAN))
+    mark_chrome(s, r->lines, c->p.seed);
   size_t keep = (c->p.flags & DEDUP_F_SPLIT_EMBEDDED)
                     ? pg->n_arts
                     : DEDUP__MIN(pg->n_arts, 1);
@@ -290,6 +359,7 @@ static int phase_items(void *vctx, unsigned worker, size_t i) {
   if (!r->story)
     return DEDUP_OK;
   for (size_t a = keep; a < pg->n_arts; a++) {
+    keep_copied(s, &pg->arts[a]);
     if (dedup__terms_count_tokens(&s->terms, d->text, s->tok.v, s->tok.n,
                                   pg->lines, &pg->arts[a],
                                   c->p.seed) != DEDUP_OK ||

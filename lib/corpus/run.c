@@ -191,6 +191,7 @@ typedef struct prep_ctx {
   dedup_corpus *c;
   dedup__scratch *ws;
   dedup__lines *lines;
+  int grams; /* the story level runs: count word runs too */
 } prep_ctx;
 
 /* A: normalise, count line keys. */
@@ -199,7 +200,8 @@ static int phase_prepare(void *vctx, unsigned worker, size_t i) {
   cdoc *d = &r->c->docs[i];
   if (!d->text && dedup__doc_normalise(d) != DEDUP_OK)
     return DEDUP_ENOMEM;
-  return dedup__doc_count_lines(r->lines, &r->ws[worker], d, &r->c->p);
+  return dedup__doc_count_lines(r->lines, &r->ws[worker], d, &r->c->p,
+                                r->grams);
 }
 
 static int report(const dedup__runopts *o, dedup_phase phase) {
@@ -240,7 +242,7 @@ DEDUP_API int dedup_corpus_run_with(dedup_corpus *c,
   /* A: normalise; in how many documents each short line appears. */
   if ((rc = report(&o, DEDUP_PHASE_NORMALISE)) != DEDUP_OK)
     goto out;
-  prep_ctx pr = {c, ws, lines};
+  prep_ctx pr = {c, ws, lines, (o.levels & DEDUP_RUN_STORY) != 0};
   if ((rc = dedup__parallel_for(o.threads, nd, phase_prepare, &pr)) !=
       DEDUP_OK)
     goto out;

@@ -169,20 +169,29 @@ typedef struct story_ctx {
 } story_ctx;
 
 /* Time in the story level: the cosine of two dated groups dt days apart
- * times 1 / (1 + dt / days).  Hyperbolic rather than exponential or a
- * window: most true pairs are days apart (factor near 1), most wrong
+ * times STORY_DATED / (1 + dt / days).  Hyperbolic rather than
+ * exponential or a window: most true pairs are days apart, most wrong
  * merges join same-topic news months or years apart (77% of them over
  * 60 days on gva-dev), yet a follow-up months later that shares its
- * names still links (an exponential or a window would erase it).
- * Applied to the exact cosine of each candidate, before STORY_EDGE_MIN,
- * so the candidates do not depend on dates and the result stays
- * deterministic; symmetric, so either end scores a pair alike.
- * doc/tuning.md has the sweep that chose the shape and the scale. */
+ * names still links (at 120 days: a cosine of 0.25 a month apart, 0.4
+ * at four months, 0.81 at a year; an exponential or a window would erase
+ * it).  Two documents of the same days are evidence of one story in
+ * themselves: STORY_DATED = 0.245 / 0.2 makes the threshold of dated
+ * pairs of one day 0.2, the value below which newswcl50 (rewrites of one
+ * story, no dates) gains no pair and gva-dev without dates loses
+ * precision to same-town different-incident pages, which dates tell
+ * apart.  Applied to the exact cosine of each candidate, before
+ * STORY_EDGE_MIN, so the candidates do not depend on dates and the
+ * result stays deterministic; symmetric, so either end scores a pair
+ * alike.  doc/tuning.md has the sweep that chose the shape and the
+ * scale. */
+#define STORY_DATED (0.245 / 0.2)
+
 static double story_decay(const story_ctx *s, uint32_t i, uint32_t j) {
   if (!s->dated || !s->dated[i] || !s->dated[j])
     return 1;
   double dt = fabs((double)s->date[i] - (double)s->date[j]) / 86400.0;
-  return 1 / (1 + dt / s->days);
+  return STORY_DATED / (1 + dt / s->days);
 }
 
 static int story_sign(void *vctx, unsigned worker, size_t g) {

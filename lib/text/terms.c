@@ -58,7 +58,7 @@ static int add_span(dedup__termvec *out, const char *text,
   const char *line = text + s.off;
   for (size_t i = 0; i < n; i++) {
     const dedup__token *t = &tok[i];
-    if (t->flags & DEDUP__TOK_STOP)
+    if (t->flags & (DEDUP__TOK_STOP | DEDUP__TOK_CHROME))
       continue;
     /* One-letter words carry no topic ("s" of "Musk's", initials); one
      * character of a script without spaces is a word, though. */
