@@ -248,12 +248,53 @@ static void test_given_title(void **state) {
   }
 }
 
+/* explain tells the time factor the run applied, and the run's link is
+ * the cosine times it. */
+static void test_explain_factor(void **state) {
+  (void)state;
+  for (int dated = 0; dated < 2; dated++) {
+    dedup_corpus *c;
+    assert_int_equal(dedup_corpus_new(&c, NULL), DEDUP_OK);
+    add(c, "a", story_a, NULL, dated, 1700000000);
+    add(c, "b", story_b, NULL, dated, 1700000000 + 30 * DAY);
+    for (size_t i = 0; i < N_OTHERS; i++) {
+      char name[8] = {'o', (char)('0' + i), 0};
+      add(c, name, others[i], NULL, 0, 0);
+    }
+    assert_int_equal(dedup_corpus_run(c), DEDUP_OK);
+    size_t a, b;
+    assert_int_equal(dedup_corpus_item_find(c, "a", &a), DEDUP_OK);
+    assert_int_equal(dedup_corpus_item_find(c, "b", &b), DEDUP_OK);
+    dedup_explanation *e;
+    assert_int_equal(dedup_corpus_explain(&e, c, a, b), DEDUP_OK);
+    double want = dated ? 1.225 / (1 + 30.0 / 120) : 1;
+    assert_true(fabs(e->story_time_factor - want) < 1e-12);
+    double sim = e->story_cosine * e->story_time_factor;
+    sim = sim < 1 ? sim : 1;
+    int found = 0;
+    for (size_t i = 0; i < dedup_corpus_link_count(c, DEDUP_LEVEL_STORY);
+         i++) {
+      size_t x, y;
+      double s;
+      dedup_corpus_link(c, DEDUP_LEVEL_STORY, i, &x, &y, &s);
+      if (x == (a < b ? a : b) && y == (a < b ? b : a)) {
+        assert_true(fabs(s - sim) < 1e-6);
+        found = 1;
+      }
+    }
+    assert_int_equal(found, sim >= e->story_threshold);
+    dedup_explanation_free(e);
+    dedup_corpus_free(c);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_decay),
       cmocka_unit_test(test_undated_as_add),
       cmocka_unit_test(test_params_v1),
       cmocka_unit_test(test_given_title),
+      cmocka_unit_test(test_explain_factor),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

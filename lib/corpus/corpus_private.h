@@ -243,4 +243,12 @@ int dedup__story_level(dedup_corpus *c, unsigned threads,
  * id) with the most words, as the story level chooses it. */
 size_t dedup__story_rep(const dedup_corpus *c, size_t group);
 
+/* The factor of the story cosine of two dated groups (story.c's
+ * comment), days = story_days > 0. */
+double dedup__story_time_factor(double days, int64_t t1, int64_t t2);
+/* A copy group's date after a run, as the story level takes it: the
+ * earliest of its dated members.  1 and *date, or 0 (none dated). */
+int dedup__story_group_date(const dedup_corpus *c, size_t group,
+                            int64_t *date);
+
 #endif

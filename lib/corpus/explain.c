@@ -422,6 +422,12 @@ static int story(dedup_explanation *e, const dedup_corpus *c,
   const dedup__termvec *ra = &c->items[e->rep_a].terms;
   const dedup__termvec *rb = &c->items[e->rep_b].terms;
   e->story_cosine = DEDUP__MIN(dedup__terms_dot(ra, rb), 1.0);
+  int64_t ta = 0, tb = 0;
+  e->story_time_factor = 1;
+  if (c->p.story_days > 0 && dedup__story_group_date(c, cl[e->a], &ta) &&
+      dedup__story_group_date(c, cl[e->b], &tb))
+    e->story_time_factor =
+        dedup__story_time_factor(c->p.story_days, ta, tb);
   return top_terms(e, c, ra, rb, sa);
 }
 

@@ -187,11 +187,29 @@ typedef struct story_ctx {
  * scale. */
 #define STORY_DATED (0.245 / 0.2)
 
+double dedup__story_time_factor(double days, int64_t t1, int64_t t2) {
+  double dt = fabs((double)t1 - (double)t2) / 86400.0;
+  return STORY_DATED / (1 + dt / days);
+}
+
 static double story_decay(const story_ctx *s, uint32_t i, uint32_t j) {
   if (!s->dated || !s->dated[i] || !s->dated[j])
     return 1;
-  double dt = fabs((double)s->date[i] - (double)s->date[j]) / 86400.0;
-  return STORY_DATED / (1 + dt / s->days);
+  return dedup__story_time_factor(s->days, s->date[i], s->date[j]);
+}
+
+int dedup__story_group_date(const dedup_corpus *c, size_t group,
+                            int64_t *date) {
+  const struct clevel *L = &c->lv[DEDUP_LEVEL_COPY];
+  int dated = 0;
+  for (size_t q = L->start[group]; q < L->start[group + 1]; q++) {
+    const cdoc *d = &c->docs[c->items[L->members[q]].doc];
+    if (d->has_date && (!dated || d->date < *date)) {
+      *date = d->date;
+      dated = 1;
+    }
+  }
+  return dated;
 }
 
 static int story_sign(void *vctx, unsigned worker, size_t g) {
