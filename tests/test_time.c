@@ -248,6 +248,31 @@ static void test_given_title(void **state) {
   }
 }
 
+/* Dates and titles do not make results depend on insertion order or
+ * threads. */
+static void test_dated_deterministic(void **state) {
+  (void)state;
+  static char want[4096], got[4096];
+  const char *texts[] = {story_a, story_b, others[0], others[1], others[2]};
+  for (int mode = 0; mode < 4; mode++) {
+    dedup_corpus *c;
+    assert_int_equal(dedup_corpus_new(&c, NULL), DEDUP_OK);
+    for (size_t k = 0; k < 5; k++) {
+      size_t i = mode & 1 ? 4 - k : k;
+      char name[4] = {(char)('a' + i), 0};
+      add(c, name, texts[i], i % 2 ? "A given title" : NULL, i != 3,
+          1700000000 + (int64_t)i * 20 * DAY);
+    }
+    dedup_run_options o = DEDUP_RUN_OPTIONS_INIT;
+    o.threads = mode & 2 ? 3 : 1;
+    assert_int_equal(dedup_corpus_run_with(c, &o), DEDUP_OK);
+    fingerprint(mode ? got : want, sizeof want, c);
+    if (mode)
+      assert_string_equal(got, want);
+    dedup_corpus_free(c);
+  }
+}
+
 /* explain tells the time factor the run applied, and the run's link is
  * the cosine times it. */
 static void test_explain_factor(void **state) {
@@ -295,6 +320,7 @@ int main(void) {
       cmocka_unit_test(test_params_v1),
       cmocka_unit_test(test_given_title),
       cmocka_unit_test(test_explain_factor),
+      cmocka_unit_test(test_dated_deterministic),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
