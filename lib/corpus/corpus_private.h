@@ -186,10 +186,9 @@ void dedup__scratch_free(dedup__scratch *s);
  * when it fits). */
 int dedup__doc_normalise(cdoc *d);
 /* Phase A for one normalised document: counts its line keys into lines
- * (nothing with DEDUP_F_NO_CLEAN), and with grams its word runs (see
- * DEDUP__GRAM_K). */
+ * (nothing with DEDUP_F_NO_CLEAN). */
 int dedup__doc_count_lines(dedup__lines *lines, dedup__scratch *s,
-                           const cdoc *d, const dedup_params *p, int grams);
+                           const cdoc *d, const dedup_params *p);
 
 /* Chrome inside paragraphs (photo captions, bylines, gallery text: "Photo:
  * ..., Houston Chronicle Image 1 of 33 Caption Close") repeats across a
@@ -201,6 +200,12 @@ int dedup__doc_count_lines(dedup__lines *lines, dedup__scratch *s,
  * doc/tuning.md has the figures. */
 #define DEDUP__GRAM_K 8
 #define DEDUP__GRAM_DF 5
+
+/* End of phase A (story level, pages cleaned): the keys of the word runs
+ * of more than DEDUP__GRAM_DF documents into heavy (counted in passes,
+ * see items.c). */
+int dedup__grams_heavy(dedup__countmap *heavy, const dedup_corpus *c,
+                       dedup__scratch *ws, unsigned threads);
 /* Tokenises a document into s->tok and cuts its page into s->page with
  * the corpus' line counts (the whole page with DEDUP_F_NO_CLEAN). */
 int dedup__doc_cut(dedup__scratch *s, const cdoc *d, const dedup_params *p,
@@ -219,7 +224,9 @@ void dedup__item_minhash(uint64_t *mins, const uint64_t *sh, size_t n,
 /* Phase C for all documents: items, signatures and (with the story level)
  * term counts.  Sets c->items, c->n_items, c->sigs. */
 int dedup__items_make(dedup_corpus *c, dedup__scratch *ws,
-                      const dedup__lines *lines, const dedup__runopts *o);
+                      const dedup__lines *lines,
+                      const dedup__countmap *heavy,
+                      const dedup__runopts *o);
 
 /* ---- copy.c, story.c --------------------------------------------------- */
 

@@ -47,7 +47,7 @@ static int count_lines(dedup__lines *lines, const dedup_corpus *c) {
   dedup__scratch s = {0};
   int rc = DEDUP_OK;
   for (size_t i = 0; i < c->n_docs && rc == DEDUP_OK; i++)
-    rc = dedup__doc_count_lines(lines, &s, &c->docs[i], &c->p, 0);
+    rc = dedup__doc_count_lines(lines, &s, &c->docs[i], &c->p);
   dedup__scratch_free(&s);
   return rc;
 }

@@ -191,7 +191,6 @@ typedef struct prep_ctx {
   dedup_corpus *c;
   dedup__scratch *ws;
   dedup__lines *lines;
-  int grams; /* the story level runs: count word runs too */
 } prep_ctx;
 
 /* A: normalise, count line keys. */
@@ -200,8 +199,7 @@ static int phase_prepare(void *vctx, unsigned worker, size_t i) {
   cdoc *d = &r->c->docs[i];
   if (!d->text && dedup__doc_normalise(d) != DEDUP_OK)
     return DEDUP_ENOMEM;
-  return dedup__doc_count_lines(r->lines, &r->ws[worker], d, &r->c->p,
-                                r->grams);
+  return dedup__doc_count_lines(r->lines, &r->ws[worker], d, &r->c->p);
 }
 
 static int report(const dedup__runopts *o, dedup_phase phase) {
@@ -228,6 +226,7 @@ DEDUP_API int dedup_corpus_run_with(dedup_corpus *c,
   dedup__edge *ce = NULL, *se = NULL;
   size_t nce = 0, nse = 0;
   dedup__lines *lines = dedup__malloc(sizeof *lines);
+  dedup__countmap heavy = {0}; /* word runs many documents share */
   dedup__scratch *ws = dedup__calloc(o.threads, sizeof *ws);
   unsigned n_ws = 0;
   rc = DEDUP_ENOMEM;
@@ -242,7 +241,7 @@ DEDUP_API int dedup_corpus_run_with(dedup_corpus *c,
   /* A: normalise; in how many documents each short line appears. */
   if ((rc = report(&o, DEDUP_PHASE_NORMALISE)) != DEDUP_OK)
     goto out;
-  prep_ctx pr = {c, ws, lines, (o.levels & DEDUP_RUN_STORY) != 0};
+  prep_ctx pr = {c, ws, lines};
   if ((rc = dedup__parallel_for(o.threads, nd, phase_prepare, &pr)) !=
       DEDUP_OK)
     goto out;
@@ -254,11 +253,18 @@ DEDUP_API int dedup_corpus_run_with(dedup_corpus *c,
     }
   }
 
+  /* ... and the word runs many documents share (sub-line chrome), for
+   * the story level's terms. */
+  if ((o.levels & DEDUP_RUN_STORY) && !(c->p.flags & DEDUP_F_NO_CLEAN) &&
+      (rc = dedup__grams_heavy(&heavy, c, ws, o.threads)) != DEDUP_OK)
+    goto out;
+
   /* C: pages to items, items to signatures and terms. */
   if ((rc = report(&o, DEDUP_PHASE_ITEMS)) != DEDUP_OK ||
-      (rc = dedup__items_make(c, ws, lines, &o)) != DEDUP_OK)
+      (rc = dedup__items_make(c, ws, lines, &heavy, &o)) != DEDUP_OK)
     goto out;
   dedup__lines_free(lines);
+  dedup__countmap_free(&heavy);
   for (unsigned t = 0; t < n_ws; t++)
     dedup__scratch_free(&ws[t]);
 
@@ -314,6 +320,7 @@ DEDUP_API int dedup_corpus_run_with(dedup_corpus *c,
 out:
   if (lines)
     dedup__lines_free(lines);
+  dedup__countmap_free(&heavy);
   for (unsigned t = 0; ws && t < n_ws; t++)
     dedup__scratch_free(&ws[t]);
   for (size_t i = 0; i < nd; i++)
