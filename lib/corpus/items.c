@@ -141,9 +141,9 @@ int dedup__doc_count_lines(dedup__lines *lines, dedup__scratch *s,
  * one range of key values (key % parts) at a time, each pass's heavy keys
  * kept and its counts freed: about GRAM_PASS_BYTES of text's counts at a
  * time, for one more tokenising of the corpus a pass (those 20,000
- * pages, 94 MB, in 3 passes: 239 MB, 9.4 s on 2 cores, against 254 MB,
- * 11.6 s without sub-line chrome, whose words no longer weigh in the
- * story level).  Counts are sums, so the result depends on neither order
+ * pages, 94 MB, in 3 passes: 239 MB against 255 MB without sub-line
+ * chrome, whose words no longer weigh in the story level; time the same
+ * within the noise of a shared machine).  Counts are sums, so the result depends on neither order
  * nor threads, nor on the number of passes (the same clusters in 1 and
  * 3 passes there). */
 #define GRAM_PASS_BYTES ((size_t)32 << 20)
