@@ -217,8 +217,8 @@ static void test_given_title(void **state) {
   for (int given = 0; given < 2; given++) {
     dedup_corpus *c;
     assert_int_equal(dedup_corpus_new(&c, NULL), DEDUP_OK);
-    add(c, "a", story_a, given ? "Baker\xe2\x80\x99s fire: \"no one hurt\"" : NULL,
-        0, 0);
+    add(c, "a", story_a,
+        given ? "Baker\xe2\x80\x99s fire: \"no one hurt\"" : NULL, 0, 0);
     add(c, "b", others[0], NULL, 0, 0);
     assert_int_equal(dedup_corpus_run(c), DEDUP_OK);
     size_t a;

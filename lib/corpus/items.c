@@ -143,9 +143,9 @@ int dedup__doc_count_lines(dedup__lines *lines, dedup__scratch *s,
  * time, for one more tokenising of the corpus a pass (those 20,000
  * pages, 94 MB, in 3 passes: 239 MB against 255 MB without sub-line
  * chrome, whose words no longer weigh in the story level; time the same
- * within the noise of a shared machine).  Counts are sums, so the result depends on neither order
- * nor threads, nor on the number of passes (the same clusters in 1 and
- * 3 passes there). */
+ * within the noise of a shared machine).  Counts are sums, so the
+ * result depends on neither order nor threads, nor on the number of
+ * passes (the same clusters in 1 and 3 passes there). */
 #define GRAM_PASS_BYTES ((size_t)32 << 20)
 
 typedef struct gram_ctx {
