@@ -22,6 +22,7 @@ enum {
   OPT_SPLIT,
   OPT_THRESHOLD,
   OPT_STORY_THRESHOLD,
+  OPT_STORY_DAYS,
   OPT_METHOD,
   OPT_SHINGLE,
   OPT_PERMS,
@@ -44,6 +45,7 @@ static const struct option longopts[] = {
     {"split-embedded", no_argument, NULL, OPT_SPLIT},
     {"threshold", required_argument, NULL, OPT_THRESHOLD},
     {"story-threshold", required_argument, NULL, OPT_STORY_THRESHOLD},
+    {"story-days", required_argument, NULL, OPT_STORY_DAYS},
     {"method", required_argument, NULL, OPT_METHOD},
     {"shingle", required_argument, NULL, OPT_SHINGLE},
     {"perms", required_argument, NULL, OPT_PERMS},
@@ -183,6 +185,24 @@ static int parse_unit(const char *s, double *out) {
   return 0;
 }
 
+/* --story-days: "off" (time ignored: -1) or decimal days in (0, 1e6]. */
+static int parse_days(const char *s, double *out) {
+  if (!strcmp(s, "off")) {
+    *out = -1;
+    return 0;
+  }
+  if (!((*s >= '0' && *s <= '9') || *s == '.') ||
+      s[strspn(s, "0123456789.eE+-")] != '\0')
+    return -1;
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (errno || *end || !isfinite(v) || !(v > 0 && v <= 1e6))
+    return -1;
+  *out = v;
+  return 0;
+}
+
 int cli_parse(cli_opts *o, int argc, char **argv, char *msg, size_t msg_len) {
   memset(o, 0, sizeof *o);
   dedup_params_init(&o->p, DEDUP_PARAMS_VERSION);
@@ -210,6 +230,7 @@ int cli_parse(cli_opts *o, int argc, char **argv, char *msg, size_t msg_len) {
     case OPT_METHOD:
     case OPT_THRESHOLD:
     case OPT_STORY_THRESHOLD:
+    case OPT_STORY_DAYS:
     case OPT_SHINGLE:
     case OPT_PERMS:
     case OPT_SEED:
@@ -272,6 +293,14 @@ int cli_parse(cli_opts *o, int argc, char **argv, char *msg, size_t msg_len) {
       if (parse_unit(v, &o->p.story_threshold)) {
         say(msg, msg_len,
             "story threshold must be a decimal number in (0, 1]: %s", v);
+        return -1;
+      }
+      break;
+    case OPT_STORY_DAYS:
+      if (parse_days(v, &o->p.story_days)) {
+        say(msg, msg_len,
+            "story days must be 'off' or a decimal number in (0, 1e6]: %s",
+            v);
         return -1;
       }
       break;

@@ -74,12 +74,18 @@ static const char usage[] =
     "  --threshold T           copy level: min similarity, 0<T<=1\n"
     "                          (default 0.5 est. Jaccard; simhash 0.9)\n"
     "  --story-threshold T     story level: min average cosine (0.245)\n"
+    "  --story-days D|off      story level: the cosine of dated documents\n"
+    "                          dt days apart is times 1.225/(1+dt/D)\n"
+    "                          (120); off: dates ignored (files have none)\n"
     "  --method minhash|simhash  copy-level signatures (minhash)\n"
     "  --shingle K             words per shingle (5)\n"
     "  --perms K               MinHash signature length (128)\n"
     "  --classic               classic K-hash MinHash instead of OPH\n"
     "  --no-clean              compare whole files (no chrome removal)\n"
-    "  --seed N                hash seed (0)\n"
+    "  --seed N                hash seed (0)\n";
+/* In two parts: C11 compilers need only support string literals of
+ * 4095 bytes. */
+static const char usage2[] =
     "Explaining:\n"
     "  --explain A B           why files A and B are or are not in one\n"
     "                          cluster: similarities by each method,\n"
@@ -936,6 +942,7 @@ int main(int argc, char **argv) {
   }
   if (r.o.help) {
     fputs(usage, stdout);
+    fputs(usage2, stdout);
     return EXIT_DONE;
   }
   if (r.o.version) {

@@ -750,10 +750,135 @@ static void test_stale_temps_removed(void **state) {
   dedup_corpus_free(c);
 }
 
+/* ---- titles, dates, format version 1 ---------------------------------- */
+
+/* Titles, dates and story_days survive a save and a load, and the loaded
+ * corpus runs as the saved one. */
+static void test_round_trip_meta(void **state) {
+  (void)state;
+  dedup_params p = test_params();
+  p.story_days = 42.5;
+  dedup_corpus *c;
+  assert_int_equal(dedup_corpus_new(&c, &p), DEDUP_OK);
+  gdocs g = gen_docs(3, 2, 7);
+  for (size_t i = 0; i < g.n; i++) {
+    dedup_doc_meta m = DEDUP_DOC_META_INIT;
+    char title[64];
+    snprintf(title, sizeof title, "Title \xE2\x80\x9C%zu\xE2\x80\x9D", i);
+    if (i % 3 != 2) {
+      m.title = title;
+      m.title_len = strlen(title);
+    }
+    m.has_date = i % 2 == 0;
+    m.date = m.has_date ? -86400 * (int64_t)i - 1 : 0;
+    assert_int_equal(dedup_corpus_add_doc(c, g.name[i], g.text[i],
+                                          strlen(g.text[i]), &m, NULL),
+                     DEDUP_OK);
+  }
+  assert_int_equal(dedup_corpus_save(c, path_in("meta.idx")), DEDUP_OK);
+  dedup_corpus *l;
+  assert_int_equal(dedup_corpus_load(&l, path_in("meta.idx")), DEDUP_OK);
+  assert_true(l->p.story_days == 42.5);
+  assert_int_equal(l->n_docs, c->n_docs);
+  for (size_t i = 0; i < c->n_docs; i++) {
+    const cdoc *a = &c->docs[i], *b = &l->docs[i];
+    assert_int_equal(a->title != NULL, b->title != NULL);
+    if (a->title) {
+      assert_int_equal(a->title_len, b->title_len);
+      assert_memory_equal(a->title, b->title, a->title_len);
+      assert_non_null(strstr(b->title, "\"")); /* normalised when added */
+    }
+    assert_int_equal(a->has_date, b->has_date);
+    assert_true(a->date == b->date);
+  }
+  char *sa = run_snapshot(c), *sb = run_snapshot(l);
+  assert_string_equal(sa, sb);
+  free(sa);
+  free(sb);
+  dedup_corpus_free(c);
+  dedup_corpus_free(l);
+  gdocs_free(&g);
+}
+
+/* A version-1 file (0.2 before titles and dates: 68-byte header, 24-byte
+ * records) still loads, with the default story_days. */
+static void test_version1_loads(void **state) {
+  (void)state;
+  size_t len;
+  unsigned char *b = small_file(&len);
+  unsigned char *v1 = malloc(len);
+  size_t at = 0, r = DEDUP__INDEX_HEADER;
+  memcpy(v1, b, DEDUP__INDEX_HEADER_V1);
+  put_le(v1 + 8, 1, 4);
+  at = DEDUP__INDEX_HEADER_V1;
+  for (int k = 0; k < 2; k++) {
+    uint32_t nl = (uint32_t)(b[r + 4] | b[r + 5] << 8);
+    size_t tl = (size_t)(b[r + 8] | b[r + 9] << 8);
+    assert_int_equal(b[r + 24] & b[r + 25] & b[r + 26] & b[r + 27], 0xFF);
+    memcpy(v1 + at, b + r, DEDUP__INDEX_RECORD_V1);
+    at += DEDUP__INDEX_RECORD_V1;
+    memcpy(v1 + at, b + r + DEDUP__INDEX_RECORD, nl + tl);
+    at += nl + tl;
+    r += DEDUP__INDEX_RECORD + nl + tl;
+  }
+  assert_int_equal(r + DEDUP__INDEX_TRAILER, len);
+  at += DEDUP__INDEX_TRAILER;
+  fix_sum(v1, at);
+  dedup_corpus *c;
+  assert_int_equal(dedup__index_load_mem(&c, v1, at), DEDUP_OK);
+  assert_int_equal(c->n_docs, 2);
+  assert_string_equal(c->docs[0].name, "a");
+  assert_null(c->docs[0].title);
+  assert_int_equal(c->docs[1].has_date, 0);
+  dedup_params q;
+  assert_int_equal(dedup_corpus_params(c, &q, DEDUP_PARAMS_VERSION),
+                   DEDUP_OK);
+  assert_true(q.story_days == DEDUP_STORY_DAYS);
+  dedup_corpus_free(c);
+  /* A version-1 header with version-2 records is misparsed: refused. */
+  put_le(b + 8, 1, 4);
+  fix_sum(b, len);
+  c = (dedup_corpus *)1;
+  assert_int_equal(dedup__index_load_mem(&c, b, len), DEDUP_EFORMAT);
+  assert_null(c);
+  free(v1);
+  free(b);
+}
+
+/* Title and date fields are checked as the rest: a date without its
+ * flag, a title beyond the end or not UTF-8, story_days out of range. */
+static void test_bad_meta_fields(void **state) {
+  (void)state;
+  dedup_corpus *c;
+  assert_int_equal(dedup_corpus_new(&c, NULL), DEDUP_OK);
+  dedup_doc_meta m = DEDUP_DOC_META_INIT;
+  m.title = "T";
+  m.title_len = 1;
+  const char *t = "Some words of a text.";
+  assert_int_equal(dedup_corpus_add_doc(c, "a", t, strlen(t), &m, NULL),
+                   DEDUP_OK);
+  assert_int_equal(dedup_corpus_save(c, path_in("tm.idx")), DEDUP_OK);
+  dedup_corpus_free(c);
+  size_t len;
+  unsigned char *b = (unsigned char *)slurp(path_in("tm.idx"), &len);
+  size_t r0 = DEDUP__INDEX_HEADER;
+  expect_patch_refused(b, len, 68, 8, 0x7FF8000000000000ull); /* NaN */
+  expect_patch_refused(b, len, 68, 8, 0);  /* a zero: not resolved */
+  expect_patch_refused(b, len, r0 + 28, 8, 5);  /* date, no flag */
+  expect_patch_loads(b, len, r0, 4, DEDUP__INDEX_DATED); /* date 0 */
+  expect_patch_refused(b, len, r0 + 24, 4, 1000); /* title past the end */
+  expect_patch_refused(b, len, r0 + DEDUP__INDEX_RECORD + 1, 1, 0xC3);
+  expect_patch_refused(b, len, r0 + DEDUP__INDEX_RECORD + 1, 1, 0);
+  free(b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_round_trip_state),
       cmocka_unit_test(test_round_trip_empty),
+      cmocka_unit_test(test_round_trip_meta),
+      cmocka_unit_test(test_version1_loads),
+      cmocka_unit_test(test_bad_meta_fields),
       cmocka_unit_test(test_incremental_generated),
       cmocka_unit_test(test_incremental_seeds),
       cmocka_unit_test(test_truncated_every_length),

@@ -28,6 +28,8 @@
 #define DEDUP_MINHASH_THRESHOLD 0.5 /* est. Jaccard of word 5-shingles */
 #define DEDUP_SIMHASH_THRESHOLD 0.9 /* 1 - Hamming/64, i.e. <= 6 bits */
 #define DEDUP_STORY_THRESHOLD 0.245 /* average-link TF-IDF cosine */
+#define DEDUP_STORY_DAYS 120.0 /* time scale of the story level, days */
+#define DEDUP__MAX_STORY_DAYS 1e6 /* larger: no decay worth the name */
 #define DEDUP__MAX_THREADS 1024
 
 /* LSH bucket members paired with each other, at both levels: a bigger
@@ -170,6 +172,8 @@ typedef struct dedup__scratch {
   dedup__page page;
   dedup__tokvec tok;  /* the document's tokens */
   dedup__tokvec itok; /* an item's tokens: title, then body lines */
+  dedup__tokvec ttok; /* the given title's (DEDUP__TOK_TITLE), if any */
+  const char *title;  /* the document's given title, NULL if none */
   dedup__u64vec sh;   /* its shingles; line keys in phase A */
   uint64_t *mins;     /* num_perm 64-bit MinHash words */
   dedup__termvec terms;
@@ -185,12 +189,30 @@ int dedup__doc_normalise(cdoc *d);
  * (nothing with DEDUP_F_NO_CLEAN). */
 int dedup__doc_count_lines(dedup__lines *lines, dedup__scratch *s,
                            const cdoc *d, const dedup_params *p);
+
+/* Chrome inside paragraphs (photo captions, bylines, gallery text: "Photo:
+ * ..., Houston Chronicle Image 1 of 33 Caption Close") repeats across a
+ * site's pages below the line level, where line counts cannot see it.
+ * Runs of DEDUP__GRAM_K words are counted across documents like lines;
+ * the words of a run more than DEDUP__GRAM_DF documents share make no
+ * story terms, unless they are most of an article's body (then the
+ * article is a copy many pages carry, and its words are the story).
+ * doc/tuning.md has the figures. */
+#define DEDUP__GRAM_K 8
+#define DEDUP__GRAM_DF 5
+
+/* End of phase A (story level, pages cleaned): the keys of the word runs
+ * of more than DEDUP__GRAM_DF documents into heavy (counted in passes,
+ * see items.c). */
+int dedup__grams_heavy(dedup__countmap *heavy, const dedup_corpus *c,
+                       dedup__scratch *ws, unsigned threads);
 /* Tokenises a document into s->tok and cuts its page into s->page with
  * the corpus' line counts (the whole page with DEDUP_F_NO_CLEAN). */
 int dedup__doc_cut(dedup__scratch *s, const cdoc *d, const dedup_params *p,
                    const dedup__lines *lines);
 /* The tokens of article art of the page in s (title, then body lines)
- * into *out and their word shingles into *sh. */
+ * into *out and their word shingles into *sh.  The main story's title is
+ * the given title when the document has one (s->ttok). */
 int dedup__item_tokens(dedup__tokvec *out, dedup__u64vec *sh,
                        const dedup__scratch *s, const dedup__article *art,
                        const dedup_params *p);
@@ -202,7 +224,9 @@ void dedup__item_minhash(uint64_t *mins, const uint64_t *sh, size_t n,
 /* Phase C for all documents: items, signatures and (with the story level)
  * term counts.  Sets c->items, c->n_items, c->sigs. */
 int dedup__items_make(dedup_corpus *c, dedup__scratch *ws,
-                      const dedup__lines *lines, const dedup__runopts *o);
+                      const dedup__lines *lines,
+                      const dedup__countmap *heavy,
+                      const dedup__runopts *o);
 
 /* ---- copy.c, story.c --------------------------------------------------- */
 
@@ -225,5 +249,13 @@ int dedup__story_level(dedup_corpus *c, unsigned threads,
 /* The representative of copy group g after a run: its first member (by
  * id) with the most words, as the story level chooses it. */
 size_t dedup__story_rep(const dedup_corpus *c, size_t group);
+
+/* The factor of the story cosine of two dated groups (story.c's
+ * comment), days = story_days > 0. */
+double dedup__story_time_factor(double days, int64_t t1, int64_t t2);
+/* A copy group's date after a run, as the story level takes it: the
+ * earliest of its dated members.  1 and *date, or 0 (none dated). */
+int dedup__story_group_date(const dedup_corpus *c, size_t group,
+                            int64_t *date);
 
 #endif

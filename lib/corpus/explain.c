@@ -194,26 +194,35 @@ static int adjacent(const dedup__tokvec *doc, const dedup__token *prev,
  * its title and then its body lines, which need not follow each other in
  * the page (chrome between them, or a title placed after its body): where
  * words of the page were skipped, " ... " stands for them. */
-static char *passage_text(const char *text, const dedup__tokvec *doc,
-                          const dedup__token *tok, size_t n) {
+static char *passage_text(const char *text, const char *title,
+                          const dedup__tokvec *doc, const dedup__token *tok,
+                          size_t n) {
   char *s = dedup__malloc(PASSAGE_BYTES + 4);
   if (!s)
     return NULL;
   size_t at = 0;
   int whole = 1;
   for (size_t i = 0; i < n && whole; i++) {
+    /* Tokens of a given title (DEDUP__TOK_TITLE) are read from it; its
+     * words follow each other, and the page's body follows it. */
+    int tt = (tok[i].flags & DEDUP__TOK_TITLE) != 0;
+    const char *src = tt ? title : text;
     if (i > 0) {
+      int pt = (tok[i - 1].flags & DEDUP__TOK_TITLE) != 0;
       size_t from = (size_t)tok[i - 1].off + tok[i - 1].len, to = tok[i].off;
-      if (to >= from && adjacent(doc, &tok[i - 1], &tok[i])) {
+      if (pt == tt && to >= from &&
+          (tt || adjacent(doc, &tok[i - 1], &tok[i]))) {
         /* What lies between two words (punctuation, spaces, line and
          * paragraph breaks), whitespace runs as one space. */
         size_t g0 = at;
         for (size_t k = from; k < to && whole; k++) {
-          char ch = text[k] == '\n' ? ' ' : text[k];
+          char ch = src[k] == '\n' ? ' ' : src[k];
           if (ch == ' ' && at > g0 && s[at - 1] == ' ')
             continue;
           whole = put_text(s, &at, PASSAGE_BYTES, &ch, 1);
         }
+      } else if (pt && !tt) { /* from the given title into the body */
+        whole = put_text(s, &at, PASSAGE_BYTES, " ", 1);
       } else if (at + 5 <= PASSAGE_BYTES) { /* all of it, or a cut */
         put_text(s, &at, PASSAGE_BYTES, " ... ", 5);
       } else {
@@ -221,7 +230,7 @@ static char *passage_text(const char *text, const dedup__tokvec *doc,
       }
     }
     if (whole)
-      whole = put_text(s, &at, PASSAGE_BYTES, text + tok[i].off, tok[i].len);
+      whole = put_text(s, &at, PASSAGE_BYTES, src + tok[i].off, tok[i].len);
   }
   if (!whole) {
     memcpy(s + at, "...", 3);
@@ -267,9 +276,10 @@ static int passages(dedup_explanation *e, const dedup_corpus *c,
   e->passages = dedup__calloc(nb, sizeof *e->passages);
   if (!e->passages)
     return DEDUP_ENOMEM;
-  const char *text = c->docs[c->items[item_a].doc].text;
+  const cdoc *d = &c->docs[c->items[item_a].doc];
   for (size_t q = 0; q < nb; q++) {
-    char *s = passage_text(text, &sa->s.tok, &sa->tok.v[best_at[q]],
+    char *s = passage_text(d->text, d->title, &sa->s.tok,
+                           &sa->tok.v[best_at[q]],
                            best_len[q]);
     if (!s)
       return DEDUP_ENOMEM;
@@ -285,26 +295,27 @@ static int passages(dedup_explanation *e, const dedup_corpus *c,
  * singular), asked through the article interface with the token as the
  * whole title, so explain never keeps a copy of that rule.  0 when the
  * token makes no term (stop words, one letter). */
-static int token_term(uint64_t *id, dedup__termvec *scratch, const cdoc *d,
-                      const dedup__token *t, uint64_t seed) {
+static int token_term(uint64_t *id, dedup__termvec *scratch,
+                      const char *text, const dedup__token *t,
+                      uint64_t seed) {
   dedup__article one = {{t->off, t->len}, 0, 0, 0};
-  if (dedup__terms_count_tokens(scratch, d->text, t, 1, NULL, &one, seed) !=
+  if (dedup__terms_count_tokens(scratch, text, t, 1, NULL, &one, seed) !=
       DEDUP_OK)
     return DEDUP_ENOMEM;
   *id = scratch->n ? scratch->v[0].id : 0;
   return DEDUP_OK;
 }
 
-/* Spells the terms best[0..nb) (ids) as first written in document d. */
-static int spell_terms(dedup_explain_term *best, const uint64_t *ids,
-                       size_t nb, const cdoc *d, const dedup__tokvec *tv,
-                       uint64_t seed) {
-  dedup__termvec scratch = {0};
-  size_t left = nb;
+/* Spells the terms best[0..nb) (ids) not spelled yet as first written in
+ * text, whose tokens are tv; *left counts those still unspelled. */
+static int spell_from(dedup_explain_term *best, const uint64_t *ids,
+                      size_t nb, size_t *left, dedup__termvec *scratch,
+                      const char *text, const dedup__tokvec *tv,
+                      uint64_t seed) {
   int rc = DEDUP_OK;
-  for (size_t i = 0; i < tv->n && left && rc == DEDUP_OK; i++) {
+  for (size_t i = 0; i < tv->n && *left && rc == DEDUP_OK; i++) {
     uint64_t id;
-    if ((rc = token_term(&id, &scratch, d, &tv->v[i], seed)) != DEDUP_OK)
+    if ((rc = token_term(&id, scratch, text, &tv->v[i], seed)) != DEDUP_OK)
       break;
     for (size_t q = 0; q < nb; q++) {
       if (best[q].word || ids[q] != id)
@@ -314,12 +325,34 @@ static int spell_terms(dedup_explain_term *best, const uint64_t *ids,
         rc = DEDUP_ENOMEM;
         break;
       }
-      memcpy(w, d->text + tv->v[i].off, tv->v[i].len);
+      memcpy(w, text + tv->v[i].off, tv->v[i].len);
       w[tv->v[i].len] = '\0';
       best[q].word = w;
-      left--;
+      (*left)--;
     }
   }
+  return rc;
+}
+
+/* Spells the terms best[0..nb) (ids) as first written in document d: its
+ * given title first (the item's first words), then its text (tokens
+ * tv). */
+static int spell_terms(dedup_explain_term *best, const uint64_t *ids,
+                       size_t nb, const cdoc *d, const dedup__tokvec *tv,
+                       uint64_t seed) {
+  dedup__termvec scratch = {0};
+  dedup__tokvec ttok = {0};
+  size_t left = nb;
+  int rc = DEDUP_OK;
+  if (d->title) {
+    rc = dedup__tokenise(&ttok, d->title, d->title_len, seed) == DEDUP_OK
+             ? spell_from(best, ids, nb, &left, &scratch, d->title, &ttok,
+                          seed)
+             : DEDUP_ENOMEM;
+  }
+  if (rc == DEDUP_OK)
+    rc = spell_from(best, ids, nb, &left, &scratch, d->text, tv, seed);
+  dedup__tokvec_free(&ttok);
   /* Not found cannot happen (terms come from the text); say so. */
   for (size_t q = 0; q < nb && rc == DEDUP_OK; q++)
     if (!best[q].word && !(best[q].word = dedup__strdup("?")))
@@ -403,6 +436,12 @@ static int story(dedup_explanation *e, const dedup_corpus *c,
   const dedup__termvec *ra = &c->items[e->rep_a].terms;
   const dedup__termvec *rb = &c->items[e->rep_b].terms;
   e->story_cosine = DEDUP__MIN(dedup__terms_dot(ra, rb), 1.0);
+  int64_t ta = 0, tb = 0;
+  e->story_time_factor = 1;
+  if (c->p.story_days > 0 && dedup__story_group_date(c, cl[e->a], &ta) &&
+      dedup__story_group_date(c, cl[e->b], &tb))
+    e->story_time_factor =
+        dedup__story_time_factor(c->p.story_days, ta, tb);
   return top_terms(e, c, ra, rb, sa);
 }
 
@@ -507,15 +546,22 @@ DEDUP_API int dedup_corpus_item_text(char **out, size_t *out_len,
       goto out;
     }
     const dedup__article *a = &pg->arts[it->art];
-    n = a->title.len ? (size_t)a->title.len + 1 : 0;
+    /* The main story's title is the given one when there is one. */
+    const char *ttext = d->text + a->title.off;
+    size_t tlen = a->title.len;
+    if (d->title && it->art == 0) {
+      ttext = d->title;
+      tlen = d->title_len;
+    }
+    n = tlen ? tlen + 1 : 0;
     for (uint32_t l = 0; l < a->count; l++)
       n += (size_t)pg->lines[a->first + l].len + 1;
     if (!(s = dedup__malloc(n + 1)))
       goto out;
     size_t at = 0;
-    if (a->title.len) {
-      memcpy(s, d->text + a->title.off, a->title.len);
-      at = a->title.len;
+    if (tlen) {
+      memcpy(s, ttext, tlen);
+      at = tlen;
       s[at++] = '\n';
     }
     for (uint32_t l = 0; l < a->count; l++) {

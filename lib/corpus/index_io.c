@@ -12,19 +12,28 @@
  *
  *   offset size
  *        0    8  magic "DEDUPIX\0"
- *        8    4  format version (DEDUP__INDEX_VERSION)
+ *        8    4  format version (DEDUP__INDEX_VERSION, 2; 1 is read)
  *       12    4  shingle_k            16    4  num_perm
  *       20    8  threshold            28    8  story_threshold
  *       36    4  method               40    4  minhash_kind
  *       44    8  seed                 52    4  reserved: 0 (threads
  *       56    4  flags                         before 0.2; ignored)
  *       60    8  number of documents N
- *       68       N records, each:
- *                  4  record flags (bit 0: text is normalised)
+ *       68    8  story_days (version 2; absent in version 1)
+ *       76       N records, each:
+ *                  4  record flags (bit 0: text is normalised,
+ *                     bit 2: the document has a date)
  *                  4  name length     8  text length
  *                  8  invalid UTF-8 sequences replaced (normalised text)
- *                  name bytes, text bytes (neither NUL-terminated)
+ *                  4  title length (0xFFFFFFFF: no title given)
+ *                  8  date, Unix seconds (signed; 0 without bit 2)
+ *                  name bytes, title bytes (normalised, as kept),
+ *                  text bytes (none NUL-terminated)
  *      end    8  XXH64 (seed 0) of every byte before it
+ *
+ * Version 1 files (0.2 before titles and dates) have no story_days (it
+ * loads as the default: their documents have no dates, so it changes
+ * nothing) and records of 24 bytes, without the title length and date.
  *
  * Parameters are stored resolved (no zero "default" fields), so a loaded
  * corpus does not depend on the defaults of the version that loads it.
@@ -126,6 +135,7 @@ static int write_index(const dedup_corpus *c, FILE *f) {
   put32(h + 52, 0);
   put32(h + 56, p->flags);
   put64(h + 60, c->n_docs);
+  put64(h + 68, dbits(p->story_days));
   wr(&w, h, sizeof h);
   for (size_t i = 0; i < c->n_docs && w.ok; i++) {
     const cdoc *d = &c->docs[i];
@@ -137,8 +147,16 @@ static int write_index(const dedup_corpus *c, FILE *f) {
     put32(r + 4, (uint32_t)name_len);
     put64(r + 8, d->text ? d->len : d->raw_len);
     put64(r + 16, d->text ? d->n_invalid : 0);
+    if (d->title && d->title_len >= DEDUP__INDEX_NO_TITLE)
+      return DEDUP_EINVAL;
+    put32(r + 24, d->title ? (uint32_t)d->title_len : DEDUP__INDEX_NO_TITLE);
+    put64(r + 28, d->has_date ? (uint64_t)d->date : 0);
+    if (d->has_date)
+      put32(r, get32(r) | DEDUP__INDEX_DATED);
     wr(&w, r, sizeof r);
     wr(&w, d->name, name_len);
+    if (d->title)
+      wr(&w, d->title, d->title_len);
     if (d->text)
       wr(&w, d->text, d->len);
     else
@@ -351,23 +369,47 @@ static int rd_string(reader *r, char **out, uint64_t len) {
   return DEDUP_OK;
 }
 
-static int read_doc(reader *r, cdoc *d) {
+static int read_doc(reader *r, cdoc *d, uint32_t version) {
   unsigned char h[DEDUP__INDEX_RECORD];
-  int rc = rd(r, h, sizeof h);
+  size_t rlen = version == 1 ? DEDUP__INDEX_RECORD_V1 : DEDUP__INDEX_RECORD;
+  int rc = rd(r, h, rlen);
   if (rc != DEDUP_OK)
     return rc;
   uint32_t flags = get32(h), name_len = get32(h + 4);
   uint64_t len = get64(h + 8), n_invalid = get64(h + 16);
-  if ((flags & ~DEDUP__INDEX_NORMALISED) || len > MAX_TEXT ||
+  uint32_t title_len = DEDUP__INDEX_NO_TITLE;
+  int64_t date = 0;
+  uint32_t known = DEDUP__INDEX_NORMALISED;
+  if (version >= 2) {
+    title_len = get32(h + 24);
+    date = (int64_t)get64(h + 28);
+    known |= DEDUP__INDEX_DATED;
+  }
+  uint64_t tl = title_len == DEDUP__INDEX_NO_TITLE ? 0 : title_len;
+  if ((flags & ~known) || len > MAX_TEXT ||
       n_invalid > SIZE_MAX || (!(flags & DEDUP__INDEX_NORMALISED) &&
                                n_invalid) ||
-      (uint64_t)name_len + len > r->left)
+      (!(flags & DEDUP__INDEX_DATED) && date) ||
+      (uint64_t)name_len + tl + len > r->left)
     return DEDUP_EFORMAT;
-  char *name, *text;
+  char *name, *text, *title = NULL;
   if ((rc = rd_string(r, &name, name_len)) != DEDUP_OK)
     return rc;
+  if (title_len != DEDUP__INDEX_NO_TITLE) {
+    if ((rc = rd_string(r, &title, tl)) != DEDUP_OK) {
+      dedup__free(name);
+      return rc;
+    }
+    /* Titles are kept normalised, as the text a run reads. */
+    if (!valid_text(title, (size_t)tl)) {
+      dedup__free(name);
+      dedup__free(title);
+      return DEDUP_EFORMAT;
+    }
+  }
   if ((rc = rd_string(r, &text, len)) != DEDUP_OK) {
     dedup__free(name);
+    dedup__free(title);
     return rc;
   }
   /* Bytes as added must be what add lets in (a crafted file of empty
@@ -379,11 +421,16 @@ static int read_doc(reader *r, cdoc *d) {
        dedup__doc_check(text, (size_t)len) != DEDUP_OK) ||
       ((flags & DEDUP__INDEX_NORMALISED) && !valid_text(text, len))) {
     dedup__free(name);
+    dedup__free(title);
     dedup__free(text);
     return DEDUP_EFORMAT;
   }
   *d = (cdoc){0};
   d->name = name;
+  d->title = title;
+  d->title_len = (size_t)tl;
+  d->has_date = (flags & DEDUP__INDEX_DATED) != 0;
+  d->date = date;
   if (flags & DEDUP__INDEX_NORMALISED) {
     d->text = text;
     d->len = (size_t)len;
@@ -400,19 +447,29 @@ static int same_params(const dedup_params *a, const dedup_params *b) {
          dbits(a->threshold) == dbits(b->threshold) &&
          dbits(a->story_threshold) == dbits(b->story_threshold) &&
          a->method == b->method && a->minhash_kind == b->minhash_kind &&
-         a->seed == b->seed && a->flags == b->flags;
+         a->seed == b->seed && a->flags == b->flags &&
+         dbits(a->story_days) == dbits(b->story_days);
 }
 
 static int read_index(dedup_corpus **out, reader *r) {
   unsigned char h[DEDUP__INDEX_HEADER];
-  int rc = rd(r, h, sizeof h);
+  int rc = rd(r, h, DEDUP__INDEX_HEADER_V1);
   if (rc != DEDUP_OK)
     return rc;
   if (memcmp(h, DEDUP__INDEX_MAGIC, 8) != 0)
     return DEDUP_EFORMAT;
-  if (get32(h + 8) != DEDUP__INDEX_VERSION)
+  uint32_t version = get32(h + 8);
+  if (version != 1 && version != DEDUP__INDEX_VERSION)
     return DEDUP_EVERSION;
   dedup_params p = DEDUP_PARAMS_INIT;
+  p.story_days = DEDUP_STORY_DAYS; /* version 1 */
+  if (version >= 2) {
+    rc = rd(r, h + DEDUP__INDEX_HEADER_V1,
+            DEDUP__INDEX_HEADER - DEDUP__INDEX_HEADER_V1);
+    if (rc != DEDUP_OK)
+      return rc;
+    p.story_days = bitsd(get64(h + 68));
+  }
   p.shingle_k = get32(h + 12);
   p.num_perm = get32(h + 16);
   p.threshold = bitsd(get64(h + 20));
@@ -426,7 +483,8 @@ static int read_index(dedup_corpus **out, reader *r) {
   p.seed = get64(h + 44);
   p.flags = get32(h + 56) & ~LEGACY_COPY_ONLY;
   uint64_t n_docs = get64(h + 60);
-  if (n_docs > r->left / DEDUP__INDEX_RECORD)
+  if (n_docs > r->left / (version == 1 ? DEDUP__INDEX_RECORD_V1
+                                       : DEDUP__INDEX_RECORD))
     return DEDUP_EFORMAT;
 
   dedup_corpus *c;
@@ -447,7 +505,7 @@ static int read_index(dedup_corpus **out, reader *r) {
     c->cap_docs = (size_t)n_docs;
   }
   for (uint64_t i = 0; i < n_docs; i++) {
-    rc = read_doc(r, &c->docs[c->n_docs]);
+    rc = read_doc(r, &c->docs[c->n_docs], version);
     if (rc != DEDUP_OK) {
       dedup_corpus_free(c);
       return rc;

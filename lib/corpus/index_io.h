@@ -11,14 +11,21 @@
 #include <stddef.h>
 
 #define DEDUP__INDEX_MAGIC "DEDUPIX" /* 8 bytes with its NUL */
-#define DEDUP__INDEX_VERSION 1u
-#define DEDUP__INDEX_HEADER 68 /* magic .. document count */
-#define DEDUP__INDEX_RECORD 24 /* fixed part of one document record */
+#define DEDUP__INDEX_VERSION 2u
+#define DEDUP__INDEX_HEADER 76 /* magic .. story_days */
+#define DEDUP__INDEX_RECORD 36 /* fixed part of one document record */
+/* Version 1 (0.2 before dates and titles): no story_days, records of
+ * 24 bytes without title and date.  Still read. */
+#define DEDUP__INDEX_HEADER_V1 68
+#define DEDUP__INDEX_RECORD_V1 24
+#define DEDUP__INDEX_NO_TITLE 0xFFFFFFFFu /* title length: none given */
 #define DEDUP__INDEX_TRAILER 8 /* the XXH64 checksum */
 
 /* Record flag: the bytes are normalised text (else as added, normalised
  * by the next run). */
 #define DEDUP__INDEX_NORMALISED 1u
+/* Record flag (version 2): the document has a date.  (Bit 1 is unused.) */
+#define DEDUP__INDEX_DATED 4u
 
 /* dedup_corpus_load() on len bytes in memory instead of a file (the fuzz
  * harness and the tests use it); same checks, same status codes. */

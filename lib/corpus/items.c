@@ -14,6 +14,7 @@
  * are added in), so nothing depends on the thread count. */
 #include "corpus/corpus_private.h"
 
+#include "common/hash.h"
 #include "common/sort.h"
 #include "sketch/minhash.h"
 #include "sketch/simhash.h"
@@ -76,6 +77,7 @@ void dedup__scratch_free(dedup__scratch *s) {
   dedup__page_free(&s->page);
   dedup__tokvec_free(&s->tok);
   dedup__tokvec_free(&s->itok);
+  dedup__tokvec_free(&s->ttok);
   dedup__u64vec_free(&s->sh);
   dedup__free(s->mins);
   s->mins = NULL;
@@ -109,6 +111,16 @@ int dedup__doc_normalise(cdoc *d) {
   return DEDUP_OK;
 }
 
+/* Key of the word run tok[0..DEDUP__GRAM_K): a hash of its token hashes
+ * (salted apart from the line keys in the same table). */
+#define GRAM_SALT 0x9e3779b97f4a7c15ULL
+static uint64_t gram_key(const dedup__token *tok, uint64_t seed) {
+  uint64_t h[DEDUP__GRAM_K];
+  for (size_t j = 0; j < DEDUP__GRAM_K; j++)
+    h[j] = tok[j].hash;
+  return dedup__hash(h, sizeof h, seed ^ GRAM_SALT);
+}
+
 int dedup__doc_count_lines(dedup__lines *lines, dedup__scratch *s,
                            const cdoc *d, const dedup_params *p) {
   if (p->flags & DEDUP_F_NO_CLEAN)
@@ -120,13 +132,137 @@ int dedup__doc_count_lines(dedup__lines *lines, dedup__scratch *s,
   return lines_add(lines, s->sh.v, s->sh.n);
 }
 
+/* ---- word runs many documents share ------------------------------------ */
+
+/* Counting every distinct run at once would hold a count for nearly
+ * every word of the corpus (1.4 bytes a byte of text measured: 20,000
+ * generated pages 254 -> 384 MB).  Only the runs of more than
+ * DEDUP__GRAM_DF documents are kept, so the keys are counted in passes,
+ * one range of key values (key % parts) at a time, each pass's heavy keys
+ * kept and its counts freed: about GRAM_PASS_BYTES of text's counts at a
+ * time, for one more tokenising of the corpus a pass (those 20,000
+ * pages, 94 MB, in 3 passes: 239 MB against 255 MB without sub-line
+ * chrome, whose words no longer weigh in the story level; time the same
+ * within the noise of a shared machine).  Counts are sums, so the
+ * result depends on neither order nor threads, nor on the number of
+ * passes (the same clusters in 1 and 3 passes there). */
+#define GRAM_PASS_BYTES ((size_t)32 << 20)
+
+typedef struct gram_ctx {
+  const dedup_corpus *c;
+  dedup__scratch *ws;
+  dedup__lines *counts;
+  unsigned part, parts;
+} gram_ctx;
+
+static int phase_grams(void *vctx, unsigned worker, size_t i) {
+  gram_ctx *g = vctx;
+  dedup__scratch *s = &g->ws[worker];
+  const cdoc *d = &g->c->docs[i];
+  uint64_t seed = g->c->p.seed;
+  s->tok.n = 0;
+  s->sh.n = 0;
+  if (dedup__tokenise(&s->tok, d->text, d->len, seed) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  if (s->tok.n < DEDUP__GRAM_K)
+    return DEDUP_OK;
+  size_t ng = s->tok.n - DEDUP__GRAM_K + 1;
+  if (dedup__u64vec_reserve(&s->sh, ng) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  for (size_t j = 0; j < ng; j++) {
+    uint64_t k = gram_key(s->tok.v + j, seed);
+    if (k % g->parts == g->part)
+      s->sh.v[s->sh.n++] = k;
+  }
+  /* Sorted: the keys of one share together, as lines_add wants them. */
+  dedup__u64_sort_unique(s->sh.v, &s->sh.n);
+  return lines_add(g->counts, s->sh.v, s->sh.n);
+}
+
+int dedup__grams_heavy(dedup__countmap *heavy, const dedup_corpus *c,
+                       dedup__scratch *ws, unsigned threads) {
+  size_t bytes = 0;
+  for (size_t i = 0; i < c->n_docs; i++)
+    bytes += c->docs[i].len;
+  unsigned parts = (unsigned)DEDUP__MIN(bytes / GRAM_PASS_BYTES + 1, 64);
+  dedup__lines *counts = dedup__malloc(sizeof *counts);
+  if (!counts)
+    return DEDUP_ENOMEM;
+  int rc = DEDUP_OK;
+  for (unsigned part = 0; part < parts && rc == DEDUP_OK; part++) {
+    dedup__lines_init(counts);
+    gram_ctx g = {c, ws, counts, part, parts};
+    rc = dedup__parallel_for(threads, c->n_docs, phase_grams, &g);
+    for (unsigned t = 0; t < DEDUP__LINE_PARTS && rc == DEDUP_OK; t++) {
+      const dedup__countmap *m = &counts->part[t].map;
+      for (size_t j = 0; j < m->cap && rc == DEDUP_OK; j++)
+        if (m->counts[j] > DEDUP__GRAM_DF)
+          rc = dedup__countmap_add(heavy, m->keys[j], 1);
+      if (m->zero_count > DEDUP__GRAM_DF && rc == DEDUP_OK)
+        rc = dedup__countmap_add(heavy, 0, 1);
+    }
+    dedup__lines_free(counts);
+  }
+  dedup__free(counts);
+  return rc;
+}
+
+/* Marks DEDUP__TOK_CHROME the tokens of s->tok inside a word run more
+ * than DEDUP__GRAM_DF documents share (heavy: dedup__grams_heavy). */
+static void mark_chrome(dedup__scratch *s, const dedup__countmap *heavy,
+                        uint64_t seed) {
+  if (s->tok.n < DEDUP__GRAM_K || !heavy->n)
+    return;
+  size_t ng = s->tok.n - DEDUP__GRAM_K + 1, until = 0;
+  for (size_t i = 0; i < ng; i++)
+    if (dedup__countmap_get(heavy, gram_key(s->tok.v + i, seed)))
+      for (until = DEDUP__MAX(until, i); until < i + DEDUP__GRAM_K; until++)
+        s->tok.v[until].flags |= DEDUP__TOK_CHROME;
+}
+
+/* An article whose body is mostly shared runs is a copy many pages
+ * carry: its words are the story after all, unmarked. */
+static void keep_copied(dedup__scratch *s, const dedup__article *a) {
+  size_t all = 0, marked = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    for (uint32_t l = 0; l < a->count; l++) {
+      size_t f, e;
+      dedup__span_tokens(s->tok.v, s->tok.n, s->page.lines[a->first + l], &f,
+                         &e);
+      for (size_t i = f; i < e; i++) {
+        if (pass == 0) {
+          all++;
+          marked += (s->tok.v[i].flags & DEDUP__TOK_CHROME) != 0;
+        } else {
+          s->tok.v[i].flags &= (uint8_t)~DEDUP__TOK_CHROME;
+        }
+      }
+    }
+    if (pass == 0 && 2 * marked <= all)
+      return;
+  }
+}
+
 /* ---- phase C ---------------------------------------------------------- */
 
 int dedup__doc_cut(dedup__scratch *s, const cdoc *d, const dedup_params *p,
                    const dedup__lines *lines) {
   s->tok.n = 0;
+  s->ttok.n = 0;
   if (dedup__tokenise(&s->tok, d->text, d->len, p->seed) != DEDUP_OK)
     return DEDUP_ENOMEM;
+  /* A given title is the title: tokenised on its own (it is no line of
+   * the page) and marked, so whoever reads a token's bytes knows which
+   * string its offset is into. */
+  s->title = d->title;
+  if (d->title) {
+    if (dedup__tokenise(&s->ttok, d->title, d->title_len, p->seed) !=
+        DEDUP_OK)
+      return DEDUP_ENOMEM;
+    for (size_t i = 0; i < s->ttok.n; i++)
+      s->ttok.v[i].flags |= DEDUP__TOK_TITLE;
+  }
+  s->page.given_title = d->title != NULL;
   int rc;
   if (p->flags & DEDUP_F_NO_CLEAN)
     rc = dedup__page_whole(&s->page, d->text, d->len);
@@ -141,8 +277,15 @@ int dedup__item_tokens(dedup__tokvec *out, dedup__u64vec *sh,
                        const dedup_params *p) {
   out->n = 0;
   sh->n = 0;
-  if (art->title.len && dedup__span_take(out, &s->tok, art->title))
+  if (s->title && art == s->page.arts) {
+    if (dedup__grow((void **)&out->v, &out->cap, 0, s->ttok.n,
+                    sizeof *out->v) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+    memcpy(out->v, s->ttok.v, s->ttok.n * sizeof *out->v);
+    out->n = s->ttok.n;
+  } else if (art->title.len && dedup__span_take(out, &s->tok, art->title)) {
     return DEDUP_ENOMEM;
+  }
   for (uint32_t l = 0; l < art->count; l++)
     if (dedup__span_take(out, &s->tok, s->page.lines[art->first + l]))
       return DEDUP_ENOMEM;
@@ -169,6 +312,7 @@ typedef struct items_ctx {
   dedup_corpus *c;
   dedup__scratch *ws;
   const dedup__lines *lines;
+  const dedup__countmap *heavy; /* word runs many documents share */
   docitems *split; /* per document, with DEDUP_F_SPLIT_EMBEDDED */
   int story;       /* count terms for the story level */
 } items_ctx;
@@ -199,9 +343,13 @@ static int sign_item(const items_ctx *r, dedup__scratch *s, const cdoc *d,
     for (unsigned j = 0; j < c->p.num_perm; j++)
       w[j] = (uint32_t)s->mins[j];
   }
+  if (r->story)
+    keep_copied(s, art);
   if (r->story &&
-      dedup__terms_count_tokens(&item->terms, d->text, s->tok.v, s->tok.n,
-                                s->page.lines, art, c->p.seed) != DEDUP_OK)
+      dedup__terms_count_titled(
+          &item->terms, d->text, s->tok.v, s->tok.n, s->page.lines, art,
+          art == s->page.arts ? d->title : NULL, s->ttok.v, s->ttok.n,
+          c->p.seed) != DEDUP_OK)
     return DEDUP_ENOMEM;
   return DEDUP_OK;
 }
@@ -228,6 +376,8 @@ static int phase_items(void *vctx, unsigned worker, size_t i) {
   const dedup__page *pg = &s->page;
   if (dedup__doc_cut(s, d, &c->p, r->lines) != DEDUP_OK)
     return DEDUP_ENOMEM;
+  if (r->story && !(c->p.flags & DEDUP_F_NO_CLEAN))
+    mark_chrome(s, r->heavy, c->p.seed);
   size_t keep = (c->p.flags & DEDUP_F_SPLIT_EMBEDDED)
                     ? pg->n_arts
                     : DEDUP__MIN(pg->n_arts, 1);
@@ -267,6 +417,7 @@ static int phase_items(void *vctx, unsigned worker, size_t i) {
   if (!r->story)
     return DEDUP_OK;
   for (size_t a = keep; a < pg->n_arts; a++) {
+    keep_copied(s, &pg->arts[a]);
     if (dedup__terms_count_tokens(&s->terms, d->text, s->tok.v, s->tok.n,
                                   pg->lines, &pg->arts[a],
                                   c->p.seed) != DEDUP_OK ||
@@ -322,9 +473,12 @@ static void free_split(docitems *split, size_t nd) {
 }
 
 int dedup__items_make(dedup_corpus *c, dedup__scratch *ws,
-                      const dedup__lines *lines, const dedup__runopts *o) {
+                      const dedup__lines *lines,
+                      const dedup__countmap *heavy,
+                      const dedup__runopts *o) {
   size_t nd = c->n_docs;
-  items_ctx r = {c, ws, lines, NULL, (o->levels & DEDUP_RUN_STORY) != 0};
+  items_ctx r = {c,    ws,  lines, heavy,
+                 NULL, (o->levels & DEDUP_RUN_STORY) != 0};
   c->sig_words = c->p.method == DEDUP_METHOD_SIMHASH
                      ? 1
                      : ((size_t)c->p.num_perm + 1) / 2;

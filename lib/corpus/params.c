@@ -15,13 +15,15 @@
 
 #include "sketch/minhash.h"
 
+#include <stddef.h>
 #include <string.h>
 
 /* The size of each known version's struct: what may be read of a
- * caller's struct of that version.  Index = version.  When version 2
- * appends a field f, entry 1 becomes offsetof(struct, f) and sizeof is
- * entry 2. */
-static const size_t params_size[] = {0, sizeof(dedup_params)};
+ * caller's struct of that version.  Index = version.  Version 2 appended
+ * story_days, so entry 1 is offsetof(struct, story_days) and sizeof is
+ * entry 2; version 3 appends the same way. */
+static const size_t params_size[] = {0, offsetof(dedup_params, story_days),
+                                     sizeof(dedup_params)};
 static const size_t runopts_size[] = {0, sizeof(dedup_run_options)};
 #define N_VERSIONS(a) (sizeof(a) / sizeof(a)[0])
 
@@ -62,7 +64,13 @@ int dedup__params_resolve(dedup_params *out, const dedup_params *in) {
                                                    : DEDUP_MINHASH_THRESHOLD;
   if (p.story_threshold == 0)
     p.story_threshold = DEDUP_STORY_THRESHOLD;
+  /* Negative: no decay, kept as -1 so equal models compare equal. */
+  if (p.story_days == 0)
+    p.story_days = DEDUP_STORY_DAYS;
+  else if (p.story_days < 0)
+    p.story_days = -1;
   if (p.shingle_k > 64 || p.num_perm > DEDUP__MINHASH_MAX_K ||
+      !(p.story_days <= DEDUP__MAX_STORY_DAYS) || /* NaN too */
       !(p.threshold > 0 && p.threshold <= 1) ||
       !(p.story_threshold > 0 && p.story_threshold <= 1) ||
       (p.method != DEDUP_METHOD_MINHASH && p.method != DEDUP_METHOD_SIMHASH) ||

@@ -226,6 +226,7 @@ DEDUP_API int dedup_corpus_run_with(dedup_corpus *c,
   dedup__edge *ce = NULL, *se = NULL;
   size_t nce = 0, nse = 0;
   dedup__lines *lines = dedup__malloc(sizeof *lines);
+  dedup__countmap heavy = {0}; /* word runs many documents share */
   dedup__scratch *ws = dedup__calloc(o.threads, sizeof *ws);
   unsigned n_ws = 0;
   rc = DEDUP_ENOMEM;
@@ -252,11 +253,18 @@ DEDUP_API int dedup_corpus_run_with(dedup_corpus *c,
     }
   }
 
+  /* ... and the word runs many documents share (sub-line chrome), for
+   * the story level's terms. */
+  if ((o.levels & DEDUP_RUN_STORY) && !(c->p.flags & DEDUP_F_NO_CLEAN) &&
+      (rc = dedup__grams_heavy(&heavy, c, ws, o.threads)) != DEDUP_OK)
+    goto out;
+
   /* C: pages to items, items to signatures and terms. */
   if ((rc = report(&o, DEDUP_PHASE_ITEMS)) != DEDUP_OK ||
-      (rc = dedup__items_make(c, ws, lines, &o)) != DEDUP_OK)
+      (rc = dedup__items_make(c, ws, lines, &heavy, &o)) != DEDUP_OK)
     goto out;
   dedup__lines_free(lines);
+  dedup__countmap_free(&heavy);
   for (unsigned t = 0; t < n_ws; t++)
     dedup__scratch_free(&ws[t]);
 
@@ -312,6 +320,7 @@ DEDUP_API int dedup_corpus_run_with(dedup_corpus *c,
 out:
   if (lines)
     dedup__lines_free(lines);
+  dedup__countmap_free(&heavy);
   for (unsigned t = 0; ws && t < n_ws; t++)
     dedup__scratch_free(&ws[t]);
   for (size_t i = 0; i < nd; i++)

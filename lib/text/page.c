@@ -482,7 +482,7 @@ static int whole_page(dedup__page *pg, size_t n) {
   for (size_t i = 0; i < n; i++) {
     if (L[i].cls == C_BLANK || L[i].words == 0)
       continue;
-    if (a.title.len == 0) {
+    if (a.title.len == 0 && !pg->given_title) {
       a.title.off = L[i].off;
       a.title.len = L[i].len;
       continue;
@@ -492,7 +492,7 @@ static int whole_page(dedup__page *pg, size_t n) {
     a.count++;
     a.words += L[i].words;
   }
-  return a.title.len ? push_article(pg, a) : DEDUP_OK;
+  return a.title.len || a.count ? push_article(pg, a) : DEDUP_OK;
 }
 
 int dedup__page_parse(dedup__page *pg, const char *text, size_t len,
@@ -583,6 +583,10 @@ int dedup__page_parse_tokens(dedup__page *pg, const char *text, size_t len,
   /* The main story's title: the first line of sensible title length
    * above its body (pages open with their headline), else its head. */
   dedup__article *m = &pg->arts[0];
+  if (pg->given_title) {
+    m->title.len = 0;
+    return DEDUP_OK;
+  }
   uint32_t body_off = pg->lines[m->first].off;
   for (size_t i = 0; i < n && L[i].off < body_off; i++) {
     if (L[i].cls == C_BLANK)

@@ -33,6 +33,10 @@ typedef struct dedup__page {
   size_t scratch_cap;
   uint64_t *keys; /* in-page repeats */
   size_t keys_cap;
+  /* Set by the caller before parsing: the main story's title is given
+   * (metadata), so no line of the page is taken as its title; the first
+   * line of a page cut whole stays in the body. */
+  int given_title;
 } dedup__page;
 
 /* How many documents of the corpus hold a line key (see page_keys). */

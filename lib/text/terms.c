@@ -58,7 +58,7 @@ static int add_span(dedup__termvec *out, const char *text,
   const char *line = text + s.off;
   for (size_t i = 0; i < n; i++) {
     const dedup__token *t = &tok[i];
-    if (t->flags & DEDUP__TOK_STOP)
+    if (t->flags & (DEDUP__TOK_STOP | DEDUP__TOK_CHROME))
       continue;
     /* One-letter words carry no topic ("s" of "Musk's", initials); one
      * character of a script without spaces is a word, though. */
@@ -103,9 +103,24 @@ int dedup__terms_count_tokens(dedup__termvec *out, const char *text,
                               const dedup__token *tok, size_t n_tok,
                               const dedup__span *lines,
                               const dedup__article *a, uint64_t seed) {
+  return dedup__terms_count_titled(out, text, tok, n_tok, lines, a, NULL,
+                                   NULL, 0, seed);
+}
+
+int dedup__terms_count_titled(dedup__termvec *out, const char *text,
+                              const dedup__token *tok, size_t n_tok,
+                              const dedup__span *lines,
+                              const dedup__article *a, const char *gtitle,
+                              const dedup__token *gtok, size_t n_gtok,
+                              uint64_t seed) {
   out->n = 0;
   size_t f, e;
-  if (a->title.len) {
+  if (gtitle) {
+    dedup__span all = {0, UINT32_MAX};
+    if (add_span(out, gtitle, gtok, n_gtok, all, seed, DEDUP__TERM_TITLE) !=
+        DEDUP_OK)
+      return DEDUP_ENOMEM;
+  } else if (a->title.len) {
     dedup__span_tokens(tok, n_tok, a->title, &f, &e);
     if (add_span(out, text, tok + f, e - f, a->title, seed,
                  DEDUP__TERM_TITLE) != DEDUP_OK)

@@ -40,6 +40,16 @@ int dedup__terms_count_tokens(dedup__termvec *out, const char *text,
                               const dedup__span *lines,
                               const dedup__article *a, uint64_t seed);
 
+/* The same with a given title (the document's metadata, not a line of
+ * the page): its tokens gtok[0..n_gtok), offsets into gtitle, count as
+ * the title instead of a->title.  gtitle NULL: as above. */
+int dedup__terms_count_titled(dedup__termvec *out, const char *text,
+                              const dedup__token *tok, size_t n_tok,
+                              const dedup__span *lines,
+                              const dedup__article *a, const char *gtitle,
+                              const dedup__token *gtok, size_t n_gtok,
+                              uint64_t seed);
+
 /* The same, tokenising the article's text itself; tv is scratch. */
 int dedup__terms_count(dedup__termvec *out, dedup__tokvec *tv,
                        const char *text, const dedup__page *pg,

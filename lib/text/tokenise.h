@@ -9,7 +9,12 @@ enum {
   DEDUP__TOK_STOP = 1u << 0, /* English stop word (stopwords.c) */
   DEDUP__TOK_NUM = 1u << 1,  /* all digits */
   DEDUP__TOK_CAP = 1u << 2,  /* first letter upper/titlecase in the text */
-  DEDUP__TOK_CHAR = 1u << 3  /* single character of a no-space script */
+  DEDUP__TOK_CHAR = 1u << 3, /* single character of a no-space script */
+  DEDUP__TOK_TITLE = 1u << 4, /* set by items.c: a token of the document's
+                                 given title, its offset into that title */
+  DEDUP__TOK_CHROME = 1u << 5 /* set by items.c: inside a word run many
+                                 other pages share (captions, bylines);
+                                 no story term */
 };
 
 typedef struct dedup__token {
