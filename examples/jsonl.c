@@ -176,9 +176,10 @@ static int read_raw(jsonl_reader *r) {
 /* Decodes into buf[end, cap).  Sets eof at the end, failed (and msg) on
  * an error. */
 static void fill(jsonl_reader *r) {
-  char *dst = r->buf + r->end;
-  size_t room = r->cap - r->end;
-  while (!r->eof && room == r->cap - r->end) {
+  const size_t start = r->end; /* until something is decoded */
+  while (!r->eof && r->end == start) {
+    char *dst = r->buf + r->end;
+    size_t room = r->cap - r->end;
     if (r->fmt == FMT_PLAIN) {
       ssize_t got = read(r->fd, dst, room);
       if (got < 0 && errno == EINTR)
@@ -251,8 +252,6 @@ static void fill(jsonl_reader *r) {
       }
       r->zs_hint = zr;
     }
-    dst = r->buf + r->end;
-    room = r->cap - r->end;
   }
 }
 

@@ -43,8 +43,8 @@ $(head -c 400 "$work/$1.out")"
 }
 
 # good.jsonl: the three seeds (one story) as a, b, c; an unrelated d.
-# filler.jsonl: 60 documents of random words, no two alike (enough that
-# gzip and zstd need several blocks, for the truncation cases).
+# filler.jsonl: 160 documents of random words, no two alike (1.6 MB: more
+# than one read buffer, and several gzip and zstd blocks to truncate).
 python3 - "$@" <<'EOF'
 import json, random, sys
 texts = [open(p, encoding="utf-8", errors="replace").read() for p in sys.argv[1:4]]
@@ -66,7 +66,7 @@ def word():
     return "".join(rnd.choice("bcdfghjklmnpqrstvwxz") + rnd.choice("aeiou")
                    for _ in range(rnd.randint(2, 4)))
 with open("filler.jsonl", "w") as f:
-    for i in range(60):
+    for i in range(160):
         f.write(json.dumps({"id": "f%d" % i,
                             "text": " ".join(word() for _ in range(1500))}) + "\n")
 # bad.jsonl: good lines 1, 3, 10, 12 (a, b, c, 7); every other line bad.
