@@ -5,6 +5,8 @@
 #
 #   bench/jsonl-vs-files.sh DEDUP_CLUSTER DATA.jsonl [WORKDIR]
 #
+# Extra dedup-cluster options: BENCH_ARGS (e.g. "--threads 1").
+#
 # WORKDIR (default /tmp/dedup-jsonl-bench) receives docs/ (the texts, one
 # file per id), data.jsonl, data.jsonl.gz and data.jsonl.zst; it is
 # reused when present.  "jsonl text only" reads no title or date (members
@@ -15,6 +17,7 @@ set -eu
 cli=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 data=$2 work=${3:-/tmp/dedup-jsonl-bench}
 runs=${RUNS:-3}
+args=${BENCH_ARGS:-}
 mkdir -p "$work"
 if [ ! -d "$work/docs" ]; then
   python3 - "$data" "$work" <<'PY'
@@ -37,25 +40,30 @@ fi
 n=$(ls "$work/docs" | wc -l)
 mb=$(du -k "$work/data.jsonl" | cut -f1)
 
-# median CMD...: the median wall time of $runs runs, in seconds.
+# median CMD...: "WALL CPU", the medians of $runs runs in seconds (CPU:
+# user + system of the child, which a busy machine disturbs less).
 median() {
-  i=0
-  : >"$work/times"
-  while [ "$i" -lt "$runs" ]; do
-    t0=$(date +%s.%N)
-    "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
-    t1=$(date +%s.%N)
-    awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }' >>"$work/times"
-    i=$((i + 1))
-  done
-  sort -n "$work/times" | awk '{ t[NR] = $1 } END { printf "%.3f", t[int((NR + 1) / 2)] }'
+  python3 - "$runs" "$@" <<'PY'
+import os, resource, statistics, subprocess, sys, time
+runs, cmd = int(sys.argv[1]), sys.argv[2:]
+wall, cpu = [], []
+for _ in range(runs):
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall.append(time.monotonic() - t0)
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu.append(r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime)
+print("%.3f %.3f" % (statistics.median(wall), statistics.median(cpu)))
+PY
 }
 
 cd "$work"
-echo "$n documents, $((mb / 1024)) MB of JSONL; medians of $runs runs (s)"
-printf '%-24s %s\n' "files (docs/*.txt)" "$(median "$cli" -r docs)"
+echo "$n documents, $((mb / 1024)) MB of JSONL; medians of $runs runs (s):"
+printf '%-32s %s\n' "" "wall cpu"
+printf '%-32s %s\n' "files (docs/*.txt)" "$(median "$cli" $args -r docs)"
 for f in data.jsonl data.jsonl.gz data.jsonl.zst; do
-  printf '%-24s %s\n' "jsonl text only $f" \
-    "$(median "$cli" --jsonl "$f" --title-field -none- --date-field -none-)"
-  printf '%-24s %s\n' "jsonl $f" "$(median "$cli" --jsonl "$f")"
+  printf '%-32s %s\n' "jsonl text only $f" \
+    "$(median "$cli" $args --jsonl "$f" --title-field -none- --date-field -none-)"
+  printf '%-32s %s\n' "jsonl $f" "$(median "$cli" $args --jsonl "$f")"
 done
