@@ -218,8 +218,9 @@ static void *ticker(void *arg) {
   double start = now();
   pthread_mutex_lock(&p->mu);
   while (!p->stop) {
-    fprintf(stderr, "\rclustering %zu files%s (%.1f MB)... %.0f s\033[K",
-            r->added, r->o.load ? " and the index" : "", p->bytes_done / 1e6,
+    fprintf(stderr, "\rclustering %zu %s%s (%.1f MB)... %.0f s\033[K",
+            r->added, r->o.n_jsonl ? "documents" : "files",
+            r->o.load ? " and the index" : "", p->bytes_done / 1e6,
             now() - start);
     p->drawn = 1;
     struct timespec ts;
