@@ -1,18 +1,25 @@
 /* dedup-eval - clusters a labelled folder and scores the result.
  *
  *   dedup-eval [CLI matching options] FOLDER
+ *   dedup-eval [CLI matching options] --jsonl FILE LABELS.tsv
  *
  * FOLDER holds labels.tsv ("file<TAB>cluster" per line, an optional
- * "file<TAB>cluster" header) and the files it names, relative to FOLDER.
+ * "file<TAB>cluster" header) and the files it names, relative to FOLDER;
+ * or data.jsonl and labels.tsv ("id<TAB>cluster"), read as --jsonl
+ * FOLDER/data.jsonl FOLDER/labels.tsv.  With --jsonl the documents are
+ * JSON Lines, as dedup-cluster --jsonl reads them (examples/jsonl.c: ids,
+ * texts, titles, dates), and labels name them by id.
  * Prints pairwise and B-cubed precision/recall/F1 and, with --errors N, up
  * to N wrong merges and N missed pairs to read.  Uses dedup.h only. */
 #define _POSIX_C_SOURCE 200809L
 #include "dedup.h"
+#include "../examples/jsonl.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct entry {
   char *file;
@@ -44,6 +51,66 @@ static char *read_all(const char *path, size_t *len) {
   return b;
 }
 
+/* Every document of a JSON Lines file, as dedup-cluster --jsonl adds
+ * them.  Returns 0, 1 (lines skipped, said on stderr) or -1 (not read). */
+static int add_jsonl(dedup_corpus *c, const char *path) {
+  jsonl_fields f = JSONL_FIELDS_INIT;
+  jsonl_reader *r;
+  char msg[256];
+  if (jsonl_open(&r, path, &f, msg, sizeof msg) != 0) {
+    fprintf(stderr, "dedup-eval: %s: %s\n", path, msg);
+    return -1;
+  }
+  jsonl_ids ids = {0};
+  jsonl_doc d;
+  int k, status = 0;
+  size_t docs = 0, undated = 0;
+  while ((k = jsonl_next(r, &d)) != JSONL_END) {
+    unsigned long line = jsonl_line(r), fl;
+    const char *ff;
+    if (k != JSONL_DOC) {
+      fprintf(stderr, "dedup-eval: %s:%lu: %s\n", path, line,
+              jsonl_message(r));
+      status = 1;
+      continue;
+    }
+    int dup = jsonl_ids_add(&ids, d.id, path, line, &ff, &fl);
+    if (dup) {
+      fprintf(stderr, "dedup-eval: %s:%lu: %s\n", path, line,
+              dup < 0 ? "out of memory" : "id seen before; line skipped");
+      status = 1;
+      continue;
+    }
+    dedup_doc_meta meta = DEDUP_DOC_META_INIT;
+    if (d.title) {
+      size_t tl = d.title_len > 65535 ? 65535 : d.title_len;
+      while (tl < d.title_len && tl &&
+             ((unsigned char)d.title[tl] & 0xC0) == 0x80)
+        tl--;
+      meta.title = d.title;
+      meta.title_len = tl;
+    }
+    int64_t t;
+    if (d.date && dedup_date_parse(d.date, d.date_len, &t) == DEDUP_OK) {
+      meta.has_date = 1;
+      meta.date = t;
+    } else {
+      undated++;
+    }
+    docs++;
+    int rc = dedup_corpus_add_doc(c, d.id, d.text, d.text_len, &meta, NULL);
+    if (rc)
+      fprintf(stderr, "dedup-eval: %s:%lu: %s\n", path, line,
+              dedup_strerror(rc));
+  }
+  jsonl_close(r);
+  jsonl_ids_free(&ids);
+  if (undated)
+    fprintf(stderr, "dedup-eval: %zu of %zu documents have no usable date\n",
+            undated, docs);
+  return status;
+}
+
 static int cmp_label(const void *a, const void *b) {
   return strcmp((*(entry *const *)a)->label, (*(entry *const *)b)->label);
 }
@@ -53,7 +120,8 @@ static void usage(void) {
         "[--level story|copy]\n"
         "                  [--no-clean] [--method minhash|simhash] "
         "[--threads N]\n"
-        "                  [--errors N] FOLDER\n",
+        "                  [--errors N] FOLDER\n"
+        "       dedup-eval [OPTIONS] --jsonl FILE LABELS.tsv\n",
         stderr);
   exit(2);
 }
@@ -64,7 +132,7 @@ int main(int argc, char **argv) {
   dedup_run_options ro = DEDUP_RUN_OPTIONS_INIT;
   dedup_level level = DEDUP_LEVEL_STORY;
   int errors = 0;
-  const char *folder = NULL;
+  const char *folder = NULL, *jsonl = NULL;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--story-threshold") && v)
@@ -81,6 +149,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--method") && v)
       p.method = !strcmp(argv[++i], "simhash") ? DEDUP_METHOD_SIMHASH
                                                : DEDUP_METHOD_MINHASH;
+    else if (!strcmp(a, "--jsonl") && v)
+      jsonl = argv[++i];
     else if (!strcmp(a, "--no-clean"))
       p.flags |= DEDUP_F_NO_CLEAN;
     else if (a[0] == '-')
@@ -93,8 +163,16 @@ int main(int argc, char **argv) {
   if (level == DEDUP_LEVEL_COPY)
     ro.levels = DEDUP_RUN_COPY;
 
-  char path[4096];
-  snprintf(path, sizeof path, "%s/labels.tsv", folder);
+  char path[4096], jpath[4096];
+  struct stat st;
+  if (jsonl) { /* the labels are the operand */
+    snprintf(path, sizeof path, "%s", folder);
+  } else {
+    snprintf(jpath, sizeof jpath, "%s/data.jsonl", folder);
+    if (stat(jpath, &st) == 0)
+      jsonl = jpath;
+    snprintf(path, sizeof path, "%s/labels.tsv", folder);
+  }
   FILE *lf = fopen(path, "r");
   if (!lf) {
     fprintf(stderr, "dedup-eval: %s: %s\n", path, strerror(errno));
@@ -109,7 +187,8 @@ int main(int argc, char **argv) {
     while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
       line[--len] = 0;
     char *tab = strchr(line, '\t');
-    if (!tab || (n == 0 && !strncmp(line, "file\t", 5)))
+    if (!tab || (n == 0 && (!strncmp(line, "file\t", 5) ||
+                            !strncmp(line, "id\t", 3))))
       continue;
     *tab = 0;
     if (n == cap) {
@@ -144,7 +223,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "dedup-eval: %s\n", dedup_strerror(rc));
     return 2;
   }
-  for (size_t i = 0; i < n; i++) {
+  int status = 0;
+  if (jsonl && (status = add_jsonl(c, jsonl)) < 0)
+    return 1;
+  for (size_t i = 0; i < n && !jsonl; i++) {
     snprintf(path, sizeof path, "%s/%s", folder, e[i].file);
     size_t blen;
     char *buf = read_all(path, &blen);
@@ -230,5 +312,5 @@ int main(int argc, char **argv) {
   free(e);
   free(pred);
   free(truth);
-  return 0;
+  return status;
 }

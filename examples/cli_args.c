@@ -35,6 +35,11 @@ enum {
   OPT_THREADS,
   OPT_VERSION,
   OPT_SHOW_TEXT,
+  OPT_JSONL, /* repeatable: not in the given-twice check */
+  OPT_ID_FIELD,
+  OPT_TEXT_FIELD,
+  OPT_TITLE_FIELD,
+  OPT_DATE_FIELD,
   OPT_END
 };
 
@@ -62,6 +67,11 @@ static const struct option longopts[] = {
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {"show-text", no_argument, NULL, OPT_SHOW_TEXT},
+    {"jsonl", required_argument, NULL, OPT_JSONL},
+    {"id-field", required_argument, NULL, OPT_ID_FIELD},
+    {"text-field", required_argument, NULL, OPT_TEXT_FIELD},
+    {"title-field", required_argument, NULL, OPT_TITLE_FIELD},
+    {"date-field", required_argument, NULL, OPT_DATE_FIELD},
     {NULL, 0, NULL, 0}};
 
 #if defined(__GNUC__)
@@ -208,6 +218,11 @@ int cli_parse(cli_opts *o, int argc, char **argv, char *msg, size_t msg_len) {
   dedup_params_init(&o->p, DEDUP_PARAMS_VERSION);
   dedup_run_options_init(&o->ro, DEDUP_RUN_OPTIONS_VERSION);
   o->level = DEDUP_LEVEL_STORY;
+  o->id_field = "id";
+  o->text_field = "text";
+  o->title_field = "title";
+  o->date_field = "date";
+  const char *field_opt = NULL; /* the first --*-field given */
   msg[0] = '\0';
   /* Values seen per option, to refuse a second, different one: a second
    * --load or --save silently winning loses data. */
@@ -217,7 +232,7 @@ int cli_parse(cli_opts *o, int argc, char **argv, char *msg, size_t msg_len) {
   int c;
   while ((c = getopt_long(argc, argv, ":rqh0", longopts, NULL)) != -1) {
     const char *v = optarg;
-    if (c >= OPT_FORMAT && c < OPT_END && v) {
+    if (c >= OPT_FORMAT && c < OPT_END && c != OPT_JSONL && v) {
       const char **s = &seen[c - OPT_FORMAT];
       if (*s && strcmp(*s, v)) {
         say(msg, msg_len, "--%s given twice, as '%s' and '%s'",
@@ -365,6 +380,41 @@ int cli_parse(cli_opts *o, int argc, char **argv, char *msg, size_t msg_len) {
       else
         o->save = v;
       break;
+    case OPT_JSONL:
+      if (!*v) {
+        say(msg, msg_len, "empty file name: --jsonl");
+        return -1;
+      }
+      if (o->n_jsonl == CLI_JSONL_MAX) {
+        say(msg, msg_len, "--jsonl given more than %d times", CLI_JSONL_MAX);
+        return -1;
+      }
+      for (int i = 0; i < o->n_jsonl; i++)
+        if (!strcmp(o->jsonl[i], v)) {
+          say(msg, msg_len, "--jsonl %s given twice", v);
+          return -1;
+        }
+      o->jsonl[o->n_jsonl++] = v;
+      break;
+    case OPT_ID_FIELD:
+    case OPT_TEXT_FIELD:
+    case OPT_TITLE_FIELD:
+    case OPT_DATE_FIELD:
+      if (!*v) {
+        say(msg, msg_len, "empty member name: --%s", long_name(c));
+        return -1;
+      }
+      if (!field_opt)
+        field_opt = long_name(c);
+      if (c == OPT_ID_FIELD)
+        o->id_field = v;
+      else if (c == OPT_TEXT_FIELD)
+        o->text_field = v;
+      else if (c == OPT_TITLE_FIELD)
+        o->title_field = v;
+      else
+        o->date_field = v;
+      break;
     case OPT_ALL:
       o->all = 1;
       break;
@@ -425,7 +475,21 @@ int cli_parse(cli_opts *o, int argc, char **argv, char *msg, size_t msg_len) {
         o->param_opt);
     return -1;
   }
-  if (!o->n_files && !o->explain[0] && !o->load) {
+  if (o->n_jsonl && o->n_files) {
+    say(msg, msg_len, "--jsonl cannot be combined with FILE operands (%s): "
+        "give the documents one way", o->files[0]);
+    return -1;
+  }
+  if (field_opt && !o->n_jsonl) {
+    say(msg, msg_len, "--%s goes with --jsonl FILE", field_opt);
+    return -1;
+  }
+  if (!strcmp(o->id_field, o->text_field)) {
+    say(msg, msg_len, "--id-field and --text-field name one member: %s",
+        o->id_field);
+    return -1;
+  }
+  if (!o->n_files && !o->n_jsonl && !o->explain[0] && !o->load) {
     say(msg, msg_len, "no input files");
     return -1;
   }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 enum { CLI_FMT_TEXT, CLI_FMT_TSV, CLI_FMT_JSON };
+#define CLI_JSONL_MAX 64 /* --jsonl files in one run */
 
 typedef struct cli_opts {
   dedup_params p;         /* the model (an index fixes it) */
@@ -25,6 +26,10 @@ typedef struct cli_opts {
   const char *param_opt; /* first option the --load index would fix */
   char **files;          /* the operands, in argv (permuted by getopt) */
   int n_files;
+  /* --jsonl FILE (repeatable; '-' standard input), field names */
+  const char *jsonl[CLI_JSONL_MAX];
+  int n_jsonl;
+  const char *id_field, *text_field, *title_field, *date_field;
 } cli_opts;
 
 /* Fills *o from argv (argv is permuted: options may come anywhere, '--'

@@ -3,10 +3,11 @@
  * Exit status: 0 done (files that are empty or binary are skipped with a
  * warning: there is nothing to cluster in them); 1 some paths could not be
  * read (missing, unreadable, a directory without -r, not a regular file,
- * too large) - the rest were clustered - or the --save index could not be
- * written (its target is not a regular file: refused before any work), or
- * standard output could not be written; 2 usage error; 3 failure (out of
- * memory); 4 index file refused (corrupt, truncated, wrong version,
+ * too large) - the rest were clustered -, or --jsonl lines were skipped
+ * (each named by its line) or its input broke off, or the --save index
+ * could not be written (its target is not a regular file: refused before
+ * any work), or standard output could not be written; 2 usage error;
+ * 3 failure (out of memory); 4 index file refused (corrupt, truncated, wrong version,
  * unreadable, not a regular file): --load's corpus is the base of the
  * run, so nothing is clustered without it.
  *
@@ -15,6 +16,7 @@
 #define _XOPEN_SOURCE 700 /* POSIX 2008 and wcwidth */
 #include "cli_args.h"
 #include "dedup.h"
+#include "jsonl.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -48,6 +50,7 @@ static const char usage[] =
     "Usage: dedup-cluster [OPTIONS] FILE...\n"
     "       dedup-cluster [OPTIONS] --explain A B [FILE...]\n"
     "       dedup-cluster --load INDEX [--save INDEX] [OPTIONS] [FILE...]\n"
+    "       dedup-cluster [OPTIONS] --jsonl FILE [--jsonl FILE...]\n"
     "Groups text files that tell the same story (default) or are\n"
     "near-verbatim copies (--level copy).  FILE '-' reads a list of paths,\n"
     "one per line (NUL-separated with -0), from standard input.  Options\n"
@@ -83,7 +86,7 @@ static const char usage[] =
     "  --classic               classic K-hash MinHash instead of OPH\n"
     "  --no-clean              compare whole files (no chrome removal)\n"
     "  --seed N                hash seed (0)\n";
-/* In two parts: C11 compilers need only support string literals of
+/* In three parts: C11 compilers need only support string literals of
  * 4095 bytes. */
 static const char usage2[] =
     "Explaining:\n"
@@ -104,6 +107,23 @@ static const char usage2[] =
     "                          every document (loaded and added) to\n"
     "                          INDEX, atomically; INDEX must be a regular\n"
     "                          file or not exist\n"
+    ;
+static const char usage_more[] =
+    "JSON Lines (documents named by their ids):\n"
+    "  --jsonl FILE            read documents from FILE, one JSON object a\n"
+    "                          line with an id (a string or an integer)\n"
+    "                          and a text, a title and a date optional;\n"
+    "                          '-' is standard input; gzip and zstd are\n"
+    "                          read as such (told by their first bytes);\n"
+    "                          repeatable; not with FILE operands; names\n"
+    "                          in the output and --explain are the ids\n"
+    "  --id-field NAME         the id's member name (default id)\n"
+    "  --text-field NAME       the text's (text)\n"
+    "  --title-field NAME      the title's (title)\n"
+    "  --date-field NAME       the date's (date): ISO 8601 date or\n"
+    "                          date-time, or Unix seconds; one that is\n"
+    "                          missing or not read is no date (counted\n"
+    "                          on stderr, not an error)\n"
     "Input and running:\n"
     "  -r, --recursive         walk directories given as FILE; symbolic\n"
     "                          links to directories found while walking\n"
@@ -117,11 +137,14 @@ static const char usage2[] =
     "\n"
     "Exit status: 0 done (empty or binary files are skipped with a\n"
     "warning); 1 some paths could not be read (missing, not a regular\n"
-    "file, over 2 GiB), the rest were clustered, or the --save index could\n"
-    "not be written (or its target is not a regular file), or standard\n"
-    "output could not be written; 2 usage error; 3 failure (out of\n"
-    "memory); 4 index file refused (corrupt, truncated, wrong version,\n"
-    "unreadable or not a regular file).\n";
+    "file, over 2 GiB), the rest were clustered, or --jsonl lines were\n"
+    "skipped (malformed JSON, invalid UTF-8, a NUL byte, no string text,\n"
+    "no id, an id seen before, over 64 MiB) or its input broke off\n"
+    "(truncated gzip or zstd), the rest were clustered, or the --save\n"
+    "index could not be written (or its target is not a regular file),\n"
+    "or standard output could not be written; 2 usage error; 3 failure\n"
+    "(out of memory); 4 index file refused (corrupt, truncated, wrong\n"
+    "version, unreadable or not a regular file).\n";
 
 typedef cli_opts opts;
 
@@ -200,8 +223,9 @@ static void *ticker(void *arg) {
   double start = now();
   pthread_mutex_lock(&p->mu);
   while (!p->stop) {
-    fprintf(stderr, "\rclustering %zu files%s (%.1f MB)... %.0f s\033[K",
-            r->added, r->o.load ? " and the index" : "", p->bytes_done / 1e6,
+    fprintf(stderr, "\rclustering %zu %s%s (%.1f MB)... %.0f s\033[K",
+            r->added, r->o.n_jsonl ? "documents" : "files",
+            r->o.load ? " and the index" : "", p->bytes_done / 1e6,
             now() - start);
     p->drawn = 1;
     struct timespec ts;
@@ -343,6 +367,9 @@ fail:;
 }
 
 static void add_path(run *r, const char *path, int walked);
+static void add_result(run *r, const char *path, int rc, size_t len,
+                       size_t invalid);
+static void put_name_to(FILE *out, const char *str);
 
 static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
@@ -442,6 +469,12 @@ static void add_path(run *r, const char *path, int walked) {
   size_t invalid = 0;
   int rc = dedup_corpus_add(r->c, path, buf, len, &invalid);
   free(buf);
+  add_result(r, path, rc, len, invalid);
+}
+
+/* What became of an added document (a file, or a line of --jsonl). */
+static void add_result(run *r, const char *path, int rc, size_t len,
+                       size_t invalid) {
   r->pr.files_done++;
   r->pr.bytes_done += (double)len;
   switch (rc) {
@@ -470,6 +503,98 @@ static void add_path(run *r, const char *path, int walked) {
     exit(EXIT_FAIL);
   }
   progress_draw(r, 0);
+}
+
+/* ---- --jsonl: documents named by their ids ---------------------------- */
+
+/* Every --jsonl input in turn.  A line that cannot be a document is
+ * skipped with a message naming its line (exit 1); so is the second of
+ * two lines with one id.  A date the library cannot read is no date:
+ * counted, and said once at the end. */
+static void add_jsonl(run *r) {
+  jsonl_fields f = {r->o.id_field, r->o.text_field, r->o.title_field,
+                    r->o.date_field};
+  jsonl_ids ids = {0};
+  size_t docs = 0, undated = 0;
+  const char *undated_file = NULL;
+  unsigned long undated_line = 0;
+  for (int i = 0; i < r->o.n_jsonl; i++) {
+    const char *path = r->o.jsonl[i];
+    const char *shown = strcmp(path, "-") ? path : "standard input";
+    char msg[256];
+    jsonl_reader *jr;
+    if (jsonl_open(&jr, path, &f, msg, sizeof msg) != 0) {
+      warn(r, shown, msg);
+      r->status = EXIT_UNREADABLE;
+      continue;
+    }
+    jsonl_doc d;
+    int k;
+    while ((k = jsonl_next(jr, &d)) != JSONL_END) {
+      unsigned long line = jsonl_line(jr);
+      if (k != JSONL_DOC) {
+        if (!r->o.quiet)
+          fprintf(stderr, "dedup-cluster: %s:%lu: %s\n", shown, line,
+                  jsonl_message(jr));
+        r->status = EXIT_UNREADABLE;
+        continue;
+      }
+      const char *ff;
+      unsigned long fl;
+      int dup = jsonl_ids_add(&ids, d.id, shown, line, &ff, &fl);
+      if (dup < 0) {
+        fprintf(stderr, "dedup-cluster: %s\n", dedup_strerror(DEDUP_ENOMEM));
+        exit(EXIT_FAIL);
+      }
+      if (dup) {
+        if (!r->o.quiet) {
+          fprintf(stderr, "dedup-cluster: %s:%lu: id ", shown, line);
+          put_name_to(stderr, d.id);
+          fprintf(stderr, " already seen at %s%s%lu; line skipped\n",
+                  ff == shown ? "line " : ff, ff == shown ? "" : ":", fl);
+        }
+        r->status = EXIT_UNREADABLE;
+        continue;
+      }
+      docs++;
+      dedup_doc_meta meta = DEDUP_DOC_META_INIT;
+      if (d.title) {
+        /* The library takes titles of up to 2^16 bytes: a longer one is
+         * cut at a character boundary (json-c's strings are UTF-8). */
+        size_t tl = d.title_len;
+        if (tl > 65535) {
+          tl = 65535;
+          while (tl && ((unsigned char)d.title[tl] & 0xC0) == 0x80)
+            tl--;
+        }
+        meta.title = d.title;
+        meta.title_len = tl;
+      }
+      int64_t t;
+      if (d.date && dedup_date_parse(d.date, d.date_len, &t) == DEDUP_OK) {
+        meta.has_date = 1;
+        meta.date = t;
+      } else if (!undated++) {
+        undated_file = shown;
+        undated_line = line;
+      }
+      size_t invalid = 0;
+      int rc = dedup_corpus_add_doc(r->c, d.id, d.text, d.text_len, &meta,
+                                    &invalid);
+      char where[300];
+      snprintf(where, sizeof where, "%s:%lu", shown, line);
+      add_result(r, where, rc, d.text_len, invalid);
+    }
+    jsonl_close(jr);
+  }
+  jsonl_ids_free(&ids);
+  if (undated && !r->o.quiet) {
+    progress_clear(r);
+    fprintf(stderr, "dedup-cluster: %zu of %zu documents have no usable "
+            "date (first: %s%s%lu)\n", undated, docs,
+            r->o.n_jsonl > 1 ? undated_file : "line ",
+            r->o.n_jsonl > 1 ? ":" : "", undated_line);
+  }
 }
 
 /* Adds (or, counting, measures) the inputs, then the --explain files that
@@ -552,29 +677,31 @@ static void json_str(const char *str) {
 /* A name in text or tsv output, C-style escaped so that a newline or a
  * tab in it cannot pass for a separator: \\ \n \t \r, and \xHH for the
  * other control bytes (0x01-0x1f, 0x7f).  Other bytes as they are. */
-static void put_name(const char *str) {
+static void put_name_to(FILE *out, const char *str) {
   for (const unsigned char *s = (const unsigned char *)str; *s; s++) {
     switch (*s) {
     case '\\':
-      fputs("\\\\", stdout);
+      fputs("\\\\", out);
       break;
     case '\n':
-      fputs("\\n", stdout);
+      fputs("\\n", out);
       break;
     case '\t':
-      fputs("\\t", stdout);
+      fputs("\\t", out);
       break;
     case '\r':
-      fputs("\\r", stdout);
+      fputs("\\r", out);
       break;
     default:
       if (*s < 0x20 || *s == 0x7f)
-        printf("\\x%02x", *s);
+        fprintf(out, "\\x%02x", *s);
       else
-        putchar(*s);
+        putc(*s, out);
     }
   }
 }
+
+static void put_name(const char *str) { put_name_to(stdout, str); }
 
 static void print_json_cluster(const dedup_corpus *c, dedup_level level,
                                size_t k) {
@@ -888,7 +1015,9 @@ static int explain(run *r) {
     if (id[k] == SIZE_MAX) {
       int split = (r->o.p.flags & DEDUP_F_SPLIT_EMBEDDED) != 0;
       const char *hint = "";
-      if (r->o.load)
+      if (r->o.n_jsonl)
+        hint = " (with --jsonl, name documents by their ids)";
+      else if (r->o.load)
         hint = " (with --load, name it as a FILE to add it)";
       else if (strchr(r->o.explain[k], '#') && !split)
         hint = " (embedded articles need --split-embedded)";
@@ -943,6 +1072,7 @@ int main(int argc, char **argv) {
   if (r.o.help) {
     fputs(usage, stdout);
     fputs(usage2, stdout);
+    fputs(usage_more, stdout);
     return EXIT_DONE;
   }
   if (r.o.version) {
@@ -1023,15 +1153,20 @@ int main(int argc, char **argv) {
     return EXIT_FAIL;
   }
   r.pr.on = !r.o.quiet && isatty(STDERR_FILENO);
-  if (r.pr.on) {
-    r.counting = 1;
+  if (r.o.n_jsonl) {
+    /* No stat pass (a stream's size is unknown): the ticker only. */
+    add_jsonl(&r);
+  } else {
+    if (r.pr.on) {
+      r.counting = 1;
+      add_inputs(&r, &in);
+      r.counting = 0;
+      r.pr.t0 = now();
+    }
     add_inputs(&r, &in);
-    r.counting = 0;
-    r.pr.t0 = now();
+    progress_draw(&r, 1);
   }
-  add_inputs(&r, &in);
   cli_paths_free(&in);
-  progress_draw(&r, 1);
   rc = run_corpus(&r);
   if (rc != DEDUP_OK) {
     fprintf(stderr, "dedup-cluster: %s\n", dedup_strerror(rc));

@@ -1,0 +1,71 @@
+/* jsonl.h - documents from JSON Lines: one object a line with an id and a
+ * text (title and date optional), plain or gzip or zstd (told by the
+ * magic bytes, not the name).  I/O and parsing only: what a document is
+ * for is the caller's.  Shared by dedup-cluster and dedup-eval. */
+#ifndef DEDUP_JSONL_H
+#define DEDUP_JSONL_H
+
+#include <stddef.h>
+
+/* The longest line read (bytes, newline excluded); a longer one is
+ * skipped with a message while reading on, never held whole.  The
+ * environment variable DEDUP_JSONL_MAX_LINE overrides it (tests). */
+#define JSONL_MAX_LINE ((size_t)64 << 20)
+
+typedef struct jsonl_fields {
+  const char *id, *text, *title, *date; /* member names */
+} jsonl_fields;
+
+#define JSONL_FIELDS_INIT { "id", "text", "title", "date" }
+
+/* One document, valid until the next jsonl_next() or jsonl_close().
+ * Strings are NUL-terminated, valid UTF-8 and hold no NUL. */
+typedef struct jsonl_doc {
+  const char *id; /* a string id, or an integer's decimal text */
+  const char *text;
+  size_t text_len;
+  const char *title; /* NULL: none (missing, null or not a string) */
+  size_t title_len;
+  const char *date; /* NULL: none; a number as its decimal text */
+  size_t date_len;
+} jsonl_doc;
+
+typedef struct jsonl_reader jsonl_reader;
+
+enum {
+  JSONL_DOC = 1,   /* *d holds a document */
+  JSONL_END = 0,   /* the end of the input */
+  JSONL_SKIP = -1, /* this line was skipped: jsonl_message() says why */
+  JSONL_ERROR = -2 /* the input broke off (read error, truncated or
+                      corrupt compressed data): jsonl_message() says so;
+                      what came before was delivered; no more lines */
+};
+
+/* Opens path ("-": standard input).  Returns 0, or -1 with a message in
+ * msg (errno's text, or "out of memory"). */
+int jsonl_open(jsonl_reader **out, const char *path, const jsonl_fields *f,
+               char *msg, size_t msg_len);
+/* The next document or problem; after JSONL_END or JSONL_ERROR, END. */
+int jsonl_next(jsonl_reader *r, jsonl_doc *d);
+/* The last JSONL_SKIP's or JSONL_ERROR's reason (no path, no line). */
+const char *jsonl_message(const jsonl_reader *r);
+/* The line of the last document or problem, counted from 1. */
+unsigned long jsonl_line(const jsonl_reader *r);
+/* "plain", "gzip" or "zstd". */
+const char *jsonl_format(const jsonl_reader *r);
+void jsonl_close(jsonl_reader *r);
+
+/* A set of ids with where each was first seen. */
+typedef struct jsonl_ids {
+  struct jsonl_id *slots;
+  size_t n, cap;
+} jsonl_ids;
+
+/* 0: added; 1: already there (*first_file, *first_line: where); -1: no
+ * memory.  file is kept, not copied: it must outlive the set. */
+int jsonl_ids_add(jsonl_ids *s, const char *id, const char *file,
+                  unsigned long line, const char **first_file,
+                  unsigned long *first_line);
+void jsonl_ids_free(jsonl_ids *s);
+
+#endif
