@@ -65,7 +65,7 @@ _METHODS = {"minhash": 0, "simhash": 1}
 _KINDS = {"oph": 0, "classic": 1}
 _F_NO_CLEAN, _F_SPLIT_EMBEDDED = 1, 2
 _RUN_COPY, _RUN_ALL = 1, 3
-_PARAMS_VERSION, _RUN_OPTIONS_VERSION = 1, 1
+_PARAMS_VERSION, _RUN_OPTIONS_VERSION, _DOC_META_VERSION = 2, 1, 1
 
 _U32_MAX = 2 ** 32 - 1
 _U64_MAX = 2 ** 64 - 1
@@ -148,6 +148,17 @@ class _Params(ctypes.Structure):
         ("minhash_kind", ctypes.c_int),
         ("seed", ctypes.c_uint64),
         ("flags", ctypes.c_uint),
+        ("story_days", ctypes.c_double),  # version 2
+    ]
+
+
+class _DocMeta(ctypes.Structure):
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("title", ctypes.c_char_p),
+        ("title_len", ctypes.c_size_t),
+        ("has_date", ctypes.c_int),
+        ("date", ctypes.c_int64),
     ]
 
 
@@ -162,13 +173,14 @@ class _RunOptions(ctypes.Structure):
 
 
 def _make_params(shingle_k, num_perm, threshold, story_threshold, method,
-                 minhash_kind, seed, flags):
+                 minhash_kind, seed, flags, story_days=0.0):
     p = _Params()
     _check(_params_init(ctypes.byref(p), _PARAMS_VERSION), "params")
     p.shingle_k, p.num_perm = shingle_k, num_perm
     p.threshold, p.story_threshold = threshold, story_threshold
     p.method, p.minhash_kind, p.seed = method, minhash_kind, seed
     p.flags = flags
+    p.story_days = story_days
     return p
 
 
@@ -281,6 +293,26 @@ _c_explain = _fn("dedup_corpus_explain", ctypes.c_int,
                  ctypes.c_size_t, ctypes.c_size_t)
 _x_free = _fn("dedup_explanation_free", None, ctypes.POINTER(_Explanation))
 _c_find = _fn("dedup_corpus_item_find", ctypes.c_int, _vp, _cp, _c_size_p)
+_c_add_doc = _fn("dedup_corpus_add_doc", ctypes.c_int, _vp, _cp, _cp,
+                 ctypes.c_size_t, ctypes.POINTER(_DocMeta), _c_size_p)
+_date_parse = _fn("dedup_date_parse", ctypes.c_int, _cp, ctypes.c_size_t,
+                  ctypes.POINTER(ctypes.c_int64))
+
+
+def _date(d):
+    """Unix seconds from an int/float or a date string (the library's
+    dedup_date_parse)."""
+    if isinstance(d, bool):
+        raise TypeError("a date is Unix seconds or a string, not bool")
+    if isinstance(d, (int, float)):
+        if d != d or abs(d) > 2 ** 62:
+            raise ValueError("date out of range: %r" % (d,))
+        return int(d)
+    b = _bytes(d)
+    out = ctypes.c_int64()
+    if _date_parse(b, len(b), ctypes.byref(out)) != OK:
+        raise ValueError("not a date dedup reads: %r" % (d,))
+    return out.value
 _c_item_text = _fn("dedup_corpus_item_text", ctypes.c_int,
                    ctypes.POINTER(ctypes.c_void_p), _c_size_p, _vp,
                    ctypes.c_size_t)
@@ -993,7 +1025,7 @@ class Corpus:
     def __init__(self, shingle_k=0, num_perm=0, threshold=0.0,
                  story_threshold=0.0, method="minhash", minhash_kind="oph",
                  seed=0, threads=0, no_clean=False, split_embedded=False,
-                 copy_only=False, _handle=None):
+                 copy_only=False, story_days=0.0, _handle=None):
         self._lock = threading.RLock()
         self._c = _vp()
         self._order = []      # names (bytes) of the documents added
@@ -1013,7 +1045,9 @@ class Corpus:
             _choice(_KINDS, minhash_kind, "minhash_kind"),
             _u64(seed, "seed"),
             (_F_NO_CLEAN if no_clean else 0) |
-            (_F_SPLIT_EMBEDDED if split_embedded else 0))
+            (_F_SPLIT_EMBEDDED if split_embedded else 0),
+            _real(story_days or 0.0, "story_days") if story_days != "off"
+            else -1.0)
         _check(_c_new(ctypes.byref(self._c), ctypes.byref(p)), "Corpus")
 
     @classmethod
@@ -1046,14 +1080,29 @@ class Corpus:
             raise ValueError("the corpus is closed")
         return self._c
 
-    def add(self, name, text):
+    def add(self, name, text, title=None, date=None):
         """Adds a document (name and text: str or bytes).  Returns False
         when it is skipped because it holds no words or looks binary (the
-        corpus is unchanged then), True when added."""
+        corpus is unchanged then), True when added.
+
+        title (str or bytes) is the document's title, used as the title
+        instead of one the page cleaner would guess; date is its
+        publication time: Unix seconds (int or float) or a string that
+        dedup_date_parse reads (ISO 8601 date or date-time, or Unix
+        seconds).  A date string it cannot read raises ValueError."""
         data = _bytes(text)
         raw = _name(name)
+        meta = None
+        if title is not None or date is not None:
+            meta = _DocMeta(_DOC_META_VERSION, None, 0, 0, 0)
+            if title is not None:
+                t = _bytes(title)
+                meta.title, meta.title_len = t, len(t)
+            if date is not None:
+                meta.has_date, meta.date = 1, _date(date)
         with self._lock:
-            rc = _c_add(self._handle(), raw, data, len(data), None)
+            rc = _c_add_doc(self._handle(), raw, data, len(data),
+                            ctypes.byref(meta) if meta else None, None)
             if rc in (EEMPTY, EBINARY):
                 return False
             _check(rc, str(name))

@@ -213,6 +213,39 @@ class CorpusTests(unittest.TestCase):
             self.assertEqual(len(e["copy"]["passages"]), 2)
             self.assertEqual(e["words_a"], 480)
 
+    def test_titles_dates(self):
+        story = ("The harbour council approved the new bridge budget on "
+                 "Monday after a long public meeting about river traffic, "
+                 "the old ferry service and the cost of the new lights. ")
+        other = ("Council members said the bridge budget would be voted "
+                 "again next year if the river traffic grows and the ferry "
+                 "service keeps its old timetable for the lights. ")
+
+        def corpus(**kw):
+            c = dedup.Corpus(threads=1, **kw)
+            self.assertTrue(c.add("a", story * 2, title="Bridge budget",
+                                  date="2024-03-05"))
+            self.assertTrue(c.add("b", other * 2, title="Bridge vote",
+                                  date="2026-03-05T10:00:00Z"))
+            return c.run()
+        # Given titles are the title (the first line of the kept text).
+        c = corpus()
+        self.assertEqual(c.item_text("a").split("\n")[0], "Bridge budget")
+        # Two years apart the pair needs more evidence than with dates off.
+        off = corpus(story_days="off")
+        near = dedup.Corpus(threads=1)
+        near.add("a", story * 2, date=1709596800)
+        near.add("b", other * 2, date=1709596800 + 86400)
+        near.run()
+        self.assertGreaterEqual(len(off.clusters(min_size=2)),
+                                len(c.clusters(min_size=2)))
+        self.assertGreaterEqual(len(near.clusters(min_size=2)),
+                                len(c.clusters(min_size=2)))
+        with self.assertRaises(ValueError):
+            dedup.Corpus().add("x", story, date="yesterday")
+        with self.assertRaises(TypeError):
+            dedup.Corpus().add("x", story, date=True)
+
     def test_item_text(self):
         c = self.seeds_corpus()
         for i, path in enumerate(SEED_FILES):
