@@ -65,7 +65,13 @@ static void parse(const uint8_t *data, size_t size) {
     CHECK(!o.load || *o.load);
     CHECK(!o.save || *o.save);
     CHECK(!o.explain[0] == !o.explain[1]);
-    CHECK(o.n_files > 0 || o.explain[0] || o.load);
+    /* some input: files, --explain's, an index or JSON Lines (and JSON
+     * Lines never with file operands) */
+    CHECK(o.n_files > 0 || o.explain[0] || o.load || o.n_jsonl > 0);
+    CHECK(o.n_jsonl >= 0 && o.n_jsonl <= CLI_JSONL_MAX);
+    CHECK(!(o.n_jsonl > 0 && o.n_files > 0));
+    for (int i = 0; i < o.n_jsonl; i++)
+      CHECK(o.jsonl[i] != NULL); /* an argument, or after "--jsonl=" */
     CHECK(!(o.explain[0] && o.format == CLI_FMT_TSV));
     CHECK(o.n_files >= 0 && o.n_files < argc);
     for (int i = 0; i < o.n_files; i++)
