@@ -337,6 +337,12 @@ static int parse_line(jsonl_reader *r, const char *p, size_t n,
                       jsonl_doc *d) {
   while (n && (p[n - 1] == '\r' || p[n - 1] == ' ' || p[n - 1] == '\t'))
     n--;
+  /* A UTF-8 byte-order mark before the first line (editors on Windows
+   * write one) is not part of the JSON. */
+  if (r->line == 1 && n >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) {
+    p += 3;
+    n -= 3;
+  }
   size_t lead = 0;
   while (lead < n && (p[lead] == ' ' || p[lead] == '\t'))
     lead++;

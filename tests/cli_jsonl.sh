@@ -218,5 +218,12 @@ run missing --jsonl no-such.jsonl
 expect_rc missing 1
 err_has missing 'no-such.jsonl: No such file or directory'
 
+# A UTF-8 byte-order mark before the first line is not JSON: skipped.
+printf '\357\273\277' >bom.jsonl
+cat good.jsonl >>bom.jsonl
+run bom --jsonl bom.jsonl
+expect_rc bom 0
+out_is bom "$work/text.out"
+
 [ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
 echo "all cli_jsonl cases passed"

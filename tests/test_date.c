@@ -39,6 +39,11 @@ static void test_good(void **state) {
       {"1700000000.75", 1700000000},
       {"-86400", -86400},
       {"0", 0},
+      /* basic forms (8 and 14 digits that make a date) */
+      {"20240305", 1709596800},
+      {"20150218230000", 1424300400},
+      {"99999999", 99999999}, /* no date: Unix seconds */
+      {"253402300799", 253402300799}, /* 9999-12-31T23:59:59Z */
   };
   for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
     int rc;
@@ -58,6 +63,8 @@ static void test_bad(void **state) {
       "2024-03-05T10:20:30+", "2024-03-05T10:20:30+1", "1700000000.",
       "17e8", "--5", "12345678901234567890", "2024-03-05T10:20:30 Z",
       "Tue, 05 Mar 2024 10:20:30 GMT",
+      "1700000000000", /* milliseconds: refused, not year 55,840 */
+      "253402300800", "2024-03-05T00:00+01:",
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     int rc;
@@ -109,11 +116,42 @@ static void test_add_doc(void **state) {
   dedup_corpus_free(c);
 }
 
+/* A title of no words ("" or "-") is no title: the page keeps its own
+ * headline, exactly as without metadata. */
+static void test_empty_title(void **state) {
+  (void)state;
+  const char *page =
+      "Fire destroys Millbrook bakery\n\nA fire destroyed the old bakery "
+      "on Main Street in Millbrook early on Sunday, and the owners said "
+      "they would rebuild it before the summer market season begins.\n";
+  char *t[3];
+  static const char *const titles[] = {NULL, "", "-"};
+  for (int k = 0; k < 3; k++) {
+    dedup_corpus *c;
+    assert_int_equal(dedup_corpus_new(&c, NULL), DEDUP_OK);
+    dedup_doc_meta m = DEDUP_DOC_META_INIT;
+    m.title = titles[k];
+    m.title_len = titles[k] ? strlen(titles[k]) : 0;
+    assert_int_equal(dedup_corpus_add_doc(c, "p", page, strlen(page),
+                                          k ? &m : NULL, NULL),
+                     DEDUP_OK);
+    assert_int_equal(dedup_corpus_run(c), DEDUP_OK);
+    assert_int_equal(dedup_corpus_item_text(&t[k], NULL, c, 0), DEDUP_OK);
+    dedup_corpus_free(c);
+  }
+  assert_non_null(strstr(t[0], "Millbrook bakery"));
+  assert_string_equal(t[1], t[0]);
+  assert_string_equal(t[2], t[0]);
+  for (int k = 0; k < 3; k++)
+    dedup_free(t[k]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_good),
       cmocka_unit_test(test_bad),
       cmocka_unit_test(test_add_doc),
+      cmocka_unit_test(test_empty_title),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

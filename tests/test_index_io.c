@@ -835,6 +835,15 @@ static void test_version1_loads(void **state) {
                    DEDUP_OK);
   assert_true(q.story_days == DEDUP_STORY_DAYS);
   dedup_corpus_free(c);
+  /* A version-1 file of no documents: its 68-byte header and the
+   * checksum, shorter than a version-2 header (once refused as such). */
+  put_le(v1 + 60, 0, 8);
+  fix_sum(v1, DEDUP__INDEX_HEADER_V1 + DEDUP__INDEX_TRAILER);
+  assert_int_equal(dedup__index_load_mem(&c, v1, DEDUP__INDEX_HEADER_V1 +
+                                                     DEDUP__INDEX_TRAILER),
+                   DEDUP_OK);
+  assert_int_equal(c->n_docs, 0);
+  dedup_corpus_free(c);
   /* A version-1 header with version-2 records is misparsed: refused. */
   put_le(b + 8, 1, 4);
   fix_sum(b, len);

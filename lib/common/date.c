@@ -33,6 +33,11 @@ static int64_t digits(const char **p, const char *end, int n) {
   return v;
 }
 
+/* Dates beyond 9999-12-31T23:59:59Z (or before year 0) are no dates of
+ * news: a Unix time in milliseconds (13 digits) lands there, and is
+ * refused rather than read as a year 56,000. */
+#define MAX_ABS_SECONDS INT64_C(253402300799)
+
 static int is_space(char ch) {
   return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
 }
@@ -58,11 +63,16 @@ static int unix_seconds(const char *p, const char *end, int64_t *out) {
     while (p < end && *p >= '0' && *p <= '9')
       p++;
   }
-  if (p != end)
+  if (p != end || v > MAX_ABS_SECONDS)
     return DEDUP_EINVAL;
   *out = neg ? -v : v;
   return DEDUP_OK;
 }
+
+/* The ISO 8601 basic forms of 8 digits (YYYYMMDD) and 14
+ * (YYYYMMDDhhmmss, UTC), as GDELT and many crawls write them.  Returns 1
+ * and the time when s is one of them. */
+static int basic_form(const char *p, const char *end, int64_t *out);
 
 DEDUP_API int dedup_date_parse(const char *s, size_t len,
                                int64_t *unix_seconds_out) {
@@ -79,8 +89,11 @@ DEDUP_API int dedup_date_parse(const char *s, size_t len,
   const char *q = p;
   while (q < end && ((*q >= '0' && *q <= '9') || *q == '-' || *q == '.'))
     q++;
-  if (q == end && (end - p < 5 || p[4] != '-'))
+  if (q == end && (end - p < 5 || p[4] != '-')) {
+    if (basic_form(p, end, unix_seconds_out))
+      return DEDUP_OK;
     return unix_seconds(p, end, unix_seconds_out);
+  }
 
   int64_t y = digits(&p, end, 4);
   if (y < 0 || p >= end || *p++ != '-')
@@ -130,9 +143,9 @@ DEDUP_API int dedup_date_parse(const char *s, size_t len,
     int64_t zh = digits(&p, end, 2), zm = 0;
     if (zh < 0 || zh > 23)
       return DEDUP_EINVAL;
-    if (p < end && *p == ':')
-      p++;
-    if (p < end) {
+    int colon = p < end && *p == ':';
+    p += colon;
+    if (p < end || colon) { /* "+01:" needs its minutes */
       zm = digits(&p, end, 2);
       if (zm < 0 || zm > 59)
         return DEDUP_EINVAL;
@@ -143,4 +156,27 @@ DEDUP_API int dedup_date_parse(const char *s, size_t len,
     return DEDUP_EINVAL;
   *unix_seconds_out = t;
   return DEDUP_OK;
+}
+
+static int basic_form(const char *p, const char *end, int64_t *out) {
+  size_t n = (size_t)(end - p);
+  if (n != 8 && n != 14)
+    return 0;
+  int64_t y = digits(&p, end, 4), mo = digits(&p, end, 2),
+          d = digits(&p, end, 2), h = 0, mi = 0, sec = 0;
+  if (n == 14) {
+    h = digits(&p, end, 2);
+    mi = digits(&p, end, 2);
+    sec = digits(&p, end, 2);
+  }
+  static const unsigned char mdays[12] = {31, 28, 31, 30, 31, 30,
+                                          31, 31, 30, 31, 30, 31};
+  /* Years 1900..2999 only: other 8-digit numbers are Unix seconds. */
+  if (y < 1900 || y > 2999 || mo < 1 || mo > 12 || d < 1 ||
+      d > mdays[mo - 1] + (mo == 2 && leap(y)) || h < 0 || h > 23 ||
+      mi < 0 || mi > 59 || sec < 0 || sec > 60)
+    return 0;
+  *out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
+         mi * 60 + sec;
+  return 1;
 }

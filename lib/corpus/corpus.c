@@ -216,7 +216,9 @@ DEDUP_API int dedup_corpus_add_doc(dedup_corpus *c, const char *name,
       dedup__normalise(&tmp, &tlen, text, len, 0, n_invalid) != DEDUP_OK)
     return DEDUP_ENOMEM;
   d.name = keep_bytes(c, name, strlen(name), CDOC_POOL_NAME, &d.pooled);
-  if (meta && meta->title) {
+  /* A title of no words ("", "!!!": how datasets often say "none") is
+   * no title: the page keeps its own headline. */
+  if (meta && meta->title && has_word_byte(meta->title, meta->title_len)) {
     char *t = NULL;
     size_t tl = 0;
     /* Normalised now (it is small), as the text will be. */
@@ -224,6 +226,8 @@ DEDUP_API int dedup_corpus_add_doc(dedup_corpus *c, const char *name,
         DEDUP_OK) {
       dedup__doc_free(&d);
       dedup__free(tmp);
+      if (n_invalid)
+        *n_invalid = 0;
       return DEDUP_ENOMEM;
     }
     d.title = keep_bytes(c, t, tl, CDOC_POOL_TITLE, &d.pooled);
@@ -232,6 +236,8 @@ DEDUP_API int dedup_corpus_add_doc(dedup_corpus *c, const char *name,
     if (!d.title) {
       dedup__doc_free(&d);
       dedup__free(tmp);
+      if (n_invalid)
+        *n_invalid = 0;
       return DEDUP_ENOMEM;
     }
   }

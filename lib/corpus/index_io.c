@@ -526,7 +526,7 @@ static int read_index(dedup_corpus **out, reader *r) {
 
 int dedup__index_load_mem(dedup_corpus **out, const void *buf, size_t len) {
   *out = NULL;
-  if (len < DEDUP__INDEX_HEADER + DEDUP__INDEX_TRAILER)
+  if (len < DEDUP__INDEX_HEADER_V1 + DEDUP__INDEX_TRAILER) /* v1's, shorter */
     return DEDUP_EFORMAT;
   reader r = {NULL, buf, len - DEDUP__INDEX_TRAILER, {0}};
   dedup__xxh64_reset(&r.h);
@@ -552,7 +552,7 @@ DEDUP_API int dedup_corpus_load(dedup_corpus **out, const char *path) {
   } else if (!S_ISREG(st.st_mode)) {
     errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
   } else if ((uint64_t)st.st_size <
-             DEDUP__INDEX_HEADER + DEDUP__INDEX_TRAILER) {
+             DEDUP__INDEX_HEADER_V1 + DEDUP__INDEX_TRAILER) {
     rc = DEDUP_EFORMAT;
   } else if ((fl = fcntl(fd, F_GETFL)) < 0 ||
              fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ||

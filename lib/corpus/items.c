@@ -281,7 +281,8 @@ int dedup__item_tokens(dedup__tokvec *out, dedup__u64vec *sh,
     if (dedup__grow((void **)&out->v, &out->cap, 0, s->ttok.n,
                     sizeof *out->v) != DEDUP_OK)
       return DEDUP_ENOMEM;
-    memcpy(out->v, s->ttok.v, s->ttok.n * sizeof *out->v);
+    if (s->ttok.n)
+      memcpy(out->v, s->ttok.v, s->ttok.n * sizeof *out->v);
     out->n = s->ttok.n;
   } else if (art->title.len && dedup__span_take(out, &s->tok, art->title)) {
     return DEDUP_ENOMEM;
