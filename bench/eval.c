@@ -81,22 +81,9 @@ static int add_jsonl(dedup_corpus *c, const char *path) {
       status = 1;
       continue;
     }
-    dedup_doc_meta meta = DEDUP_DOC_META_INIT;
-    if (d.title) {
-      size_t tl = d.title_len > 65535 ? 65535 : d.title_len;
-      while (tl < d.title_len && tl &&
-             ((unsigned char)d.title[tl] & 0xC0) == 0x80)
-        tl--;
-      meta.title = d.title;
-      meta.title_len = tl;
-    }
-    int64_t t;
-    if (d.date && dedup_date_parse(d.date, d.date_len, &t) == DEDUP_OK) {
-      meta.has_date = 1;
-      meta.date = t;
-    } else {
+    dedup_doc_meta meta;
+    if (!jsonl_meta(&d, &meta))
       undated++;
-    }
     docs++;
     int rc = dedup_corpus_add_doc(c, d.id, d.text, d.text_len, &meta, NULL);
     if (rc)

@@ -181,18 +181,23 @@ static int parse_unsigned(const char *s, unsigned min, unsigned max,
   return 0;
 }
 
-/* A decimal fraction in (0, 1]: no "nan", "inf", hex or spaces. */
-static int parse_unit(const char *s, double *out) {
+/* A decimal number in (0, max]: no "nan", "inf", hex or spaces. */
+static int parse_decimal(const char *s, double max, double *out) {
   if (!((*s >= '0' && *s <= '9') || *s == '.') ||
       s[strspn(s, "0123456789.eE+-")] != '\0')
     return -1;
   char *end;
   errno = 0;
   double v = strtod(s, &end);
-  if (errno || *end || !isfinite(v) || !(v > 0 && v <= 1))
+  if (errno || *end || !isfinite(v) || !(v > 0 && v <= max))
     return -1;
   *out = v;
   return 0;
+}
+
+/* A fraction in (0, 1]. */
+static int parse_unit(const char *s, double *out) {
+  return parse_decimal(s, 1, out);
 }
 
 /* --story-days: "off" (time ignored: -1) or decimal days in (0, 1e6]. */
@@ -201,16 +206,7 @@ static int parse_days(const char *s, double *out) {
     *out = -1;
     return 0;
   }
-  if (!((*s >= '0' && *s <= '9') || *s == '.') ||
-      s[strspn(s, "0123456789.eE+-")] != '\0')
-    return -1;
-  char *end;
-  errno = 0;
-  double v = strtod(s, &end);
-  if (errno || *end || !isfinite(v) || !(v > 0 && v <= 1e6))
-    return -1;
-  *out = v;
-  return 0;
+  return parse_decimal(s, 1e6, out);
 }
 
 int cli_parse(cli_opts *o, int argc, char **argv, char *msg, size_t msg_len) {

@@ -557,24 +557,8 @@ static void add_jsonl(run *r) {
         continue;
       }
       docs++;
-      dedup_doc_meta meta = DEDUP_DOC_META_INIT;
-      if (d.title) {
-        /* The library takes titles of up to 2^16 bytes: a longer one is
-         * cut at a character boundary (json-c's strings are UTF-8). */
-        size_t tl = d.title_len;
-        if (tl > 65535) {
-          tl = 65535;
-          while (tl && ((unsigned char)d.title[tl] & 0xC0) == 0x80)
-            tl--;
-        }
-        meta.title = d.title;
-        meta.title_len = tl;
-      }
-      int64_t t;
-      if (d.date && dedup_date_parse(d.date, d.date_len, &t) == DEDUP_OK) {
-        meta.has_date = 1;
-        meta.date = t;
-      } else if (!undated++) {
+      dedup_doc_meta meta;
+      if (!jsonl_meta(&d, &meta) && !undated++) {
         undated_file = shown;
         undated_line = line;
       }

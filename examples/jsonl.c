@@ -562,3 +562,25 @@ void jsonl_ids_free(jsonl_ids *s) {
   s->slots = NULL;
   s->n = s->cap = 0;
 }
+
+int jsonl_meta(const jsonl_doc *d, dedup_doc_meta *meta) {
+  dedup_doc_meta m = DEDUP_DOC_META_INIT;
+  if (d->title) {
+    /* json-c's strings are UTF-8: cut before a continuation byte. */
+    size_t tl = d->title_len;
+    if (tl > 65535) {
+      tl = 65535;
+      while (tl && ((unsigned char)d->title[tl] & 0xC0) == 0x80)
+        tl--;
+    }
+    m.title = d->title;
+    m.title_len = tl;
+  }
+  int64_t t;
+  if (d->date && dedup_date_parse(d->date, d->date_len, &t) == DEDUP_OK) {
+    m.has_date = 1;
+    m.date = t;
+  }
+  *meta = m;
+  return m.has_date;
+}

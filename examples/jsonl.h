@@ -5,6 +5,8 @@
 #ifndef DEDUP_JSONL_H
 #define DEDUP_JSONL_H
 
+#include "dedup.h"
+
 #include <stddef.h>
 
 /* The longest line read (bytes, newline excluded); a longer one is
@@ -54,6 +56,12 @@ unsigned long jsonl_line(const jsonl_reader *r);
 /* "plain", "gzip" or "zstd". */
 const char *jsonl_format(const jsonl_reader *r);
 void jsonl_close(jsonl_reader *r);
+
+/* A document's title and date as the library takes them: the title cut
+ * at a character boundary to the library's 2^16 bytes, the date read by
+ * dedup_date_parse.  Returns 1 when the date was read, 0 when there is
+ * no usable date. */
+int jsonl_meta(const jsonl_doc *d, dedup_doc_meta *meta);
 
 /* A set of ids with where each was first seen. */
 typedef struct jsonl_ids {
