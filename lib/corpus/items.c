@@ -431,11 +431,8 @@ static int phase_items(void *vctx, unsigned worker, size_t i) {
   return DEDUP_OK;
 }
 
-/* DEDUP_F_SPLIT_EMBEDDED: the items of every document, in order. */
-static int gather_split(dedup_corpus *c, docitems *split) {
-  size_t n = 0;
-  for (size_t i = 0; i < c->n_docs; i++)
-    n += split[i].n;
+/* The corpus' arrays of n items and their signatures (zeroed items). */
+static int alloc_items(dedup_corpus *c, size_t n) {
   if (n > UINT32_MAX)
     return DEDUP_ETOOBIG;
   c->items = dedup__calloc(n ? n : 1, sizeof *c->items);
@@ -445,6 +442,17 @@ static int gather_split(dedup_corpus *c, docitems *split) {
     return DEDUP_ENOMEM;
   dedup__hint_huge(c->items, n * sizeof *c->items);
   dedup__hint_huge(c->sigs, n * c->sig_words * sizeof *c->sigs);
+  return DEDUP_OK;
+}
+
+/* DEDUP_F_SPLIT_EMBEDDED: the items of every document, in order. */
+static int gather_split(dedup_corpus *c, docitems *split) {
+  size_t n = 0;
+  for (size_t i = 0; i < c->n_docs; i++)
+    n += split[i].n;
+  int rc = alloc_items(c, n);
+  if (rc != DEDUP_OK)
+    return rc;
   size_t at = 0;
   for (size_t i = 0; i < c->n_docs; i++) {
     docitems *o = &split[i];
@@ -488,15 +496,9 @@ int dedup__items_make(dedup_corpus *c, dedup__scratch *ws,
     if (!r.split)
       return DEDUP_ENOMEM;
   } else {
-    if (nd > UINT32_MAX)
-      return DEDUP_ETOOBIG;
-    c->items = dedup__calloc(nd ? nd : 1, sizeof *c->items);
-    c->sigs = dedup__reallocarray(NULL, (nd ? nd : 1) * c->sig_words,
-                                  sizeof *c->sigs);
-    if (!c->items || !c->sigs)
-      return DEDUP_ENOMEM;
-    dedup__hint_huge(c->items, nd * sizeof *c->items);
-    dedup__hint_huge(c->sigs, nd * c->sig_words * sizeof *c->sigs);
+    int rc = alloc_items(c, nd);
+    if (rc != DEDUP_OK)
+      return rc;
     c->n_items = nd;
   }
   int rc = dedup__parallel_for(o->threads, nd, phase_items, &r);
