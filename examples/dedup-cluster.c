@@ -279,8 +279,8 @@ static void warn(run *r, const char *path, const char *msg) {
 }
 
 /* The largest input: what dedup_corpus_add takes (DEDUP_ETOOBIG past
- * INT32_MAX bytes), checked before a byte is read. */
-#define MAX_INPUT ((size_t)INT32_MAX)
+ * it), checked before a byte is read. */
+#define MAX_INPUT DEDUP_MAX_DOC_BYTES
 
 enum { READ_OK, READ_ERRNO, READ_NOT_REGULAR, READ_TOO_BIG };
 

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_DOC_BYTES ((size_t)INT32_MAX)
 #define BINARY_SNIFF 65536 /* bytes looked at to tell binary data */
 
 /* The pool's slabs grow from POOL_MIN to POOL_MAX bytes; a text larger
@@ -196,7 +195,7 @@ DEDUP_API int dedup_corpus_add_doc(dedup_corpus *c, const char *name,
                (!meta->title && meta->title_len) ||
                meta->title_len > MAX_TITLE_BYTES))
     return DEDUP_EINVAL;
-  if (len > MAX_DOC_BYTES || c->n_docs >= UINT32_MAX)
+  if (len > DEDUP_MAX_DOC_BYTES || c->n_docs >= UINT32_MAX)
     return DEDUP_ETOOBIG;
   int rc = dedup__doc_check(text, len);
   if (rc != DEDUP_OK)
