@@ -64,7 +64,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_TEXT ((uint64_t)INT32_MAX) /* dedup_corpus_add's limit */
+#define MAX_TEXT ((uint64_t)DEDUP_MAX_DOC_BYTES) /* dedup_corpus_add's limit */
 #define TMP_TRIES 100 /* temp names tried before giving up */
 #define LEGACY_COPY_ONLY (1u << 2) /* a 0.1 run option, saved by mistake */
 
