@@ -76,7 +76,7 @@ static const char usage[] =
     "Matching:\n"
     "  --threshold T           copy level: min similarity, 0<T<=1\n"
     "                          (default 0.5 est. Jaccard; simhash 0.9)\n"
-    "  --story-threshold T     story level: min average cosine (0.245)\n"
+    "  --story-threshold T     story level: min average cosine (0.265)\n"
     "  --story-days D|off      story level: the cosine of dated documents\n"
     "                          dt days apart is times 1.225/(1+dt/D)\n"
     "                          (120); off: dates ignored (files have none)\n"

@@ -84,7 +84,7 @@ static void test_defaults_resolved(void **state) {
   assert_int_equal(dedup_corpus_params(c, &r, DEDUP_PARAMS_VERSION),
                    DEDUP_OK);
   assert_true(r.shingle_k == 5 && r.num_perm == 128 && r.threshold == 0.5 &&
-              r.story_threshold == 0.245);
+              r.story_threshold == 0.265);
   dedup_corpus_free(c);
   p.method = DEDUP_METHOD_SIMHASH;
   assert_int_equal(dedup_corpus_new(&c, &p), DEDUP_OK);

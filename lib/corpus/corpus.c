@@ -190,10 +190,15 @@ DEDUP_API int dedup_corpus_add_doc(dedup_corpus *c, const char *name,
     *n_invalid = 0;
   if (!c || !name || (!text && len))
     return DEDUP_EINVAL;
-  /* Version 1 is the only one yet: its fields are all there are. */
-  if (meta && (meta->version != DEDUP_DOC_META_VERSION ||
+  /* Version 1 (0.2) ends before lang: never read past its end. */
+  if (meta && ((meta->version != 1 && meta->version != 2) ||
                (!meta->title && meta->title_len) ||
                meta->title_len > MAX_TITLE_BYTES))
+    return DEDUP_EINVAL;
+  int lang = 0;
+  const char *given = meta && meta->version >= 2 ? meta->lang : NULL;
+  if (given && *given &&
+      (lang = dedup__lang_from_code(given, strlen(given))) < 0)
     return DEDUP_EINVAL;
   if (len > DEDUP_MAX_DOC_BYTES || c->n_docs >= UINT32_MAX)
     return DEDUP_ETOOBIG;
@@ -244,6 +249,10 @@ DEDUP_API int dedup_corpus_add_doc(dedup_corpus *c, const char *name,
     d.has_date = 1;
     d.date = meta->date;
   }
+  if (given && *given) {
+    d.lang = (uint8_t)lang;
+    d.lang_state = CDOC_LANG_GIVEN;
+  }
   if (tmp) {
     d.text = keep_bytes(c, tmp, tlen, CDOC_POOL_TEXT, &d.pooled);
     d.len = tlen;
@@ -278,6 +287,18 @@ DEDUP_API size_t dedup_corpus_item_count(const dedup_corpus *c) {
 DEDUP_API const char *dedup_corpus_item_name(const dedup_corpus *c,
                                              size_t item) {
   return c && item < c->n_items ? c->items[item].name : NULL;
+}
+
+DEDUP_API const char *dedup_corpus_item_lang(const dedup_corpus *c,
+                                             size_t item) {
+  return c && c->ran && item < c->n_items
+             ? dedup__lang_code(c->items[item].lang)
+             : NULL;
+}
+
+DEDUP_API const char *dedup_lang_code(const char *name) {
+  int l = name ? dedup__lang_from_code(name, strlen(name)) : -1;
+  return l < 0 ? NULL : dedup__lang_code((unsigned)l);
 }
 
 DEDUP_API int dedup_corpus_item_find(const dedup_corpus *c, const char *name,

@@ -16,7 +16,9 @@
 
 #include "cluster/cluster.h"
 #include "common/dedup_private.h"
+#include "text/lang.h"
 #include "text/page.h"
+#include "text/stem.h"
 #include "text/terms.h"
 
 #include <stdatomic.h>
@@ -27,7 +29,7 @@
 #define DEDUP__NUM_PERM 128
 #define DEDUP_MINHASH_THRESHOLD 0.5 /* est. Jaccard of word 5-shingles */
 #define DEDUP_SIMHASH_THRESHOLD 0.9 /* 1 - Hamming/64, i.e. <= 6 bits */
-#define DEDUP_STORY_THRESHOLD 0.245 /* average-link TF-IDF cosine */
+#define DEDUP_STORY_THRESHOLD 0.265 /* average-link TF-IDF cosine */
 #define DEDUP_STORY_DAYS 120.0 /* time scale of the story level, days */
 #define DEDUP__MAX_STORY_DAYS 1e6 /* larger: no decay worth the name */
 #define DEDUP__MAX_THREADS 1024
@@ -65,6 +67,13 @@ enum {
   CDOC_POOL_TITLE = 8
 };
 
+/* Where a document's language comes from. */
+enum {
+  CDOC_LANG_UNKNOWN = 0, /* not identified yet */
+  CDOC_LANG_FOUND = 1,   /* identified by a run (a function of the text) */
+  CDOC_LANG_GIVEN = 2    /* given with the document (dedup_doc_meta) */
+};
+
 typedef struct cdoc {
   char *name;
   char *raw;         /* bytes as added, until normalised */
@@ -77,6 +86,8 @@ typedef struct cdoc {
   size_t title_len;
   int64_t date;      /* Unix seconds, when has_date */
   int has_date;
+  uint8_t lang;      /* dedup__lang index, when lang_state is not 0 */
+  uint8_t lang_state; /* CDOC_LANG_* */
   dedup__u64vec bg;  /* run scratch: term ids of the other articles
                         (embedded, not items), one set each */
   size_t n_bg;       /* run scratch: how many such articles */
@@ -108,6 +119,7 @@ typedef struct citem {
   uint32_t doc, art;
   uint32_t words;
   int empty;
+  unsigned lang;        /* the document's language */
   dedup__termvec terms; /* counts, then L2-normalised TF-IDF weights */
 } citem;
 
@@ -177,6 +189,9 @@ typedef struct dedup__scratch {
   dedup__u64vec sh;   /* its shingles; line keys in phase A */
   uint64_t *mins;     /* num_perm 64-bit MinHash words */
   dedup__termvec terms;
+  unsigned lang;      /* the document's language, set by dedup__doc_cut */
+  dedup__langid langid;   /* libexttextcat, loaded when first needed */
+  dedup__stemmer *stem;   /* made when first needed */
 } dedup__scratch;
 
 int dedup__scratch_init(dedup__scratch *s, const dedup_params *p);
@@ -206,10 +221,17 @@ int dedup__doc_count_lines(dedup__lines *lines, dedup__scratch *s,
  * see items.c). */
 int dedup__grams_heavy(dedup__countmap *heavy, const dedup_corpus *c,
                        dedup__scratch *ws, unsigned threads);
-/* Tokenises a document into s->tok and cuts its page into s->page with
- * the corpus' line counts (the whole page with DEDUP_F_NO_CLEAN). */
+/* Tokenises a document into s->tok, finds its language (s->lang: the
+ * given or already found one, else identified; English with
+ * DEDUP_F_NO_LANGID), marks its stop words as that language has them
+ * and cuts its page into s->page with the corpus' line counts (the whole
+ * page with DEDUP_F_NO_CLEAN).  langs: the run's stop-word tables. */
 int dedup__doc_cut(dedup__scratch *s, const cdoc *d, const dedup_params *p,
-                   const dedup__lines *lines);
+                   const dedup__lines *lines, const dedup__langs *langs);
+/* How the terms of a document of s->lang are made, with the scratch's
+ * stemmer (made on first need).  Returns DEDUP_OK or DEDUP_ENOMEM. */
+int dedup__doc_termctx(dedup__termctx *tc, dedup__scratch *s,
+                       const dedup_params *p, const dedup__langs *langs);
 /* The tokens of article art of the page in s (title, then body lines)
  * into *out and their word shingles into *sh.  The main story's title is
  * the given title when the document has one (s->ttok). */
@@ -226,6 +248,7 @@ void dedup__item_minhash(uint64_t *mins, const uint64_t *sh, size_t n,
 int dedup__items_make(dedup_corpus *c, dedup__scratch *ws,
                       const dedup__lines *lines,
                       const dedup__countmap *heavy,
+                      const dedup__langs *langs,
                       const dedup__runopts *o);
 
 /* ---- copy.c, story.c --------------------------------------------------- */

@@ -56,7 +56,8 @@ static int count_lines(dedup__lines *lines, const dedup_corpus *c) {
  * the run's own calls (items.c).  The line counts are made on first need
  * and reused for the second item. */
 static int item_side(side *sd, const dedup_corpus *c, size_t item,
-                     dedup__lines *lines, int *have_lines) {
+                     dedup__lines *lines, int *have_lines,
+                     const dedup__langs *langs) {
   const citem *it = &c->items[item];
   const cdoc *d = &c->docs[it->doc];
   if (!*have_lines && !(c->p.flags & DEDUP_F_NO_CLEAN)) {
@@ -64,7 +65,7 @@ static int item_side(side *sd, const dedup_corpus *c, size_t item,
       return DEDUP_ENOMEM;
     *have_lines = 1;
   }
-  if (dedup__doc_cut(&sd->s, d, &c->p, lines) != DEDUP_OK)
+  if (dedup__doc_cut(&sd->s, d, &c->p, lines, langs) != DEDUP_OK)
     return DEDUP_ENOMEM;
   if (it->empty)
     return DEDUP_OK;
@@ -291,79 +292,92 @@ static int passages(dedup_explanation *e, const dedup_corpus *c,
 
 /* ---- story level ------------------------------------------------------ */
 
-/* Term id of token t: terms.c's own rule (plurals folded to the
- * singular), asked through the article interface with the token as the
- * whole title, so explain never keeps a copy of that rule.  0 when the
- * token makes no term (stop words, one letter). */
-static int token_term(uint64_t *id, dedup__termvec *scratch,
-                      const char *text, const dedup__token *t,
-                      uint64_t seed) {
-  dedup__article one = {{t->off, t->len}, 0, 0, 0};
-  if (dedup__terms_count_tokens(scratch, text, t, 1, NULL, &one, seed) !=
-      DEDUP_OK)
-    return DEDUP_ENOMEM;
-  *id = scratch->n ? scratch->v[0].id : 0;
+/* Spelling: each term of a text, as terms.c makes it, against the ids
+ * still unspelled (stemmed words, character bigrams and Thai words are
+ * spelled as the bytes they were made of, first occurrence first). */
+typedef struct speller {
+  dedup_explain_term *best;
+  const uint64_t *ids;
+  size_t nb, left;
+  const char *text;
+} speller;
+
+static int spell_one(void *arg, uint64_t id, uint32_t off, uint32_t len) {
+  speller *sp = arg;
+  for (size_t q = 0; q < sp->nb && sp->left; q++) {
+    if (sp->best[q].word || sp->ids[q] != id)
+      continue;
+    char *w = dedup__malloc((size_t)len + 1);
+    if (!w)
+      return DEDUP_ENOMEM;
+    memcpy(w, sp->text + off, len);
+    w[len] = '\0';
+    sp->best[q].word = w;
+    sp->left--;
+  }
   return DEDUP_OK;
 }
 
-/* Spells the terms best[0..nb) (ids) not spelled yet as first written in
- * text, whose tokens are tv; *left counts those still unspelled. */
-static int spell_from(dedup_explain_term *best, const uint64_t *ids,
-                      size_t nb, size_t *left, dedup__termvec *scratch,
-                      const char *text, const dedup__tokvec *tv,
-                      uint64_t seed) {
-  int rc = DEDUP_OK;
-  for (size_t i = 0; i < tv->n && *left && rc == DEDUP_OK; i++) {
-    uint64_t id;
-    if ((rc = token_term(&id, scratch, text, &tv->v[i], seed)) != DEDUP_OK)
-      break;
-    for (size_t q = 0; q < nb; q++) {
-      if (best[q].word || ids[q] != id)
-        continue;
-      char *w = dedup__malloc((size_t)tv->v[i].len + 1);
-      if (!w) {
-        rc = DEDUP_ENOMEM;
-        break;
-      }
-      memcpy(w, text + tv->v[i].off, tv->v[i].len);
-      w[tv->v[i].len] = '\0';
-      best[q].word = w;
-      (*left)--;
-    }
+/* Spells from text, whose tokens are tok[0..n), line by line (or all of
+ * it as one title line when title is set). */
+static int spell_from(speller *sp, const dedup__termctx *tc,
+                      const char *text, size_t len, const dedup__token *tok,
+                      size_t n, int title) {
+  sp->text = text;
+  if (title)
+    return dedup__terms_spell(tc, text, tok, n, (dedup__span){0, UINT32_MAX},
+                              spell_one, sp);
+  size_t pos = 0;
+  while (pos < len && sp->left) {
+    const char *nl = memchr(text + pos, '\n', len - pos);
+    size_t end = nl ? (size_t)(nl - text) : len;
+    dedup__span line = {(uint32_t)pos, (uint32_t)(end - pos)};
+    size_t f, e;
+    dedup__span_tokens(tok, n, line, &f, &e);
+    int rc = dedup__terms_spell(tc, text, tok + f, e - f, line, spell_one, sp);
+    if (rc != DEDUP_OK)
+      return rc;
+    pos = end + 1;
   }
-  return rc;
+  return DEDUP_OK;
 }
 
-/* Spells the terms best[0..nb) (ids) as first written in document d: its
- * given title first (the item's first words), then its text (tokens
- * tv). */
+/* Spells the terms best[0..nb) (ids) as first written in document d of
+ * language lang: its given title first (the item's first words), then
+ * its text (tokens tv, stop words marked). */
 static int spell_terms(dedup_explain_term *best, const uint64_t *ids,
                        size_t nb, const cdoc *d, const dedup__tokvec *tv,
+                       unsigned lang, const dedup__langs *langs,
                        uint64_t seed) {
-  dedup__termvec scratch = {0};
   dedup__tokvec ttok = {0};
-  size_t left = nb;
-  int rc = DEDUP_OK;
-  if (d->title) {
-    rc = dedup__tokenise(&ttok, d->title, d->title_len, seed) == DEDUP_OK
-             ? spell_from(best, ids, nb, &left, &scratch, d->title, &ttok,
-                          seed)
-             : DEDUP_ENOMEM;
+  dedup__stemmer *stem = dedup__stemmer_new();
+  speller sp = {best, ids, nb, nb, NULL};
+  /* The run's rule (items.c): the undetermined read as English. */
+  dedup__termctx tc = {seed,
+                       lang == DEDUP__LANG_UND ? DEDUP__LANG_EN : lang,
+                       langs, stem};
+  int rc = stem ? DEDUP_OK : DEDUP_ENOMEM;
+  if (rc == DEDUP_OK && d->title) {
+    rc = dedup__tokenise(&ttok, d->title, d->title_len, seed);
+    if (rc == DEDUP_OK) {
+      dedup__langs_flag_stops(langs, lang, ttok.v, ttok.n);
+      rc = spell_from(&sp, &tc, d->title, d->title_len, ttok.v, ttok.n, 1);
+    }
   }
   if (rc == DEDUP_OK)
-    rc = spell_from(best, ids, nb, &left, &scratch, d->text, tv, seed);
+    rc = spell_from(&sp, &tc, d->text, d->len, tv->v, tv->n, 0);
   dedup__tokvec_free(&ttok);
+  dedup__stemmer_free(stem);
   /* Not found cannot happen (terms come from the text); say so. */
   for (size_t q = 0; q < nb && rc == DEDUP_OK; q++)
     if (!best[q].word && !(best[q].word = dedup__strdup("?")))
       rc = DEDUP_ENOMEM;
-  dedup__termvec_free(&scratch);
   return rc;
 }
 
 static int top_terms(dedup_explanation *e, const dedup_corpus *c,
                      const dedup__termvec *wa, const dedup__termvec *wb,
-                     const side *sa) {
+                     const side *sa, const dedup__langs *langs) {
   dedup_explain_term best[MAX_TERMS];
   uint64_t ids[MAX_TERMS];
   size_t nb = 0, i = 0, j = 0;
@@ -405,6 +419,7 @@ static int top_terms(dedup_explanation *e, const dedup_corpus *c,
   /* Spelled as in A's representative, whose tokens sa holds when it is A
    * itself. */
   const cdoc *d = &c->docs[c->items[e->rep_a].doc];
+  unsigned lang = c->items[e->rep_a].lang;
   dedup__tokvec own = {0};
   const dedup__tokvec *tv = &sa->s.tok;
   if (c->items[e->rep_a].doc != c->items[e->a].doc) {
@@ -412,9 +427,10 @@ static int top_terms(dedup_explanation *e, const dedup_corpus *c,
       dedup__tokvec_free(&own); /* the tokeniser keeps what it grew */
       return DEDUP_ENOMEM;
     }
+    dedup__langs_flag_stops(langs, lang, own.v, own.n);
     tv = &own;
   }
-  int rc = spell_terms(best, ids, nb, d, tv, c->p.seed);
+  int rc = spell_terms(best, ids, nb, d, tv, lang, langs, c->p.seed);
   for (size_t q = 0; q < nb; q++) /* the explanation owns them now */
     e->terms[e->n_terms++] = best[q];
   dedup__tokvec_free(&own);
@@ -425,7 +441,7 @@ static int top_terms(dedup_explanation *e, const dedup_corpus *c,
  * run's TF-IDF vectors (kept for representatives only), so that is what
  * explains its decision. */
 static int story(dedup_explanation *e, const dedup_corpus *c,
-                 const side *sa) {
+                 const side *sa, const dedup__langs *langs) {
   e->story_computed = 1;
   e->story_threshold = c->p.story_threshold;
   e->same_story = c->lv[DEDUP_LEVEL_STORY].label[e->a] ==
@@ -442,7 +458,7 @@ static int story(dedup_explanation *e, const dedup_corpus *c,
       dedup__story_group_date(c, cl[e->b], &tb))
     e->story_time_factor =
         dedup__story_time_factor(c->p.story_days, ta, tb);
-  return top_terms(e, c, ra, rb, sa);
+  return top_terms(e, c, ra, rb, sa, langs);
 }
 
 /* ---- API -------------------------------------------------------------- */
@@ -475,15 +491,18 @@ DEDUP_API int dedup_corpus_explain(dedup_explanation **out,
   uint64_t *sig = dedup__malloc(2 * (size_t)c->p.num_perm * sizeof *sig);
   side sa = {0}, sb = {0};
   dedup__lines *lines = dedup__malloc(sizeof *lines);
+  dedup__langs *langs = NULL;
   int have_lines = 0, rc = DEDUP_ENOMEM;
   if (lines)
     dedup__lines_init(lines);
-  if (!e || !sig || !lines)
+  if (!e || !sig || !lines || dedup__langs_new(&langs, c->p.seed))
     goto out;
   e->a = a;
   e->b = b;
-  if ((rc = item_side(&sa, c, a, lines, &have_lines)) != DEDUP_OK ||
-      (rc = item_side(&sb, c, b, lines, &have_lines)) != DEDUP_OK)
+  e->lang_a = dedup__lang_code(c->items[a].lang);
+  e->lang_b = dedup__lang_code(c->items[b].lang);
+  if ((rc = item_side(&sa, c, a, lines, &have_lines, langs)) != DEDUP_OK ||
+      (rc = item_side(&sb, c, b, lines, &have_lines, langs)) != DEDUP_OK)
     goto out;
   rc = DEDUP_ENOMEM;
   e->words_a = sa.tok.n;
@@ -494,10 +513,11 @@ DEDUP_API int dedup_corpus_explain(dedup_explanation **out,
   e->copy_linked = linked(&c->lv[DEDUP_LEVEL_COPY], a, b);
   if (passages(e, c, &sa, &sb, a) != DEDUP_OK)
     goto out;
-  if (c->has_story && story(e, c, &sa))
+  if (c->has_story && story(e, c, &sa, langs))
     goto out;
   rc = DEDUP_OK;
 out:
+  dedup__langs_free(langs);
   side_free(&sa);
   side_free(&sb);
   if (lines)
@@ -528,6 +548,7 @@ DEDUP_API int dedup_corpus_item_text(char **out, size_t *out_len,
   const cdoc *d = &c->docs[it->doc];
   side sd = {0};
   dedup__lines *lines = dedup__malloc(sizeof *lines);
+  dedup__langs *langs = NULL;
   char *s = NULL;
   int rc = DEDUP_ENOMEM;
   if (!lines)
@@ -536,7 +557,8 @@ DEDUP_API int dedup_corpus_item_text(char **out, size_t *out_len,
   /* The same cut as the run's (and explain's) for the item. */
   if (!(c->p.flags & DEDUP_F_NO_CLEAN) && count_lines(lines, c) != DEDUP_OK)
     goto out;
-  if (dedup__doc_cut(&sd.s, d, &c->p, lines) != DEDUP_OK)
+  if (dedup__langs_new(&langs, c->p.seed) != DEDUP_OK ||
+      dedup__doc_cut(&sd.s, d, &c->p, lines, langs) != DEDUP_OK)
     goto out;
   const dedup__page *pg = &sd.s.page;
   size_t n = 0;
@@ -582,6 +604,7 @@ DEDUP_API int dedup_corpus_item_text(char **out, size_t *out_len,
   rc = DEDUP_OK;
 out:
   dedup__free(s);
+  dedup__langs_free(langs);
   side_free(&sd);
   if (lines)
     dedup__lines_free(lines);

@@ -82,6 +82,9 @@ void dedup__scratch_free(dedup__scratch *s) {
   dedup__free(s->mins);
   s->mins = NULL;
   dedup__termvec_free(&s->terms);
+  dedup__langid_free(&s->langid);
+  dedup__stemmer_free(s->stem);
+  s->stem = NULL;
 }
 
 /* ---- phase A ---------------------------------------------------------- */
@@ -245,12 +248,41 @@ static void keep_copied(dedup__scratch *s, const dedup__article *a) {
 
 /* ---- phase C ---------------------------------------------------------- */
 
+/* The language of a document just tokenised into s->tok. */
+static unsigned doc_lang(dedup__scratch *s, const cdoc *d,
+                         const dedup_params *p, const dedup__langs *langs) {
+  if (d->lang_state != CDOC_LANG_UNKNOWN)
+    return d->lang;
+  if (p->flags & DEDUP_F_NO_LANGID)
+    return DEDUP__LANG_EN;
+  return dedup__lang_identify(langs, &s->langid, d->text, d->len, s->tok.v,
+                              s->tok.n);
+}
+
+int dedup__doc_termctx(dedup__termctx *tc, dedup__scratch *s,
+                       const dedup_params *p, const dedup__langs *langs) {
+  if (!s->stem && !(s->stem = dedup__stemmer_new()))
+    return DEDUP_ENOMEM;
+  /* An undetermined page (too little text to tell) is read as English,
+   * the library's language before it knew others, so that it still
+   * meets the English pages it most likely belongs with. */
+  *tc = (dedup__termctx){p->seed,
+                         s->lang == DEDUP__LANG_UND ? DEDUP__LANG_EN
+                                                    : s->lang,
+                         langs, s->stem};
+  return DEDUP_OK;
+}
+
 int dedup__doc_cut(dedup__scratch *s, const cdoc *d, const dedup_params *p,
-                   const dedup__lines *lines) {
+                   const dedup__lines *lines, const dedup__langs *langs) {
   s->tok.n = 0;
   s->ttok.n = 0;
   if (dedup__tokenise(&s->tok, d->text, d->len, p->seed) != DEDUP_OK)
     return DEDUP_ENOMEM;
+  s->lang = doc_lang(s, d, p, langs);
+  /* Prose is told by its stop words: this language's. */
+  dedup__langs_flag_stops(langs, s->lang, s->tok.v, s->tok.n);
+  s->page.stop_scale = dedup__lang_stop_scale(s->lang);
   /* A given title is the title: tokenised on its own (it is no line of
    * the page) and marked, so whoever reads a token's bytes knows which
    * string its offset is into. */
@@ -259,6 +291,7 @@ int dedup__doc_cut(dedup__scratch *s, const cdoc *d, const dedup_params *p,
     if (dedup__tokenise(&s->ttok, d->title, d->title_len, p->seed) !=
         DEDUP_OK)
       return DEDUP_ENOMEM;
+    dedup__langs_flag_stops(langs, s->lang, s->ttok.v, s->ttok.n);
     for (size_t i = 0; i < s->ttok.n; i++)
       s->ttok.v[i].flags |= DEDUP__TOK_TITLE;
   }
@@ -314,6 +347,7 @@ typedef struct items_ctx {
   dedup__scratch *ws;
   const dedup__lines *lines;
   const dedup__countmap *heavy; /* word runs many documents share */
+  const dedup__langs *langs;    /* stop words of every language */
   docitems *split; /* per document, with DEDUP_F_SPLIT_EMBEDDED */
   int story;       /* count terms for the story level */
 } items_ctx;
@@ -344,13 +378,16 @@ static int sign_item(const items_ctx *r, dedup__scratch *s, const cdoc *d,
     for (unsigned j = 0; j < c->p.num_perm; j++)
       w[j] = (uint32_t)s->mins[j];
   }
-  if (r->story)
-    keep_copied(s, art);
-  if (r->story &&
+  item->lang = s->lang;
+  if (!r->story)
+    return DEDUP_OK;
+  keep_copied(s, art);
+  dedup__termctx tc;
+  if (dedup__doc_termctx(&tc, s, &c->p, r->langs) != DEDUP_OK ||
       dedup__terms_count_titled(
           &item->terms, d->text, s->tok.v, s->tok.n, s->page.lines, art,
           art == s->page.arts ? d->title : NULL, s->ttok.v, s->ttok.n,
-          c->p.seed) != DEDUP_OK)
+          &tc) != DEDUP_OK)
     return DEDUP_ENOMEM;
   return DEDUP_OK;
 }
@@ -375,8 +412,16 @@ static int phase_items(void *vctx, unsigned worker, size_t i) {
   dedup__scratch *s = &r->ws[worker];
   cdoc *d = &c->docs[i];
   const dedup__page *pg = &s->page;
-  if (dedup__doc_cut(s, d, &c->p, r->lines) != DEDUP_OK)
+  if (dedup__doc_cut(s, d, &c->p, r->lines, r->langs) != DEDUP_OK)
     return DEDUP_ENOMEM;
+  /* Found once: explain and later runs read it, as a function of the
+   * text it needs no finding again (only this document's worker writes
+   * it). */
+  if (d->lang_state == CDOC_LANG_UNKNOWN &&
+      !(c->p.flags & DEDUP_F_NO_LANGID)) {
+    d->lang = (uint8_t)s->lang;
+    d->lang_state = CDOC_LANG_FOUND;
+  }
   if (r->story && !(c->p.flags & DEDUP_F_NO_CLEAN))
     mark_chrome(s, r->heavy, c->p.seed);
   size_t keep = (c->p.flags & DEDUP_F_SPLIT_EMBEDDED)
@@ -407,6 +452,7 @@ static int phase_items(void *vctx, unsigned worker, size_t i) {
       return DEDUP_ENOMEM;
     if (keep == 0) {
       item->empty = 1;
+      item->lang = s->lang;
       sign_empty(c, sig);
     } else if (sign_item(r, s, d, &pg->arts[a], item, sig) != DEDUP_OK) {
       return DEDUP_ENOMEM;
@@ -417,11 +463,15 @@ static int phase_items(void *vctx, unsigned worker, size_t i) {
   d->n_bg = 0;
   if (!r->story)
     return DEDUP_OK;
+  dedup__termctx tc;
+  if (keep < pg->n_arts &&
+      dedup__doc_termctx(&tc, s, &c->p, r->langs) != DEDUP_OK)
+    return DEDUP_ENOMEM;
   for (size_t a = keep; a < pg->n_arts; a++) {
     keep_copied(s, &pg->arts[a]);
     if (dedup__terms_count_tokens(&s->terms, d->text, s->tok.v, s->tok.n,
                                   pg->lines, &pg->arts[a],
-                                  c->p.seed) != DEDUP_OK ||
+                                  &tc) != DEDUP_OK ||
         dedup__u64vec_reserve(&d->bg, s->terms.n) != DEDUP_OK)
       return DEDUP_ENOMEM;
     for (size_t j = 0; j < s->terms.n; j++)
@@ -484,10 +534,11 @@ static void free_split(docitems *split, size_t nd) {
 int dedup__items_make(dedup_corpus *c, dedup__scratch *ws,
                       const dedup__lines *lines,
                       const dedup__countmap *heavy,
+                      const dedup__langs *langs,
                       const dedup__runopts *o) {
   size_t nd = c->n_docs;
-  items_ctx r = {c,    ws,  lines, heavy,
-                 NULL, (o->levels & DEDUP_RUN_STORY) != 0};
+  items_ctx r = {c,     ws,   lines, heavy,
+                 langs, NULL, (o->levels & DEDUP_RUN_STORY) != 0};
   c->sig_words = c->p.method == DEDUP_METHOD_SIMHASH
                      ? 1
                      : ((size_t)c->p.num_perm + 1) / 2;

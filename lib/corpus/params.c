@@ -76,7 +76,8 @@ int dedup__params_resolve(dedup_params *out, const dedup_params *in) {
       (p.method != DEDUP_METHOD_MINHASH && p.method != DEDUP_METHOD_SIMHASH) ||
       (p.minhash_kind != DEDUP_MINHASH_OPH &&
        p.minhash_kind != DEDUP_MINHASH_CLASSIC) ||
-      (p.flags & ~(unsigned)(DEDUP_F_NO_CLEAN | DEDUP_F_SPLIT_EMBEDDED)))
+      (p.flags & ~(unsigned)(DEDUP_F_NO_CLEAN | DEDUP_F_SPLIT_EMBEDDED |
+                              DEDUP_F_NO_LANGID)))
     return DEDUP_EINVAL;
   *out = p;
   return DEDUP_OK;

@@ -227,12 +227,13 @@ DEDUP_API int dedup_corpus_run_with(dedup_corpus *c,
   size_t nce = 0, nse = 0;
   dedup__lines *lines = dedup__malloc(sizeof *lines);
   dedup__countmap heavy = {0}; /* word runs many documents share */
+  dedup__langs *langs = NULL;  /* stop words of every language */
   dedup__scratch *ws = dedup__calloc(o.threads, sizeof *ws);
   unsigned n_ws = 0;
   rc = DEDUP_ENOMEM;
   if (lines)
     dedup__lines_init(lines);
-  if (!lines || !ws)
+  if (!lines || !ws || dedup__langs_new(&langs, c->p.seed) != DEDUP_OK)
     goto out;
   for (; n_ws < o.threads; n_ws++)
     if (dedup__scratch_init(&ws[n_ws], &c->p) != DEDUP_OK)
@@ -261,12 +262,14 @@ DEDUP_API int dedup_corpus_run_with(dedup_corpus *c,
 
   /* C: pages to items, items to signatures and terms. */
   if ((rc = report(&o, DEDUP_PHASE_ITEMS)) != DEDUP_OK ||
-      (rc = dedup__items_make(c, ws, lines, &heavy, &o)) != DEDUP_OK)
+      (rc = dedup__items_make(c, ws, lines, &heavy, langs, &o)) != DEDUP_OK)
     goto out;
   dedup__lines_free(lines);
   dedup__countmap_free(&heavy);
   for (unsigned t = 0; t < n_ws; t++)
     dedup__scratch_free(&ws[t]);
+  dedup__langs_free(langs);
+  langs = NULL;
 
   /* D: copy level. */
   if ((rc = report(&o, DEDUP_PHASE_COPY)) != DEDUP_OK ||
@@ -318,6 +321,7 @@ DEDUP_API int dedup_corpus_run_with(dedup_corpus *c,
     c->has_story = story_label != NULL;
   }
 out:
+  dedup__langs_free(langs);
   if (lines)
     dedup__lines_free(lines);
   dedup__countmap_free(&heavy);

@@ -302,7 +302,19 @@ int dedup__page_keys(dedup__u64vec *out, dedup__page *pg, const char *text,
 }
 
 static int ends_sentence(const char *s, size_t len) {
-  return strchr(".!?\"')", s[len - 1]) != NULL;
+  if (strchr(".!?\"')", s[len - 1]))
+    return 1;
+  /* The full stops and closing quotes of other scripts (NFKC has made
+   * the fullwidth ！？． ASCII already): 。」』 (CJK), । (Devanagari),
+   * ؟ and ۔ (Arabic, Urdu). */
+  static const char *const ends[] = {"\u3002", "\u300D", "\u300F",
+                                     "\u0964", "\u061F", "\u06D4"};
+  for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++) {
+    size_t n = strlen(ends[i]);
+    if (len >= n && !memcmp(s + len - n, ends[i], n))
+      return 1;
+  }
+  return 0;
 }
 
 static int headline_shaped(const char *s, size_t len) {
@@ -348,6 +360,8 @@ static int classify(dedup__page *pg, const char *text, size_t n,
     }
   }
 
+  double scale = pg->stop_scale > 0 ? pg->stop_scale : 1.0;
+  double good = STOP_GOOD * scale, near = STOP_NEAR * scale;
   for (size_t i = 0; i < n; i++) {
     if (L[i].cls == C_BLANK)
       continue;
@@ -360,13 +374,13 @@ static int classify(dedup__page *pg, const char *text, size_t n,
       L[i].cls = C_BAD;
     else if (in_page_repeat || headline_shaped(s, L[i].len))
       L[i].cls = C_SHORT;
-    else if (L[i].len >= LEN_GOOD && sd >= STOP_GOOD)
+    else if (L[i].len >= LEN_GOOD && sd >= good)
       L[i].cls = C_GOOD;
     else if (L[i].len < LEN_GOOD)
       L[i].cls = L[i].words >= 2 && L[i].stops && ends_sentence(s, L[i].len)
                      ? C_SENT
                      : C_SHORT;
-    else if (sd >= STOP_NEAR)
+    else if (sd >= near)
       L[i].cls = C_NEAR;
     else
       L[i].cls = C_BAD;

@@ -37,6 +37,9 @@ typedef struct dedup__page {
    * (metadata), so no line of the page is taken as its title; the first
    * line of a page cut whole stays in the body. */
   int given_title;
+  /* Set by the caller too: the factor on the stop-word shares that make
+   * prose (dedup__lang_stop_scale of the page's language); 0 means 1. */
+  double stop_scale;
 } dedup__page;
 
 /* How many documents of the corpus hold a line key (see page_keys). */
@@ -56,9 +59,9 @@ int dedup__page_keys(dedup__u64vec *out, dedup__page *scratch,
  * text (dedup__tokenise of text[0..len), so offsets are into text; tokens
  * never cross a line break, so a line's tokens are those inside it).
  * df may be NULL (no corpus evidence).  A page in which nothing looks
- * like article prose (no English stop words, say) becomes one article of
- * all its lines, so no text is ever lost for a language the heuristics do
- * not know.  Reuses pg's buffers; returns DEDUP_OK or DEDUP_ENOMEM. */
+ * like article prose (no stop words of its language: the caller marks
+ * them, see lang.h) becomes one article of all its lines, so no text is
+ * ever lost for a language the heuristics do not know.  Reuses pg's buffers; returns DEDUP_OK or DEDUP_ENOMEM. */
 int dedup__page_parse_tokens(dedup__page *pg, const char *text, size_t len,
                              const dedup__token *tok, size_t n_tok,
                              uint64_t seed, dedup__df_fn df, const void *ctx);

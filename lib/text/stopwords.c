@@ -148,3 +148,18 @@ size_t dedup__stopword_count(void) {
     n += table[i] != 0;
   return n;
 }
+
+size_t dedup__stopword_slots(void) { return sizeof table / sizeof table[0]; }
+
+size_t dedup__stopword_word(size_t slot, char buf[MAX_LEN + 1]) {
+  if (slot >= sizeof table / sizeof table[0] || !table[slot])
+    return 0;
+  uint64_t k = table[slot];
+  size_t n = 0;
+  for (uint64_t t = k; t; t >>= 5)
+    n++;
+  for (size_t i = n; i-- > 0; k >>= 5)
+    buf[i] = (char)('a' - 1 + (k & 31));
+  buf[n] = '\0';
+  return n;
+}

@@ -9,7 +9,9 @@
 #ifndef DEDUP_TERMS_H
 #define DEDUP_TERMS_H
 
+#include "text/lang.h"
 #include "text/page.h"
+#include "text/stem.h"
 #include "text/tokenise.h"
 
 #include <stddef.h>
@@ -32,13 +34,26 @@ typedef struct dedup__termvec {
 #define DEDUP__TERM_LEAD_WORDS 60 /* the lead: body lines until this many */
 #define DEDUP__TERM_CAP 2.5f
 
+/* How terms are made: the run's seed, the document's language (words of
+ * a language without a stemmer are their case fold; Han and Kana runs
+ * are character bigrams, Thai runs libthai's words, Hangul words
+ * syllable bigrams), and the thread's stemmer (NULL: no stemming, no Thai
+ * breaking).  langs holds the Thai stop words (NULL: none). */
+typedef struct dedup__termctx {
+  uint64_t seed;
+  unsigned lang;
+  const dedup__langs *langs;
+  dedup__stemmer *stem;
+} dedup__termctx;
+
 /* Counts the terms of article a of a page (title and body lines) into out
  * (reset first), given the tokens of the whole page text (offsets into
  * text) and the page's body lines. */
 int dedup__terms_count_tokens(dedup__termvec *out, const char *text,
                               const dedup__token *tok, size_t n_tok,
                               const dedup__span *lines,
-                              const dedup__article *a, uint64_t seed);
+                              const dedup__article *a,
+                              const dedup__termctx *tc);
 
 /* The same with a given title (the document's metadata, not a line of
  * the page): its tokens gtok[0..n_gtok), offsets into gtitle, count as
@@ -48,12 +63,23 @@ int dedup__terms_count_titled(dedup__termvec *out, const char *text,
                               const dedup__span *lines,
                               const dedup__article *a, const char *gtitle,
                               const dedup__token *gtok, size_t n_gtok,
-                              uint64_t seed);
+                              const dedup__termctx *tc);
 
 /* The same, tokenising the article's text itself; tv is scratch. */
 int dedup__terms_count(dedup__termvec *out, dedup__tokvec *tv,
                        const char *text, const dedup__page *pg,
-                       const dedup__article *a, uint64_t seed);
+                       const dedup__article *a,
+                       const dedup__termctx *tc);
+
+/* Each term of the tokens tok[0..n) of span s (a line, or a title with
+ * s = {0, UINT32_MAX}), in text order, handed to fn with the bytes of
+ * text it is made of (a word, a character bigram): what explain needs to
+ * spell a term.  Stops at fn's first status other than DEDUP_OK. */
+typedef int (*dedup__term_fn)(void *arg, uint64_t id, uint32_t off,
+                              uint32_t len);
+int dedup__terms_spell(const dedup__termctx *tc, const char *text,
+                       const dedup__token *tok, size_t n, dedup__span s,
+                       dedup__term_fn fn, void *arg);
 
 /* Sorts by id and sums duplicates. */
 void dedup__terms_compact(dedup__termvec *tv);

@@ -60,4 +60,10 @@ int dedup__is_stopword_key(uint64_t key);
 /* Words in the table (tests check it holds their list and nothing else). */
 size_t dedup__stopword_count(void);
 
+/* The table's word in slot (0..dedup__stopword_slots()) into buf, NUL
+ * terminated; returns its length, 0 for an empty slot.  For building
+ * other tables from the same list (lang.c). */
+size_t dedup__stopword_slots(void);
+size_t dedup__stopword_word(size_t slot, char buf[11]);
+
 #endif
