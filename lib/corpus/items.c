@@ -283,6 +283,9 @@ int dedup__doc_cut(dedup__scratch *s, const cdoc *d, const dedup_params *p,
   /* Prose is told by its stop words: this language's. */
   dedup__langs_flag_stops(langs, s->lang, s->tok.v, s->tok.n);
   s->page.stop_scale = dedup__lang_stop_scale(s->lang);
+  s->page.blind_prose = s->lang != DEDUP__LANG_UND &&
+                        (!dedup__lang_has_stoplist(s->lang) ||
+                         dedup__lang_words_of(s->lang) == DEDUP__WORDS_THAI);
   /* A given title is the title: tokenised on its own (it is no line of
    * the page) and marked, so whoever reads a token's bytes knows which
    * string its offset is into. */

@@ -45,6 +45,7 @@ typedef struct linfo {
   uint32_t words, stops;
   uint8_t cls;
   uint8_t rep; /* another line of the page has the same key */
+  uint8_t dup; /* other documents of the corpus have it too */
 } linfo;
 
 static int reserve_linfo(dedup__page *pg, size_t n) {
@@ -370,6 +371,7 @@ static int classify(dedup__page *pg, const char *text, size_t n,
     int in_page_repeat = L[i].rep;
     int repeated = df && L[i].words < REPEAT_MAX_WORDS &&
                    df(ctx, L[i].key) >= 2;
+    L[i].dup = (uint8_t)repeated;
     if (L[i].words == 0 || repeated)
       L[i].cls = C_BAD;
     else if (in_page_repeat || headline_shaped(s, L[i].len))
@@ -486,15 +488,22 @@ static int strip_title(const char *text, const dedup__token *tok,
   return DEDUP_OK;
 }
 
-/* Whole page as one article: the fallback that never loses text.  Its
- * first line is the title and the rest the body (the first line was once
- * both, so its words counted twice and explain's passages could run
+/* Whole page as one article: the fallback that never loses text of its
+ * own.  For pages whose prose the stop words cannot tell
+ * (pg->blind_prose: a language without a list, Thai, whose words the
+ * cleaner does not see), short lines other documents of the corpus carry
+ * too are left out all the same: that evidence is the same in every
+ * language (menus, footers).  Not for others: there the fallback takes
+ * pages too short to be an article, and a short page's line found in
+ * other documents is its copy, not chrome.  Its first line is the title and the rest the body (the first line was
+ * once both, so its words counted twice and explain's passages could run
  * backwards from the body into the title). */
 static int whole_page(dedup__page *pg, size_t n) {
   const linfo *L = pg->scratch;
   dedup__article a = {{0, 0}, 0, 0, 0};
   for (size_t i = 0; i < n; i++) {
-    if (L[i].cls == C_BLANK || L[i].words == 0)
+    if (L[i].cls == C_BLANK || L[i].words == 0 ||
+        (L[i].dup && pg->blind_prose))
       continue;
     if (a.title.len == 0 && !pg->given_title) {
       a.title.off = L[i].off;

@@ -40,6 +40,9 @@ typedef struct dedup__page {
   /* Set by the caller too: the factor on the stop-word shares that make
    * prose (dedup__lang_stop_scale of the page's language); 0 means 1. */
   double stop_scale;
+  /* ... and whether its language's stop words cannot tell its prose at
+   * all (see whole_page in page.c). */
+  int blind_prose;
 } dedup__page;
 
 /* How many documents of the corpus hold a line key (see page_keys). */
