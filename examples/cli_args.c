@@ -40,6 +40,9 @@ enum {
   OPT_TEXT_FIELD,
   OPT_TITLE_FIELD,
   OPT_DATE_FIELD,
+  OPT_LANG_FIELD,
+  OPT_LANG,
+  OPT_NO_LANGID,
   OPT_END
 };
 
@@ -72,6 +75,9 @@ static const struct option longopts[] = {
     {"text-field", required_argument, NULL, OPT_TEXT_FIELD},
     {"title-field", required_argument, NULL, OPT_TITLE_FIELD},
     {"date-field", required_argument, NULL, OPT_DATE_FIELD},
+    {"lang-field", required_argument, NULL, OPT_LANG_FIELD},
+    {"lang", required_argument, NULL, OPT_LANG},
+    {"no-langid", no_argument, NULL, OPT_NO_LANGID},
     {NULL, 0, NULL, 0}};
 
 #if defined(__GNUC__)
@@ -218,6 +224,7 @@ int cli_parse(cli_opts *o, int argc, char **argv, char *msg, size_t msg_len) {
   o->text_field = "text";
   o->title_field = "title";
   o->date_field = "date";
+  o->lang_field = "lang";
   const char *field_opt = NULL; /* the first --*-field given */
   msg[0] = '\0';
   /* Values seen per option, to refuse a second, different one: a second
@@ -248,6 +255,7 @@ int cli_parse(cli_opts *o, int argc, char **argv, char *msg, size_t msg_len) {
     case OPT_CLASSIC:
     case OPT_NO_CLEAN:
     case OPT_SPLIT:
+    case OPT_NO_LANGID:
       if (!o->param_opt)
         o->param_opt = long_name(c);
       break;
@@ -349,6 +357,18 @@ int cli_parse(cli_opts *o, int argc, char **argv, char *msg, size_t msg_len) {
     case OPT_SPLIT:
       o->p.flags |= DEDUP_F_SPLIT_EMBEDDED;
       break;
+    case OPT_NO_LANGID:
+      o->p.flags |= DEDUP_F_NO_LANGID;
+      break;
+    case OPT_LANG:
+      if (!(o->lang = dedup_lang_code(v)) || !strcmp(o->lang, "und")) {
+        say(msg, msg_len,
+            "unknown language: %s (an ISO 639 code such as de or deu, or "
+            "a name such as german)",
+            v);
+        return -1;
+      }
+      break;
     case OPT_EXPLAIN:
       /* Two files: A is the option's value, B the next argument, which
        * must not look like an option (name a file "-x" as ./-x). */
@@ -396,6 +416,7 @@ int cli_parse(cli_opts *o, int argc, char **argv, char *msg, size_t msg_len) {
     case OPT_TEXT_FIELD:
     case OPT_TITLE_FIELD:
     case OPT_DATE_FIELD:
+    case OPT_LANG_FIELD:
       if (!*v) {
         say(msg, msg_len, "empty member name: --%s", long_name(c));
         return -1;
@@ -408,6 +429,8 @@ int cli_parse(cli_opts *o, int argc, char **argv, char *msg, size_t msg_len) {
         o->text_field = v;
       else if (c == OPT_TITLE_FIELD)
         o->title_field = v;
+      else if (c == OPT_LANG_FIELD)
+        o->lang_field = v;
       else
         o->date_field = v;
       break;

@@ -29,7 +29,8 @@ typedef struct cli_opts {
   /* --jsonl FILE (repeatable; '-' standard input), field names */
   const char *jsonl[CLI_JSONL_MAX];
   int n_jsonl;
-  const char *id_field, *text_field, *title_field, *date_field;
+  const char *id_field, *text_field, *title_field, *date_field, *lang_field;
+  const char *lang; /* --lang: the documents' language code, NULL: none */
 } cli_opts;
 
 /* Fills *o from argv (argv is permuted: options may come anywhere, '--'

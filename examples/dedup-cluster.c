@@ -85,6 +85,11 @@ static const char usage[] =
     "  --perms K               MinHash signature length (128)\n"
     "  --classic               classic K-hash MinHash instead of OPH\n"
     "  --no-clean              compare whole files (no chrome removal)\n"
+    "  --no-langid             do not identify languages: documents are\n"
+    "                          English unless --lang or a JSON line says\n"
+    "  --lang CODE             the documents' language (ISO 639: de, deu;\n"
+    "                          or german), not identified; a --jsonl\n"
+    "                          line's own language wins\n"
     "  --seed N                hash seed (0)\n";
 /* In three parts: C11 compilers need only support string literals of
  * 4095 bytes. */
@@ -124,6 +129,10 @@ static const char usage_more[] =
     "                          date-time, or Unix seconds; one that is\n"
     "                          missing or not read is no date (counted\n"
     "                          on stderr, not an error)\n"
+    "  --lang-field NAME       the language's (lang): an ISO 639 code or\n"
+    "                          a name; one the library does not know is\n"
+    "                          identified from the text (counted on\n"
+    "                          stderr)\n"
     "Input and running:\n"
     "  -r, --recursive         walk directories given as FILE; symbolic\n"
     "                          links to directories found while walking\n"
@@ -467,7 +476,9 @@ static void add_path(run *r, const char *path, int walked) {
     return;
   }
   size_t invalid = 0;
-  int rc = dedup_corpus_add(r->c, path, buf, len, &invalid);
+  dedup_doc_meta meta = DEDUP_DOC_META_INIT;
+  meta.lang = r->o.lang; /* --lang, or NULL: identified */
+  int rc = dedup_corpus_add_doc(r->c, path, buf, len, &meta, &invalid);
   free(buf);
   add_result(r, path, rc, len, invalid);
 }
@@ -513,11 +524,11 @@ static void add_result(run *r, const char *path, int rc, size_t len,
  * counted, and said once at the end. */
 static void add_jsonl(run *r) {
   jsonl_fields f = {r->o.id_field, r->o.text_field, r->o.title_field,
-                    r->o.date_field};
+                    r->o.date_field, r->o.lang_field};
   jsonl_ids ids = {0};
-  size_t docs = 0, undated = 0;
-  const char *undated_file = NULL;
-  unsigned long undated_line = 0;
+  size_t docs = 0, undated = 0, unknown_lang = 0;
+  const char *undated_file = NULL, *unknown_file = NULL;
+  unsigned long undated_line = 0, unknown_line = 0;
   for (int i = 0; i < r->o.n_jsonl; i++) {
     const char *path = r->o.jsonl[i];
     const char *shown = strcmp(path, "-") ? path : "standard input";
@@ -562,6 +573,13 @@ static void add_jsonl(run *r) {
         undated_file = shown;
         undated_line = line;
       }
+      if (d.lang && !meta.lang && dedup_lang_code(d.lang) == NULL &&
+          !unknown_lang++) {
+        unknown_file = shown;
+        unknown_line = line;
+      }
+      if (!meta.lang)
+        meta.lang = r->o.lang; /* --lang: for those that give none */
       size_t invalid = 0;
       int rc = dedup_corpus_add_doc(r->c, d.id, d.text, d.text_len, &meta,
                                     &invalid);
@@ -578,6 +596,14 @@ static void add_jsonl(run *r) {
             "date (first: %s%s%lu)\n", undated, docs,
             r->o.n_jsonl > 1 ? undated_file : "line ",
             r->o.n_jsonl > 1 ? ":" : "", undated_line);
+  }
+  if (unknown_lang && !r->o.quiet) {
+    progress_clear(r);
+    fprintf(stderr, "dedup-cluster: %zu of %zu documents name a language "
+            "the library does not know; identified from the text instead "
+            "(first: %s%s%lu)\n", unknown_lang, docs,
+            r->o.n_jsonl > 1 ? unknown_file : "line ",
+            r->o.n_jsonl > 1 ? ":" : "", unknown_line);
   }
 }
 
@@ -850,6 +876,10 @@ static void print_explain_text(const dedup_corpus *c,
   put_name(dedup_corpus_item_name(c, e->b));
   printf("  (item %zu, %zu words)\n\n", e->b, e->words_b);
 
+  printf("Languages: %s, %s%s\n", e->lang_a, e->lang_b,
+         strcmp(e->lang_a, e->lang_b)
+             ? " (documents of two languages share no story term)"
+             : "");
   printf("Copy level (near-verbatim copies): ");
   if (e->same_copy_group && (e->copy_linked || e->a == e->b))
     printf("same copy group, linked: %.4f %s %g\n", e->copy_similarity,
@@ -939,6 +969,7 @@ static void print_explain_json(const dedup_corpus *c,
   printf(",\"b\":");
   json_str(dedup_corpus_item_name(c, e->b));
   printf(",\"words_a\":%zu,\"words_b\":%zu", e->words_a, e->words_b);
+  printf(",\"lang_a\":\"%s\",\"lang_b\":\"%s\"", e->lang_a, e->lang_b);
   printf(",\"copy\":{\"method\":\"%s\",\"similarity\":%.4f,"
          "\"threshold\":%.4f",
          e->method == DEDUP_METHOD_MINHASH ? "minhash" : "simhash",

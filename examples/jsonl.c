@@ -400,6 +400,8 @@ static int parse_line(jsonl_reader *r, const char *p, size_t n,
     d->title = NULL, d->title_len = 0;
   if (member(o, r->f.date, 2, &d->date, &d->date_len) != 1)
     d->date = NULL, d->date_len = 0;
+  if (member(o, r->f.lang, 0, &d->lang, &d->lang_len) != 1)
+    d->lang = NULL, d->lang_len = 0;
   return JSONL_DOC;
 }
 
@@ -581,6 +583,13 @@ int jsonl_meta(const jsonl_doc *d, dedup_doc_meta *meta) {
     m.has_date = 1;
     m.date = t;
   }
+  m.lang = jsonl_lang(d);
   *meta = m;
   return m.has_date;
+}
+
+const char *jsonl_lang(const jsonl_doc *d) {
+  /* "und" is no language given: identification decides. */
+  const char *c = d->lang ? dedup_lang_code(d->lang) : NULL;
+  return c && strcmp(c, "und") ? c : NULL;
 }

@@ -15,10 +15,10 @@
 #define JSONL_MAX_LINE ((size_t)64 << 20)
 
 typedef struct jsonl_fields {
-  const char *id, *text, *title, *date; /* member names */
+  const char *id, *text, *title, *date, *lang; /* member names */
 } jsonl_fields;
 
-#define JSONL_FIELDS_INIT { "id", "text", "title", "date" }
+#define JSONL_FIELDS_INIT { "id", "text", "title", "date", "lang" }
 
 /* One document, valid until the next jsonl_next() or jsonl_close().
  * Strings are NUL-terminated, valid UTF-8 and hold no NUL. */
@@ -30,6 +30,8 @@ typedef struct jsonl_doc {
   size_t title_len;
   const char *date; /* NULL: none; a number as its decimal text */
   size_t date_len;
+  const char *lang; /* NULL: none (missing, null or not a string) */
+  size_t lang_len;
 } jsonl_doc;
 
 typedef struct jsonl_reader jsonl_reader;
@@ -62,6 +64,10 @@ void jsonl_close(jsonl_reader *r);
  * dedup_date_parse.  Returns 1 when the date was read, 0 when there is
  * no usable date. */
 int jsonl_meta(const jsonl_doc *d, dedup_doc_meta *meta);
+/* The document's language as the library names it (dedup_lang_code of
+ * its lang member), NULL when it has none or one the library does not
+ * know (jsonl_meta leaves the language to identification then). */
+const char *jsonl_lang(const jsonl_doc *d);
 
 /* A set of ids with where each was first seen. */
 typedef struct jsonl_ids {

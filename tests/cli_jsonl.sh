@@ -202,6 +202,38 @@ run dates2 --jsonl dates.jsonl --jsonl good.jsonl --all
 expect_rc dates2 1 # the ids of dates.jsonl again
 err_has dates2 'good.jsonl:1: id a already seen at dates.jsonl:1'
 
+# ---- languages: given in a line, by --lang, or identified ----------------
+python3 - <<'PY'
+import json
+de = ("Die Stadt hat am Montag die neue Straßenbahnlinie eröffnet, und "
+      "viele Fahrgäste waren schon am ersten Tag mit der Bahn unterwegs, "
+      "die den Bahnhof mit dem Hafen verbindet. ") * 3
+with open("langs.jsonl", "w") as f:
+    f.write(json.dumps({"id": "x", "text": de}) + "\n")
+    f.write(json.dumps({"id": "y", "text": de + " Ende.", "lang": "nl"}) + "\n")
+    f.write(json.dumps({"id": "z", "text": de + " Aus.", "lang": "tlh"}) + "\n")
+PY
+run langs --jsonl langs.jsonl --explain x y
+expect_rc langs 0
+grep -q '^Languages: de, nl (documents of two languages' langs.out ||
+  fail "langs: $(grep Languages langs.out)"
+err_has langs '1 of 3 documents name a language the library does not know'
+run langs_z --jsonl langs.jsonl --explain x z --format json
+expect_rc langs_z 0
+grep -q '"lang_a":"de","lang_b":"de"' langs_z.out ||
+  fail "langs_z: $(head -c 300 langs_z.out)"
+run langs_forced --jsonl langs.jsonl --lang fr --explain x y
+expect_rc langs_forced 0
+grep -q '^Languages: fr, nl' langs_forced.out ||
+  fail "langs_forced: $(grep Languages langs_forced.out)"
+run lang_bad --jsonl langs.jsonl --lang xx
+expect_rc lang_bad 2
+err_has lang_bad 'unknown language: xx'
+run lang_field --jsonl langs.jsonl --lang-field language --explain x y
+expect_rc lang_field 0
+grep -q '^Languages: de, de' lang_field.out ||
+  fail "lang_field: $(grep Languages lang_field.out)"
+
 # ---- --explain takes ids; no mixing with FILE operands -------------------
 run explain --jsonl good.jsonl --explain a b
 expect_rc explain 0

@@ -392,11 +392,17 @@ static void test_every_byte_corrupted(void **state) {
   unsigned char *b = small_file(&len);
   static const unsigned char masks[] = {0x01, 0x80, 0xFF};
   for (size_t i = 0; i < len; i++) {
-    int want = i >= 8 && i < 12 ? DEDUP_EVERSION : DEDUP_EFORMAT;
     for (size_t m = 0; m < sizeof masks; m++) {
       unsigned char *x = malloc(len);
       memcpy(x, b, len);
       x[i] ^= masks[m];
+      /* A version byte changed: refused as a version unless it makes
+       * another known one (3 ^ 1 = 2), whose checksum then fails. */
+      uint32_t v = (uint32_t)(x[8] | x[9] << 8 | x[10] << 16 |
+                              (uint32_t)x[11] << 24);
+      int want = i >= 8 && i < 12 && (v < 1 || v > DEDUP__INDEX_VERSION)
+                     ? DEDUP_EVERSION
+                     : DEDUP_EFORMAT;
       dedup_corpus *c = (dedup_corpus *)1;
       assert_int_equal(dedup__index_load_mem(&c, x, len), want);
       assert_null(c);
@@ -771,6 +777,7 @@ static void test_round_trip_meta(void **state) {
     }
     m.has_date = i % 2 == 0;
     m.date = m.has_date ? -86400 * (int64_t)i - 1 : 0;
+    m.lang = i % 3 == 1 ? "pt-BR" : NULL; /* given languages are kept */
     assert_int_equal(dedup_corpus_add_doc(c, g.name[i], g.text[i],
                                           strlen(g.text[i]), &m, NULL),
                      DEDUP_OK);
@@ -790,6 +797,9 @@ static void test_round_trip_meta(void **state) {
     }
     assert_int_equal(a->has_date, b->has_date);
     assert_true(a->date == b->date);
+    assert_int_equal(b->lang_state,
+                     i % 3 == 1 ? CDOC_LANG_GIVEN : CDOC_LANG_UNKNOWN);
+    assert_int_equal(a->lang, b->lang);
   }
   char *sa = run_snapshot(c), *sb = run_snapshot(l);
   assert_string_equal(sa, sb);
@@ -878,6 +888,52 @@ static void test_bad_meta_fields(void **state) {
   expect_patch_refused(b, len, r0 + 24, 4, 1000); /* title past the end */
   expect_patch_refused(b, len, r0 + DEDUP__INDEX_RECORD + 1, 1, 0xC3);
   expect_patch_refused(b, len, r0 + DEDUP__INDEX_RECORD + 1, 1, 0);
+  /* The language: a code only with its flag, one save would write,
+   * NUL-padded. */
+  expect_patch_refused(b, len, r0 + 36, 4, 0x6564); /* "de", no flag */
+  expect_patch_refused(b, len, r0, 4, DEDUP__INDEX_LANG); /* flag, no code */
+  expect_patch_refused(b, len, r0, 4, DEDUP__INDEX_LANG | 1u << 4);
+  free(b);
+  m.lang = "de";
+  assert_int_equal(dedup_corpus_new(&c, NULL), DEDUP_OK);
+  assert_int_equal(dedup_corpus_add_doc(c, "a", t, strlen(t), &m, NULL),
+                   DEDUP_OK);
+  assert_int_equal(dedup_corpus_save(c, path_in("tl.idx")), DEDUP_OK);
+  dedup_corpus_free(c);
+  b = (unsigned char *)slurp(path_in("tl.idx"), &len);
+  expect_patch_loads(b, len, r0 + 36, 4, 0x7266);     /* "fr" */
+  expect_patch_refused(b, len, r0 + 36, 4, 0x7878);   /* "xx" */
+  expect_patch_refused(b, len, r0 + 36, 4, 0x65640000u); /* "\0\0de" */
+  expect_patch_refused(b, len, r0 + 36, 4, 0x6e7265u); /* "ern": eng? */
+  free(b);
+}
+
+/* A version-2 file (0.2: records of 36 bytes, no language) loads. */
+static void test_version2_loads(void **state) {
+  (void)state;
+  size_t len;
+  unsigned char *b = small_file(&len);
+  unsigned char *v2 = malloc(len);
+  size_t at = DEDUP__INDEX_HEADER, r = DEDUP__INDEX_HEADER;
+  memcpy(v2, b, DEDUP__INDEX_HEADER);
+  put_le(v2 + 8, 2, 4);
+  for (int k = 0; k < 2; k++) {
+    uint32_t nl = (uint32_t)(b[r + 4] | b[r + 5] << 8);
+    size_t tl = (size_t)(b[r + 8] | b[r + 9] << 8);
+    memcpy(v2 + at, b + r, DEDUP__INDEX_RECORD_V2);
+    at += DEDUP__INDEX_RECORD_V2;
+    memcpy(v2 + at, b + r + DEDUP__INDEX_RECORD, nl + tl);
+    at += nl + tl;
+    r += DEDUP__INDEX_RECORD + nl + tl;
+  }
+  at += DEDUP__INDEX_TRAILER;
+  fix_sum(v2, at);
+  dedup_corpus *c;
+  assert_int_equal(dedup__index_load_mem(&c, v2, at), DEDUP_OK);
+  assert_int_equal(c->n_docs, 2);
+  assert_string_equal(c->docs[1].name, "b");
+  dedup_corpus_free(c);
+  free(v2);
   free(b);
 }
 
@@ -887,6 +943,7 @@ int main(void) {
       cmocka_unit_test(test_round_trip_empty),
       cmocka_unit_test(test_round_trip_meta),
       cmocka_unit_test(test_version1_loads),
+      cmocka_unit_test(test_version2_loads),
       cmocka_unit_test(test_bad_meta_fields),
       cmocka_unit_test(test_incremental_generated),
       cmocka_unit_test(test_incremental_seeds),

@@ -12,7 +12,7 @@
  *
  *   offset size
  *        0    8  magic "DEDUPIX\0"
- *        8    4  format version (DEDUP__INDEX_VERSION, 2; 1 is read)
+ *        8    4  format version (DEDUP__INDEX_VERSION, 3; 1, 2 are read)
  *       12    4  shingle_k            16    4  num_perm
  *       20    8  threshold            28    8  story_threshold
  *       36    4  method               40    4  minhash_kind
@@ -22,18 +22,23 @@
  *       68    8  story_days (version 2; absent in version 1)
  *       76       N records, each:
  *                  4  record flags (bit 0: text is normalised,
- *                     bit 2: the document has a date)
+ *                     bit 2: the document has a date, bit 3: its
+ *                     language was given)
  *                  4  name length     8  text length
  *                  8  invalid UTF-8 sequences replaced (normalised text)
  *                  4  title length (0xFFFFFFFF: no title given)
  *                  8  date, Unix seconds (signed; 0 without bit 2)
+ *                  4  given language, ISO 639-1 code in ASCII padded
+ *                     with NULs (all 0 without bit 3)
  *                  name bytes, title bytes (normalised, as kept),
  *                  text bytes (none NUL-terminated)
  *      end    8  XXH64 (seed 0) of every byte before it
  *
  * Version 1 files (0.2 before titles and dates) have no story_days (it
  * loads as the default: their documents have no dates, so it changes
- * nothing) and records of 24 bytes, without the title length and date.
+ * nothing) and records of 24 bytes, without the title length and date;
+ * version 2 files (0.2) records of 36 bytes, without the language.  A
+ * language found by a run is not kept: it is a function of the text.
  *
  * Parameters are stored resolved (no zero "default" fields), so a loaded
  * corpus does not depend on the defaults of the version that loads it.
@@ -153,6 +158,12 @@ static int write_index(const dedup_corpus *c, FILE *f) {
     put64(r + 28, d->has_date ? (uint64_t)d->date : 0);
     if (d->has_date)
       put32(r, get32(r) | DEDUP__INDEX_DATED);
+    memset(r + 36, 0, 4);
+    if (d->lang_state == CDOC_LANG_GIVEN) {
+      const char *code = dedup__lang_code(d->lang);
+      memcpy(r + 36, code, DEDUP__MIN(strlen(code), (size_t)4));
+      put32(r, get32(r) | DEDUP__INDEX_LANG);
+    }
     wr(&w, r, sizeof r);
     wr(&w, d->name, name_len);
     if (d->title)
@@ -371,7 +382,9 @@ static int rd_string(reader *r, char **out, uint64_t len) {
 
 static int read_doc(reader *r, cdoc *d, uint32_t version) {
   unsigned char h[DEDUP__INDEX_RECORD];
-  size_t rlen = version == 1 ? DEDUP__INDEX_RECORD_V1 : DEDUP__INDEX_RECORD;
+  size_t rlen = version == 1   ? DEDUP__INDEX_RECORD_V1
+                : version == 2 ? DEDUP__INDEX_RECORD_V2
+                               : DEDUP__INDEX_RECORD;
   int rc = rd(r, h, rlen);
   if (rc != DEDUP_OK)
     return rc;
@@ -384,6 +397,26 @@ static int read_doc(reader *r, cdoc *d, uint32_t version) {
     title_len = get32(h + 24);
     date = (int64_t)get64(h + 28);
     known |= DEDUP__INDEX_DATED;
+  }
+  int lang = -1;
+  if (version >= 3) {
+    known |= DEDUP__INDEX_LANG;
+    static const unsigned char none[4] = {0};
+    size_t cl = 0;
+    while (cl < 4 && h[36 + cl])
+      cl++;
+    for (size_t k = cl; k < 4; k++)
+      if (h[36 + k])
+        return DEDUP_EFORMAT; /* NUL padding only */
+    if (flags & DEDUP__INDEX_LANG) {
+      lang = dedup__lang_from_code((const char *)h + 36, cl);
+      if (lang <= 0 || strncmp(dedup__lang_code((unsigned)lang),
+                               (const char *)h + 36, cl) ||
+          strlen(dedup__lang_code((unsigned)lang)) != cl)
+        return DEDUP_EFORMAT; /* only the codes save writes */
+    } else if (memcmp(h + 36, none, 4)) {
+      return DEDUP_EFORMAT;
+    }
   }
   uint64_t tl = title_len == DEDUP__INDEX_NO_TITLE ? 0 : title_len;
   if ((flags & ~known) || len > MAX_TEXT ||
@@ -431,6 +464,10 @@ static int read_doc(reader *r, cdoc *d, uint32_t version) {
   d->title_len = (size_t)tl;
   d->has_date = (flags & DEDUP__INDEX_DATED) != 0;
   d->date = date;
+  if (lang > 0) {
+    d->lang = (uint8_t)lang;
+    d->lang_state = CDOC_LANG_GIVEN;
+  }
   if (flags & DEDUP__INDEX_NORMALISED) {
     d->text = text;
     d->len = (size_t)len;
@@ -459,7 +496,7 @@ static int read_index(dedup_corpus **out, reader *r) {
   if (memcmp(h, DEDUP__INDEX_MAGIC, 8) != 0)
     return DEDUP_EFORMAT;
   uint32_t version = get32(h + 8);
-  if (version != 1 && version != DEDUP__INDEX_VERSION)
+  if (version != 1 && version != 2 && version != DEDUP__INDEX_VERSION)
     return DEDUP_EVERSION;
   dedup_params p = DEDUP_PARAMS_INIT;
   p.story_days = DEDUP_STORY_DAYS; /* version 1 */
@@ -483,8 +520,9 @@ static int read_index(dedup_corpus **out, reader *r) {
   p.seed = get64(h + 44);
   p.flags = get32(h + 56) & ~LEGACY_COPY_ONLY;
   uint64_t n_docs = get64(h + 60);
-  if (n_docs > r->left / (version == 1 ? DEDUP__INDEX_RECORD_V1
-                                       : DEDUP__INDEX_RECORD))
+  if (n_docs > r->left / (version == 1   ? DEDUP__INDEX_RECORD_V1
+                          : version == 2 ? DEDUP__INDEX_RECORD_V2
+                                         : DEDUP__INDEX_RECORD))
     return DEDUP_EFORMAT;
 
   dedup_corpus *c;

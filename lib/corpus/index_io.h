@@ -11,9 +11,12 @@
 #include <stddef.h>
 
 #define DEDUP__INDEX_MAGIC "DEDUPIX" /* 8 bytes with its NUL */
-#define DEDUP__INDEX_VERSION 2u
+#define DEDUP__INDEX_VERSION 3u
 #define DEDUP__INDEX_HEADER 76 /* magic .. story_days */
-#define DEDUP__INDEX_RECORD 36 /* fixed part of one document record */
+#define DEDUP__INDEX_RECORD 40 /* fixed part of one document record */
+/* Version 2 (0.2, before languages): records of 36 bytes, without the
+ * language.  Still read. */
+#define DEDUP__INDEX_RECORD_V2 36
 /* Version 1 (0.2 before dates and titles): no story_days, records of
  * 24 bytes without title and date.  Still read. */
 #define DEDUP__INDEX_HEADER_V1 68
@@ -26,6 +29,9 @@
 #define DEDUP__INDEX_NORMALISED 1u
 /* Record flag (version 2): the document has a date.  (Bit 1 is unused.) */
 #define DEDUP__INDEX_DATED 4u
+/* Record flag (version 3): the document's language was given (its code
+ * in the record's last 4 bytes, ASCII, NUL-padded). */
+#define DEDUP__INDEX_LANG 8u
 
 /* dedup_corpus_load() on len bytes in memory instead of a file (the fuzz
  * harness and the tests use it); same checks, same status codes. */

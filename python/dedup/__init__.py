@@ -63,9 +63,9 @@ ENOTFOUND, ECANCELED = -10, -11
 _LEVELS = {"story": 0, "copy": 1}
 _METHODS = {"minhash": 0, "simhash": 1}
 _KINDS = {"oph": 0, "classic": 1}
-_F_NO_CLEAN, _F_SPLIT_EMBEDDED = 1, 2
+_F_NO_CLEAN, _F_SPLIT_EMBEDDED, _F_NO_LANGID = 1, 2, 8
 _RUN_COPY, _RUN_ALL = 1, 3
-_PARAMS_VERSION, _RUN_OPTIONS_VERSION, _DOC_META_VERSION = 2, 1, 1
+_PARAMS_VERSION, _RUN_OPTIONS_VERSION, _DOC_META_VERSION = 2, 1, 2
 
 _U32_MAX = 2 ** 32 - 1
 _U64_MAX = 2 ** 64 - 1
@@ -159,6 +159,7 @@ class _DocMeta(ctypes.Structure):
         ("title_len", ctypes.c_size_t),
         ("has_date", ctypes.c_int),
         ("date", ctypes.c_int64),
+        ("lang", ctypes.c_char_p),  # version 2
     ]
 
 
@@ -226,6 +227,8 @@ class _Explanation(ctypes.Structure):
         ("rep_a", ctypes.c_size_t), ("rep_b", ctypes.c_size_t),
         ("same_story", ctypes.c_int),
         ("terms", ctypes.POINTER(_Term)), ("n_terms", ctypes.c_size_t),
+        ("story_time_factor", ctypes.c_double),
+        ("lang_a", ctypes.c_char_p), ("lang_b", ctypes.c_char_p),  # 0.3
     ]
 
 
@@ -277,6 +280,8 @@ _c_run = _fn("dedup_corpus_run_with", ctypes.c_int, _vp,
              ctypes.POINTER(_RunOptions))
 _c_items = _fn("dedup_corpus_item_count", ctypes.c_size_t, _vp)
 _c_name = _fn("dedup_corpus_item_name", _cp, _vp, ctypes.c_size_t)
+_c_item_lang = _fn("dedup_corpus_item_lang", _cp, _vp, ctypes.c_size_t)
+_c_lang_code = _fn("dedup_lang_code", _cp, _cp)
 _c_nclusters = _fn("dedup_corpus_cluster_count", ctypes.c_size_t, _vp,
                    ctypes.c_int)
 _c_members = _fn("dedup_corpus_cluster_members", _c_size_p, _vp,
@@ -1025,7 +1030,8 @@ class Corpus:
     def __init__(self, shingle_k=0, num_perm=0, threshold=0.0,
                  story_threshold=0.0, method="minhash", minhash_kind="oph",
                  seed=0, threads=0, no_clean=False, split_embedded=False,
-                 copy_only=False, story_days=0.0, _handle=None):
+                 copy_only=False, story_days=0.0, no_langid=False,
+                 _handle=None):
         self._lock = threading.RLock()
         self._c = _vp()
         self._order = []      # names (bytes) of the documents added
@@ -1045,7 +1051,8 @@ class Corpus:
             _choice(_KINDS, minhash_kind, "minhash_kind"),
             _u64(seed, "seed"),
             (_F_NO_CLEAN if no_clean else 0) |
-            (_F_SPLIT_EMBEDDED if split_embedded else 0),
+            (_F_SPLIT_EMBEDDED if split_embedded else 0) |
+            (_F_NO_LANGID if no_langid else 0),
             _real(story_days or 0.0, "story_days") if story_days != "off"
             else -1.0)
         _check(_c_new(ctypes.byref(self._c), ctypes.byref(p)), "Corpus")
@@ -1080,7 +1087,7 @@ class Corpus:
             raise ValueError("the corpus is closed")
         return self._c
 
-    def add(self, name, text, title=None, date=None):
+    def add(self, name, text, title=None, date=None, lang=None):
         """Adds a document (name and text: str or bytes).  Returns False
         when it is skipped because it holds no words or looks binary (the
         corpus is unchanged then), True when added.
@@ -1089,12 +1096,20 @@ class Corpus:
         instead of one the page cleaner would guess; date is its
         publication time: Unix seconds (int or float) or a string that
         dedup_date_parse reads (ISO 8601 date or date-time, or Unix
-        seconds).  A date string it cannot read raises ValueError."""
+        seconds).  A date string it cannot read raises ValueError.
+        lang (str) is its language ("de", "deu", "german"); None: identified
+        from the text.  A language the library does not know raises
+        ValueError."""
         data = _bytes(text)
         raw = _name(name)
         meta = None
-        if title is not None or date is not None:
-            meta = _DocMeta(_DOC_META_VERSION, None, 0, 0, 0)
+        if title is not None or date is not None or lang is not None:
+            meta = _DocMeta(_DOC_META_VERSION, None, 0, 0, 0, None)
+            if lang is not None:
+                if not isinstance(lang, str) or \
+                        _c_lang_code(lang.encode("ascii", "replace")) is None:
+                    raise ValueError("unknown language: %r" % (lang,))
+                meta.lang = lang.encode("ascii")
             if title is not None:
                 t = _bytes(title)
                 meta.title, meta.title_len = t, len(t)
@@ -1216,6 +1231,19 @@ class Corpus:
                             _str(_c_name(c, b.value)), s.value))
             return out
 
+    def item_lang(self, item):
+        """The language of an item (a name or an id) after run(): an ISO
+        639-1 code, "und" when its text does not tell."""
+        with self._lock:
+            c = self._handle()
+            if not self._ran and not self._loaded:
+                raise DedupError(ESTATE, "item_lang: run() first")
+            i = self._id(item)
+            v = _c_item_lang(c, i)
+            if v is None:
+                raise DedupIndexError("item %d out of range" % i)
+            return _str(v)
+
     def item_text(self, item):
         """The text the run kept of an item (a name or an id) after page
         cleaning: its title line, then its body lines (dedup_corpus_item_text).
@@ -1285,7 +1313,8 @@ class Corpus:
                           for i in range(e.n_terms)],
             }
         return {"a": name(e.a), "b": name(e.b), "words_a": e.words_a,
-                "words_b": e.words_b, "copy": copy, "story": story}
+                "words_b": e.words_b, "lang_a": _str(e.lang_a),
+                "lang_b": _str(e.lang_b), "copy": copy, "story": story}
 
     # Pickling: the index file's bytes plus what the file does not hold.
     def __getstate__(self):

@@ -262,6 +262,31 @@ class CorpusTests(unittest.TestCase):
         with self.assertRaises(IndexError):
             c.item_text(3)
 
+    def test_languages(self):
+        c = self.seeds_corpus()
+        self.assertEqual([c.item_lang(p) for p in SEED_FILES], ["en"] * 3)
+        with self.assertRaises(IndexError):
+            c.item_lang(3)
+        d = dedup.Corpus()
+        text = ("Die Stadt hat am Montag die neue Straßenbahn eröffnet, und "
+                "viele Fahrgäste waren schon am ersten Tag mit der Linie "
+                "unterwegs, die den Bahnhof mit dem Hafen verbindet.")
+        self.assertTrue(d.add("de", text))
+        self.assertTrue(d.add("given", text, lang="nl"))
+        with self.assertRaises(ValueError):
+            d.add("bad", text, lang="xx")
+        with self.assertRaises(dedup.DedupError):
+            d.item_lang(0)
+        d.run()
+        self.assertEqual(d.item_lang("de"), "de")
+        self.assertEqual(d.item_lang("given"), "nl")
+        x = d.explain("de", "given")
+        self.assertEqual((x["lang_a"], x["lang_b"]), ("de", "nl"))
+        e = dedup.Corpus(no_langid=True)
+        e.add("de", text)
+        e.run()
+        self.assertEqual(e.item_lang(0), "en")
+
     def test_explain_story(self):
         c = self.seeds_corpus()
         e = c.explain(0, SEED_FILES[2])
