@@ -326,10 +326,14 @@ static void test_plan_choice(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_public_vs_brute), cmocka_unit_test(test_every_plan),
-      cmocka_unit_test(test_all_pairs),       cmocka_unit_test(test_duplicates),
-      cmocka_unit_test(test_threads),         cmocka_unit_test(test_bad_args),
-      cmocka_unit_test(test_index),           cmocka_unit_test(test_plan_choice),
+      cmocka_unit_test(test_public_vs_brute),
+      cmocka_unit_test(test_every_plan),
+      cmocka_unit_test(test_all_pairs),
+      cmocka_unit_test(test_duplicates),
+      cmocka_unit_test(test_threads),
+      cmocka_unit_test(test_bad_args),
+      cmocka_unit_test(test_index),
+      cmocka_unit_test(test_plan_choice),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
