@@ -316,8 +316,66 @@ static void test_oom_components(void **state) {
   fail_at = 0;
 }
 
+/* dedup_simhash_pairs and the SimHash index: each allocation failing
+ * gives DEDUP_ENOMEM, empty outputs and no leak; then the same results
+ * as an unhindered call (one thread, so allocations come in one order). */
+static void test_oom_simsearch(void **state) {
+  (void)state;
+  uint64_t fp[40];
+  for (size_t i = 0; i < 40; i++)
+    fp[i] = 0x9e3779b97f4a7c15ULL * (i + 1);
+  for (size_t i = 4; i < 40; i += 4)
+    fp[i] = fp[i - 3] ^ 5; /* distance 2 */
+  for (fail_at = 1;; fail_at++) {
+    n_allocs = injected = live = 0;
+    dedup_pair *p = (dedup_pair *)1;
+    size_t m = 9;
+    int rc = dedup_simhash_pairs(&p, &m, fp, 40, 3, 1);
+    if (!injected) {
+      assert_int_equal(rc, DEDUP_OK);
+      assert_int_equal(m, 9);
+      for (size_t i = 0; i < m; i++)
+        assert_int_equal(p[i].b, p[i].a + 3);
+      dedup_free(p);
+      assert_int_equal(live, 0);
+      break;
+    }
+    assert_int_equal(rc, DEDUP_ENOMEM);
+    assert_null(p);
+    assert_int_equal(m, 0);
+    assert_int_equal(live, 0);
+  }
+  assert_true(fail_at > 1);
+  for (fail_at = 1;; fail_at++) {
+    n_allocs = injected = live = 0;
+    dedup_simhash_index *x = (dedup_simhash_index *)1;
+    uint32_t *ids = (uint32_t *)1;
+    size_t m = 9;
+    int rc = dedup_simhash_index_new(&x, fp, 40, 3);
+    if (rc == DEDUP_OK) {
+      rc = dedup_simhash_index_query(x, fp[1], &ids, &m);
+      dedup_simhash_index_free(x);
+    } else {
+      assert_null(x);
+    }
+    if (!injected) {
+      assert_int_equal(rc, DEDUP_OK);
+      assert_int_equal(m, 2);
+      assert_int_equal(ids[0], 1);
+      assert_int_equal(ids[1], 4);
+      dedup_free(ids);
+      assert_int_equal(live, 0);
+      break;
+    }
+    assert_int_equal(rc, DEDUP_ENOMEM);
+    assert_int_equal(live, 0);
+  }
+  fail_at = 0;
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_oom_simsearch),
       cmocka_unit_test(test_oom_default),
       cmocka_unit_test(test_oom_simhash_split),
       cmocka_unit_test(test_oom_components),
