@@ -76,7 +76,7 @@ static const double poisson1_cdf[] = {
 #define POISSON_MAX (sizeof poisson1_cdf / sizeof *poisson1_cdf)
 
 typedef struct dart_state {
-  double rate;   /* T: darts per unit area */
+  double inv_rate; /* 1 / T, T darts per unit area */
   double maxr;   /* m: ranks drawn are below it */
   unsigned k;
   uint64_t *id;  /* sample i: its least dart's hash so far */
@@ -102,7 +102,8 @@ static inline void cell_darts(dart_state *s, uint64_t key, double x,
     uint64_t h = dedup__mix64(key + (uint64_t)(q + 1) * GOLDEN);
     if (!(w0 + dw * unit(h) < x))
       continue;
-    uint64_t g = dedup__mix64(h ^ SALT_RANK);
+    /* From the key, not from h: the two mixes run side by side. */
+    uint64_t g = dedup__mix64((key ^ SALT_RANK) + (uint64_t)(q + 1) * GOLDEN);
     double r = r0 + dr * ((double)(g >> 20) + 0.5) * 0x1p-44;
     if (!(r < s->maxr))
       continue;
@@ -121,21 +122,24 @@ static inline void cell_darts(dart_state *s, uint64_t key, double x,
   }
 }
 
-/* Every cell of feature hash fh that begins below weight x and rank m. */
+/* Every cell of feature hash fh that begins below weight x and rank m.
+ * Sizes are scaled by powers of two (exact) and by 1 / T, so that no
+ * divide is left; a cell's hash is one mix of its region's plus its
+ * column and row, each times an odd constant. */
 static void feature_darts(dart_state *s, uint64_t fh, double x) {
-  double two_nu = 1.0;
-  for (unsigned nu = 0;; nu++, two_nu *= 2) {
-    double W = (two_nu - 1) / s->rate;
+  double two_nu = 1.0, half_nu = 1.0;
+  for (unsigned nu = 0;; nu++, two_nu *= 2, half_nu *= 0.5) {
+    double W = (two_nu - 1) * s->inv_rate;
     if (!(W < x) || !isfinite(two_nu))
       break;
-    double two_rho = 1.0;
-    for (unsigned rho = 0;; rho++, two_rho *= 2) {
+    double two_rho = 1.0, half_rho = 1.0;
+    for (unsigned rho = 0;; rho++, two_rho *= 2, half_rho *= 0.5) {
       double R = two_rho - 1;
       if (!(R < s->maxr) || !isfinite(two_rho))
         break;
       /* The region's 2^rho columns of width dw, 2^nu rows of height dr. */
-      double dw = two_nu / s->rate / two_rho;
-      double dr = two_rho / two_nu;
+      double dw = two_nu * s->inv_rate * half_rho;
+      double dr = two_rho * half_nu;
       uint64_t ncol = rho < 63 ? (uint64_t)1 << rho : UINT64_MAX;
       uint64_t nrow = nu < 63 ? (uint64_t)1 << nu : UINT64_MAX;
       uint64_t rh = dedup__mix64(fh + ((uint64_t)nu << 32 | rho) * GOLDEN);
@@ -143,7 +147,7 @@ static void feature_darts(dart_state *s, uint64_t fh, double x) {
         double w0 = W + (double)c * dw;
         if (!(w0 < x))
           break;
-        uint64_t ch = dedup__mix64(rh + (c + 1) * SALT_CELL);
+        uint64_t ch = rh + (c + 1) * SALT_CELL;
         for (uint64_t r = 0; r < nrow; r++) {
           double r0 = R + (double)r * dr;
           if (!(r0 < s->maxr))
@@ -170,8 +174,8 @@ void dedup__wminhash_dart(uint64_t *sig, unsigned k, const uint64_t *f,
     sig[i] = UINT64_MAX;
   if (!(total > 0.0) || k == 0)
     return;
-  dart_state s = {(double)k * (log((double)k) + DART_SLACK), 0.0, k, sig,
-                  rank};
+  dart_state s = {1.0 / ((double)k * (log((double)k) + DART_SLACK)), 0.0, k,
+                  sig, rank};
   /* theta doubles until every sample has a dart (in law, 2% of sets pass
    * twice, 0.04% three times); each pass draws the earlier ones again. */
   for (double theta = 1.0;; theta *= 2) {
