@@ -107,7 +107,7 @@ static void usage(void) {
         "[--level story|copy]\n"
         "                  [--no-clean] [--method minhash|simhash] "
         "[--threads N]\n"
-        "                  [--errors N] FOLDER\n"
+        "                  [--errors N] [--seed N] FOLDER\n"
         "       dedup-eval [OPTIONS] --jsonl FILE LABELS.tsv\n",
         stderr);
   exit(2);
@@ -128,6 +128,8 @@ int main(int argc, char **argv) {
       p.threshold = atof(argv[++i]);
     else if (!strcmp(a, "--threads") && v)
       ro.threads = (unsigned)atoi(argv[++i]);
+    else if (!strcmp(a, "--seed") && v) /* other sketches: the noise */
+      p.seed = strtoull(argv[++i], NULL, 10);
     else if (!strcmp(a, "--errors") && v)
       errors = atoi(argv[++i]);
     else if (!strcmp(a, "--level") && v)

@@ -6,7 +6,8 @@
  *   items.c     per document: normalise, line counts, cut the page into
  *               items, sign each item (explain.c re-cuts with the same code)
  *   copy.c      copy level: LSH candidates, verification
- *   story.c     story level: TF-IDF, ICWS candidates, cosine, average link
+ *   story.c     story level: TF-IDF, weighted MinHash candidates, cosine,
+ *               average link
  *   run.c       one run: the phases in order, clusters numbered
  *   explain.c   why two items are (not) clustered
  *   index_io.c  a corpus to a file and back

@@ -2,7 +2,7 @@
  *
  * One representative per copy group (its longest member) becomes a
  * TF-IDF vector of its terms (text/terms.c); candidates come from a
- * weighted MinHash of those vectors (ICWS, one sample a band), each
+ * weighted MinHash of those vectors (DartMinHash, one sample a band), each
  * candidate is scored by its exact cosine, and average link clusters the
  * copy groups into stories.  doc/tuning.md gives the figures behind each
  * constant. */
@@ -106,7 +106,7 @@ static int weigh_terms(dedup_corpus *c, const uint32_t *reps, size_t nr,
   return DEDUP_OK;
 }
 
-/* Story candidates: weighted MinHash (ICWS, wminhash.h) of every
+/* Story candidates: weighted MinHash (DartMinHash, wminhash.h) of every
  * representative's terms, one sample a band; each candidate pair is then
  * scored by its exact cosine.  The sketch only proposes pairs: its
  * estimate of the weighted Jaccard J has a standard error of
@@ -122,8 +122,9 @@ static int weigh_terms(dedup_corpus *c, const uint32_t *reps, size_t nr,
  * probability 1 - (1-J)^k.  So k comes from the threshold t: a pair of
  * Jaccard STORY_JAC_COS * STORY_NEAR * t is missed with probability
  * STORY_MISS at most (pairs a little below t still count in the averages
- * of average link).  t = 0.265 (as 0.245 before it) gives k = 128.  Squared weights (they sum
- * to 1) give the samples to the heavy terms (names, places).
+ * of average link).  t = 0.265 (as 0.245 before it) gives k = 128.
+ * Squared weights (they sum to 1) give the samples to the heavy terms
+ * (names, places).
  *
  * Candidates per representative, not per bucket: every band's (sample,
  * rep) entries are sorted so a bucket is a run, ids ascending.  Rep i
@@ -142,7 +143,10 @@ static int weigh_terms(dedup_corpus *c, const uint32_t *reps, size_t nr,
  * the labelled sets score as before or better (gva-dev pairwise F1
  * 0.746, B-cubed 0.908; newswcl50 0.947, 0.958; M of 32 and 128 score
  * within 0.002 of 64). */
-#define STORY_MIN_K 64   /* samples at least: ICWS draws 64 at a time */
+/* k is rounded up to a multiple of 64: the figures of doc/tuning.md were
+ * taken at k = 128 for t = 0.245 (116 unrounded; 107 at 0.265; the
+ * sampler takes any k, its cost grows as k ln k). */
+#define STORY_MIN_K 64   /* samples at least */
 #define STORY_MAX_K 1024 /* samples at most (thresholds below ~0.02);
                           * shared-sample counts fit 16 bits */
 #define STORY_JAC_COS 0.2
@@ -156,6 +160,7 @@ static int weigh_terms(dedup_corpus *c, const uint32_t *reps, size_t nr,
 #define STORY_TOP_M 64
 _Static_assert(STORY_TOP_M <= UINT8_MAX, "npart counts fit 8 bits");
 _Static_assert(STORY_MAX_K <= UINT16_MAX, "sample counts fit 16 bits");
+_Static_assert(STORY_MAX_K <= DEDUP__WMINHASH_MAX_K, "the sampler takes k");
 
 static unsigned story_samples(double t) {
   double j = STORY_JAC_COS * STORY_NEAR * t;
@@ -251,7 +256,7 @@ static int story_sign(void *vctx, unsigned worker, size_t g) {
     f[j] = tv->v[j].id;
     w[j] = tv->v[j].w * tv->v[j].w;
   }
-  dedup__wminhash_icws(sig, s->k, f, w, tv->n, s->seed);
+  dedup__wminhash_dart(sig, s->k, f, w, tv->n, s->seed);
   /* No usable term: all words would be UINT64_MAX and all such
    * representatives one bucket.  Words of their own instead. */
   if (sig[0] == UINT64_MAX)

@@ -5,17 +5,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ICWS (Ioffe, ICDM 2010), 0-bit form (Li, KDD 2015): for each of k
- * samples, every feature f[j] with weight w[j] > 0 (finite; others are
- * left out) draws (r, c, beta) from a seeded hash of (f[j], sample) and the
- * feature with the least a = c / (y e^r) wins; the sample word is the
- * winner's feature hash, mixed with the seed (its t is dropped: the 0-bit
- * form).  P[sig_a[i] == sig_b[i]] approximates the weighted Jaccard
- * sum min / sum max (Ioffe's (f, t) pair gives it exactly; dropping t
- * raises it very slightly).  Features must be distinct; their order does
- * not matter.  n == 0 gives UINT64_MAX words.  Allocates nothing.  Cost
- * k n (5 mixes, 3 logs); see wminhash.c for the formulas. */
-void dedup__wminhash_icws(uint64_t *sig, unsigned k, const uint64_t *f,
+/* Samples a signature may have: the sampler keeps one rank a sample on
+ * the stack (8 bytes each). */
+#define DEDUP__WMINHASH_MAX_K 1024
+
+/* DartMinHash (Christiani, arXiv 2005.11547, 2020): k consistent samples
+ * of a weighted set, P[sig_a[i] == sig_b[i]] = sum min(w) / sum max(w)
+ * (weighted Jaccard) exactly, each sample independent of the others.  A
+ * feature f[j] with weight w[j] > 0 (finite; others are left out) owns the
+ * darts of a seeded Poisson process under its weight; every dart is a
+ * pure function of (seed, feature, its place), and sample i takes the
+ * dart of least rank among those assigned to it.  Features must be
+ * distinct; their order does not matter.  n == 0 (or no usable weight)
+ * gives UINT64_MAX words.  k <= DEDUP__WMINHASH_MAX_K.  Allocates nothing.
+ * Expected cost O(n log(k w_max / sum w) + k log k) mixes, no log() in
+ * the loop; see wminhash.c. */
+void dedup__wminhash_dart(uint64_t *sig, unsigned k, const uint64_t *f,
                           const float *w, size_t n, uint64_t seed);
 
 /* Exact weighted Jaccard sum min / sum max of two weighted sets given
