@@ -111,11 +111,16 @@ size_t dedup__thai_words(dedup__stemmer *s, const char *text, size_t len,
   if (!s->thai_tried) {
     s->thai_tried = 1;
     s->thai = th_brk_new(NULL); /* libthai's own dictionary */
-    s->wbuf = dedup__reallocarray(NULL, THAI_MAX + 1, sizeof *s->wbuf);
-    s->woff = dedup__reallocarray(NULL, THAI_MAX + 1, sizeof *s->woff);
-    s->pos = dedup__reallocarray(NULL, THAI_MAX, sizeof *s->pos);
   }
-  if (!s->thai || !s->wbuf || !s->woff || !s->pos)
+  if (!s->wbuf) /* again after a failure: never half made */
+    s->wbuf = dedup__reallocarray(NULL, THAI_MAX + 1, sizeof *s->wbuf);
+  if (!s->woff)
+    s->woff = dedup__reallocarray(NULL, THAI_MAX + 1, sizeof *s->woff);
+  if (!s->pos)
+    s->pos = dedup__reallocarray(NULL, THAI_MAX, sizeof *s->pos);
+  if (!s->wbuf || !s->woff || !s->pos)
+    return SIZE_MAX; /* out of memory: the caller says so */
+  if (!s->thai)
     return 0;
   size_t nc = 0;
   for (size_t i = 0; i < len;) {

@@ -28,7 +28,10 @@ uint64_t dedup__stem_id(dedup__stemmer *s, unsigned lang, const char *w,
 /* Word boundaries of a run of Thai text s[0..len) (UTF-8): the byte
  * offsets where words end, ascending, the last = len, into cuts (room
  * for cap).  Returns how many, 0 when libthai cannot be loaded or the
- * run is too long for one call (then the caller keeps characters). */
+ * run is too long for one call (then the caller makes bigrams), SIZE_MAX
+ * when out of memory.  Stemmers libstemmer cannot make (a language this
+ * libstemmer lacks, or no memory: it does not say which) leave words
+ * unstemmed; libthai missing its dictionary leaves Thai to bigrams. */
 size_t dedup__thai_words(dedup__stemmer *s, const char *text, size_t len,
                          uint32_t *cuts, size_t cap);
 

@@ -96,6 +96,8 @@ static int thai_words(const dedup__termctx *tc, const char *text,
   size_t nc = tc->stem ? dedup__thai_words(tc->stem, text + base, len, cuts,
                                            sizeof cuts / sizeof *cuts)
                        : 0;
+  if (nc == SIZE_MAX)
+    return DEDUP_ENOMEM;
   if (nc == 0)
     return bigrams(tc, text, tok, n, boost, e);
   unsigned th = (unsigned)dedup__lang_from_code("th", 2);
