@@ -438,8 +438,8 @@ unsigned dedup__lang_identify(const dedup__langs *l, dedup__langid *w,
                               const char *text, size_t len,
                               const dedup__token *tok, size_t n) {
   uint32_t hits[MAX_LISTS] = {0};
-  size_t script[S_N] = {0}, words = 0, hangul = 0;
-  for (int pass = 0; pass < 2 && words + script[S_HAN] == 0; pass++) {
+  size_t script[S_N] = {0}, words = 0, hangul = 0, taken = 0;
+  for (int pass = 0; pass < 2 && taken == 0; pass++) {
     /* Pass 0: tokens of prose-length lines; pass 1 (a page of short
      * lines only): every token. */
     size_t t = 0, pos = 0;
@@ -451,6 +451,7 @@ unsigned dedup__lang_identify(const dedup__langs *l, dedup__langid *w,
         if (!take)
           continue;
         const dedup__token *k = &tok[t];
+        taken++;
         int32_t cp = (unsigned char)text[k->off];
         if (cp >= 0x80)
           dedup__utf8_next(text + k->off, len - k->off, &cp);
