@@ -217,10 +217,12 @@ static char *passage_text(const char *text, const char *title,
          * paragraph breaks), whitespace runs as one space. */
         size_t g0 = at;
         for (size_t k = from; k < to && whole; k++) {
-          char ch = src[k] == '\n' ? ' ' : src[k];
-          if (ch == ' ' && at > g0 && s[at - 1] == ' ')
+          /* Two bytes: put_text may look at the byte after a cut (GCC
+           * warns of a read past a one-byte object it cannot make). */
+          char ch[2] = {src[k] == '\n' ? ' ' : src[k], '\0'};
+          if (ch[0] == ' ' && at > g0 && s[at - 1] == ' ')
             continue;
-          whole = put_text(s, &at, PASSAGE_BYTES, &ch, 1);
+          whole = put_text(s, &at, PASSAGE_BYTES, ch, 1);
         }
       } else if (pt && !tt) { /* from the given title into the body */
         whole = put_text(s, &at, PASSAGE_BYTES, " ", 1);
