@@ -51,6 +51,9 @@ typedef struct dedup__countmap {
 int dedup__countmap_add(dedup__countmap *m, uint64_t key, uint32_t delta);
 uint32_t dedup__countmap_get(const dedup__countmap *m, uint64_t key);
 void dedup__countmap_free(dedup__countmap *m);
+/* The keys of m with a count (in slot order) into out, room for m->n + 1;
+ * returns how many. */
+size_t dedup__countmap_keys(const dedup__countmap *m, uint64_t *out);
 
 /* Runs fn(ctx, worker, i) for i in [0, n) on up to `threads` threads
  * (parallel.c); worker is in [0, threads) and names per-thread scratch.

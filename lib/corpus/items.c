@@ -388,9 +388,10 @@ static int sign_item(const items_ctx *r, dedup__scratch *s, const cdoc *d,
   dedup__termctx tc;
   if (dedup__doc_termctx(&tc, s, &c->p, r->langs) != DEDUP_OK ||
       dedup__terms_count_titled(
-          &item->terms, d->text, s->tok.v, s->tok.n, s->page.lines, art,
+          &s->terms, d->text, s->tok.v, s->tok.n, s->page.lines, art,
           art == s->page.arts ? d->title : NULL, s->ttok.v, s->ttok.n,
-          &tc) != DEDUP_OK)
+          &tc) != DEDUP_OK ||
+      dedup__termset_set(&item->counts, &s->terms) != DEDUP_OK)
     return DEDUP_ENOMEM;
   return DEDUP_OK;
 }
@@ -526,7 +527,7 @@ static void free_split(docitems *split, size_t nd) {
     for (size_t a = 0; a < split[i].n; a++) {
       if (split[i].items[a].art)
         dedup__free(split[i].items[a].name);
-      dedup__termvec_free(&split[i].items[a].terms);
+      dedup__termset_free(&split[i].items[a].counts);
     }
     dedup__free(split[i].items);
     dedup__free(split[i].sigs);
