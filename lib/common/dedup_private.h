@@ -20,6 +20,10 @@ void *dedup__realloc(void *p, size_t n);
 void *dedup__reallocarray(void *p, size_t count, size_t size);
 void dedup__free(void *p);
 char *dedup__strdup(const char *s);
+/* Hands the free pages of the heap back to the system (glibc's
+ * malloc_trim; nothing elsewhere): after many small blocks are freed
+ * amid live ones, which free alone leaves resident. */
+void dedup__heap_trim(void);
 
 /* Growable arrays (vec.c).  Grow geometrically; a failed grow leaves the
  * vector as it was and returns DEDUP_ENOMEM. */
