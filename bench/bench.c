@@ -922,6 +922,19 @@ static void put_scores(jline *j, const scores *sc) {
   jint(j, "items_not_in_truth", (long long)sc->unknown);
 }
 
+/* When each phase of a run started (the progress callback): what the
+ * phases take, the story level's apart from the rest. */
+typedef struct phase_times {
+  double at[DEDUP_PHASE_DONE + 1];
+} phase_times;
+
+static int phase_mark(void *ctx, dedup_phase ph) {
+  phase_times *pt = ctx;
+  if ((unsigned)ph <= DEDUP_PHASE_DONE)
+    pt->at[ph] = now_s();
+  return 0;
+}
+
 /* End to end, copy level: new + add all + run + read every cluster.  The
  * pack is streamed from the file through a window (the in-memory copy is
  * released before this stage), so the stage's memory is the library's
@@ -944,6 +957,12 @@ static double stage_corpus(const opts *o, const pack *pk, const truth *t,
   int runs = o->corpus_runs;
   double sec[MAX_RUNS], add_s[MAX_RUNS], run_s[MAX_RUNS], read_s[MAX_RUNS];
   double free_s[MAX_RUNS], cpu[MAX_RUNS];
+  /* Phase p of run r: ph_s[p][r] seconds (the story level 0 when not
+   * run). */
+  double ph_s[DEDUP_PHASE_DONE][MAX_RUNS];
+  phase_times pt;
+  ro.progress = phase_mark;
+  ro.progress_ctx = &pt;
   size_t rejected = 0, clusters = 0, touched = 0;
   scores sc;
   int scored = 0;
@@ -967,10 +986,18 @@ static double stage_corpus(const opts *o, const pack *pk, const truth *t,
         die(dedup_strerror(st));
     }
     double t1 = now_s();
+    for (int ph = 0; ph <= DEDUP_PHASE_DONE; ph++)
+      pt.at[ph] = 0;
     st = dedup_corpus_run_with(c, &ro);
     if (st != DEDUP_OK)
       die(dedup_strerror(st));
     double t2 = now_s();
+    /* A skipped phase is not reported: it ends where the next starts. */
+    for (int ph = DEDUP_PHASE_DONE - 1; ph >= 0; ph--)
+      if (pt.at[ph] == 0)
+        pt.at[ph] = pt.at[ph + 1];
+    for (int ph = 0; ph < DEDUP_PHASE_DONE; ph++)
+      ph_s[ph][r] = pt.at[ph + 1] - pt.at[ph];
     clusters = dedup_corpus_cluster_count(c, DEDUP_LEVEL_COPY);
     touched = 0;
     for (size_t k = 0; k < clusters; k++) {
@@ -1004,6 +1031,10 @@ static double stage_corpus(const opts *o, const pack *pk, const truth *t,
   jnum(&s, "read_clusters_s", median(read_s, runs));
   jnum(&s, "free_s", median(free_s, runs));
   jnum(&s, "cpu_s", median(cpu, runs));
+  jnum(&s, "normalise_s", median(ph_s[DEDUP_PHASE_NORMALISE], runs));
+  jnum(&s, "items_s", median(ph_s[DEDUP_PHASE_ITEMS], runs));
+  jnum(&s, "copy_s", median(ph_s[DEDUP_PHASE_COPY], runs));
+  jnum(&s, "story_s", median(ph_s[DEDUP_PHASE_STORY], runs));
   jnum(&s, "mb_s_per_thread",
        med > 0 ? (double)pk->bytes / 1e6 / med / threads : 0);
   jint(&s, "rejected", (long long)rejected);

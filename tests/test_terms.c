@@ -265,11 +265,58 @@ static void dot_of_sorted_vectors(void **state) {
   assert_true(c[1].id == 5 && c[1].w == 3.0f);
 }
 
+/* With room after the terms, compact radix-sorts: the same ids and the
+ * same float sums (duplicates added in the order counted) as a plain
+ * sort, over ids that differ in every byte. */
+static void compact_with_room_radix_sorts(void **state) {
+  (void)state;
+  enum { N = 300, KEYS = 70 };
+  dedup__term v[2 * N], want[KEYS];
+  uint64_t keys[KEYS];
+  for (size_t i = 0; i < KEYS; i++) {
+    keys[i] = dedup__mix64(i + 1);
+    want[i] = (dedup__term){keys[i], 0};
+  }
+  for (size_t i = 0; i < N; i++) {
+    size_t key = (i * 37) % KEYS; /* 37 prime to KEYS: every key */
+    float w = (i % 5 == 0) ? 2.5f : (i % 3 == 0) ? 0.1f : 1.0f;
+    v[i] = (dedup__term){keys[key], w};
+    want[key].w += w; /* the order compact must sum them in */
+  }
+  /* want in id order (insertion sort: what a stable sort gives). */
+  for (size_t i = 1; i < KEYS; i++)
+    for (size_t j = i; j > 0 && want[j - 1].id > want[j].id; j--) {
+      dedup__term t = want[j];
+      want[j] = want[j - 1];
+      want[j - 1] = t;
+    }
+  dedup__termvec tv = {v, N, 2 * N};
+  dedup__terms_compact(&tv);
+  assert_int_equal(tv.n, KEYS);
+  for (size_t i = 0; i < KEYS; i++) {
+    assert_true(v[i].id == want[i].id);
+    assert_memory_equal(&v[i].w, &want[i].w, sizeof v[i].w);
+  }
+}
+
+/* The representatives' vectors: a merge over term indexes. */
+static void wvec_dot_by_index(void **state) {
+  (void)state;
+  dedup__wterm a[] = {{1, 0.6f}, {3, 0.8f}};
+  dedup__wterm b[] = {{2, 0.6f}, {3, 0.8f}};
+  dedup__wvec va = {a, 2}, vb = {b, 2}, empty = {0};
+  assert_true(dedup__wvec_dot(&va, &vb) == (double)0.8f * 0.8f);
+  assert_float_equal(dedup__wvec_dot(&va, &va), 1.0, 1e-6);
+  assert_true(dedup__wvec_dot(&va, &empty) == 0.0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(boosts_and_filters),
       cmocka_unit_test(sentence_starts_are_not_names),
       cmocka_unit_test(dot_of_sorted_vectors),
+      cmocka_unit_test(compact_with_room_radix_sorts),
+      cmocka_unit_test(wvec_dot_by_index),
       cmocka_unit_test(other_languages),
       cmocka_unit_test(cjk_bigrams),
       cmocka_unit_test(thai_words),

@@ -7,6 +7,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__GLIBC__) && !defined(DEDUP_ALLOC_HOOKS)
+#include <malloc.h>
+#endif
 
 #ifdef DEDUP_ALLOC_HOOKS
 #include "common/alloc_hooks.h"
@@ -40,6 +43,12 @@ void *dedup__reallocarray(void *p, size_t count, size_t size) {
 void dedup__free(void *p) {
   if (p)
     RAW_FREE(p);
+}
+
+void dedup__heap_trim(void) {
+#if defined(__GLIBC__) && !defined(DEDUP_ALLOC_HOOKS)
+  malloc_trim(0);
+#endif
 }
 
 char *dedup__strdup(const char *s) {

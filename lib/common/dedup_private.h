@@ -20,6 +20,10 @@ void *dedup__realloc(void *p, size_t n);
 void *dedup__reallocarray(void *p, size_t count, size_t size);
 void dedup__free(void *p);
 char *dedup__strdup(const char *s);
+/* Hands the free pages of the heap back to the system (glibc's
+ * malloc_trim; nothing elsewhere): after many small blocks are freed
+ * amid live ones, which free alone leaves resident. */
+void dedup__heap_trim(void);
 
 /* Growable arrays (vec.c).  Grow geometrically; a failed grow leaves the
  * vector as it was and returns DEDUP_ENOMEM. */
@@ -51,6 +55,9 @@ typedef struct dedup__countmap {
 int dedup__countmap_add(dedup__countmap *m, uint64_t key, uint32_t delta);
 uint32_t dedup__countmap_get(const dedup__countmap *m, uint64_t key);
 void dedup__countmap_free(dedup__countmap *m);
+/* The keys of m with a count (in slot order) into out, room for m->n + 1;
+ * returns how many. */
+size_t dedup__countmap_keys(const dedup__countmap *m, uint64_t *out);
 
 /* Runs fn(ctx, worker, i) for i in [0, n) on up to `threads` threads
  * (parallel.c); worker is in [0, threads) and names per-thread scratch.

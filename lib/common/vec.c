@@ -132,6 +132,16 @@ uint32_t dedup__countmap_get(const dedup__countmap *m, uint64_t key) {
   return 0;
 }
 
+size_t dedup__countmap_keys(const dedup__countmap *m, uint64_t *out) {
+  size_t k = 0;
+  if (m->zero_count)
+    out[k++] = 0;
+  for (size_t i = 0; i < m->cap; i++)
+    if (m->keys[i])
+      out[k++] = m->keys[i];
+  return k;
+}
+
 void dedup__countmap_free(dedup__countmap *m) {
   dedup__free(m->keys);
   dedup__free(m->counts);

@@ -75,8 +75,12 @@ void dedup__corpus_free_results(dedup_corpus *c) {
   for (size_t i = 0; i < c->n_items; i++) {
     if (c->items[i].art) /* art 0 borrows the document's name */
       dedup__free(c->items[i].name);
-    dedup__termvec_free(&c->items[i].terms);
+    dedup__termset_free(&c->items[i].counts);
+    dedup__wvec_free(&c->items[i].tfidf);
   }
+  dedup__free(c->story_ids);
+  c->story_ids = NULL;
+  c->n_story_ids = 0;
   dedup__free(c->items);
   c->items = NULL;
   c->n_items = 0;

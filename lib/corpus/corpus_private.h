@@ -121,7 +121,8 @@ typedef struct citem {
   uint32_t words;
   int empty;
   unsigned lang;        /* the document's language */
-  dedup__termvec terms; /* counts, then L2-normalised TF-IDF weights */
+  dedup__termset counts; /* story level: term counts, until weighed */
+  dedup__wvec tfidf;     /* representatives: L2-normalised TF-IDF */
 } citem;
 
 struct clevel {
@@ -151,6 +152,9 @@ struct dedup_corpus {
   size_t sig_words;
   struct clevel lv[2];
   size_t *by_name;   /* item ids sorted by (name, id) */
+  uint64_t *story_ids; /* the representatives' term ids, ascending: what
+                          a dedup__wterm's ix stands for */
+  size_t n_story_ids;
   int ran;           /* results are in place */
   int has_story;     /* ... and include the story level */
 };

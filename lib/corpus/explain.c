@@ -378,22 +378,22 @@ static int spell_terms(dedup_explain_term *best, const uint64_t *ids,
 }
 
 static int top_terms(dedup_explanation *e, const dedup_corpus *c,
-                     const dedup__termvec *wa, const dedup__termvec *wb,
+                     const dedup__wvec *wa, const dedup__wvec *wb,
                      const side *sa, const dedup__langs *langs) {
   dedup_explain_term best[MAX_TERMS];
   uint64_t ids[MAX_TERMS];
   size_t nb = 0, i = 0, j = 0;
   while (i < wa->n && j < wb->n) {
-    if (wa->v[i].id < wb->v[j].id) {
+    if (wa->v[i].ix < wb->v[j].ix) {
       i++;
       continue;
     }
-    if (wa->v[i].id > wb->v[j].id) {
+    if (wa->v[i].ix > wb->v[j].ix) {
       j++;
       continue;
     }
     double x = wa->v[i].w, y = wb->v[j].w, p = x * y;
-    uint64_t id = wa->v[i].id;
+    uint64_t id = c->story_ids[wa->v[i].ix];
     i++;
     j++;
     if (!(p > 0))
@@ -451,9 +451,9 @@ static int story(dedup_explanation *e, const dedup_corpus *c,
   const uint32_t *cl = c->lv[DEDUP_LEVEL_COPY].label;
   e->rep_a = dedup__story_rep(c, cl[e->a]);
   e->rep_b = dedup__story_rep(c, cl[e->b]);
-  const dedup__termvec *ra = &c->items[e->rep_a].terms;
-  const dedup__termvec *rb = &c->items[e->rep_b].terms;
-  e->story_cosine = DEDUP__MIN(dedup__terms_dot(ra, rb), 1.0);
+  const dedup__wvec *ra = &c->items[e->rep_a].tfidf;
+  const dedup__wvec *rb = &c->items[e->rep_b].tfidf;
+  e->story_cosine = DEDUP__MIN(dedup__wvec_dot(ra, rb), 1.0);
   int64_t ta = 0, tb = 0;
   e->story_time_factor = 1;
   if (c->p.story_days > 0 && dedup__story_group_date(c, cl[e->a], &ta) &&

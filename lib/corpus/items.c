@@ -142,14 +142,18 @@ int dedup__doc_count_lines(dedup__lines *lines, dedup__scratch *s,
  * generated pages 254 -> 384 MB).  Only the runs of more than
  * DEDUP__GRAM_DF documents are kept, so the keys are counted in passes,
  * one range of key values (key % parts) at a time, each pass's heavy keys
- * kept and its counts freed: about GRAM_PASS_BYTES of text's counts at a
- * time, for one more tokenising of the corpus a pass (those 20,000
- * pages, 94 MB, in 3 passes: 239 MB against 255 MB without sub-line
- * chrome, whose words no longer weigh in the story level; time the same
- * within the noise of a shared machine).  Counts are sums, so the
- * result depends on neither order nor threads, nor on the number of
- * passes (the same clusters in 1 and 3 passes there). */
-#define GRAM_PASS_BYTES ((size_t)32 << 20)
+ * kept and its counts freed, for one more tokenising of the corpus a
+ * pass.  A pass takes GRAM_PASS_BYTES of text at least and a quarter of
+ * the corpus at most: its counts then stay within a third of the texts
+ * the corpus holds anyway (and below the story level's own arrays),
+ * while the passes, each a full tokenising, stay GRAM_PASSES_MAX at most
+ * (passes of 32 MB made 1M generated pages 64 passes, 100,000 pages 10;
+ * bench/README.md has the times).  Counts are sums, so the result
+ * depends on neither order nor threads, nor on the number of passes
+ * (the same clusters in 1 and 3 passes on 20,000 pages; byte-identical
+ * output of 100,000 pages in 10 and 2). */
+#define GRAM_PASS_BYTES ((size_t)256 << 20)
+#define GRAM_PASSES_MAX 4
 
 typedef struct gram_ctx {
   const dedup_corpus *c;
@@ -187,7 +191,8 @@ int dedup__grams_heavy(dedup__countmap *heavy, const dedup_corpus *c,
   size_t bytes = 0;
   for (size_t i = 0; i < c->n_docs; i++)
     bytes += c->docs[i].len;
-  unsigned parts = (unsigned)DEDUP__MIN(bytes / GRAM_PASS_BYTES + 1, 64);
+  unsigned parts =
+      (unsigned)DEDUP__MIN(bytes / GRAM_PASS_BYTES + 1, GRAM_PASSES_MAX);
   dedup__lines *counts = dedup__malloc(sizeof *counts);
   if (!counts)
     return DEDUP_ENOMEM;
@@ -388,9 +393,10 @@ static int sign_item(const items_ctx *r, dedup__scratch *s, const cdoc *d,
   dedup__termctx tc;
   if (dedup__doc_termctx(&tc, s, &c->p, r->langs) != DEDUP_OK ||
       dedup__terms_count_titled(
-          &item->terms, d->text, s->tok.v, s->tok.n, s->page.lines, art,
+          &s->terms, d->text, s->tok.v, s->tok.n, s->page.lines, art,
           art == s->page.arts ? d->title : NULL, s->ttok.v, s->ttok.n,
-          &tc) != DEDUP_OK)
+          &tc) != DEDUP_OK ||
+      dedup__termset_set(&item->counts, &s->terms) != DEDUP_OK)
     return DEDUP_ENOMEM;
   return DEDUP_OK;
 }
@@ -526,7 +532,7 @@ static void free_split(docitems *split, size_t nd) {
     for (size_t a = 0; a < split[i].n; a++) {
       if (split[i].items[a].art)
         dedup__free(split[i].items[a].name);
-      dedup__termvec_free(&split[i].items[a].terms);
+      dedup__termset_free(&split[i].items[a].counts);
     }
     dedup__free(split[i].items);
     dedup__free(split[i].sigs);

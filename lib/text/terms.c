@@ -218,10 +218,46 @@ static int cmp_term(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/* Stable LSD radix sort of v[0..n) by id, 8 bits a pass, with scratch
+ * tmp of n entries; the 8 histograms are counted in one read, and passes
+ * where all ids share the digit are skipped.  Stable, like glibc's qsort
+ * (a merge sort at these sizes): duplicates are summed in the order they
+ * were counted, so the float sums are those qsort gave. */
+static void radix_terms(dedup__term *v, dedup__term *tmp, size_t n) {
+  size_t cnt[8][256] = {{0}};
+  for (size_t i = 0; i < n; i++)
+    for (unsigned d = 0; d < 8; d++)
+      cnt[d][(v[i].id >> (8 * d)) & 255]++;
+  dedup__term *src = v, *dst = tmp;
+  for (unsigned d = 0; d < 8; d++) {
+    size_t *c = cnt[d], sh = 8 * d;
+    if (c[(src[0].id >> sh) & 255] == n)
+      continue;
+    size_t at = 0;
+    for (unsigned b = 0; b < 256; b++) {
+      size_t m = c[b];
+      c[b] = at;
+      at += m;
+    }
+    for (size_t i = 0; i < n; i++)
+      dst[c[(src[i].id >> sh) & 255]++] = src[i];
+    dedup__term *t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src != v)
+    memcpy(v, src, n * sizeof *v);
+}
+
 void dedup__terms_compact(dedup__termvec *tv) {
   if (tv->n < 2)
     return;
-  qsort(tv->v, tv->n, sizeof *tv->v, cmp_term);
+  /* The radix sort needs n entries of room after the terms; counting
+   * (terms_count_titled) leaves them, callers with none get qsort. */
+  if (tv->cap - tv->n >= tv->n && tv->n > 32)
+    radix_terms(tv->v, tv->v + tv->n, tv->n);
+  else
+    qsort(tv->v, tv->n, sizeof *tv->v, cmp_term);
   size_t k = 0;
   for (size_t i = 1; i < tv->n; i++) {
     if (tv->v[i].id == tv->v[k].id)
@@ -271,6 +307,12 @@ int dedup__terms_count_titled(dedup__termvec *out, const char *text,
       return DEDUP_ENOMEM;
     words += e - f;
   }
+  /* Room for the radix sort's scratch (the vector is a worker's, reused
+   * from item to item, so it grows once). */
+  if (out->cap - out->n < out->n &&
+      dedup__grow((void **)&out->v, &out->cap, out->n, out->n,
+                  sizeof *out->v) != DEDUP_OK)
+    return DEDUP_ENOMEM;
   dedup__terms_compact(out);
   return DEDUP_OK;
 }
@@ -318,4 +360,44 @@ double dedup__terms_dot(const dedup__termvec *a, const dedup__termvec *b) {
 void dedup__termvec_free(dedup__termvec *tv) {
   dedup__free(tv->v);
   memset(tv, 0, sizeof *tv);
+}
+
+int dedup__termset_set(dedup__termset *ts, const dedup__termvec *tv) {
+  *ts = (dedup__termset){0};
+  if (!tv->n)
+    return DEDUP_OK;
+  ts->id = dedup__reallocarray(NULL, tv->n, sizeof *ts->id + sizeof *ts->w);
+  if (!ts->id)
+    return DEDUP_ENOMEM;
+  ts->w = (float *)(void *)(ts->id + tv->n);
+  for (size_t j = 0; j < tv->n; j++) {
+    ts->id[j] = tv->v[j].id;
+    ts->w[j] = tv->v[j].w;
+  }
+  ts->n = tv->n;
+  return DEDUP_OK;
+}
+
+void dedup__termset_free(dedup__termset *ts) {
+  dedup__free(ts->id);
+  *ts = (dedup__termset){0};
+}
+
+double dedup__wvec_dot(const dedup__wvec *a, const dedup__wvec *b) {
+  double s = 0;
+  size_t i = 0, j = 0;
+  while (i < a->n && j < b->n) {
+    if (a->v[i].ix < b->v[j].ix)
+      i++;
+    else if (a->v[i].ix > b->v[j].ix)
+      j++;
+    else
+      s += (double)a->v[i++].w * b->v[j++].w;
+  }
+  return s;
+}
+
+void dedup__wvec_free(dedup__wvec *v) {
+  dedup__free(v->v);
+  *v = (dedup__wvec){0};
 }

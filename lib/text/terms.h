@@ -89,4 +89,36 @@ double dedup__terms_dot(const dedup__termvec *a, const dedup__termvec *b);
 
 void dedup__termvec_free(dedup__termvec *tv);
 
+/* An item's counted terms as kept until the story level: ids and counts
+ * in one block of exactly n of each (12 bytes a term; a counting vector
+ * keeps 16 and the room it grew to). */
+typedef struct dedup__termset {
+  uint64_t *id; /* ascending; the block's start */
+  float *w;     /* counts, after the ids */
+  size_t n;
+} dedup__termset;
+
+/* *ts = a copy of tv (sorted, ids distinct).  DEDUP_OK or DEDUP_ENOMEM
+ * (ts empty). */
+int dedup__termset_set(dedup__termset *ts, const dedup__termvec *tv);
+void dedup__termset_free(dedup__termset *ts);
+
+/* A representative's TF-IDF vector: terms as indexes into the run's
+ * sorted table of term ids (corpus story_ids), so index order is id
+ * order, and float weights: 8 bytes a term. */
+typedef struct dedup__wterm {
+  uint32_t ix;
+  float w;
+} dedup__wterm;
+
+typedef struct dedup__wvec {
+  dedup__wterm *v; /* ix ascending */
+  size_t n;
+} dedup__wvec;
+
+/* Cosine of two L2-normalised vectors by a merge, summed in index (= id)
+ * order, as the story level sums it. */
+double dedup__wvec_dot(const dedup__wvec *a, const dedup__wvec *b);
+void dedup__wvec_free(dedup__wvec *v);
+
 #endif
