@@ -170,11 +170,21 @@ typedef struct progress {
   int stop;
 } progress;
 
+/* A document added whose invalid UTF-8 is said after the run: the run
+ * counts it on every core (dedup_corpus_doc_invalid), the add would count
+ * it on this thread alone. */
+typedef struct added_doc {
+  size_t doc;  /* dedup_corpus_doc_invalid's index */
+  char *shown; /* the name the warning gives */
+} added_doc;
+
 typedef struct run {
   opts o;
   dedup_corpus *c;
   int status;
   size_t added;
+  added_doc *docs; /* in the order of adding; none with -q */
+  size_t n_docs, cap_docs;
   int counting;      /* stat pass for the progress totals: no output */
   int found[2];      /* the --explain files were among the inputs */
   progress pr;
@@ -377,7 +387,7 @@ fail:;
 
 static void add_path(run *r, const char *path, int walked);
 static void add_result(run *r, const char *path, int rc, size_t len,
-                       size_t invalid);
+                       size_t doc);
 static void put_name_to(FILE *out, const char *str);
 
 static int cmp_str(const void *a, const void *b) {
@@ -475,28 +485,43 @@ static void add_path(run *r, const char *path, int walked) {
     r->status = EXIT_UNREADABLE;
     return;
   }
-  size_t invalid = 0;
   dedup_doc_meta meta = DEDUP_DOC_META_INIT;
   meta.lang = r->o.lang; /* --lang, or NULL: identified */
-  int rc = dedup_corpus_add_doc(r->c, path, buf, len, &meta, &invalid);
+  size_t doc = dedup_corpus_doc_count(r->c);
+  int rc = dedup_corpus_add_doc(r->c, path, buf, len, &meta, NULL);
   free(buf);
-  add_result(r, path, rc, len, invalid);
+  add_result(r, path, rc, len, doc);
 }
 
-/* What became of an added document (a file, or a line of --jsonl). */
+static void out_of_memory(run *r) {
+  progress_clear(r);
+  fprintf(stderr, "dedup-cluster: %s\n", dedup_strerror(DEDUP_ENOMEM));
+  exit(EXIT_FAIL);
+}
+
+/* What became of an added document (a file, or a line of --jsonl); doc:
+ * its index for dedup_corpus_doc_invalid. */
 static void add_result(run *r, const char *path, int rc, size_t len,
-                       size_t invalid) {
+                       size_t doc) {
   r->pr.files_done++;
   r->pr.bytes_done += (double)len;
   switch (rc) {
   case DEDUP_OK:
     r->added++;
-    if (invalid && !r->o.quiet) {
-      progress_clear(r);
-      fprintf(stderr,
-              "dedup-cluster: %s: %zu invalid UTF-8 sequences replaced\n",
-              path, invalid);
+    if (r->o.quiet)
+      break;
+    if (r->n_docs == r->cap_docs) {
+      size_t nc = r->cap_docs ? r->cap_docs * 2 : 256;
+      added_doc *nd = realloc(r->docs, nc * sizeof *nd);
+      if (!nd)
+        out_of_memory(r);
+      r->docs = nd;
+      r->cap_docs = nc;
     }
+    r->docs[r->n_docs].doc = doc;
+    if (!(r->docs[r->n_docs].shown = strdup(path)))
+      out_of_memory(r);
+    r->n_docs++;
     break;
   case DEDUP_EEMPTY:
     warn(r, path, len ? "no words, skipped" : "empty file, skipped");
@@ -514,6 +539,24 @@ static void add_result(run *r, const char *path, int rc, size_t len,
     exit(EXIT_FAIL);
   }
   progress_draw(r, 0);
+}
+
+/* The invalid UTF-8 the run replaced, per document in the order they
+ * were added (after the warnings of reading, which come as it goes). */
+static void say_invalid(run *r) {
+  for (size_t i = 0; i < r->n_docs; i++) {
+    size_t invalid = 0;
+    if (dedup_corpus_doc_invalid(r->c, r->docs[i].doc, &invalid) ==
+            DEDUP_OK &&
+        invalid)
+      fprintf(stderr,
+              "dedup-cluster: %s: %zu invalid UTF-8 sequences replaced\n",
+              r->docs[i].shown, invalid);
+    free(r->docs[i].shown);
+  }
+  free(r->docs);
+  r->docs = NULL;
+  r->n_docs = r->cap_docs = 0;
 }
 
 /* ---- --jsonl: documents named by their ids ---------------------------- */
@@ -580,12 +623,12 @@ static void add_jsonl(run *r) {
       }
       if (!meta.lang)
         meta.lang = r->o.lang; /* --lang: for those that give none */
-      size_t invalid = 0;
+      size_t doc = dedup_corpus_doc_count(r->c);
       int rc = dedup_corpus_add_doc(r->c, d.id, d.text, d.text_len, &meta,
-                                    &invalid);
+                                    NULL);
       char where[300];
       snprintf(where, sizeof where, "%s:%lu", shown, line);
-      add_result(r, where, rc, d.text_len, invalid);
+      add_result(r, where, rc, d.text_len, doc);
     }
     jsonl_close(jr);
   }
@@ -1188,6 +1231,7 @@ int main(int argc, char **argv) {
     dedup_corpus_free(r.c);
     return EXIT_FAIL;
   }
+  say_invalid(&r);
   /* The index first: saving syncs it to disk, which takes a while, but a
    * reader of the output that goes away (| head -1) must not lose it. */
   if (r.o.save) {

@@ -139,6 +139,54 @@ static void test_corpus_invalid_utf8_and_nul(void **state) {
   free(z);
 }
 
+/* The counts dedup_corpus_doc_invalid gives after a run (added with
+ * n_invalid NULL, so the run normalises) are the add's, in the order of
+ * adding though the run sorts documents by name; at 1 and 2 threads. */
+static void test_doc_invalid_after_run(void **state) {
+  (void)state;
+  char *a = article(1, 1500);
+  size_t len = strlen(a);
+  char *x = strdup(a);
+  size_t bad = 0;
+  for (size_t i = 25; i < len; i += 500) {
+    x[i] = (char)0xFF;
+    bad++;
+  }
+  for (unsigned threads = 1; threads <= 2; threads++) {
+    dedup_corpus *c = new_corpus();
+    size_t inv = 99;
+    assert_int_equal(dedup_corpus_add(c, "z-x", x, len, NULL), DEDUP_OK);
+    assert_int_equal(dedup_corpus_add(c, "m-junk", "\xFF\xFE\xFD\xC0\x80",
+                                      5, NULL),
+                     DEDUP_OK);
+    assert_int_equal(dedup_corpus_add(c, "a-a", a, len, NULL), DEDUP_OK);
+    assert_int_equal(dedup_corpus_doc_invalid(c, 0, &inv), DEDUP_ESTATE);
+    assert_int_equal(inv, 0);
+    assert_int_equal(run_opts(c, threads, 0), DEDUP_OK);
+    assert_int_equal(dedup_corpus_doc_invalid(c, 0, &inv), DEDUP_OK);
+    assert_int_equal(inv, bad);
+    assert_int_equal(dedup_corpus_doc_invalid(c, 1, &inv), DEDUP_OK);
+    assert_int_equal(inv, 5);
+    assert_int_equal(dedup_corpus_doc_invalid(c, 2, &inv), DEDUP_OK);
+    assert_int_equal(inv, 0);
+    assert_int_equal(dedup_corpus_doc_invalid(c, 3, &inv), DEDUP_EINVAL);
+    assert_int_equal(dedup_corpus_doc_invalid(c, 0, NULL), DEDUP_EINVAL);
+    assert_int_equal(dedup_corpus_doc_invalid(NULL, 0, &inv), DEDUP_EINVAL);
+    /* Counted at the add (n_invalid given): the same answer. */
+    assert_int_equal(dedup_corpus_add(c, "b-x", x, len, &inv), DEDUP_OK);
+    assert_int_equal(inv, bad);
+    assert_int_equal(dedup_corpus_doc_invalid(c, 3, &inv), DEDUP_ESTATE);
+    assert_int_equal(run_opts(c, threads, 0), DEDUP_OK);
+    assert_int_equal(dedup_corpus_doc_invalid(c, 3, &inv), DEDUP_OK);
+    assert_int_equal(inv, bad);
+    assert_int_equal(dedup_corpus_doc_invalid(c, 0, &inv), DEDUP_OK);
+    assert_int_equal(inv, bad);
+    dedup_corpus_free(c);
+  }
+  free(a);
+  free(x);
+}
+
 /* ---- empty, binary, too big ------------------------------------------- */
 
 static void test_refused_documents_leave_corpus_unchanged(void **state) {
@@ -354,6 +402,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_normalise_invalid_utf8),
       cmocka_unit_test(test_corpus_invalid_utf8_and_nul),
+      cmocka_unit_test(test_doc_invalid_after_run),
       cmocka_unit_test(test_refused_documents_leave_corpus_unchanged),
       cmocka_unit_test(test_ten_megabyte_line),
       cmocka_unit_test(test_scripts_without_spaces),

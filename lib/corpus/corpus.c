@@ -95,6 +95,8 @@ void dedup__corpus_free_results(dedup_corpus *c) {
   }
   dedup__free(c->by_name);
   c->by_name = NULL;
+  dedup__free(c->doc_at);
+  c->doc_at = NULL;
   c->ran = 0;
   c->has_story = 0;
 }
@@ -212,6 +214,7 @@ DEDUP_API int dedup_corpus_add_doc(dedup_corpus *c, const char *name,
   if (c->cap_docs != cap)
     dedup__hint_huge(c->docs, c->cap_docs * sizeof *c->docs);
   cdoc d = {0};
+  d.seq = (uint32_t)c->n_docs;
   char *tmp = NULL;
   size_t tlen = 0;
   /* Count invalid UTF-8 now, so the caller can report it per document;
@@ -278,6 +281,18 @@ DEDUP_API int dedup_corpus_add_doc(dedup_corpus *c, const char *name,
 
 DEDUP_API size_t dedup_corpus_doc_count(const dedup_corpus *c) {
   return c ? c->n_docs : 0;
+}
+
+DEDUP_API int dedup_corpus_doc_invalid(const dedup_corpus *c, size_t doc,
+                                       size_t *n_invalid) {
+  if (n_invalid)
+    *n_invalid = 0;
+  if (!c || !n_invalid || doc >= c->n_docs)
+    return DEDUP_EINVAL;
+  if (!c->ran)
+    return DEDUP_ESTATE;
+  *n_invalid = c->docs[c->doc_at[doc]].n_invalid;
+  return DEDUP_OK;
 }
 
 DEDUP_API size_t dedup_corpus_item_count(const dedup_corpus *c) {

@@ -82,6 +82,8 @@ typedef struct cdoc {
   char *text;        /* normalised (not case-folded) */
   size_t len;
   size_t n_invalid;
+  uint32_t seq;      /* position in the order of adding (loaded ones
+                        first), which the run's sort by name loses */
   char *title;       /* given title (as added; normalised with the text),
                         NULL when none was given */
   size_t title_len;
@@ -151,6 +153,7 @@ struct dedup_corpus {
   size_t sig_words;
   struct clevel lv[2];
   size_t *by_name;   /* item ids sorted by (name, id) */
+  uint32_t *doc_at;  /* document seq -> its index in docs, after a run */
   int ran;           /* results are in place */
   int has_story;     /* ... and include the story level */
 };
