@@ -17,6 +17,7 @@
 #include "cli_args.h"
 #include "dedup.h"
 #include "jsonl.h"
+#include "readpool.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -185,6 +186,7 @@ typedef struct run {
   size_t added;
   added_doc *docs; /* in the order of adding; none with -q */
   size_t n_docs, cap_docs;
+  readpool *rp;    /* files read ahead (--threads 2+), else NULL */
   int counting;      /* stat pass for the progress totals: no output */
   int found[2];      /* the --explain files were among the inputs */
   progress pr;
@@ -386,6 +388,11 @@ fail:;
 }
 
 static void add_path(run *r, const char *path, int walked);
+static int take_read(run *r, int wait);
+static void flush_reads(run *r);
+static void add_read(run *r, const char *path, int got, char *buf,
+                     size_t len, const struct stat *st);
+static void out_of_memory(run *r);
 static void add_result(run *r, const char *path, int rc, size_t len,
                        size_t doc);
 static void put_name_to(FILE *out, const char *str);
@@ -397,7 +404,9 @@ static int cmp_str(const void *a, const void *b) {
 static void add_dir(run *r, const char *path) {
   DIR *d = opendir(path);
   if (!d) {
-    warn(r, path, strerror(errno));
+    int e = errno;
+    flush_reads(r);
+    warn(r, path, strerror(e));
     if (!r->counting)
       r->status = EXIT_UNREADABLE;
     return;
@@ -440,7 +449,9 @@ static void add_dir(run *r, const char *path) {
 static void add_path(run *r, const char *path, int walked) {
   struct stat st;
   if (stat(path, &st) != 0) {
-    warn(r, path, strerror(errno));
+    int e = errno;
+    flush_reads(r); /* the files before it have their say first */
+    warn(r, path, strerror(e));
     if (!r->counting)
       r->status = EXIT_UNREADABLE;
     return;
@@ -448,12 +459,14 @@ static void add_path(run *r, const char *path, int walked) {
   if (S_ISDIR(st.st_mode)) {
     struct stat lst;
     if (walked && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+      flush_reads(r);
       warn(r, path, "symbolic link to a directory, not followed");
       return;
     }
     if (r->o.recursive) {
       add_dir(r, path);
     } else if (!r->counting) {
+      flush_reads(r);
       warn(r, path, "is a directory (use -r to walk it)");
       r->status = EXIT_UNREADABLE;
     }
@@ -469,18 +482,53 @@ static void add_path(run *r, const char *path, int walked) {
     }
     return;
   }
-  char *buf;
-  size_t len;
+  if (r->rp) {
+    while (readpool_full(r->rp))
+      take_read(r, 1);
+    if (readpool_push(r->rp, path, (size_t)st.st_size) != 0)
+      out_of_memory(r);
+    while (take_read(r, 0))
+      ;
+    return;
+  }
+  char *buf = NULL;
+  size_t len = 0;
   int got = read_file(path, &buf, &len, &st);
+  add_read(r, path, got, buf, len, &st);
+}
+
+/* The next file read ahead, added: 1, or 0 (none waiting; with wait 0,
+ * the next not read yet). */
+static int take_read(run *r, int wait) {
+  readpool_job j;
+  if (!readpool_pop(r->rp, wait, &j))
+    return 0;
+  errno = j.err;
+  add_read(r, j.path, j.got, j.buf, j.len, &j.st);
+  free(j.path);
+  return 1;
+}
+
+/* Every file asked for added, before a message that comes after them. */
+static void flush_reads(run *r) {
+  while (r->rp && take_read(r, 1))
+    ;
+}
+
+/* A file read (got READ_*, errno as it failed): added, or said why not.
+ * Takes buf. */
+static void add_read(run *r, const char *path, int got, char *buf,
+                     size_t len, const struct stat *st) {
   if (got != READ_OK) {
     char why[96];
     if (got == READ_NOT_REGULAR)
       snprintf(why, sizeof why, "%s, not a regular file; skipped",
-               file_type(st.st_mode));
+               file_type(st->st_mode));
     else if (got == READ_TOO_BIG)
       snprintf(why, sizeof why, "larger than 2 GiB (the limit); skipped");
     else
       snprintf(why, sizeof why, "%s", strerror(errno));
+    free(buf);
     warn(r, path, why);
     r->status = EXIT_UNREADABLE;
     return;
@@ -1221,7 +1269,20 @@ int main(int argc, char **argv) {
       r.counting = 0;
       r.pr.t0 = now();
     }
+    /* Files are read ahead on threads of their own (the run's cores are
+     * idle until it begins) while this one adds them in order; with
+     * --threads 1 it reads as it adds, as without a pool. */
+    unsigned threads = r.o.ro.threads;
+    if (!threads) {
+      long n = sysconf(_SC_NPROCESSORS_ONLN);
+      threads = n > 0 ? (unsigned)n : 1;
+    }
+    if (threads > 1 && readpool_new(&r.rp, threads, read_file) != 0)
+      r.rp = NULL;
     add_inputs(&r, &in);
+    flush_reads(&r);
+    readpool_free(r.rp);
+    r.rp = NULL;
     progress_draw(&r, 1);
   }
   cli_paths_free(&in);
