@@ -187,6 +187,8 @@ typedef struct run {
   added_doc *docs; /* in the order of adding; none with -q */
   size_t n_docs, cap_docs;
   readpool *rp;    /* files read ahead (--threads 2+), else NULL */
+  readpool_job *batch; /* read, not added yet: BATCH of them */
+  size_t n_batch;
   int counting;      /* stat pass for the progress totals: no output */
   int found[2];      /* the --explain files were among the inputs */
   progress pr;
@@ -497,15 +499,65 @@ static void add_path(run *r, const char *path, int walked) {
   add_read(r, path, got, buf, len, &st);
 }
 
-/* The next file read ahead, added: 1, or 0 (none waiting; with wait 0,
- * the next not read yet). */
+/* Files read ahead are added BATCH at a time with dedup_corpus_add_many,
+ * which checks and copies them on the run's threads. */
+#define BATCH 256
+
+/* Why a file was not read (got READ_*, errno as it failed), said. */
+static void read_failed(run *r, const char *path, int got,
+                        const struct stat *st) {
+  char why[96];
+  if (got == READ_NOT_REGULAR)
+    snprintf(why, sizeof why, "%s, not a regular file; skipped",
+             file_type(st->st_mode));
+  else if (got == READ_TOO_BIG)
+    snprintf(why, sizeof why, "larger than 2 GiB (the limit); skipped");
+  else
+    snprintf(why, sizeof why, "%s", strerror(errno));
+  warn(r, path, why);
+  r->status = EXIT_UNREADABLE;
+}
+
+/* The batch of files read, added in order, and what became of each said
+ * in order. */
+static void add_batch(run *r) {
+  dedup_doc_in in[BATCH];
+  int status[BATCH];
+  dedup_doc_meta meta = DEDUP_DOC_META_INIT;
+  meta.lang = r->o.lang;
+  size_t k = 0;
+  for (size_t i = 0; i < r->n_batch; i++) {
+    readpool_job *j = &r->batch[i];
+    if (j->got == READ_OK)
+      in[k++] = (dedup_doc_in){j->path, j->buf, j->len, &meta};
+  }
+  size_t doc = dedup_corpus_doc_count(r->c);
+  /* ENOMEM: the status of the documents says it, add_result exits. */
+  (void)dedup_corpus_add_many(r->c, in, k, r->o.ro.threads, status);
+  k = 0;
+  for (size_t i = 0; i < r->n_batch; i++) {
+    readpool_job *j = &r->batch[i];
+    if (j->got != READ_OK) {
+      errno = j->err;
+      read_failed(r, j->path, j->got, &j->st);
+    } else {
+      int rc = status[k++];
+      add_result(r, j->path, rc, j->len, doc);
+      doc += rc == DEDUP_OK;
+    }
+    free(j->buf);
+    free(j->path);
+  }
+  r->n_batch = 0;
+}
+
+/* The next file read ahead, into the batch: 1, or 0 (none waiting; with
+ * wait 0, the next not read yet). */
 static int take_read(run *r, int wait) {
-  readpool_job j;
-  if (!readpool_pop(r->rp, wait, &j))
+  if (!readpool_pop(r->rp, wait, &r->batch[r->n_batch]))
     return 0;
-  errno = j.err;
-  add_read(r, j.path, j.got, j.buf, j.len, &j.st);
-  free(j.path);
+  if (++r->n_batch == BATCH)
+    add_batch(r);
   return 1;
 }
 
@@ -513,6 +565,8 @@ static int take_read(run *r, int wait) {
 static void flush_reads(run *r) {
   while (r->rp && take_read(r, 1))
     ;
+  if (r->n_batch)
+    add_batch(r);
 }
 
 /* A file read (got READ_*, errno as it failed): added, or said why not.
@@ -520,17 +574,8 @@ static void flush_reads(run *r) {
 static void add_read(run *r, const char *path, int got, char *buf,
                      size_t len, const struct stat *st) {
   if (got != READ_OK) {
-    char why[96];
-    if (got == READ_NOT_REGULAR)
-      snprintf(why, sizeof why, "%s, not a regular file; skipped",
-               file_type(st->st_mode));
-    else if (got == READ_TOO_BIG)
-      snprintf(why, sizeof why, "larger than 2 GiB (the limit); skipped");
-    else
-      snprintf(why, sizeof why, "%s", strerror(errno));
     free(buf);
-    warn(r, path, why);
-    r->status = EXIT_UNREADABLE;
+    read_failed(r, path, got, st);
     return;
   }
   dedup_doc_meta meta = DEDUP_DOC_META_INIT;
@@ -1277,12 +1322,15 @@ int main(int argc, char **argv) {
       long n = sysconf(_SC_NPROCESSORS_ONLN);
       threads = n > 0 ? (unsigned)n : 1;
     }
-    if (threads > 1 && readpool_new(&r.rp, threads, read_file) != 0)
+    if (threads > 1 && ((r.batch = malloc(BATCH * sizeof *r.batch)) == NULL ||
+                        readpool_new(&r.rp, threads, read_file) != 0))
       r.rp = NULL;
     add_inputs(&r, &in);
     flush_reads(&r);
     readpool_free(r.rp);
     r.rp = NULL;
+    free(r.batch);
+    r.batch = NULL;
     progress_draw(&r, 1);
   }
   cli_paths_free(&in);

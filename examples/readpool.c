@@ -10,8 +10,11 @@
 
 /* Enough jobs ahead to hide a slow open, few enough (with the bytes'
  * bound) that the buffers stay small next to the corpus. */
-#define WINDOW 256
+#define WINDOW 1024
 #define MAX_BYTES ((size_t)64 << 20)
+/* Sleeping readers are woken for this many jobs, not for each: a wake-up
+ * is a context switch, which costs about as much as reading a page. */
+#define WAKE_BATCH 16
 
 typedef struct slot {
   readpool_job job;
@@ -26,6 +29,8 @@ struct readpool {
   slot ring[WINDOW];
   size_t head, next, tail; /* popped < head <= next (taken) <= tail */
   size_t bytes;            /* size hints of the jobs not popped */
+  unsigned idle;           /* readers waiting for work */
+  int popper_waits;        /* the popper waits for done */
   int stop;
   readpool_fn fn;
   pthread_t *tids;
@@ -36,8 +41,11 @@ static void *reader(void *arg) {
   readpool *rp = arg;
   pthread_mutex_lock(&rp->mu);
   for (;;) {
-    while (rp->next == rp->tail && !rp->stop)
+    while (rp->next == rp->tail && !rp->stop) {
+      rp->idle++;
       pthread_cond_wait(&rp->work, &rp->mu);
+      rp->idle--;
+    }
     if (rp->next == rp->tail)
       break; /* stopped, and nothing left */
     slot *s = &rp->ring[rp->next++ % WINDOW];
@@ -50,7 +58,8 @@ static void *reader(void *arg) {
     j->err = errno;
     pthread_mutex_lock(&rp->mu);
     s->done = 1;
-    pthread_cond_signal(&rp->done); /* one popper */
+    if (rp->popper_waits)
+      pthread_cond_signal(&rp->done);
   }
   pthread_mutex_unlock(&rp->mu);
   return NULL;
@@ -121,7 +130,8 @@ int readpool_push(readpool *rp, const char *path, size_t size) {
   s->size = size;
   rp->bytes += size;
   rp->tail++;
-  pthread_cond_signal(&rp->work);
+  if (rp->idle && rp->tail - rp->next >= WAKE_BATCH)
+    pthread_cond_signal(&rp->work);
   pthread_mutex_unlock(&rp->mu);
   return 0;
 }
@@ -129,8 +139,15 @@ int readpool_push(readpool *rp, const char *path, size_t size) {
 int readpool_pop(readpool *rp, int wait, readpool_job *job) {
   pthread_mutex_lock(&rp->mu);
   slot *s = &rp->ring[rp->head % WINDOW];
-  while (wait && rp->head != rp->tail && !s->done)
-    pthread_cond_wait(&rp->done, &rp->mu);
+  if (wait && rp->head != rp->tail && !s->done) {
+    /* Jobs short of a batch wait for no one now. */
+    if (rp->idle)
+      pthread_cond_broadcast(&rp->work);
+    rp->popper_waits = 1;
+    while (!s->done)
+      pthread_cond_wait(&rp->done, &rp->mu);
+    rp->popper_waits = 0;
+  }
   int got = rp->head != rp->tail && s->done;
   if (got) {
     *job = s->job;
