@@ -3,9 +3,10 @@
 
 Writes COPIES versions of every page in SRC (gva-dev's 2,806 article
 texts are 5.5 MB; the default 24 copies make 67,344 files, 132.5 MB) to
-OUT, each version with a few words changed at seeded places, so the copy level has real chrome,
-real lengths and real copy groups to find.  The texts belong to their
-publishers: write them to a temporary directory, never into the tree.
+OUT, each version with a few words changed at seeded places, so the
+copy level has real chrome, real lengths and real copy groups to find.
+The texts belong to their publishers: write them to a temporary
+directory, never into the tree.
 
   bench/realpages.py [--copies 24] [--seed 1] SRC_DIR OUT_DIR
 """

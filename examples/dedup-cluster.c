@@ -501,7 +501,7 @@ static void add_path(run *r, const char *path, int walked) {
 
 /* Files read ahead are added BATCH at a time with dedup_corpus_add_many,
  * which checks and copies them on the run's threads. */
-#define BATCH 256
+#define BATCH 1024
 
 /* Why a file was not read (got READ_*, errno as it failed), said. */
 static void read_failed(run *r, const char *path, int got,
@@ -1314,16 +1314,17 @@ int main(int argc, char **argv) {
       r.counting = 0;
       r.pr.t0 = now();
     }
-    /* Files are read ahead on threads of their own (the run's cores are
-     * idle until it begins) while this one adds them in order; with
-     * --threads 1 it reads as it adds, as without a pool. */
+    /* Files are read ahead on threads - 1 threads of their own (the
+     * run's cores are idle until it begins; this thread, which adds them
+     * in order, is the last); with --threads 1 it reads as it adds, as
+     * without a pool. */
     unsigned threads = r.o.ro.threads;
     if (!threads) {
       long n = sysconf(_SC_NPROCESSORS_ONLN);
       threads = n > 0 ? (unsigned)n : 1;
     }
     if (threads > 1 && ((r.batch = malloc(BATCH * sizeof *r.batch)) == NULL ||
-                        readpool_new(&r.rp, threads, read_file) != 0))
+                        readpool_new(&r.rp, threads - 1, read_file) != 0))
       r.rp = NULL;
     add_inputs(&r, &in);
     flush_reads(&r);

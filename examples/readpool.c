@@ -10,7 +10,7 @@
 
 /* Enough jobs ahead to hide a slow open, few enough (with the bytes'
  * bound) that the buffers stay small next to the corpus. */
-#define WINDOW 1024
+#define WINDOW 4096
 #define MAX_BYTES ((size_t)64 << 20)
 /* Sleeping readers are woken for this many jobs, not for each: a wake-up
  * is a context switch, which costs about as much as reading a page. */
