@@ -17,6 +17,7 @@
 #include "cli_args.h"
 #include "dedup.h"
 #include "jsonl.h"
+#include "readpool.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -170,11 +171,24 @@ typedef struct progress {
   int stop;
 } progress;
 
+/* A document added whose invalid UTF-8 is said after the run: the run
+ * counts it on every core (dedup_corpus_doc_invalid), the add would count
+ * it on this thread alone. */
+typedef struct added_doc {
+  size_t doc;  /* dedup_corpus_doc_invalid's index */
+  char *shown; /* the name the warning gives */
+} added_doc;
+
 typedef struct run {
   opts o;
   dedup_corpus *c;
   int status;
   size_t added;
+  added_doc *docs; /* in the order of adding; none with -q */
+  size_t n_docs, cap_docs;
+  readpool *rp;    /* files read ahead (--threads 2+), else NULL */
+  readpool_job *batch; /* read, not added yet: BATCH of them */
+  size_t n_batch;
   int counting;      /* stat pass for the progress totals: no output */
   int found[2];      /* the --explain files were among the inputs */
   progress pr;
@@ -376,8 +390,13 @@ fail:;
 }
 
 static void add_path(run *r, const char *path, int walked);
+static int take_read(run *r, int wait);
+static void flush_reads(run *r);
+static void add_read(run *r, const char *path, int got, char *buf,
+                     size_t len, const struct stat *st);
+static void out_of_memory(run *r);
 static void add_result(run *r, const char *path, int rc, size_t len,
-                       size_t invalid);
+                       size_t doc);
 static void put_name_to(FILE *out, const char *str);
 
 static int cmp_str(const void *a, const void *b) {
@@ -387,7 +406,9 @@ static int cmp_str(const void *a, const void *b) {
 static void add_dir(run *r, const char *path) {
   DIR *d = opendir(path);
   if (!d) {
-    warn(r, path, strerror(errno));
+    int e = errno;
+    flush_reads(r);
+    warn(r, path, strerror(e));
     if (!r->counting)
       r->status = EXIT_UNREADABLE;
     return;
@@ -430,7 +451,9 @@ static void add_dir(run *r, const char *path) {
 static void add_path(run *r, const char *path, int walked) {
   struct stat st;
   if (stat(path, &st) != 0) {
-    warn(r, path, strerror(errno));
+    int e = errno;
+    flush_reads(r); /* the files before it have their say first */
+    warn(r, path, strerror(e));
     if (!r->counting)
       r->status = EXIT_UNREADABLE;
     return;
@@ -438,12 +461,14 @@ static void add_path(run *r, const char *path, int walked) {
   if (S_ISDIR(st.st_mode)) {
     struct stat lst;
     if (walked && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+      flush_reads(r);
       warn(r, path, "symbolic link to a directory, not followed");
       return;
     }
     if (r->o.recursive) {
       add_dir(r, path);
     } else if (!r->counting) {
+      flush_reads(r);
       warn(r, path, "is a directory (use -r to walk it)");
       r->status = EXIT_UNREADABLE;
     }
@@ -459,44 +484,137 @@ static void add_path(run *r, const char *path, int walked) {
     }
     return;
   }
-  char *buf;
-  size_t len;
-  int got = read_file(path, &buf, &len, &st);
-  if (got != READ_OK) {
-    char why[96];
-    if (got == READ_NOT_REGULAR)
-      snprintf(why, sizeof why, "%s, not a regular file; skipped",
-               file_type(st.st_mode));
-    else if (got == READ_TOO_BIG)
-      snprintf(why, sizeof why, "larger than 2 GiB (the limit); skipped");
-    else
-      snprintf(why, sizeof why, "%s", strerror(errno));
-    warn(r, path, why);
-    r->status = EXIT_UNREADABLE;
+  if (r->rp) {
+    while (readpool_full(r->rp))
+      take_read(r, 1);
+    if (readpool_push(r->rp, path, (size_t)st.st_size) != 0)
+      out_of_memory(r);
+    while (take_read(r, 0))
+      ;
     return;
   }
-  size_t invalid = 0;
-  dedup_doc_meta meta = DEDUP_DOC_META_INIT;
-  meta.lang = r->o.lang; /* --lang, or NULL: identified */
-  int rc = dedup_corpus_add_doc(r->c, path, buf, len, &meta, &invalid);
-  free(buf);
-  add_result(r, path, rc, len, invalid);
+  char *buf = NULL;
+  size_t len = 0;
+  int got = read_file(path, &buf, &len, &st);
+  add_read(r, path, got, buf, len, &st);
 }
 
-/* What became of an added document (a file, or a line of --jsonl). */
+/* Files read ahead are added BATCH at a time with dedup_corpus_add_many,
+ * which checks and copies them on the run's threads. */
+#define BATCH 1024
+
+/* Why a file was not read (got READ_*, errno as it failed), said. */
+static void read_failed(run *r, const char *path, int got,
+                        const struct stat *st) {
+  char why[96];
+  if (got == READ_NOT_REGULAR)
+    snprintf(why, sizeof why, "%s, not a regular file; skipped",
+             file_type(st->st_mode));
+  else if (got == READ_TOO_BIG)
+    snprintf(why, sizeof why, "larger than 2 GiB (the limit); skipped");
+  else
+    snprintf(why, sizeof why, "%s", strerror(errno));
+  warn(r, path, why);
+  r->status = EXIT_UNREADABLE;
+}
+
+/* The batch of files read, added in order, and what became of each said
+ * in order. */
+static void add_batch(run *r) {
+  dedup_doc_in in[BATCH];
+  int status[BATCH];
+  dedup_doc_meta meta = DEDUP_DOC_META_INIT;
+  meta.lang = r->o.lang;
+  size_t k = 0;
+  for (size_t i = 0; i < r->n_batch; i++) {
+    readpool_job *j = &r->batch[i];
+    if (j->got == READ_OK)
+      in[k++] = (dedup_doc_in){j->path, j->buf, j->len, &meta};
+  }
+  size_t doc = dedup_corpus_doc_count(r->c);
+  /* ENOMEM: the status of the documents says it, add_result exits. */
+  (void)dedup_corpus_add_many(r->c, in, k, r->o.ro.threads, status);
+  k = 0;
+  for (size_t i = 0; i < r->n_batch; i++) {
+    readpool_job *j = &r->batch[i];
+    if (j->got != READ_OK) {
+      errno = j->err;
+      read_failed(r, j->path, j->got, &j->st);
+    } else {
+      int rc = status[k++];
+      add_result(r, j->path, rc, j->len, doc);
+      doc += rc == DEDUP_OK;
+    }
+    free(j->buf);
+    free(j->path);
+  }
+  r->n_batch = 0;
+}
+
+/* The next file read ahead, into the batch: 1, or 0 (none waiting; with
+ * wait 0, the next not read yet). */
+static int take_read(run *r, int wait) {
+  if (!readpool_pop(r->rp, wait, &r->batch[r->n_batch]))
+    return 0;
+  if (++r->n_batch == BATCH)
+    add_batch(r);
+  return 1;
+}
+
+/* Every file asked for added, before a message that comes after them. */
+static void flush_reads(run *r) {
+  while (r->rp && take_read(r, 1))
+    ;
+  if (r->n_batch)
+    add_batch(r);
+}
+
+/* A file read (got READ_*, errno as it failed): added, or said why not.
+ * Takes buf. */
+static void add_read(run *r, const char *path, int got, char *buf,
+                     size_t len, const struct stat *st) {
+  if (got != READ_OK) {
+    free(buf);
+    read_failed(r, path, got, st);
+    return;
+  }
+  dedup_doc_meta meta = DEDUP_DOC_META_INIT;
+  meta.lang = r->o.lang; /* --lang, or NULL: identified */
+  size_t doc = dedup_corpus_doc_count(r->c);
+  int rc = dedup_corpus_add_doc(r->c, path, buf, len, &meta, NULL);
+  free(buf);
+  add_result(r, path, rc, len, doc);
+}
+
+static void out_of_memory(run *r) {
+  progress_clear(r);
+  fprintf(stderr, "dedup-cluster: %s\n", dedup_strerror(DEDUP_ENOMEM));
+  exit(EXIT_FAIL);
+}
+
+/* What became of an added document (a file, or a line of --jsonl); doc:
+ * its index for dedup_corpus_doc_invalid. */
 static void add_result(run *r, const char *path, int rc, size_t len,
-                       size_t invalid) {
+                       size_t doc) {
   r->pr.files_done++;
   r->pr.bytes_done += (double)len;
   switch (rc) {
   case DEDUP_OK:
     r->added++;
-    if (invalid && !r->o.quiet) {
-      progress_clear(r);
-      fprintf(stderr,
-              "dedup-cluster: %s: %zu invalid UTF-8 sequences replaced\n",
-              path, invalid);
+    if (r->o.quiet)
+      break;
+    if (r->n_docs == r->cap_docs) {
+      size_t nc = r->cap_docs ? r->cap_docs * 2 : 256;
+      added_doc *nd = realloc(r->docs, nc * sizeof *nd);
+      if (!nd)
+        out_of_memory(r);
+      r->docs = nd;
+      r->cap_docs = nc;
     }
+    r->docs[r->n_docs].doc = doc;
+    if (!(r->docs[r->n_docs].shown = strdup(path)))
+      out_of_memory(r);
+    r->n_docs++;
     break;
   case DEDUP_EEMPTY:
     warn(r, path, len ? "no words, skipped" : "empty file, skipped");
@@ -514,6 +632,24 @@ static void add_result(run *r, const char *path, int rc, size_t len,
     exit(EXIT_FAIL);
   }
   progress_draw(r, 0);
+}
+
+/* The invalid UTF-8 the run replaced, per document in the order they
+ * were added (after the warnings of reading, which come as it goes). */
+static void say_invalid(run *r) {
+  for (size_t i = 0; i < r->n_docs; i++) {
+    size_t invalid = 0;
+    if (dedup_corpus_doc_invalid(r->c, r->docs[i].doc, &invalid) ==
+            DEDUP_OK &&
+        invalid)
+      fprintf(stderr,
+              "dedup-cluster: %s: %zu invalid UTF-8 sequences replaced\n",
+              r->docs[i].shown, invalid);
+    free(r->docs[i].shown);
+  }
+  free(r->docs);
+  r->docs = NULL;
+  r->n_docs = r->cap_docs = 0;
 }
 
 /* ---- --jsonl: documents named by their ids ---------------------------- */
@@ -580,12 +716,12 @@ static void add_jsonl(run *r) {
       }
       if (!meta.lang)
         meta.lang = r->o.lang; /* --lang: for those that give none */
-      size_t invalid = 0;
+      size_t doc = dedup_corpus_doc_count(r->c);
       int rc = dedup_corpus_add_doc(r->c, d.id, d.text, d.text_len, &meta,
-                                    &invalid);
+                                    NULL);
       char where[300];
       snprintf(where, sizeof where, "%s:%lu", shown, line);
-      add_result(r, where, rc, d.text_len, invalid);
+      add_result(r, where, rc, d.text_len, doc);
     }
     jsonl_close(jr);
   }
@@ -1178,7 +1314,24 @@ int main(int argc, char **argv) {
       r.counting = 0;
       r.pr.t0 = now();
     }
+    /* Files are read ahead on threads - 1 threads of their own (the
+     * run's cores are idle until it begins; this thread, which adds them
+     * in order, is the last); with --threads 1 it reads as it adds, as
+     * without a pool. */
+    unsigned threads = r.o.ro.threads;
+    if (!threads) {
+      long n = sysconf(_SC_NPROCESSORS_ONLN);
+      threads = n > 0 ? (unsigned)n : 1;
+    }
+    if (threads > 1 && ((r.batch = malloc(BATCH * sizeof *r.batch)) == NULL ||
+                        readpool_new(&r.rp, threads - 1, read_file) != 0))
+      r.rp = NULL;
     add_inputs(&r, &in);
+    flush_reads(&r);
+    readpool_free(r.rp);
+    r.rp = NULL;
+    free(r.batch);
+    r.batch = NULL;
     progress_draw(&r, 1);
   }
   cli_paths_free(&in);
@@ -1188,6 +1341,7 @@ int main(int argc, char **argv) {
     dedup_corpus_free(r.c);
     return EXIT_FAIL;
   }
+  say_invalid(&r);
   /* The index first: saving syncs it to disk, which takes a while, but a
    * reader of the output that goes away (| head -1) must not lose it. */
   if (r.o.save) {

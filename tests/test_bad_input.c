@@ -139,6 +139,132 @@ static void test_corpus_invalid_utf8_and_nul(void **state) {
   free(z);
 }
 
+/* The counts dedup_corpus_doc_invalid gives after a run (added with
+ * n_invalid NULL, so the run normalises) are the add's, in the order of
+ * adding though the run sorts documents by name; at 1 and 2 threads. */
+static void test_doc_invalid_after_run(void **state) {
+  (void)state;
+  char *a = article(1, 1500);
+  size_t len = strlen(a);
+  char *x = strdup(a);
+  size_t bad = 0;
+  for (size_t i = 25; i < len; i += 500) {
+    x[i] = (char)0xFF;
+    bad++;
+  }
+  for (unsigned threads = 1; threads <= 2; threads++) {
+    dedup_corpus *c = new_corpus();
+    size_t inv = 99;
+    assert_int_equal(dedup_corpus_add(c, "z-x", x, len, NULL), DEDUP_OK);
+    assert_int_equal(dedup_corpus_add(c, "m-junk", "\xFF\xFE\xFD\xC0\x80",
+                                      5, NULL),
+                     DEDUP_OK);
+    assert_int_equal(dedup_corpus_add(c, "a-a", a, len, NULL), DEDUP_OK);
+    assert_int_equal(dedup_corpus_doc_invalid(c, 0, &inv), DEDUP_ESTATE);
+    assert_int_equal(inv, 0);
+    assert_int_equal(run_opts(c, threads, 0), DEDUP_OK);
+    assert_int_equal(dedup_corpus_doc_invalid(c, 0, &inv), DEDUP_OK);
+    assert_int_equal(inv, bad);
+    assert_int_equal(dedup_corpus_doc_invalid(c, 1, &inv), DEDUP_OK);
+    assert_int_equal(inv, 5);
+    assert_int_equal(dedup_corpus_doc_invalid(c, 2, &inv), DEDUP_OK);
+    assert_int_equal(inv, 0);
+    assert_int_equal(dedup_corpus_doc_invalid(c, 3, &inv), DEDUP_EINVAL);
+    assert_int_equal(dedup_corpus_doc_invalid(c, 0, NULL), DEDUP_EINVAL);
+    assert_int_equal(dedup_corpus_doc_invalid(NULL, 0, &inv), DEDUP_EINVAL);
+    /* Counted at the add (n_invalid given): the same answer. */
+    assert_int_equal(dedup_corpus_add(c, "b-x", x, len, &inv), DEDUP_OK);
+    assert_int_equal(inv, bad);
+    assert_int_equal(dedup_corpus_doc_invalid(c, 3, &inv), DEDUP_ESTATE);
+    assert_int_equal(run_opts(c, threads, 0), DEDUP_OK);
+    assert_int_equal(dedup_corpus_doc_invalid(c, 3, &inv), DEDUP_OK);
+    assert_int_equal(inv, bad);
+    assert_int_equal(dedup_corpus_doc_invalid(c, 0, &inv), DEDUP_OK);
+    assert_int_equal(inv, bad);
+    dedup_corpus_free(c);
+  }
+  free(a);
+  free(x);
+}
+
+/* dedup_corpus_add_many: each document's status as the one-by-one add
+ * gives it, and the same results as those adds, at 1 and 2 threads; a
+ * document over 4 MiB (a block of its own, not the pool) and one with a
+ * title (the one-by-one path) among them. */
+static void test_add_many_as_one_by_one(void **state) {
+  (void)state;
+  char *a = article(1, 1500), *b = article(2, 1200);
+  char *ca = copy_of(a, 3), *cb = copy_of(b, 4);
+  size_t big_len = (size_t)5 << 20, al = strlen(a);
+  char *big = malloc(big_len);
+  assert_non_null(big);
+  for (size_t o = 0; o < big_len; o += al + 1) {
+    size_t k = o + al < big_len ? al : big_len - o;
+    memcpy(big + o, a, k);
+    if (o + k < big_len)
+      big[o + k] = '\n';
+  }
+  char bin[600];
+  memset(bin, 1, sizeof bin);
+  dedup_doc_meta titled = DEDUP_DOC_META_INIT, bad_lang = DEDUP_DOC_META_INIT;
+  titled.title = "Harbour bridge budget";
+  titled.title_len = strlen(titled.title);
+  titled.lang = "en";
+  bad_lang.lang = "xx-not-a-language";
+  const dedup_doc_in in[] = {
+      {"d", b, strlen(b), NULL},        {"a", a, al, NULL},
+      {"empty", "", 0, NULL},           {"bin", bin, sizeof bin, NULL},
+      {"c", ca, strlen(ca), &titled},   {NULL, a, al, NULL},
+      {"lang", a, al, &bad_lang},       {"big", big, big_len, NULL},
+      {"b", cb, strlen(cb), NULL},      {"x", "\xFF\xFE words", 8, NULL},
+  };
+  size_t n = sizeof in / sizeof *in;
+  dedup_corpus *one = new_corpus();
+  int want[sizeof in / sizeof *in];
+  for (size_t i = 0; i < n; i++)
+    want[i] = dedup_corpus_add_doc(one, in[i].name, in[i].text, in[i].len,
+                                   in[i].meta, NULL);
+  assert_int_equal(want[0], DEDUP_OK);
+  assert_int_equal(want[2], DEDUP_EEMPTY);
+  assert_int_equal(want[3], DEDUP_EBINARY);
+  assert_int_equal(want[5], DEDUP_EINVAL);
+  assert_int_equal(want[6], DEDUP_EINVAL);
+  assert_int_equal(want[7], DEDUP_OK);
+  assert_int_equal(run_opts(one, 1, 0), DEDUP_OK);
+  char *snap_one = snapshot(one);
+  for (unsigned threads = 1; threads <= 2; threads++) {
+    dedup_corpus *many = new_corpus();
+    int got[sizeof in / sizeof *in];
+    assert_int_equal(dedup_corpus_add_many(many, in, n, threads, got),
+                     DEDUP_OK);
+    assert_memory_equal(got, want, sizeof want);
+    assert_int_equal(dedup_corpus_doc_count(many),
+                     dedup_corpus_doc_count(one));
+    assert_int_equal(run_opts(many, threads, 0), DEDUP_OK);
+    char *snap = snapshot(many);
+    assert_string_equal(snap, snap_one);
+    free(snap);
+    /* doc_invalid in the order of adding: "x" is the 6th kept. */
+    size_t inv;
+    assert_int_equal(dedup_corpus_doc_invalid(many, 5, &inv), DEDUP_OK);
+    assert_int_equal(inv, 2);
+    assert_int_equal(dedup_corpus_add_many(many, NULL, 0, 0, NULL),
+                     DEDUP_OK);
+    assert_int_equal(dedup_corpus_add_many(many, NULL, 1, 0, got),
+                     DEDUP_EINVAL);
+    assert_int_equal(dedup_corpus_add_many(NULL, in, 1, 0, got),
+                     DEDUP_EINVAL);
+    dedup_corpus_free(many);
+  }
+  free(snap_one);
+  dedup_corpus_free(one);
+  free(a);
+  free(b);
+  free(ca);
+  free(cb);
+  free(big);
+}
+
 /* ---- empty, binary, too big ------------------------------------------- */
 
 static void test_refused_documents_leave_corpus_unchanged(void **state) {
@@ -354,6 +480,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_normalise_invalid_utf8),
       cmocka_unit_test(test_corpus_invalid_utf8_and_nul),
+      cmocka_unit_test(test_doc_invalid_after_run),
+      cmocka_unit_test(test_add_many_as_one_by_one),
       cmocka_unit_test(test_refused_documents_leave_corpus_unchanged),
       cmocka_unit_test(test_ten_megabyte_line),
       cmocka_unit_test(test_scripts_without_spaces),

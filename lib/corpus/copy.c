@@ -46,27 +46,27 @@ double dedup__corpus_minhash_est(const dedup_corpus *c, size_t a, size_t b) {
   return est32(sig32(c, a), sig32(c, b), c->p.num_perm);
 }
 
-/* Candidate pairs of the MinHash signatures: b bands of r words.  The
- * batch LSH takes 64-bit words, so the bands are widened a group at a
- * time (LSH_BUDGET bytes) and the groups' pairs merged: the same pairs as
- * one batch over all bands of 64-bit words. */
-static int minhash_pairs(dedup__pairvec *out, const dedup_corpus *c,
-                         const uint32_t *ids, size_t n, unsigned b,
-                         unsigned r) {
+/* Candidate pairs of the MinHash signatures' bands [j_lo, j_hi) of r
+ * words, packed (a << 32 | b, positions in ids), sorted and unique into
+ * *acc.  The batch LSH takes 64-bit words, so the bands are widened a
+ * group at a time (budget bytes) and the groups' pairs merged: the same
+ * pairs as one batch over all those bands of 64-bit words. */
+static int band_range_pairs(dedup__u64vec *acc, const dedup_corpus *c,
+                            const uint32_t *ids, size_t n, unsigned j_lo,
+                            unsigned j_hi, unsigned r, size_t budget) {
   size_t per = (size_t)r * sizeof(uint64_t) * (n ? n : 1);
-  size_t g = DEDUP__MAX(LSH_BUDGET / per, (size_t)1);
-  g = DEDUP__MIN(g, (size_t)b);
+  size_t g = DEDUP__MAX(budget / per, (size_t)1);
+  g = DEDUP__MIN(g, (size_t)(j_hi - j_lo));
   uint64_t *wide = dedup__reallocarray(NULL, (n ? n : 1) * g * r,
                                        sizeof *wide);
-  dedup__u64vec acc = {0};
   dedup__pairvec pv = {0};
   size_t done = 0;
   int rc = DEDUP_ENOMEM;
   if (!wide)
     goto out;
   dedup__hint_huge(wide, (n ? n : 1) * g * r * sizeof *wide);
-  for (unsigned j0 = 0; j0 < b; j0 += (unsigned)g) {
-    size_t gn = DEDUP__MIN(g, (size_t)(b - j0)), w = gn * r;
+  for (unsigned j0 = j_lo; j0 < j_hi; j0 += (unsigned)g) {
+    size_t gn = DEDUP__MIN(g, (size_t)(j_hi - j0)), w = gn * r;
     for (size_t i = 0; i < n; i++) {
       const uint32_t *s = sig32(c, ids[i]) + (size_t)j0 * r;
       uint64_t *o = wide + i * w;
@@ -77,33 +77,107 @@ static int minhash_pairs(dedup__pairvec *out, const dedup_corpus *c,
     if (rc != DEDUP_OK)
       goto out;
     rc = DEDUP_ENOMEM;
-    if (dedup__u64vec_reserve(&acc, pv.n) != DEDUP_OK)
+    if (dedup__u64vec_reserve(acc, pv.n) != DEDUP_OK)
       goto out;
     for (size_t i = 0; i < pv.n; i++)
-      acc.v[acc.n++] = (uint64_t)pv.v[i].a << 32 | pv.v[i].b;
+      acc->v[acc->n++] = (uint64_t)pv.v[i].a << 32 | pv.v[i].b;
     /* True copies share most groups: deduplicate when the list has
      * doubled, so it stays near twice the distinct pairs. */
-    if (acc.n > 2 * done) {
-      dedup__u64_sort_unique(acc.v, &acc.n);
-      done = acc.n;
+    if (acc->n > 2 * done) {
+      dedup__u64_sort_unique(acc->v, &acc->n);
+      done = acc->n;
     }
   }
-  dedup__u64_sort_unique(acc.v, &acc.n);
-  dedup__pairvec_free(out);
-  if (acc.n) {
-    out->v = dedup__reallocarray(NULL, acc.n, sizeof *out->v);
-    if (!out->v)
-      goto out;
-    for (size_t i = 0; i < acc.n; i++) /* ids ascend: a < b stays */
-      out->v[i] = (dedup__pair){ids[acc.v[i] >> 32],
-                                ids[(uint32_t)acc.v[i]]};
-    out->n = out->cap = acc.n;
-  }
+  dedup__u64_sort_unique(acc->v, &acc->n);
   rc = DEDUP_OK;
 out:
   dedup__pairvec_free(&pv);
-  dedup__u64vec_free(&acc);
   dedup__free(wide);
+  return rc;
+}
+
+typedef struct bands_ctx {
+  const dedup_corpus *c;
+  const uint32_t *ids;
+  size_t n;
+  unsigned b, r, parts;
+  dedup__u64vec *acc; /* one per part */
+} bands_ctx;
+
+/* Part p of the bands: a contiguous range, so every part's list is a
+ * function of the bands alone, never of which thread ran it. */
+static int bands_part(void *vctx, unsigned worker, size_t p) {
+  (void)worker;
+  bands_ctx *x = vctx;
+  unsigned lo = (unsigned)((size_t)x->b * p / x->parts);
+  unsigned hi = (unsigned)((size_t)x->b * (p + 1) / x->parts);
+  return band_range_pairs(&x->acc[p], x->c, x->ids, x->n, lo, hi, x->r,
+                          LSH_BUDGET / x->parts);
+}
+
+/* Merges the sorted unique list b[0..nb) into *a (sorted unique too);
+ * tmp: scratch, swapped with *a. */
+static int merge_unique(dedup__u64vec *a, const uint64_t *b, size_t nb,
+                        dedup__u64vec *tmp) {
+  tmp->n = 0;
+  if (dedup__u64vec_reserve(tmp, a->n + nb) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  const uint64_t *x = a->v;
+  size_t i = 0, j = 0, k = 0, na = a->n;
+  uint64_t *o = tmp->v;
+  while (i < na && j < nb) {
+    uint64_t v = x[i] <= b[j] ? x[i] : b[j];
+    i += x[i] == v;
+    j += b[j] == v;
+    o[k++] = v;
+  }
+  while (i < na)
+    o[k++] = x[i++];
+  while (j < nb)
+    o[k++] = b[j++];
+  tmp->n = k;
+  dedup__u64vec sw = *a;
+  *a = *tmp;
+  *tmp = sw;
+  return DEDUP_OK;
+}
+
+/* Candidate pairs of the MinHash signatures: b bands of r words, the
+ * bands split into one range per thread and the ranges' lists merged: the
+ * union of sorted unique lists is one list whatever the split, so the
+ * pairs are the same at every thread count. */
+static int minhash_pairs(dedup__pairvec *out, const dedup_corpus *c,
+                         const uint32_t *ids, size_t n, unsigned b,
+                         unsigned r, unsigned threads) {
+  unsigned parts = DEDUP__MAX(DEDUP__MIN(threads, b), 1u);
+  dedup__u64vec *acc = dedup__calloc(parts, sizeof *acc);
+  dedup__u64vec tmp = {0};
+  int rc = DEDUP_ENOMEM;
+  if (!acc)
+    return rc;
+  bands_ctx x = {c, ids, n, b, r, parts, acc};
+  if ((rc = dedup__parallel_for(threads, parts, bands_part, &x)) != DEDUP_OK)
+    goto out;
+  for (unsigned p = 1; p < parts; p++)
+    if ((rc = merge_unique(&acc[0], acc[p].v, acc[p].n, &tmp)) != DEDUP_OK)
+      goto out;
+  rc = DEDUP_ENOMEM;
+  dedup__pairvec_free(out);
+  if (acc[0].n) {
+    out->v = dedup__reallocarray(NULL, acc[0].n, sizeof *out->v);
+    if (!out->v)
+      goto out;
+    for (size_t i = 0; i < acc[0].n; i++) /* ids ascend: a < b stays */
+      out->v[i] = (dedup__pair){ids[acc[0].v[i] >> 32],
+                                ids[(uint32_t)acc[0].v[i]]};
+    out->n = out->cap = acc[0].n;
+  }
+  rc = DEDUP_OK;
+out:
+  for (unsigned p = 0; p < parts; p++)
+    dedup__u64vec_free(&acc[p]);
+  dedup__free(acc);
+  dedup__u64vec_free(&tmp);
   return rc;
 }
 
@@ -243,7 +317,7 @@ int dedup__copy_links(const dedup_corpus *c, unsigned threads,
   } else {
     unsigned b, r;
     dedup__lsh_params(c->p.threshold, c->p.num_perm, 0.5, 0.5, &b, &r);
-    rc = minhash_pairs(&pv, c, ids, n, b, r);
+    rc = minhash_pairs(&pv, c, ids, n, b, r, threads);
   }
   dedup__free(ids);
   float *sim = rc == DEDUP_OK ? dedup__malloc((pv.n ? pv.n : 1) * sizeof *sim)

@@ -99,6 +99,8 @@ void dedup__corpus_free_results(dedup_corpus *c) {
   }
   dedup__free(c->by_name);
   c->by_name = NULL;
+  dedup__free(c->doc_at);
+  c->doc_at = NULL;
   c->ran = 0;
   c->has_story = 0;
 }
@@ -186,29 +188,43 @@ DEDUP_API int dedup_corpus_add(dedup_corpus *c, const char *name,
   return dedup_corpus_add_doc(c, name, text, len, NULL, n_invalid);
 }
 
-DEDUP_API int dedup_corpus_add_doc(dedup_corpus *c, const char *name,
-                                   const char *text, size_t len,
-                                   const dedup_doc_meta *meta,
-                                   size_t *n_invalid) {
-  if (n_invalid)
-    *n_invalid = 0;
-  if (!c || !name || (!text && len))
+/* What an add refuses that depends on the document alone (the corpus is
+ * not read: the batch add checks on several threads); *lang gets the
+ * given language's index, 0 when none is given. */
+static int add_check(const char *name, const char *text, size_t len,
+                     const dedup_doc_meta *meta, int *lang) {
+  *lang = 0;
+  if (!name || (!text && len))
     return DEDUP_EINVAL;
   /* Version 1 (0.2) ends before lang: never read past its end. */
   if (meta && ((meta->version != 1 && meta->version != 2) ||
                (!meta->title && meta->title_len) ||
                meta->title_len > MAX_TITLE_BYTES))
     return DEDUP_EINVAL;
-  int lang = 0;
   const char *given = meta && meta->version >= 2 ? meta->lang : NULL;
   if (given && *given &&
-      (lang = dedup__lang_from_code(given, strlen(given))) < 0)
+      (*lang = dedup__lang_from_code(given, strlen(given))) < 0)
     return DEDUP_EINVAL;
-  if (len > DEDUP_MAX_DOC_BYTES || c->n_docs >= UINT32_MAX)
+  if (len > DEDUP_MAX_DOC_BYTES)
     return DEDUP_ETOOBIG;
-  int rc = dedup__doc_check(text, len);
+  return dedup__doc_check(text, len);
+}
+
+DEDUP_API int dedup_corpus_add_doc(dedup_corpus *c, const char *name,
+                                   const char *text, size_t len,
+                                   const dedup_doc_meta *meta,
+                                   size_t *n_invalid) {
+  if (n_invalid)
+    *n_invalid = 0;
+  if (!c)
+    return DEDUP_EINVAL;
+  int lang;
+  int rc = add_check(name, text, len, meta, &lang);
   if (rc != DEDUP_OK)
     return rc;
+  if (c->n_docs >= UINT32_MAX)
+    return DEDUP_ETOOBIG;
+  const char *given = meta && meta->version >= 2 ? meta->lang : NULL;
   size_t cap = c->cap_docs;
   if (dedup__grow((void **)&c->docs, &c->cap_docs, c->n_docs, 1,
                   sizeof *c->docs) != DEDUP_OK)
@@ -216,6 +232,7 @@ DEDUP_API int dedup_corpus_add_doc(dedup_corpus *c, const char *name,
   if (c->cap_docs != cap)
     dedup__hint_huge(c->docs, c->cap_docs * sizeof *c->docs);
   cdoc d = {0};
+  d.seq = (uint32_t)c->n_docs;
   char *tmp = NULL;
   size_t tlen = 0;
   /* Count invalid UTF-8 now, so the caller can report it per document;
@@ -278,10 +295,140 @@ DEDUP_API int dedup_corpus_add_doc(dedup_corpus *c, const char *name,
   return DEDUP_OK;
 }
 
+/* ---- many documents at once ------------------------------------------ */
+
+typedef struct many_ctx {
+  dedup_corpus *c;
+  const dedup_doc_in *docs;
+  int *status;
+  size_t *at; /* docs[i] -> its index in c->docs, SIZE_MAX: not kept */
+} many_ctx;
+
+static int many_check(void *vctx, unsigned worker, size_t i) {
+  (void)worker;
+  many_ctx *m = vctx;
+  const dedup_doc_in *d = &m->docs[i];
+  int lang;
+  m->status[i] = add_check(d->name, d->text, d->len, d->meta, &lang);
+  return DEDUP_OK;
+}
+
+/* The bytes into the room the serial pass kept: the first touch of fresh
+ * pool memory (slow on VMs, see bench/README.md) spread over threads. */
+static int many_copy(void *vctx, unsigned worker, size_t i) {
+  (void)worker;
+  many_ctx *m = vctx;
+  if (m->at[i] != SIZE_MAX) {
+    cdoc *d = &m->c->docs[m->at[i]];
+    memcpy(d->raw, m->docs[i].text, d->raw_len);
+    d->raw[d->raw_len] = '\0';
+  }
+  return DEDUP_OK;
+}
+
+/* Keeps docs[i] (checked) without its bytes, which many_copy copies:
+ * name, pool room, date and language. */
+static int many_keep(dedup_corpus *c, const dedup_doc_in *in) {
+  if (c->n_docs >= UINT32_MAX)
+    return DEDUP_ETOOBIG;
+  size_t cap = c->cap_docs;
+  if (dedup__grow((void **)&c->docs, &c->cap_docs, c->n_docs, 1,
+                  sizeof *c->docs) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  if (c->cap_docs != cap)
+    dedup__hint_huge(c->docs, c->cap_docs * sizeof *c->docs);
+  cdoc d = {0};
+  d.seq = (uint32_t)c->n_docs;
+  d.name = keep_bytes(c, in->name, strlen(in->name), CDOC_POOL_NAME,
+                      &d.pooled);
+  if (in->len < POOL_OWN) {
+    d.raw = pool_alloc(&c->pool, in->len + 1);
+    if (d.raw)
+      d.pooled |= CDOC_POOL_RAW;
+  } else {
+    d.raw = dedup__malloc(in->len + 1);
+  }
+  d.raw_len = in->len;
+  if (!d.name || !d.raw) {
+    dedup__doc_free(&d);
+    return DEDUP_ENOMEM;
+  }
+  const dedup_doc_meta *meta = in->meta;
+  if (meta && meta->has_date) {
+    d.has_date = 1;
+    d.date = meta->date;
+  }
+  const char *given = meta && meta->version >= 2 ? meta->lang : NULL;
+  if (given && *given) {
+    d.lang = (uint8_t)dedup__lang_from_code(given, strlen(given));
+    d.lang_state = CDOC_LANG_GIVEN;
+  }
+  c->docs[c->n_docs++] = d;
+  return DEDUP_OK;
+}
+
+DEDUP_API int dedup_corpus_add_many(dedup_corpus *c, const dedup_doc_in *docs,
+                                    size_t n, unsigned threads,
+                                    int *status) {
+  if (!c || (n && (!docs || !status)))
+    return DEDUP_EINVAL;
+  if (!n)
+    return DEDUP_OK;
+  if (!threads)
+    threads = dedup__cpu_count();
+  threads = DEDUP__MIN(threads, (unsigned)DEDUP__MAX_THREADS);
+  size_t *at = dedup__malloc(n * sizeof *at);
+  if (!at)
+    return DEDUP_ENOMEM;
+  many_ctx m = {c, docs, status, at};
+  (void)dedup__parallel_for(threads, n, many_check, &m);
+  int rc = DEDUP_OK, added = 0;
+  for (size_t i = 0; i < n; i++) {
+    at[i] = SIZE_MAX;
+    if (rc != DEDUP_OK) {
+      status[i] = DEDUP_ENOMEM; /* not tried */
+      continue;
+    }
+    if (status[i] != DEDUP_OK)
+      continue;
+    const dedup_doc_meta *meta = docs[i].meta;
+    if (meta && meta->title && has_word_byte(meta->title, meta->title_len)) {
+      /* A title is normalised as it is kept: the one-by-one add. */
+      status[i] = dedup_corpus_add_doc(c, docs[i].name, docs[i].text,
+                                       docs[i].len, meta, NULL);
+    } else {
+      status[i] = many_keep(c, &docs[i]);
+      if (status[i] == DEDUP_OK)
+        at[i] = c->n_docs - 1;
+    }
+    if (status[i] == DEDUP_OK)
+      added = 1;
+    else if (status[i] == DEDUP_ENOMEM)
+      rc = DEDUP_ENOMEM;
+  }
+  (void)dedup__parallel_for(threads, n, many_copy, &m);
+  dedup__free(at);
+  if (added)
+    dedup__corpus_free_results(c);
+  return rc;
+}
+
 /* ---- queries ---------------------------------------------------------- */
 
 DEDUP_API size_t dedup_corpus_doc_count(const dedup_corpus *c) {
   return c ? c->n_docs : 0;
+}
+
+DEDUP_API int dedup_corpus_doc_invalid(const dedup_corpus *c, size_t doc,
+                                       size_t *n_invalid) {
+  if (n_invalid)
+    *n_invalid = 0;
+  if (!c || !n_invalid || doc >= c->n_docs)
+    return DEDUP_EINVAL;
+  if (!c->ran)
+    return DEDUP_ESTATE;
+  *n_invalid = c->docs[c->doc_at[doc]].n_invalid;
+  return DEDUP_OK;
 }
 
 DEDUP_API size_t dedup_corpus_item_count(const dedup_corpus *c) {

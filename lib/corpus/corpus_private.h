@@ -82,6 +82,8 @@ typedef struct cdoc {
   char *text;        /* normalised (not case-folded) */
   size_t len;
   size_t n_invalid;
+  uint32_t seq;      /* position in the order of adding (loaded ones
+                        first), which the run's sort by name loses */
   char *title;       /* given title (as added; normalised with the text),
                         NULL when none was given */
   size_t title_len;
@@ -155,6 +157,7 @@ struct dedup_corpus {
   uint64_t *story_ids; /* the representatives' term ids, ascending: what
                           a dedup__wterm's ix stands for */
   size_t n_story_ids;
+  uint32_t *doc_at;  /* document seq -> its index in docs, after a run */
   int ran;           /* results are in place */
   int has_story;     /* ... and include the story level */
 };

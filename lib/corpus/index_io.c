@@ -548,6 +548,7 @@ static int read_index(dedup_corpus **out, reader *r) {
       dedup_corpus_free(c);
       return rc;
     }
+    c->docs[c->n_docs].seq = (uint32_t)c->n_docs;
     c->n_docs++;
   }
   unsigned char sum[DEDUP__INDEX_TRAILER];

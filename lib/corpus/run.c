@@ -187,6 +187,17 @@ static int set_by_name(dedup_corpus *c) {
   return DEDUP_OK;
 }
 
+/* Where each document went in the sort by name, for
+ * dedup_corpus_doc_invalid (asked in the order of adding). */
+static int set_doc_at(dedup_corpus *c) {
+  c->doc_at = dedup__malloc((c->n_docs ? c->n_docs : 1) * sizeof *c->doc_at);
+  if (!c->doc_at)
+    return DEDUP_ENOMEM;
+  for (size_t i = 0; i < c->n_docs; i++)
+    c->doc_at[c->docs[i].seq] = (uint32_t)i;
+  return DEDUP_OK;
+}
+
 typedef struct prep_ctx {
   dedup_corpus *c;
   dedup__scratch *ws;
@@ -314,6 +325,8 @@ DEDUP_API int dedup_corpus_run_with(dedup_corpus *c,
   }
   if (rc == DEDUP_OK)
     rc = set_by_name(c);
+  if (rc == DEDUP_OK)
+    rc = set_doc_at(c);
   if (rc == DEDUP_OK)
     rc = report(&o, DEDUP_PHASE_DONE);
   if (rc == DEDUP_OK) {
