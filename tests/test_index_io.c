@@ -777,7 +777,8 @@ static void test_round_trip_meta(void **state) {
     }
     m.has_date = i % 2 == 0;
     m.date = m.has_date ? -86400 * (int64_t)i - 1 : 0;
-    m.lang = i % 3 == 1 ? "pt-BR" : NULL; /* given languages are kept */
+    /* Given languages are kept; "und" is none given (identified). */
+    m.lang = i % 3 == 1 ? "pt-BR" : i % 3 == 2 ? "und" : NULL;
     assert_int_equal(dedup_corpus_add_doc(c, g.name[i], g.text[i],
                                           strlen(g.text[i]), &m, NULL),
                      DEDUP_OK);

@@ -224,7 +224,6 @@ DEDUP_API int dedup_corpus_add_doc(dedup_corpus *c, const char *name,
     return rc;
   if (c->n_docs >= UINT32_MAX)
     return DEDUP_ETOOBIG;
-  const char *given = meta && meta->version >= 2 ? meta->lang : NULL;
   size_t cap = c->cap_docs;
   if (dedup__grow((void **)&c->docs, &c->cap_docs, c->n_docs, 1,
                   sizeof *c->docs) != DEDUP_OK)
@@ -270,7 +269,7 @@ DEDUP_API int dedup_corpus_add_doc(dedup_corpus *c, const char *name,
     d.has_date = 1;
     d.date = meta->date;
   }
-  if (given && *given) {
+  if (lang > 0) { /* "und" given is none given: identified */
     d.lang = (uint8_t)lang;
     d.lang_state = CDOC_LANG_GIVEN;
   }
@@ -359,8 +358,10 @@ static int many_keep(dedup_corpus *c, const dedup_doc_in *in) {
     d.date = meta->date;
   }
   const char *given = meta && meta->version >= 2 ? meta->lang : NULL;
-  if (given && *given) {
-    d.lang = (uint8_t)dedup__lang_from_code(given, strlen(given));
+  int lang = given && *given ? dedup__lang_from_code(given, strlen(given))
+                             : 0;
+  if (lang > 0) { /* checked by add_check; "und" is none given */
+    d.lang = (uint8_t)lang;
     d.lang_state = CDOC_LANG_GIVEN;
   }
   c->docs[c->n_docs++] = d;
