@@ -106,7 +106,7 @@ uint64_t dedup__stem_id(dedup__stemmer *s, unsigned lang, const char *w,
 
 size_t dedup__thai_words(dedup__stemmer *s, const char *text, size_t len,
                          uint32_t *cuts, size_t cap) {
-  if (!s || len == 0)
+  if (!s || len == 0 || cap == 0)
     return 0;
   if (!s->thai_tried) {
     s->thai_tried = 1;
@@ -135,12 +135,14 @@ size_t dedup__thai_words(dedup__stemmer *s, const char *text, size_t len,
   s->wbuf[nc] = 0;
   int nb = th_brk_wc_find_breaks(s->thai, s->wbuf, s->pos, THAI_MAX);
   size_t k = 0;
-  for (int b = 0; b < nb && k + 1 < cap; b++)
-    if (s->pos[b] > 0 && (size_t)s->pos[b] < nc &&
-        (k == 0 || s->woff[s->pos[b]] > cuts[k - 1]))
-      cuts[k++] = s->woff[s->pos[b]];
-  if (k >= cap)
-    return 0;
+  for (int b = 0; b < nb; b++) {
+    if (s->pos[b] <= 0 || (size_t)s->pos[b] >= nc ||
+        (k > 0 && s->woff[s->pos[b]] <= cuts[k - 1]))
+      continue;
+    if (k + 1 >= cap)
+      return 0; /* more words than room: the caller makes bigrams */
+    cuts[k++] = s->woff[s->pos[b]];
+  }
   cuts[k++] = (uint32_t)len;
   return k;
 }
