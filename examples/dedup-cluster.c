@@ -523,6 +523,8 @@ static void read_failed(run *r, const char *path, int got,
 static void add_batch(run *r) {
   dedup_doc_in in[BATCH];
   int status[BATCH];
+  for (size_t i = 0; i < BATCH; i++)
+    status[i] = DEDUP_ENOMEM; /* what a failed call leaves unsaid */
   dedup_doc_meta meta = DEDUP_DOC_META_INIT;
   meta.lang = r->o.lang;
   size_t k = 0;

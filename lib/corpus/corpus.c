@@ -378,9 +378,13 @@ DEDUP_API int dedup_corpus_add_many(dedup_corpus *c, const dedup_doc_in *docs,
   if (!threads)
     threads = dedup__cpu_count();
   threads = DEDUP__MIN(threads, (unsigned)DEDUP__MAX_THREADS);
-  size_t *at = dedup__malloc(n * sizeof *at);
-  if (!at)
+  size_t *at = n <= SIZE_MAX / sizeof *at ? dedup__malloc(n * sizeof *at)
+                                          : NULL;
+  if (!at) { /* none tried: every status says so */
+    for (size_t i = 0; i < n; i++)
+      status[i] = DEDUP_ENOMEM;
     return DEDUP_ENOMEM;
+  }
   many_ctx m = {c, docs, status, at};
   (void)dedup__parallel_for(threads, n, many_check, &m);
   int rc = DEDUP_OK, added = 0;
