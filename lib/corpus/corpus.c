@@ -188,6 +188,19 @@ DEDUP_API int dedup_corpus_add(dedup_corpus *c, const char *name,
   return dedup_corpus_add_doc(c, name, text, len, NULL, n_invalid);
 }
 
+/* Room in c->docs for one more document (ids are 32-bit). */
+static int docs_room(dedup_corpus *c) {
+  if (c->n_docs >= UINT32_MAX)
+    return DEDUP_ETOOBIG;
+  size_t cap = c->cap_docs;
+  if (dedup__grow((void **)&c->docs, &c->cap_docs, c->n_docs, 1,
+                  sizeof *c->docs) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  if (c->cap_docs != cap)
+    dedup__hint_huge(c->docs, c->cap_docs * sizeof *c->docs);
+  return DEDUP_OK;
+}
+
 /* What an add refuses that depends on the document alone (the corpus is
  * not read: the batch add checks on several threads); *lang gets the
  * given language's index, 0 when none is given. */
@@ -222,14 +235,8 @@ DEDUP_API int dedup_corpus_add_doc(dedup_corpus *c, const char *name,
   int rc = add_check(name, text, len, meta, &lang);
   if (rc != DEDUP_OK)
     return rc;
-  if (c->n_docs >= UINT32_MAX)
-    return DEDUP_ETOOBIG;
-  size_t cap = c->cap_docs;
-  if (dedup__grow((void **)&c->docs, &c->cap_docs, c->n_docs, 1,
-                  sizeof *c->docs) != DEDUP_OK)
-    return DEDUP_ENOMEM;
-  if (c->cap_docs != cap)
-    dedup__hint_huge(c->docs, c->cap_docs * sizeof *c->docs);
+  if ((rc = docs_room(c)) != DEDUP_OK)
+    return rc;
   cdoc d = {0};
   d.seq = (uint32_t)c->n_docs;
   char *tmp = NULL;
@@ -328,14 +335,9 @@ static int many_copy(void *vctx, unsigned worker, size_t i) {
 /* Keeps docs[i] (checked) without its bytes, which many_copy copies:
  * name, pool room, date and language. */
 static int many_keep(dedup_corpus *c, const dedup_doc_in *in) {
-  if (c->n_docs >= UINT32_MAX)
-    return DEDUP_ETOOBIG;
-  size_t cap = c->cap_docs;
-  if (dedup__grow((void **)&c->docs, &c->cap_docs, c->n_docs, 1,
-                  sizeof *c->docs) != DEDUP_OK)
-    return DEDUP_ENOMEM;
-  if (c->cap_docs != cap)
-    dedup__hint_huge(c->docs, c->cap_docs * sizeof *c->docs);
+  int rc = docs_room(c);
+  if (rc != DEDUP_OK)
+    return rc;
   cdoc d = {0};
   d.seq = (uint32_t)c->n_docs;
   d.name = keep_bytes(c, in->name, strlen(in->name), CDOC_POOL_NAME,
