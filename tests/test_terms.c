@@ -47,8 +47,7 @@ static float weight(const dedup__termvec *tv, const char *word) {
 /* Weight of the term made of the bytes s (a bigram, a Thai word: no
  * stemming). */
 static float weight_raw(const dedup__termvec *tv, const char *s) {
-  uint64_t id = dedup__mix64(dedup__hash(s, strlen(s), SEED) ^
-                             dedup__lang_salt(lang));
+  uint64_t id = dedup__lang_term_id(lang, dedup__hash(s, strlen(s), SEED));
   for (size_t i = 0; i < tv->n; i++)
     if (tv->v[i].id == id)
       return tv->v[i].w;

@@ -354,10 +354,8 @@ static int spell_terms(dedup_explain_term *best, const uint64_t *ids,
   dedup__tokvec ttok = {0};
   dedup__stemmer *stem = dedup__stemmer_new();
   speller sp = {best, ids, nb, nb, NULL};
-  /* The run's rule (items.c): the undetermined read as English. */
-  dedup__termctx tc = {seed,
-                       lang == DEDUP__LANG_UND ? DEDUP__LANG_EN : lang,
-                       langs, stem};
+  /* The run's rule: the undetermined read as English. */
+  dedup__termctx tc = {seed, dedup__lang_terms(lang), langs, stem};
   int rc = stem ? DEDUP_OK : DEDUP_ENOMEM;
   if (rc == DEDUP_OK && d->title) {
     rc = dedup__tokenise(&ttok, d->title, d->title_len, seed);

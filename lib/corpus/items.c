@@ -269,12 +269,10 @@ int dedup__doc_termctx(dedup__termctx *tc, dedup__scratch *s,
   if (!s->stem && !(s->stem = dedup__stemmer_new()))
     return DEDUP_ENOMEM;
   /* An undetermined page (too little text to tell) is read as English,
-   * the library's language before it knew others, so that it still
-   * meets the English pages it most likely belongs with. */
-  *tc = (dedup__termctx){p->seed,
-                         s->lang == DEDUP__LANG_UND ? DEDUP__LANG_EN
-                                                    : s->lang,
-                         langs, s->stem};
+   * so that it still meets the English pages it most likely belongs
+   * with. */
+  *tc = (dedup__termctx){p->seed, dedup__lang_terms(s->lang), langs,
+                         s->stem};
   return DEDUP_OK;
 }
 

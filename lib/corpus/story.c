@@ -33,15 +33,11 @@ size_t dedup__story_rep(const dedup_corpus *c, size_t group) {
   return r;
 }
 
-/* The language whose statistics a document's terms count in: its own,
- * English for the undetermined (read as English, items.c) and when no
- * language was found (DEDUP_F_NO_LANGID). */
-static unsigned stats_lang(unsigned lang) {
-  return lang == DEDUP__LANG_UND ? DEDUP__LANG_EN : lang;
-}
-
+/* The language whose statistics a document's terms count in
+ * (dedup__lang_terms), English when no language was found
+ * (DEDUP_F_NO_LANGID). */
 static unsigned doc_stats_lang(const cdoc *d) {
-  return d->lang_state != CDOC_LANG_UNKNOWN ? stats_lang(d->lang)
+  return d->lang_state != CDOC_LANG_UNKNOWN ? dedup__lang_terms(d->lang)
                                             : DEDUP__LANG_EN;
 }
 
@@ -68,7 +64,7 @@ static int weigh_rep(void *vctx, unsigned worker, size_t k) {
   citem *it = &x->c->items[x->reps[k]];
   const dedup__termset *ts = &it->counts;
   dedup__wvec *out = &it->tfidf;
-  double Nl = (double)x->N[stats_lang(it->lang)];
+  double Nl = (double)x->N[dedup__lang_terms(it->lang)];
   double norm = 0;
   size_t m = 0;
   out->v = dedup__malloc((ts->n ? ts->n : 1) * sizeof *out->v);
@@ -126,7 +122,7 @@ static int weigh_terms(dedup_corpus *c, unsigned threads,
     return DEDUP_ENOMEM;
   for (size_t k = 0; k < nr; k++) {
     const dedup__termset *ts = &c->items[reps[k]].counts;
-    N[stats_lang(c->items[reps[k]].lang)]++;
+    N[dedup__lang_terms(c->items[reps[k]].lang)]++;
     for (size_t j = 0; j < ts->n; j++)
       if (dedup__countmap_add(df, ts->id[j], 1) != DEDUP_OK)
         goto out;

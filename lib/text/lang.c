@@ -208,6 +208,14 @@ uint64_t dedup__lang_salt(unsigned lang) {
   return dedup__mix64(0x6c616e67ULL + lang);
 }
 
+uint64_t dedup__lang_term_id(unsigned lang, uint64_t h) {
+  return dedup__mix64(h ^ dedup__lang_salt(lang));
+}
+
+unsigned dedup__lang_terms(unsigned lang) {
+  return lang == DEDUP__LANG_UND ? DEDUP__LANG_EN : lang;
+}
+
 /* ---- stop words -------------------------------------------------------- */
 
 /* Every list's words in one open-addressing table of token hashes, each
@@ -224,13 +232,12 @@ struct dedup__langs {
   uint8_t lang_of[MAX_LISTS];
 };
 
-static int set_add(dedup__langs *l, uint64_t h, unsigned bit) {
+static void set_add(dedup__langs *l, uint64_t h, unsigned bit) {
   size_t i = dedup__mix64(h) & (l->cap - 1);
   while (l->masks[i] && l->keys[i] != h)
     i = (i + 1) & (l->cap - 1);
   l->keys[i] = h;
   l->masks[i] |= 1u << bit;
-  return DEDUP_OK;
 }
 
 static uint32_t set_mask(const dedup__langs *l, uint64_t h) {
@@ -245,11 +252,11 @@ static uint32_t set_mask(const dedup__langs *l, uint64_t h) {
 
 /* Adds a list of NUL-separated words (n of them, or up to an empty word
  * when n is 0) for language code. */
-static int add_list(dedup__langs *l, const char *code, const char *words,
-                    size_t n, uint64_t seed) {
+static void add_list(dedup__langs *l, const char *code, const char *words,
+                     size_t n, uint64_t seed) {
   int lang = dedup__lang_from_code(code, strlen(code));
   if (lang <= 0 || l->list_of[lang] || l->n_lists == MAX_LISTS)
-    return DEDUP_OK; /* a list for a language the table lacks: unused */
+    return; /* a list for a language the table lacks: unused */
   unsigned bit = l->n_lists++;
   l->list_of[lang] = (uint8_t)(bit + 1);
   l->lang_of[bit] = (uint8_t)lang;
@@ -262,7 +269,6 @@ static int add_list(dedup__langs *l, const char *code, const char *words,
       set_add(l, dedup__hash(buf, m, seed), bit);
     words += wl + 1;
   }
-  return DEDUP_OK;
 }
 
 int dedup__langs_new(dedup__langs **out, uint64_t seed) {

@@ -48,6 +48,14 @@ dedup__lang_words dedup__lang_words_of(unsigned lang);
 double dedup__lang_stop_scale(unsigned lang);
 /* A salt that keeps term ids of one language apart from another's. */
 uint64_t dedup__lang_salt(unsigned lang);
+/* The id of a story term of language lang whose form (its stem, its case
+ * fold, a character bigram) hashes to h: the one rule terms.c and stem.c
+ * share. */
+uint64_t dedup__lang_term_id(unsigned lang, uint64_t h);
+/* The language whose term rules and statistics a document of lang
+ * follows: its own, English for the undetermined (read as English, the
+ * library's language before it knew others). */
+unsigned dedup__lang_terms(unsigned lang);
 
 /* The stop-word lists hashed as the tokeniser hashes words (seeded XXH3
  * of the case-folded word), one table for every list: built once per

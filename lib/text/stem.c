@@ -75,19 +75,15 @@ static struct sb_stemmer *stemmer_of(dedup__stemmer *s, unsigned lang) {
   return s->sb[lang];
 }
 
-static uint64_t salted(uint64_t h, unsigned lang) {
-  return dedup__mix64(h ^ dedup__lang_salt(lang));
-}
-
 uint64_t dedup__stem_id(dedup__stemmer *s, unsigned lang, const char *w,
                         size_t len, uint64_t hash, uint64_t seed) {
   if (!s || lang >= dedup__lang_count() || !dedup__lang_has_stemmer(lang) ||
       len > MAX_WORD)
-    return salted(hash, lang);
+    return dedup__lang_term_id(lang, hash);
   memo *m = &s->slot[dedup__mix64(hash ^ lang) >> (64 - MEMO_BITS)];
   if (m->lang == lang + 1 && m->hash == hash)
     return m->id;
-  uint64_t id = salted(hash, lang);
+  uint64_t id = dedup__lang_term_id(lang, hash);
   struct sb_stemmer *st = stemmer_of(s, lang);
   char buf[4 * MAX_WORD];
   size_t n = st ? dedup__casefold_word(buf, sizeof buf, w, len) : 0;
@@ -95,8 +91,8 @@ uint64_t dedup__stem_id(dedup__stemmer *s, unsigned lang, const char *w,
     const sb_symbol *stem = sb_stemmer_stem(st, (const sb_symbol *)buf,
                                             (int)n);
     if (stem) /* NULL: out of memory inside libstemmer; the fold stays */
-      id = salted(dedup__hash(stem, (size_t)sb_stemmer_length(st), seed),
-                  lang);
+      id = dedup__lang_term_id(
+          lang, dedup__hash(stem, (size_t)sb_stemmer_length(st), seed));
   }
   m->hash = hash;
   m->id = id;

@@ -24,7 +24,7 @@ static int sentence_start(const char *line, uint32_t off) {
  * meet another's, so IDF is counted within a language and a German page
  * never links an English one on "Berlin" alone. */
 static uint64_t lang_id(const dedup__termctx *tc, uint64_t h) {
-  return dedup__mix64(h ^ dedup__lang_salt(tc->lang));
+  return dedup__lang_term_id(tc->lang, h);
 }
 
 typedef struct emit {
