@@ -51,8 +51,11 @@ static char *read_all(const char *path, size_t *len) {
   return b;
 }
 
+static void keep_doc(const char *name, const char *text, size_t len,
+                     const dedup_doc_meta *m);
+
 /* Every document of a JSON Lines file, as dedup-cluster --jsonl adds
- * them.  Returns 0, 1 (lines skipped, said on stderr) or -1 (not read). */
+ * them (c NULL: kept for --stream).  Returns 0, 1 (lines skipped, said on stderr) or -1 (not read). */
 static int add_jsonl(dedup_corpus *c, const char *path) {
   jsonl_fields f = JSONL_FIELDS_INIT;
   jsonl_reader *r;
@@ -85,6 +88,10 @@ static int add_jsonl(dedup_corpus *c, const char *path) {
     if (!jsonl_meta(&d, &meta))
       undated++;
     docs++;
+    if (!c) {
+      keep_doc(d.id, d.text, d.text_len, &meta);
+      continue;
+    }
     int rc = dedup_corpus_add_doc(c, d.id, d.text, d.text_len, &meta, NULL);
     if (rc)
       fprintf(stderr, "dedup-eval: %s:%lu: %s\n", path, line,
@@ -98,8 +105,135 @@ static int add_jsonl(dedup_corpus *c, const char *path) {
   return status;
 }
 
+/* --stream: documents kept to be added to an index one at a time, in
+ * date order (undated ones keep their place among themselves, after the
+ * dated), as a news service would receive them. */
+typedef struct sdoc {
+  char *name, *text, *title;
+  size_t len, title_len;
+  int has_date;
+  int64_t date;
+  const char *lang;
+  size_t seq;
+} sdoc;
+
+static sdoc *sdocs;
+static size_t n_sdocs, cap_sdocs;
+
+static void keep_doc(const char *name, const char *text, size_t len,
+                     const dedup_doc_meta *m) {
+  if (n_sdocs == cap_sdocs) {
+    cap_sdocs = cap_sdocs ? 2 * cap_sdocs : 1024;
+    sdocs = realloc(sdocs, cap_sdocs * sizeof *sdocs);
+    if (!sdocs)
+      exit(3);
+  }
+  sdoc *d = &sdocs[n_sdocs];
+  *d = (sdoc){0};
+  d->name = strdup(name);
+  d->text = malloc(len + 1);
+  if (!d->name || !d->text)
+    exit(3);
+  memcpy(d->text, text, len);
+  d->len = len;
+  if (m && m->title) {
+    d->title = malloc(m->title_len + 1);
+    if (!d->title)
+      exit(3);
+    memcpy(d->title, m->title, m->title_len);
+    d->title_len = m->title_len;
+  }
+  d->has_date = m && m->has_date;
+  d->date = d->has_date ? m->date : 0;
+  d->lang = m ? m->lang : NULL;
+  d->seq = n_sdocs++;
+}
+
+static int cmp_sdoc(const void *a, const void *b) {
+  const sdoc *x = a, *y = b;
+  if (x->has_date != y->has_date)
+    return x->has_date ? -1 : 1;
+  if (x->has_date && x->date != y->date)
+    return x->date < y->date ? -1 : 1;
+  return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
 static int cmp_label(const void *a, const void *b) {
   return strcmp((*(entry *const *)a)->label, (*(entry *const *)b)->label);
+}
+
+static void print_scores(const size_t *pred, const size_t *truth, size_t m) {
+  dedup_scores s;
+  if (dedup_eval_scores(&s, pred, truth, m) != DEDUP_OK)
+    exit(3);
+  printf("items %zu  true pairs %zu  predicted pairs %zu  correct %zu\n", m,
+         s.true_pairs, s.predicted_pairs, s.correct_pairs);
+  printf("pairwise  P %.3f  R %.3f  F1 %.3f\n", s.pair_precision,
+         s.pair_recall, s.pair_f1);
+  printf("B-cubed   P %.3f  R %.3f  F1 %.3f\n", s.bcubed_precision,
+         s.bcubed_recall, s.bcubed_f1);
+}
+
+/* --stream: every document added to a service index one at a time (date
+ * order), the clusters read from the ids it gave. */
+static int eval_stream(const dedup_params *p, dedup_level level,
+                       const char *folder, const char *jsonl, entry *e,
+                       size_t n) {
+  char path[4096];
+  int status = 0;
+  if (jsonl && (status = add_jsonl(NULL, jsonl)) < 0)
+    return 1;
+  for (size_t i = 0; i < n && !jsonl; i++) {
+    snprintf(path, sizeof path, "%s/%s", folder, e[i].file);
+    size_t blen;
+    char *buf = read_all(path, &blen);
+    if (!buf) {
+      fprintf(stderr, "dedup-eval: %s: cannot read\n", path);
+      continue;
+    }
+    keep_doc(e[i].file, buf, blen, NULL);
+    free(buf);
+  }
+  qsort(sdocs, n_sdocs, sizeof *sdocs, cmp_sdoc);
+  dedup_index *ix;
+  int rc = dedup_index_new(&ix, p, 0);
+  if (rc) {
+    fprintf(stderr, "dedup-eval: %s\n", dedup_strerror(rc));
+    return 2;
+  }
+  for (size_t i = 0; i < n_sdocs; i++) {
+    sdoc *d = &sdocs[i];
+    dedup_doc_meta m = DEDUP_DOC_META_INIT;
+    m.title = d->title;
+    m.title_len = d->title_len;
+    m.has_date = d->has_date;
+    m.date = d->date;
+    m.lang = d->lang;
+    rc = dedup_index_add(ix, d->name, d->text, d->len, &m, 0, NULL);
+    if (rc)
+      fprintf(stderr, "dedup-eval: %s: %s\n", d->name, dedup_strerror(rc));
+  }
+  size_t *pred = malloc((n ? n : 1) * sizeof *pred);
+  size_t *truth = malloc((n ? n : 1) * sizeof *truth);
+  if (!pred || !truth)
+    return 3;
+  for (size_t i = 0; i < n; i++) {
+    dedup_index_doc_info di;
+    if (dedup_index_lookup(ix, e[i].file, &di) == DEDUP_OK)
+      pred[i] = (size_t)(level == DEDUP_LEVEL_COPY ? di.copy_id
+                                                    : di.story_id);
+    else
+      pred[i] = SIZE_MAX - i;
+    truth[i] = e[i].truth;
+  }
+  print_scores(pred, truth, n);
+  if (getenv("DEDUP_EVAL_DUMP"))
+    for (size_t i = 0; i < n; i++)
+      printf("%s\t%s\t%zu\n", e[i].file, e[i].label, pred[i]);
+  dedup_index_free(ix);
+  free(pred);
+  free(truth);
+  return status;
 }
 
 static void usage(void) {
@@ -107,7 +241,7 @@ static void usage(void) {
         "[--level story|copy]\n"
         "                  [--no-clean] [--method minhash|simhash] "
         "[--threads N]\n"
-        "                  [--errors N] [--seed N] FOLDER\n"
+        "                  [--errors N] [--seed N] [--stream] FOLDER\n"
         "       dedup-eval [OPTIONS] --jsonl FILE LABELS.tsv\n",
         stderr);
   exit(2);
@@ -118,7 +252,7 @@ int main(int argc, char **argv) {
   dedup_params_init(&p, DEDUP_PARAMS_VERSION);
   dedup_run_options ro = DEDUP_RUN_OPTIONS_INIT;
   dedup_level level = DEDUP_LEVEL_STORY;
-  int errors = 0;
+  int errors = 0, stream = 0;
   const char *folder = NULL, *jsonl = NULL;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -140,6 +274,8 @@ int main(int argc, char **argv) {
                                                : DEDUP_METHOD_MINHASH;
     else if (!strcmp(a, "--jsonl") && v)
       jsonl = argv[++i];
+    else if (!strcmp(a, "--stream"))
+      stream = 1;
     else if (!strcmp(a, "--no-clean"))
       p.flags |= DEDUP_F_NO_CLEAN;
     else if (a[0] == '-')
@@ -206,6 +342,8 @@ int main(int argc, char **argv) {
   }
   free(byl);
 
+  if (stream)
+    return eval_stream(&p, level, folder, jsonl, e, n);
   dedup_corpus *c;
   int rc = dedup_corpus_new(&c, &p);
   if (rc) {

@@ -3,7 +3,7 @@
 # headers of its own layer or of the layers before it, never after.
 set -eu
 cd "$1"
-layers="common text sketch index cluster corpus"
+layers="common text sketch index cluster corpus service"
 status=0
 rank() { i=0; for l in $layers; do [ "$l" = "$1" ] && { echo $i; return; }; i=$((i+1)); done; echo 99; }
 for f in */*.c */*.h; do

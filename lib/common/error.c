@@ -15,6 +15,8 @@ DEDUP_API const char *dedup_strerror(int status) {
   case DEDUP_ETOOBIG: return "input too large";
   case DEDUP_ENOTFOUND: return "no item of that name";
   case DEDUP_ECANCELED: return "run stopped by its progress callback";
+  case DEDUP_EEXIST: return "a document of that id is already indexed";
+  case DEDUP_ELOCKED: return "the index is locked by another writer";
   default: return "unknown status";
   }
 }

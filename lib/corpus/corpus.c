@@ -142,7 +142,7 @@ static int looks_binary(const char *s, size_t len) {
   return (size_t)ctl * 100 > n; /* more than 1% */
 }
 
-static int has_word_byte(const char *s, size_t len) {
+int dedup__has_word_byte(const char *s, size_t len) {
   for (size_t i = 0; i < len; i++) {
     unsigned char b = (unsigned char)s[i];
     if (b >= 0x80 || (b >= '0' && b <= '9') || ((b | 0x20) >= 'a' &&
@@ -155,7 +155,7 @@ static int has_word_byte(const char *s, size_t len) {
 int dedup__doc_check(const char *text, size_t len) {
   if (looks_binary(text, len))
     return DEDUP_EBINARY;
-  if (!has_word_byte(text, len))
+  if (!dedup__has_word_byte(text, len))
     return DEDUP_EEMPTY;
   return DEDUP_OK;
 }
@@ -204,7 +204,7 @@ static int docs_room(dedup_corpus *c) {
 /* What an add refuses that depends on the document alone (the corpus is
  * not read: the batch add checks on several threads); *lang gets the
  * given language's index, 0 when none is given. */
-static int add_check(const char *name, const char *text, size_t len,
+int dedup__add_check(const char *name, const char *text, size_t len,
                      const dedup_doc_meta *meta, int *lang) {
   *lang = 0;
   if (!name || (!text && len))
@@ -232,7 +232,7 @@ DEDUP_API int dedup_corpus_add_doc(dedup_corpus *c, const char *name,
   if (!c)
     return DEDUP_EINVAL;
   int lang;
-  int rc = add_check(name, text, len, meta, &lang);
+  int rc = dedup__add_check(name, text, len, meta, &lang);
   if (rc != DEDUP_OK)
     return rc;
   if ((rc = docs_room(c)) != DEDUP_OK)
@@ -249,7 +249,7 @@ DEDUP_API int dedup_corpus_add_doc(dedup_corpus *c, const char *name,
   d.name = keep_bytes(c, name, strlen(name), CDOC_POOL_NAME, &d.pooled);
   /* A title of no words ("", "!!!": how datasets often say "none") is
    * no title: the page keeps its own headline. */
-  if (meta && meta->title && has_word_byte(meta->title, meta->title_len)) {
+  if (meta && meta->title && dedup__has_word_byte(meta->title, meta->title_len)) {
     char *t = NULL;
     size_t tl = 0;
     /* Normalised now (it is small), as the text will be. */
@@ -315,7 +315,7 @@ static int many_check(void *vctx, unsigned worker, size_t i) {
   many_ctx *m = vctx;
   const dedup_doc_in *d = &m->docs[i];
   int lang;
-  m->status[i] = add_check(d->name, d->text, d->len, d->meta, &lang);
+  m->status[i] = dedup__add_check(d->name, d->text, d->len, d->meta, &lang);
   return DEDUP_OK;
 }
 
@@ -362,7 +362,7 @@ static int many_keep(dedup_corpus *c, const dedup_doc_in *in) {
   const char *given = meta && meta->version >= 2 ? meta->lang : NULL;
   int lang = given && *given ? dedup__lang_from_code(given, strlen(given))
                              : 0;
-  if (lang > 0) { /* checked by add_check; "und" is none given */
+  if (lang > 0) { /* checked by dedup__add_check; "und" is none given */
     d.lang = (uint8_t)lang;
     d.lang_state = CDOC_LANG_GIVEN;
   }
@@ -399,7 +399,7 @@ DEDUP_API int dedup_corpus_add_many(dedup_corpus *c, const dedup_doc_in *docs,
     if (status[i] != DEDUP_OK)
       continue;
     const dedup_doc_meta *meta = docs[i].meta;
-    if (meta && meta->title && has_word_byte(meta->title, meta->title_len)) {
+    if (meta && meta->title && dedup__has_word_byte(meta->title, meta->title_len)) {
       /* A title is normalised as it is kept: the one-by-one add. */
       status[i] = dedup_corpus_add_doc(c, docs[i].name, docs[i].text,
                                        docs[i].len, meta, NULL);

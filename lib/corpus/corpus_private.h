@@ -45,6 +45,9 @@
  * defaulted, then resolves zero fields and checks ranges.  Returns
  * DEDUP_OK or DEDUP_EINVAL. */
 int dedup__params_resolve(dedup_params *out, const dedup_params *in);
+/* Resolved params p in the layout of a version (DEDUP_EINVAL: unknown). */
+int dedup__params_copy_out(dedup_params *out, const dedup_params *p,
+                           unsigned version);
 
 /* Run options resolved: threads >= 1, levels with the copy level. */
 typedef struct dedup__runopts {
@@ -110,6 +113,13 @@ typedef struct cpool {
 } cpool;
 
 void dedup__doc_free(cdoc *d);
+/* What dedup_corpus_add_doc refuses of a document alone (DEDUP_EINVAL,
+ * DEDUP_ETOOBIG, dedup__doc_check's); *lang: the given language's index,
+ * 0 when none is given. */
+int dedup__add_check(const char *name, const char *text, size_t len,
+                     const dedup_doc_meta *meta, int *lang);
+/* 1 when s[0..n) holds a byte of a word (a title of none is no title). */
+int dedup__has_word_byte(const char *s, size_t n);
 /* What dedup_corpus_add refuses before it keeps anything: DEDUP_EBINARY,
  * DEDUP_EEMPTY (no word byte), else DEDUP_OK.  The index loader refuses
  * the same, so a crafted file cannot hold what add never lets in. */
@@ -184,6 +194,9 @@ typedef struct dedup__lines {
 
 void dedup__lines_init(dedup__lines *l);
 void dedup__lines_free(dedup__lines *l);
+/* Adds one to each key's count (keys sorted, distinct); DEDUP_OK or
+ * DEDUP_ENOMEM (some keys may be counted then). */
+int dedup__lines_add(dedup__lines *l, const uint64_t *keys, size_t n);
 /* A dedup__df_fn over a dedup__lines. */
 uint32_t dedup__lines_df(const void *lines, uint64_t key);
 
@@ -236,6 +249,10 @@ int dedup__grams_heavy(dedup__countmap *heavy, const dedup_corpus *c,
  * page with DEDUP_F_NO_CLEAN).  langs: the run's stop-word tables. */
 int dedup__doc_cut(dedup__scratch *s, const cdoc *d, const dedup_params *p,
                    const dedup__lines *lines, const dedup__langs *langs);
+/* dedup__doc_cut with the line counts told by df(df_ctx, key). */
+int dedup__doc_cut_with(dedup__scratch *s, const cdoc *d,
+                        const dedup_params *p, dedup__df_fn df,
+                        const void *df_ctx, const dedup__langs *langs);
 /* How the terms of a document of s->lang are made, with the scratch's
  * stemmer (made on first need).  Returns DEDUP_OK or DEDUP_ENOMEM. */
 int dedup__doc_termctx(dedup__termctx *tc, dedup__scratch *s,
@@ -250,6 +267,17 @@ int dedup__item_tokens(dedup__tokvec *out, dedup__u64vec *sh,
  * the run's method and kind make them. */
 void dedup__item_minhash(uint64_t *mins, const uint64_t *sh, size_t n,
                          const dedup_params *p);
+
+/* The service index's phase C for one normalised document: its page cut
+ * with these statistics, its main story signed into *item (words, term
+ * counts) and sig (sig_words words, as the corpus stores them), the term
+ * sets of its other articles into d->bg, d->n_bg.  s->lang: its
+ * language. */
+int dedup__doc_sign_main(dedup__scratch *s, cdoc *d, const dedup_params *p,
+                         size_t sig_words, dedup__df_fn df,
+                         const void *df_ctx, const dedup__countmap *heavy,
+                         const dedup__langs *langs, citem *item,
+                         uint64_t *sig);
 
 /* Phase C for all documents: items, signatures and (with the story level)
  * term counts.  Sets c->items, c->n_items, c->sigs. */
@@ -280,6 +308,20 @@ int dedup__story_level(dedup_corpus *c, unsigned threads,
 /* The representative of copy group g after a run: its first member (by
  * id) with the most words, as the story level chooses it. */
 size_t dedup__story_rep(const dedup_corpus *c, size_t group);
+
+/* Story links weaker than this are noise, not kept. */
+#define DEDUP__STORY_EDGE_MIN 0.05
+/* Candidates scored per representative (story.c says why 64). */
+#define DEDUP__STORY_TOP_M 64
+/* A term's TF-IDF weight before normalising: tf its count in the
+ * representative, df the documents of its language that have it (the
+ * representative included), N those documents; 0 (not kept) when the
+ * IDF is not positive.  story.c has the formula's reasons. */
+double dedup__story_weight(double tf, uint32_t df, double N);
+/* Weighted MinHash samples the story candidates take for a threshold. */
+unsigned dedup__story_samples(double t);
+/* The seed of the story level's weighted MinHash. */
+uint64_t dedup__story_seed(uint64_t seed);
 
 /* The factor of the story cosine of two dated groups (story.c's
  * comment), days = story_days > 0. */

@@ -47,7 +47,7 @@ uint32_t dedup__lines_df(const void *ctx, uint64_t key) {
 
 /* Adds one to the count of each key of keys[0..n) (sorted, distinct):
  * those of one share lie together, so each share is locked once. */
-static int lines_add(dedup__lines *l, const uint64_t *keys, size_t n) {
+int dedup__lines_add(dedup__lines *l, const uint64_t *keys, size_t n) {
   for (size_t i = 0; i < n;) {
     unsigned part = (unsigned)(keys[i] >> (64 - DEDUP__LINE_BITS));
     dedup__linepart *p = &l->part[part];
@@ -132,7 +132,7 @@ int dedup__doc_count_lines(dedup__lines *lines, dedup__scratch *s,
   if (dedup__page_keys(&s->sh, &s->page, d->text, d->len, p->seed) !=
       DEDUP_OK)
     return DEDUP_ENOMEM;
-  return lines_add(lines, s->sh.v, s->sh.n);
+  return dedup__lines_add(lines, s->sh.v, s->sh.n);
 }
 
 /* ---- word runs many documents share ------------------------------------ */
@@ -183,7 +183,7 @@ static int phase_grams(void *vctx, unsigned worker, size_t i) {
   }
   /* Sorted: the keys of one share together, as lines_add wants them. */
   dedup__u64_sort_unique(s->sh.v, &s->sh.n);
-  return lines_add(g->counts, s->sh.v, s->sh.n);
+  return dedup__lines_add(g->counts, s->sh.v, s->sh.n);
 }
 
 int dedup__grams_heavy(dedup__countmap *heavy, const dedup_corpus *c,
@@ -278,6 +278,12 @@ int dedup__doc_termctx(dedup__termctx *tc, dedup__scratch *s,
 
 int dedup__doc_cut(dedup__scratch *s, const cdoc *d, const dedup_params *p,
                    const dedup__lines *lines, const dedup__langs *langs) {
+  return dedup__doc_cut_with(s, d, p, dedup__lines_df, lines, langs);
+}
+
+int dedup__doc_cut_with(dedup__scratch *s, const cdoc *d,
+                        const dedup_params *p, dedup__df_fn df,
+                        const void *df_ctx, const dedup__langs *langs) {
   s->tok.n = 0;
   s->ttok.n = 0;
   if (dedup__tokenise(&s->tok, d->text, d->len, p->seed) != DEDUP_OK)
@@ -307,7 +313,7 @@ int dedup__doc_cut(dedup__scratch *s, const cdoc *d, const dedup_params *p,
     rc = dedup__page_whole(&s->page, d->text, d->len);
   else
     rc = dedup__page_parse_tokens(&s->page, d->text, d->len, s->tok.v,
-                                  s->tok.n, p->seed, dedup__lines_df, lines);
+                                  s->tok.n, p->seed, df, df_ctx);
   return rc == DEDUP_OK ? DEDUP_OK : DEDUP_ENOMEM;
 }
 
@@ -366,30 +372,31 @@ static void sign_empty(const dedup_corpus *c, uint64_t *sig) {
 
 /* Shingles, signature and terms of article art of document d, whose
  * tokens and page are in s. */
-static int sign_item(const items_ctx *r, dedup__scratch *s, const cdoc *d,
-                     const dedup__article *art, citem *item, uint64_t *sig) {
-  const dedup_corpus *c = r->c;
-  if (dedup__item_tokens(&s->itok, &s->sh, s, art, &c->p) != DEDUP_OK)
+static int sign_item(const dedup_params *p, size_t sig_words,
+                     const dedup__langs *langs, int story, dedup__scratch *s,
+                     const cdoc *d, const dedup__article *art, citem *item,
+                     uint64_t *sig) {
+  if (dedup__item_tokens(&s->itok, &s->sh, s, art, p) != DEDUP_OK)
     return DEDUP_ENOMEM;
   item->words = (uint32_t)s->itok.n;
   item->empty = s->itok.n == 0;
-  if (c->p.method == DEDUP_METHOD_SIMHASH) {
-    sig[0] = dedup__simhash(s->sh.v, NULL, s->sh.n, c->p.seed);
+  if (p->method == DEDUP_METHOD_SIMHASH) {
+    sig[0] = dedup__simhash(s->sh.v, NULL, s->sh.n, p->seed);
   } else {
-    dedup__item_minhash(s->mins, s->sh.v, s->sh.n, &c->p);
+    dedup__item_minhash(s->mins, s->sh.v, s->sh.n, p);
     /* The low halves: the minima are uniform there (a bin's minima share
      * their top bits), and two different ones agree with chance 2^-32. */
-    sig[c->sig_words - 1] = 0;
+    sig[sig_words - 1] = 0;
     uint32_t *w = (uint32_t *)(void *)sig;
-    for (unsigned j = 0; j < c->p.num_perm; j++)
+    for (unsigned j = 0; j < p->num_perm; j++)
       w[j] = (uint32_t)s->mins[j];
   }
   item->lang = s->lang;
-  if (!r->story)
+  if (!story)
     return DEDUP_OK;
   keep_copied(s, art);
   dedup__termctx tc;
-  if (dedup__doc_termctx(&tc, s, &c->p, r->langs) != DEDUP_OK ||
+  if (dedup__doc_termctx(&tc, s, p, langs) != DEDUP_OK ||
       dedup__terms_count_titled(
           &s->terms, d->text, s->tok.v, s->tok.n, s->page.lines, art,
           art == s->page.arts ? d->title : NULL, s->ttok.v, s->ttok.n,
@@ -397,6 +404,52 @@ static int sign_item(const items_ctx *r, dedup__scratch *s, const cdoc *d,
       dedup__termset_set(&item->counts, &s->terms) != DEDUP_OK)
     return DEDUP_ENOMEM;
   return DEDUP_OK;
+}
+
+/* The term ids of the page's articles from `from` on (embedded, not
+ * items) into d->bg, one set each, and their number into d->n_bg. */
+static int doc_bg(dedup__scratch *s, cdoc *d, const dedup_params *p,
+                  const dedup__langs *langs, size_t from) {
+  const dedup__page *pg = &s->page;
+  d->bg.n = 0;
+  d->n_bg = 0;
+  dedup__termctx tc;
+  if (from < pg->n_arts && dedup__doc_termctx(&tc, s, p, langs) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  for (size_t a = from; a < pg->n_arts; a++) {
+    keep_copied(s, &pg->arts[a]);
+    if (dedup__terms_count_tokens(&s->terms, d->text, s->tok.v, s->tok.n,
+                                  pg->lines, &pg->arts[a],
+                                  &tc) != DEDUP_OK ||
+        dedup__u64vec_reserve(&d->bg, s->terms.n) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+    for (size_t j = 0; j < s->terms.n; j++)
+      d->bg.v[d->bg.n++] = s->terms.v[j].id;
+    d->n_bg++;
+  }
+  return DEDUP_OK;
+}
+
+int dedup__doc_sign_main(dedup__scratch *s, cdoc *d, const dedup_params *p,
+                         size_t sig_words, dedup__df_fn df,
+                         const void *df_ctx, const dedup__countmap *heavy,
+                         const dedup__langs *langs, citem *item,
+                         uint64_t *sig) {
+  if (dedup__doc_cut_with(s, d, p, df, df_ctx, langs) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  if (!(p->flags & DEDUP_F_NO_CLEAN))
+    mark_chrome(s, heavy, p->seed);
+  *item = (citem){0};
+  item->lang = s->lang;
+  if (s->page.n_arts == 0) {
+    item->empty = 1;
+    for (size_t k = 0; k < sig_words; k++)
+      sig[k] = UINT64_MAX;
+  } else if (sign_item(p, sig_words, langs, 1, s, d, &s->page.arts[0], item,
+                       sig) != DEDUP_OK) {
+    return DEDUP_ENOMEM;
+  }
+  return doc_bg(s, d, p, langs, 1);
 }
 
 static int item_name(citem *item, const cdoc *d, size_t a) {
@@ -461,7 +514,8 @@ static int phase_items(void *vctx, unsigned worker, size_t i) {
       item->empty = 1;
       item->lang = s->lang;
       sign_empty(c, sig);
-    } else if (sign_item(r, s, d, &pg->arts[a], item, sig) != DEDUP_OK) {
+    } else if (sign_item(&c->p, c->sig_words, r->langs, r->story, s, d,
+                         &pg->arts[a], item, sig) != DEDUP_OK) {
       return DEDUP_ENOMEM;
     }
   }
@@ -470,22 +524,7 @@ static int phase_items(void *vctx, unsigned worker, size_t i) {
   d->n_bg = 0;
   if (!r->story)
     return DEDUP_OK;
-  dedup__termctx tc;
-  if (keep < pg->n_arts &&
-      dedup__doc_termctx(&tc, s, &c->p, r->langs) != DEDUP_OK)
-    return DEDUP_ENOMEM;
-  for (size_t a = keep; a < pg->n_arts; a++) {
-    keep_copied(s, &pg->arts[a]);
-    if (dedup__terms_count_tokens(&s->terms, d->text, s->tok.v, s->tok.n,
-                                  pg->lines, &pg->arts[a],
-                                  &tc) != DEDUP_OK ||
-        dedup__u64vec_reserve(&d->bg, s->terms.n) != DEDUP_OK)
-      return DEDUP_ENOMEM;
-    for (size_t j = 0; j < s->terms.n; j++)
-      d->bg.v[d->bg.n++] = s->terms.v[j].id;
-    d->n_bg++;
-  }
-  return DEDUP_OK;
+  return doc_bg(s, d, &c->p, r->langs, keep);
 }
 
 /* The corpus' arrays of n items and their signatures (zeroed items). */

@@ -101,11 +101,18 @@ int dedup__runopts_resolve(dedup__runopts *out, const dedup_run_options *in) {
   return DEDUP_OK;
 }
 
-DEDUP_API int dedup_corpus_params(const dedup_corpus *c, dedup_params *out,
-                                  unsigned version) {
-  if (!c || !out || version == 0 || version >= N_VERSIONS(params_size))
+int dedup__params_copy_out(dedup_params *out, const dedup_params *p,
+                           unsigned version) {
+  if (!out || version == 0 || version >= N_VERSIONS(params_size))
     return DEDUP_EINVAL;
-  memcpy(out, &c->p, params_size[version]);
+  memcpy(out, p, params_size[version]);
   out->version = version;
   return DEDUP_OK;
+}
+
+DEDUP_API int dedup_corpus_params(const dedup_corpus *c, dedup_params *out,
+                                  unsigned version) {
+  if (!c)
+    return DEDUP_EINVAL;
+  return dedup__params_copy_out(out, &c->p, version);
 }

@@ -15,7 +15,7 @@
 #include <math.h>
 #include <string.h>
 
-#define STORY_EDGE_MIN 0.05   /* weaker story links are noise, not kept */
+#define STORY_EDGE_MIN DEDUP__STORY_EDGE_MIN
 #define SINGLE_DOC_WEIGHT 0.3 /* weight of a term no other rep has */
 
 /* Item i represents its copy group better than item r (i > r): more
@@ -58,6 +58,15 @@ typedef struct weigh_ctx {
  * among Dutch pages, where "Amsterdam" is common, not among English
  * ones, where every Dutch word looks rare and so telling.  The counts
  * are freed once weighed: nothing later reads them. */
+double dedup__story_weight(double tf, uint32_t df, double N) {
+  double idf = log((N + 1) / (df + 0.5));
+  if (idf <= 0)
+    return 0;
+  if (df < 2)
+    tf *= SINGLE_DOC_WEIGHT;
+  return tf >= 1 ? (1 + log(tf)) * idf : tf * idf;
+}
+
 static int weigh_rep(void *vctx, unsigned worker, size_t k) {
   (void)worker;
   const weigh_ctx *x = vctx;
@@ -72,13 +81,9 @@ static int weigh_rep(void *vctx, unsigned worker, size_t k) {
     return DEDUP_ENOMEM;
   for (size_t j = 0; j < ts->n; j++) {
     uint32_t dfv = dedup__countmap_get(x->df, ts->id[j]);
-    double idf = log((Nl + 1) / (dfv + 0.5));
-    if (idf <= 0)
+    double w = dedup__story_weight(ts->w[j], dfv, Nl);
+    if (w <= 0)
       continue;
-    double tf = ts->w[j];
-    if (dfv < 2)
-      tf *= SINGLE_DOC_WEIGHT;
-    double w = tf >= 1 ? (1 + log(tf)) * idf : tf * idf;
     out->v[m].ix = dedup__countmap_get(x->ix, ts->id[j]) - 1;
     out->v[m].w = (float)w;
     norm += w * w;
@@ -198,16 +203,20 @@ out:
 #define STORY_NEAR 0.8
 #define STORY_MISS 0.01
 #define STORY_SALT 0x5d0f7e6a3c1b2d49ULL
+
+uint64_t dedup__story_seed(uint64_t seed) {
+  return dedup__mix64(seed ^ STORY_SALT);
+}
 /* Candidates scored per representative: a story is rarely more than a
  * few dozen copies-apart reports, and average link needs only the strong
  * links of each rep to find its story; the rest of a topic-wide
  * neighbourhood scores below the threshold anyway. */
-#define STORY_TOP_M 64
+#define STORY_TOP_M DEDUP__STORY_TOP_M
 _Static_assert(STORY_TOP_M <= UINT8_MAX, "npart counts fit 8 bits");
 _Static_assert(STORY_MAX_K <= UINT16_MAX, "sample counts fit 16 bits");
 _Static_assert(STORY_MAX_K <= DEDUP__WMINHASH_MAX_K, "the sampler takes k");
 
-static unsigned story_samples(double t) {
+unsigned dedup__story_samples(double t) {
   double j = STORY_JAC_COS * STORY_NEAR * t;
   double k = ceil(log(STORY_MISS) / log1p(-DEDUP__MIN(j, 0.5)));
   k = ceil(k / STORY_MIN_K) * STORY_MIN_K;
@@ -493,7 +502,7 @@ static int story_pairs(dedup__edge **out, size_t *ne, story_ctx *s,
   if (n > STORY_RUN) /* ids carry STORY_RUN; 2^31 groups is ~6 TB */
     return DEDUP_ETOOBIG;
   s->n = n;
-  s->seed = dedup__mix64(c->p.seed ^ STORY_SALT);
+  s->seed = dedup__story_seed(c->p.seed);
   s->max_terms = 1;
   for (size_t g = 0; g < n; g++)
     s->max_terms = DEDUP__MAX(s->max_terms, c->items[s->reps[g]].tfidf.n);
@@ -650,7 +659,7 @@ int dedup__story_level(dedup_corpus *c, unsigned threads,
   s.c = c;
   s.threads = threads;
   s.reps = reps;
-  s.k = story_samples(c->p.story_threshold);
+  s.k = dedup__story_samples(c->p.story_threshold);
   s.date = gdate;
   s.dated = gdated;
   s.days = c->p.story_days;

@@ -309,6 +309,33 @@ int dedup__lsh_query(const dedup__lsh *l, const uint64_t *sig, uint32_t **ids,
   return DEDUP_OK;
 }
 
+int dedup__lsh_query_all(const dedup__lsh *l, const uint64_t *sig,
+                         size_t max_bucket, uint32_t **ids, size_t *n_ids,
+                         size_t *cap_ids) {
+  assert(l && sig && ids && n_ids && cap_ids);
+  size_t n = 0;
+  *n_ids = 0;
+  for (unsigned j = 0; j < l->b; j++) {
+    const table *t = &l->t[j];
+    if (t->cap == 0)
+      continue;
+    uint64_t key = band_key(sig + (size_t)j * l->r, l->r, j);
+    size_t i = probe(t->s, t->cap - 1, key), m = 0;
+    for (uint32_t x = t->s[i].head; x != NIL && x != DEAD && m < max_bucket;
+         x = t->nd[x].next, m++) {
+      if (n == *cap_ids) {
+        void *p = *ids;
+        if (dedup__grow(&p, cap_ids, n, 1, sizeof **ids) != DEDUP_OK)
+          return DEDUP_ENOMEM;
+        *ids = p;
+      }
+      (*ids)[n++] = t->nd[x].id;
+    }
+  }
+  *n_ids = n;
+  return DEDUP_OK;
+}
+
 /* ---- batch pairs ------------------------------------------------------ */
 
 void dedup__pairvec_free(dedup__pairvec *pv) {

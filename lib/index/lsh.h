@@ -54,6 +54,13 @@ size_t dedup__lsh_remove(dedup__lsh *l, uint32_t id, const uint64_t *sig);
 int dedup__lsh_query(const dedup__lsh *l, const uint64_t *sig, uint32_t **ids,
                      size_t *n_ids, size_t *cap_ids);
 
+/* As dedup__lsh_query, but each id as often as it shares a band with sig
+ * (in no particular order), and at most max_bucket ids of a bucket: the
+ * last inserted (a bucket lists its ids newest first). */
+int dedup__lsh_query_all(const dedup__lsh *l, const uint64_t *sig,
+                         size_t max_bucket, uint32_t **ids, size_t *n_ids,
+                         size_t *cap_ids);
+
 /* Batch form for many items at once: band keys of all n signatures (sig of
  * item i at sigs + i*stride, stride >= b*r) are sorted per band and every
  * pair in a bucket is emitted once (deduplicated, sorted by (a, b)).

@@ -1,0 +1,1213 @@
+/* assign.c - an article in: its copy group, then its story.
+ *
+ * The new document is cleaned and signed with the index's statistics as
+ * they are (its own lines and terms counted in, as a batch run counts
+ * every document), then:
+ *
+ *   copy level   its LSH candidates verified as the batch verifies them;
+ *                it joins the groups it copies (several: they merge into
+ *                the oldest) or starts one
+ *   story level  a document that joined a group is in that group's
+ *                story.  A new group is weighed (TF-IDF with the index's
+ *                document frequencies), sampled (DartMinHash) and scored
+ *                against the DEDUP__STORY_TOP_M groups that share most
+ *                samples with it, by the exact cosine times the time
+ *                factor, as the batch level scores its candidates; the
+ *                story whose average over its copy groups is highest and
+ *                at least story_threshold takes it (average link's
+ *                criterion for a group and a cluster), else it starts a
+ *                story
+ *
+ * A query runs the same code read-only: its own counts are added to the
+ * statistics through look-ups (extra) instead of into them. */
+#include "service/index_private.h"
+
+#include "common/hash.h"
+#include "common/sort.h"
+#include "sketch/wminhash.h"
+#include "text/normalise.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A stored vector is weighed again when its language's document count
+ * has grown by this factor since: IDF is ln((N+1)/(df+0.5)), so growth g
+ * shifts every weight by up to ln g before normalising, 0.22 at 1.25,
+ * small against the weights that decide (2-8); re-weighing at each
+ * quarter costs a vector O(log N) weighings over its life. */
+#define REWEIGH_GROWTH 1.25
+
+/* ---- tables ------------------------------------------------------------ */
+
+static unsigned simhash_maxd(const dedup_params *p) {
+  return (unsigned)floor((1.0 - p->threshold) * 64.0 + 1e-9);
+}
+
+int dedup__index_lsh_new(dedup_index *ix) {
+  const dedup_params *p = &ix->p;
+  if (p->method == DEDUP_METHOD_SIMHASH) {
+    /* copy.c's blocks: within distance d two fingerprints agree on one
+     * of d+1 blocks. */
+    ix->copy_b = DEDUP__MIN(simhash_maxd(p) + 1, 16u);
+    ix->copy_r = 1;
+  } else {
+    dedup__lsh_params(p->threshold, p->num_perm, 0.5, 0.5, &ix->copy_b,
+                      &ix->copy_r);
+  }
+  ix->story_k = dedup__story_samples(p->story_threshold);
+  if (dedup__lsh_new(&ix->copy_lsh, ix->copy_b, ix->copy_r) != DEDUP_OK ||
+      dedup__lsh_new(&ix->story_lsh, ix->story_k, 1) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  return DEDUP_OK;
+}
+
+void dedup__index_copy_words(const dedup_index *ix, const uint32_t *sig,
+                             uint64_t *out) {
+  if (ix->p.method == DEDUP_METHOD_SIMHASH) {
+    uint64_t f = sig[0] | (uint64_t)sig[1] << 32;
+    unsigned blocks = ix->copy_b;
+    for (unsigned k = 0; k < blocks; k++) {
+      unsigned lo = k * 64 / blocks, hi = (k + 1) * 64 / blocks;
+      uint64_t mask =
+          hi - lo == 64 ? UINT64_MAX : ((UINT64_C(1) << (hi - lo)) - 1);
+      out[k] = (f >> lo) & mask;
+    }
+    return;
+  }
+  for (size_t t = 0; t < (size_t)ix->copy_b * ix->copy_r; t++)
+    out[t] = sig[t];
+}
+
+/* Story samples of a vector (squared weights, as story.c samples). */
+static int samples_of(const dedup_index *ix, const uint64_t *vid,
+                      const float *vw, uint32_t nv, uint64_t *out) {
+  float *w = dedup__malloc((nv ? nv : 1) * sizeof *w);
+  if (!w)
+    return DEDUP_ENOMEM;
+  for (uint32_t j = 0; j < nv; j++)
+    w[j] = vw[j] * vw[j];
+  dedup__wminhash_dart(out, ix->story_k, vid, w, nv,
+                       dedup__story_seed(ix->p.seed));
+  dedup__free(w);
+  return DEDUP_OK;
+}
+
+/* The language whose statistics a document's terms count in. */
+unsigned dedup__ixdoc_lt(const ixdoc *d) {
+  return d->lang_state != CDOC_LANG_UNKNOWN ? dedup__lang_terms(d->lang)
+                                            : DEDUP__LANG_EN;
+}
+
+/* ---- weighing ---------------------------------------------------------- */
+
+/* Counts a query adds to the index's: its lines, its terms (as a new
+ * group's representative) and its embedded articles' terms. */
+typedef struct extra {
+  const dedup__lines *lines;
+  const dedup__countmap *own_lines; /* NULL: none */
+  const dedup__countmap *own_df;    /* NULL: none */
+  uint32_t own_n;                   /* documents it adds to N */
+} extra;
+
+static uint32_t extra_lines_df(const void *ctx, uint64_t key) {
+  const extra *x = ctx;
+  uint32_t n = dedup__lines_df(x->lines, key);
+  return x->own_lines ? n + dedup__countmap_get(x->own_lines, key) : n;
+}
+
+/* A TF-IDF vector of counts (ids ascending) with df (+ own) and N (+ own
+ * n) of language lt, into one block *vid (ids) / *vw (weights after
+ * them), L2-normalised, as story.c's weigh_rep. */
+static int weigh(const dedup_index *ix, const uint64_t *id, const float *cnt,
+                 uint32_t n, unsigned lt, const extra *x, uint64_t **vid,
+                 float **vw, uint32_t *nv) {
+  *vid = NULL;
+  *vw = NULL;
+  *nv = 0;
+  uint64_t *b = dedup__malloc((n ? n : 1) * (sizeof *b + sizeof(float)));
+  if (!b)
+    return DEDUP_ENOMEM;
+  float *w = (float *)(void *)(b + (n ? n : 1));
+  double Nl = (double)ix->N[lt] + (x ? x->own_n : 0), norm = 0;
+  uint32_t m = 0;
+  for (uint32_t j = 0; j < n; j++) {
+    uint32_t dfv = dedup__countmap_get(&ix->df, id[j]);
+    if (x && x->own_df)
+      dfv += dedup__countmap_get(x->own_df, id[j]);
+    /* EXPERIMENT: a new document's terms nobody else has yet */
+    double v = dedup__story_weight(cnt[j], (x && getenv("IXEXP1") && dfv < 2) ? 2 : dfv, Nl);
+    if (v <= 0)
+      continue;
+    b[m] = id[j];
+    w[m] = (float)v;
+    norm += v * v;
+    m++;
+  }
+  norm = sqrt(norm);
+  for (uint32_t j = 0; j < m; j++)
+    w[j] = norm > 0 ? (float)(w[j] / norm) : 0;
+  /* The weights move up to follow the m ids. */
+  if (m < n)
+    memmove(b + m, w, m * sizeof *w);
+  *vid = b;
+  *vw = (float *)(void *)(b + m);
+  *nv = m;
+  return DEDUP_OK;
+}
+
+/* Cosine of two vectors (ids ascending), summed in id order as the batch
+ * level sums it. */
+static double vdot(const uint64_t *ia, const float *wa, uint32_t na,
+                   const uint64_t *ib, const float *wb, uint32_t nb) {
+  double x = 0;
+  uint32_t i = 0, j = 0;
+  while (i < na && j < nb) {
+    if (ia[i] < ib[j])
+      i++;
+    else if (ia[i] > ib[j])
+      j++;
+    else
+      x += (double)wa[i++] * wb[j++];
+  }
+  return x;
+}
+
+/* Group g's vector weighed again from its representative's counts, in
+ * place, its samples replaced in the story LSH (writer only). */
+static int reweigh_group(dedup_index *ix, uint32_t g) {
+  ixgroup *G = &ix->groups[g];
+  const ixdoc *r = &ix->docs[G->rep];
+  unsigned lt = dedup__ixdoc_lt(r);
+  uint64_t *vid, *old = dedup__malloc(2 * ix->story_k * sizeof *old);
+  float *vw;
+  uint32_t nv;
+  if (!old)
+    return DEDUP_ENOMEM;
+  uint64_t *neu = old + ix->story_k;
+  int rc = weigh(ix, ixdoc_terms(r), ixdoc_counts(r), r->n_terms, lt, NULL,
+                 &vid, &vw, &nv);
+  if (rc == DEDUP_OK && G->nv)
+    rc = samples_of(ix, G->vid, G->vw, G->nv, old);
+  if (rc == DEDUP_OK && nv)
+    rc = samples_of(ix, vid, vw, nv, neu);
+  if (rc == DEDUP_OK && nv)
+    rc = dedup__lsh_insert(ix->story_lsh, g, neu);
+  if (rc != DEDUP_OK) {
+    dedup__free(old);
+    dedup__free(vid);
+    return rc;
+  }
+  if (G->nv)
+    dedup__lsh_remove(ix->story_lsh, g, old);
+  dedup__free(old);
+  dedup__free(G->vid);
+  G->vid = vid;
+  G->vw = vw;
+  G->nv = nv;
+  G->weighed_n = ix->N[lt];
+  return DEDUP_OK;
+}
+
+static int stale(const dedup_index *ix, const ixgroup *G) {
+  unsigned lt = dedup__ixdoc_lt(&ix->docs[G->rep]);
+  return (double)ix->N[lt] > REWEIGH_GROWTH * G->weighed_n + 1;
+}
+
+/* ---- one document, prepared -------------------------------------------- */
+
+typedef struct prep {
+  cdoc d;            /* normalised text, title, date, language */
+  citem item;        /* words, empty, term counts */
+  uint64_t *sig64;   /* the corpus' layout of the signature */
+  uint32_t *sig;     /* ... as the index keeps it (sig32 words) */
+  uint64_t *words;   /* copy LSH words */
+  dedup__u64vec lines; /* its line keys, sorted, distinct */
+  dedup__countmap own_lines; /* the same, for a query's look-ups */
+  dedup__countmap own_df;
+  unsigned lt;       /* statistics language */
+  /* copy level */
+  uint32_t *groups;  /* verified copies' groups (roots), distinct */
+  size_t n_groups;
+  double copy_sim;
+  /* story level (new groups) */
+  uint64_t *vid;
+  float *vw;
+  uint32_t nv;
+  uint64_t *samples; /* story_k */
+} prep;
+
+static void prep_free(prep *q) {
+  dedup__free(q->d.text);
+  dedup__free(q->d.title);
+  dedup__u64vec_free(&q->d.bg);
+  dedup__termset_free(&q->item.counts);
+  dedup__free(q->sig64);
+  dedup__free(q->sig);
+  dedup__free(q->words);
+  dedup__u64vec_free(&q->lines);
+  dedup__countmap_free(&q->own_lines);
+  dedup__countmap_free(&q->own_df);
+  dedup__free(q->groups);
+  dedup__free(q->vid);
+  dedup__free(q->samples);
+  *q = (prep){0};
+}
+
+/* Normalises the text and title into q->d (meta checked already). */
+static int prep_text(prep *q, const char *text, size_t len,
+                     const dedup_doc_meta *meta, int lang) {
+  size_t inv = 0;
+  if (dedup__normalise(&q->d.text, &q->d.len, text, len, 0, &inv) !=
+      DEDUP_OK)
+    return DEDUP_ENOMEM;
+  if (meta && meta->title &&
+      dedup__has_word_byte(meta->title, meta->title_len) &&
+      dedup__normalise(&q->d.title, &q->d.title_len, meta->title,
+                       meta->title_len, 0, NULL) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  if (meta && meta->has_date) {
+    q->d.has_date = 1;
+    q->d.date = meta->date;
+  }
+  if (lang > 0) {
+    q->d.lang = (uint8_t)lang;
+    q->d.lang_state = CDOC_LANG_GIVEN;
+  }
+  return DEDUP_OK;
+}
+
+/* Cleans and signs q->d with the index's statistics plus its own lines
+ * (s: the caller's scratch). */
+static int prep_sign(const dedup_index *ix, dedup__scratch *s, prep *q) {
+  const dedup_params *p = &ix->p;
+  size_t sig_words = p->method == DEDUP_METHOD_SIMHASH
+                         ? 1
+                         : ((size_t)p->num_perm + 1) / 2;
+  q->sig64 = dedup__malloc(sig_words * sizeof *q->sig64);
+  q->sig = dedup__malloc(ix->sig32 * sizeof *q->sig);
+  q->words = dedup__malloc(((size_t)ix->copy_b * ix->copy_r + 1) *
+                           sizeof *q->words);
+  if (!q->sig64 || !q->sig || !q->words)
+    return DEDUP_ENOMEM;
+  if (!(p->flags & DEDUP_F_NO_CLEAN)) {
+    s->sh.n = 0;
+    if (dedup__page_keys(&s->sh, &s->page, q->d.text, q->d.len, p->seed) !=
+        DEDUP_OK)
+      return DEDUP_ENOMEM;
+    dedup__u64_sort_unique(s->sh.v, &s->sh.n);
+    if (dedup__u64vec_reserve(&q->lines, s->sh.n) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+    memcpy(q->lines.v, s->sh.v, s->sh.n * sizeof *q->lines.v);
+    q->lines.n = s->sh.n;
+    for (size_t i = 0; i < q->lines.n; i++)
+      if (dedup__countmap_add(&q->own_lines, q->lines.v[i], 1) != DEDUP_OK)
+        return DEDUP_ENOMEM;
+  }
+  extra x = {ix->lines, &q->own_lines, NULL, 0};
+  if (dedup__doc_sign_main(s, &q->d, p, sig_words, extra_lines_df, &x,
+                           &ix->heavy, ix->langs, &q->item,
+                           q->sig64) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  if (q->d.lang_state == CDOC_LANG_UNKNOWN &&
+      !(p->flags & DEDUP_F_NO_LANGID)) {
+    q->d.lang = (uint8_t)s->lang;
+    q->d.lang_state = CDOC_LANG_FOUND;
+  }
+  q->lt = q->d.lang_state != CDOC_LANG_UNKNOWN ? dedup__lang_terms(q->d.lang)
+                                               : DEDUP__LANG_EN;
+  if (p->method == DEDUP_METHOD_SIMHASH) {
+    q->sig[0] = (uint32_t)q->sig64[0];
+    q->sig[1] = (uint32_t)(q->sig64[0] >> 32);
+  } else {
+    memcpy(q->sig, q->sig64, ix->sig32 * sizeof *q->sig);
+  }
+  dedup__index_copy_words(ix, q->sig, q->words);
+  return DEDUP_OK;
+}
+
+/* The copy level: the groups of its verified copies. */
+static int prep_copies(const dedup_index *ix, prep *q, uint32_t **buf,
+                       size_t *cap) {
+  size_t n = 0;
+  q->copy_sim = 0;
+  if (q->item.empty)
+    return DEDUP_OK;
+  /* A bucket of more than DEDUP__MAX_BUCKET is boilerplate or a crowd of
+   * exact copies, as at the batch level: its newest members speak for
+   * it. */
+  if (dedup__lsh_query_all(ix->copy_lsh, q->words, DEDUP__MAX_BUCKET, buf,
+                           &n, cap) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  n = dedup__u32_sort_unique(*buf, n);
+  q->groups = dedup__malloc((n ? n : 1) * sizeof *q->groups);
+  if (!q->groups)
+    return DEDUP_ENOMEM;
+  unsigned maxd = simhash_maxd(&ix->p);
+  for (size_t i = 0; i < n; i++) {
+    uint32_t c = (*buf)[i];
+    const uint32_t *o = ix->sigs + (size_t)c * ix->sig32;
+    double sim;
+    if (ix->p.method == DEDUP_METHOD_SIMHASH) {
+      uint64_t a = q->sig[0] | (uint64_t)q->sig[1] << 32;
+      uint64_t b = o[0] | (uint64_t)o[1] << 32;
+      unsigned dist = (unsigned)__builtin_popcountll(a ^ b);
+      if (dist > maxd)
+        continue;
+      sim = 1.0 - dist / 64.0;
+    } else {
+      unsigned eq = 0;
+      for (unsigned j = 0; j < ix->p.num_perm; j++)
+        eq += q->sig[j] == o[j];
+      sim = (double)eq / ix->p.num_perm;
+      if (sim < ix->p.threshold)
+        continue;
+    }
+    /* An empty copy is none (the batch verifies no empty item). */
+    if (ix->docs[c].words == 0)
+      continue;
+    q->copy_sim = DEDUP__MAX(q->copy_sim, sim);
+    q->groups[q->n_groups++] = dedup__group_root(ix, ix->docs[c].group);
+  }
+  q->n_groups = dedup__u32_sort_unique(q->groups, q->n_groups);
+  return DEDUP_OK;
+}
+
+/* ---- the story of a new group ------------------------------------------ */
+
+typedef struct cand {
+  uint32_t g, cnt;
+} cand;
+
+static int cmp_cand(const void *x, const void *y) {
+  const cand *a = x, *b = y;
+  if (a->cnt != b->cnt)
+    return a->cnt > b->cnt ? -1 : 1;
+  return (a->g > b->g) - (a->g < b->g);
+}
+
+typedef struct score {
+  uint32_t story;
+  double sum;
+} score;
+
+static int cmp_score(const void *x, const void *y) {
+  const score *a = x, *b = y;
+  return (a->story > b->story) - (a->story < b->story);
+}
+
+static int cmp_u32(const void *x, const void *y) {
+  uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+  return (a > b) - (a < b);
+}
+
+/* The time factor of two groups' dates (1 unless both are dated and time
+ * is used), as story.c applies it. */
+static double decay(const dedup_index *ix, int da, int64_t ta, int db,
+                    int64_t tb) {
+  if (ix->p.story_days <= 0 || !da || !db)
+    return 1;
+  return dedup__story_time_factor(ix->p.story_days, ta, tb);
+}
+
+/* A group's vector as it is now: weighed again first when stale (in
+ * place by the writer, ixw; into *own, freed by the caller, for a
+ * reader). */
+static int group_vec(const dedup_index *ix, dedup_index *ixw, uint32_t g,
+                     const uint64_t **vid, const float **vw, uint32_t *nv,
+                     uint64_t **own) {
+  *own = NULL;
+  if (stale(ix, &ix->groups[g])) {
+    if (ixw) {
+      int rc = reweigh_group(ixw, g);
+      if (rc != DEDUP_OK)
+        return rc;
+    } else {
+      const ixdoc *r = &ix->docs[ix->groups[g].rep];
+      float *w;
+      int rc = weigh(ix, ixdoc_terms(r), ixdoc_counts(r), r->n_terms,
+                     dedup__ixdoc_lt(r), NULL, own, &w, nv);
+      *vid = *own;
+      *vw = w;
+      return rc;
+    }
+  }
+  const ixgroup *G = &ix->groups[g];
+  *vid = G->vid;
+  *vw = G->vw;
+  *nv = G->nv;
+  return DEDUP_OK;
+}
+
+/* The story score of a linked pair: cosine times the time factor, capped
+ * at 1, 0 below DEDUP__STORY_EDGE_MIN (no link), as story.c scores. */
+static double link_sim(const dedup_index *ix, const uint64_t *ia,
+                       const float *wa, uint32_t na, int da, int64_t ta,
+                       const uint64_t *ib, const float *wb, uint32_t nb,
+                       int db, int64_t tb) {
+  double x = vdot(ia, wa, na, ib, wb, nb) * decay(ix, da, ta, db, tb);
+  return x < DEDUP__STORY_EDGE_MIN ? 0 : DEDUP__MIN(x, 1.0);
+}
+
+/* Scores the new group of vector (q->vid, q->vw, q->nv) against the
+ * DEDUP__STORY_TOP_M groups sharing most samples with it: per story
+ * linked, the sum of its links over its live groups (pairs without a
+ * link count 0, as in average link), into *out (story slots, averages),
+ * best first (ties: the older story). */
+static int score_stories(const dedup_index *ix, dedup_index *ixw, prep *q,
+                         score **out, size_t *n_out) {
+  *out = NULL;
+  *n_out = 0;
+  if (!q->nv)
+    return DEDUP_OK;
+  q->samples = dedup__malloc(ix->story_k * sizeof *q->samples);
+  if (!q->samples ||
+      samples_of(ix, q->vid, q->vw, q->nv, q->samples) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  uint32_t *ids = NULL;
+  size_t n = 0, cap = 0, nc = 0, ns = 0;
+  cand *cv = NULL;
+  score *sc = NULL;
+  int rc = dedup__lsh_query_all(ix->story_lsh, q->samples, DEDUP__MAX_BUCKET,
+                                &ids, &n, &cap);
+  if (rc != DEDUP_OK)
+    goto out;
+  rc = DEDUP_ENOMEM;
+  /* Shared samples per group: the hits sorted, their runs counted; the
+   * DEDUP__STORY_TOP_M of most (ties: the older group) are scored. */
+  qsort(ids, n, sizeof *ids, cmp_u32);
+  cv = dedup__malloc((n ? n : 1) * sizeof *cv);
+  sc = dedup__malloc(DEDUP__STORY_TOP_M * sizeof *sc);
+  if (!cv || !sc)
+    goto out;
+  for (size_t i = 0; i < n;) {
+    size_t j = i + 1;
+    while (j < n && ids[j] == ids[i])
+      j++;
+    cv[nc++] = (cand){ids[i], (uint32_t)(j - i)};
+    i = j;
+  }
+  qsort(cv, nc, sizeof *cv, cmp_cand);
+  nc = DEDUP__MIN(nc, (size_t)DEDUP__STORY_TOP_M);
+  for (size_t t = 0; t < nc; t++) {
+    uint32_t g = cv[t].g;
+    const uint64_t *vid;
+    const float *vw;
+    uint32_t nv;
+    uint64_t *own;
+    if ((rc = group_vec(ix, ixw, g, &vid, &vw, &nv, &own)) != DEDUP_OK)
+      goto out;
+    const ixgroup *G = &ix->groups[g];
+    double x = link_sim(ix, q->vid, q->vw, q->nv, q->d.has_date, q->d.date,
+                        vid, vw, nv, G->dated, G->date);
+    dedup__free(own);
+    if (x > 0)
+      sc[ns++] = (score){dedup__story_root(ix, G->story), x};
+  }
+  rc = DEDUP_OK;
+  qsort(sc, ns, sizeof *sc, cmp_score);
+  size_t m = 0;
+  for (size_t i = 0; i < ns;) {
+    size_t j = i;
+    double sum = 0;
+    for (; j < ns && sc[j].story == sc[i].story; j++)
+      sum += sc[j].sum;
+    const ixstory *S = &ix->stories[sc[i].story];
+    sc[m++] = (score){sc[i].story, sum / (S->n_groups ? S->n_groups : 1)};
+    i = j;
+  }
+  /* Best first; ties: the older story. */
+  for (size_t i = 1; i < m; i++)
+    for (size_t j = i; j > 0; j--) {
+      const score *x = &sc[j - 1], *y = &sc[j];
+      int swap = y->sum > x->sum ||
+                 (y->sum == x->sum && ix->stories[y->story].story_id <
+                                          ix->stories[x->story].story_id);
+      if (!swap)
+        break;
+      score t = sc[j - 1];
+      sc[j - 1] = sc[j];
+      sc[j] = t;
+    }
+  *out = sc;
+  *n_out = m;
+  sc = NULL;
+out:
+  dedup__free(ids);
+  dedup__free(cv);
+  dedup__free(sc);
+  return rc;
+}
+
+/* Stories whose every pair of groups is scored when deciding whether two
+ * stories merge: at most this many pairs (larger stories are left as
+ * they are; a rebuild joins them if the batch level does). */
+#define MERGE_PAIRS_MAX 4096
+
+/* The group slots of story st (live ones) appended to *v. */
+static int story_groups(const dedup_index *ix, uint32_t st, uint32_t **v,
+                        size_t *n, size_t *cap) {
+  for (uint32_t g = ix->stories[st].head; g != IX_NONE;
+       g = ix->groups[g].snext) {
+    const ixgroup *G = &ix->groups[g];
+    if (G->parent != g || !G->n_members)
+      continue;
+    if (*n == *cap) {
+      void *p = *v;
+      if (dedup__grow(&p, cap, *n, 1, sizeof **v) != DEDUP_OK)
+        return DEDUP_ENOMEM;
+      *v = p;
+    }
+    (*v)[(*n)++] = g;
+  }
+  return DEDUP_OK;
+}
+
+/* Average link between the groups a[0..na) plus the new group (q, when
+ * with_new) and story t's groups b[0..nb): the sum of their links over
+ * all pairs, into *avg. */
+static int cross_average(const dedup_index *ix, dedup_index *ixw,
+                         const prep *q, const uint32_t *a, size_t na,
+                         const uint32_t *b, size_t nb, double *avg) {
+  double sum = 0;
+  int rc = DEDUP_OK;
+  for (size_t j = 0; j < nb && rc == DEDUP_OK; j++) {
+    const uint64_t *ib;
+    const float *wb;
+    uint32_t nvb;
+    uint64_t *ownb;
+    if ((rc = group_vec(ix, ixw, b[j], &ib, &wb, &nvb, &ownb)) != DEDUP_OK)
+      break;
+    const ixgroup *B = &ix->groups[b[j]];
+    sum += link_sim(ix, q->vid, q->vw, q->nv, q->d.has_date, q->d.date, ib,
+                    wb, nvb, B->dated, B->date);
+    for (size_t i = 0; i < na; i++) {
+      const uint64_t *ia;
+      const float *wa;
+      uint32_t nva;
+      uint64_t *owna;
+      if ((rc = group_vec(ix, ixw, a[i], &ia, &wa, &nva, &owna)) != DEDUP_OK)
+        break;
+      const ixgroup *A = &ix->groups[a[i]];
+      sum += link_sim(ix, ia, wa, nva, A->dated, A->date, ib, wb, nvb,
+                      B->dated, B->date);
+      dedup__free(owna);
+    }
+    dedup__free(ownb);
+  }
+  *avg = sum / ((double)(na + 1) * (double)(nb ? nb : 1));
+  return rc;
+}
+
+/* ---- add and query ----------------------------------------------------- */
+
+/* What an add would do: q prepared, its copies' groups found, and for a
+ * new group its vector and best story. */
+typedef struct plan {
+  uint32_t target;  /* the group it joins (oldest of q->groups); IX_NONE */
+  uint32_t story;   /* a new group's story (IX_NONE: a new one) */
+  double story_avg; /* the best average found (0: none linked) */
+  uint32_t *merge;  /* other stories a new group brings together with
+                       its own: average link between them >= threshold */
+  size_t n_merge;
+} plan;
+
+static uint32_t oldest_group(const dedup_index *ix, const prep *q) {
+  uint32_t t = IX_NONE;
+  for (size_t i = 0; i < q->n_groups; i++)
+    if (t == IX_NONE ||
+        ix->groups[q->groups[i]].copy_id < ix->groups[t].copy_id)
+      t = q->groups[i];
+  return t;
+}
+
+/* A new group's story: the best scored one when its average reaches the
+ * threshold; then every other story it links with an average that
+ * reaches it too is merged in when the average link between the two
+ * (every pair of their groups scored, the new group in its story)
+ * reaches it: the merge average link would make with this group in
+ * place. */
+static int plan_story(const dedup_index *ix, dedup_index *ixw, prep *q,
+                      plan *pl) {
+  score *sc;
+  size_t ns;
+  int rc = score_stories(ix, ixw, q, &sc, &ns);
+  if (rc != DEDUP_OK)
+    return rc;
+  uint32_t *mine = NULL, *theirs = NULL;
+  size_t nm = 0, cm = 0, nt = 0, ct = 0;
+  if (ns)
+    pl->story_avg = sc[0].sum;
+  size_t first = 0;
+  if (ns && sc[0].sum >= ix->p.story_threshold) {
+    pl->story = sc[0].story;
+    first = 1;
+    if ((rc = story_groups(ix, pl->story, &mine, &nm, &cm)) != DEDUP_OK)
+      goto out;
+  }
+  pl->merge = dedup__malloc((ns ? ns : 1) * sizeof *pl->merge);
+  if (!pl->merge) {
+    rc = DEDUP_ENOMEM;
+    goto out;
+  }
+  for (size_t i = first; i < ns && sc[i].sum >= ix->p.story_threshold; i++) {
+    nt = 0;
+    if ((rc = story_groups(ix, sc[i].story, &theirs, &nt, &ct)) != DEDUP_OK)
+      goto out;
+    if ((nm + 1) * nt > MERGE_PAIRS_MAX)
+      continue;
+    double avg;
+    if ((rc = cross_average(ix, ixw, q, mine, nm, theirs, nt, &avg)) !=
+        DEDUP_OK)
+      goto out;
+    if (avg < ix->p.story_threshold)
+      continue;
+    pl->merge[pl->n_merge++] = sc[i].story;
+    for (size_t j = 0; j < nt; j++) {
+      if (nm == cm) {
+        void *p = mine;
+        if (dedup__grow(&p, &cm, nm, 1, sizeof *mine) != DEDUP_OK) {
+          rc = DEDUP_ENOMEM;
+          goto out;
+        }
+        mine = p;
+      }
+      mine[nm++] = theirs[j];
+    }
+  }
+out:
+  dedup__free(sc);
+  dedup__free(mine);
+  dedup__free(theirs);
+  return rc;
+}
+
+static int make_plan(const dedup_index *ix, dedup_index *ixw,
+                     dedup__scratch *s, prep *q, plan *pl) {
+  uint32_t *buf = NULL;
+  size_t cap = 0;
+  *pl = (plan){IX_NONE, IX_NONE, 0, NULL, 0};
+  int rc = prep_sign(ix, s, q);
+  if (rc == DEDUP_OK)
+    rc = prep_copies(ix, q, &buf, &cap);
+  dedup__free(buf);
+  if (rc != DEDUP_OK)
+    return rc;
+  pl->target = oldest_group(ix, q);
+  if (pl->target != IX_NONE)
+    return DEDUP_OK;
+  /* A new group: this document represents it, so its terms count in df
+   * and N, as do its embedded articles' (as in a batch run). */
+  const dedup__termset *ts = &q->item.counts;
+  for (size_t j = 0; j < ts->n; j++)
+    if (dedup__countmap_add(&q->own_df, ts->id[j], 1) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+  for (size_t j = 0; j < q->d.bg.n; j++)
+    if (dedup__countmap_add(&q->own_df, q->d.bg.v[j], 1) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+  extra x = {ix->lines, NULL, &q->own_df, 1 + (uint32_t)q->d.n_bg};
+  if ((rc = weigh(ix, ts->id, ts->w, (uint32_t)ts->n, q->lt, &x, &q->vid,
+                  &q->vw, &q->nv)) != DEDUP_OK)
+    return rc;
+  return plan_story(ix, ixw, q, pl);
+}
+
+static int cmp_u64(const void *x, const void *y) {
+  uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+  return (a > b) - (a < b);
+}
+
+/* Ids merged away, ascending, into a count and the first MERGES. */
+static void list_merged(uint64_t *ids, size_t n, size_t *n_out,
+                        uint64_t *out) {
+  qsort(ids, n, sizeof *ids, cmp_u64);
+  *n_out = n;
+  for (size_t i = 0; i < n && i < DEDUP_ASSIGNMENT_MERGES; i++)
+    out[i] = ids[i];
+}
+
+/* The assignment a plan makes (ids as they are or will be), and the ids
+ * it merges away: copy groups (all of q->groups but the target) and the
+ * stories of those groups other than the target's oldest-id story. */
+static int describe(const dedup_index *ix, const prep *q, const plan *pl,
+                    dedup_assignment *out, uint32_t *surv_story) {
+  size_t room = q->n_groups + pl->n_merge + 2;
+  uint64_t *cm = dedup__malloc(room * sizeof *cm);
+  uint64_t *sm = dedup__malloc(room * sizeof *sm);
+  uint32_t *st = dedup__malloc(room * sizeof *st);
+  if (!cm || !sm || !st) {
+    dedup__free(cm);
+    dedup__free(sm);
+    dedup__free(st);
+    return DEDUP_ENOMEM;
+  }
+  dedup_assignment a = {0};
+  a.version = DEDUP_ASSIGNMENT_VERSION;
+  a.copy_sim = q->copy_sim;
+  size_t ncm = 0, nst = 0;
+  uint32_t surv = IX_NONE;
+  if (pl->target != IX_NONE) {
+    a.copy_id = ix->groups[pl->target].copy_id;
+    a.copy_joined = 1;
+    a.story_joined = 1;
+    for (size_t i = 0; i < q->n_groups; i++) {
+      const ixgroup *G = &ix->groups[q->groups[i]];
+      if (q->groups[i] != pl->target)
+        cm[ncm++] = G->copy_id;
+      uint32_t r = dedup__story_root(ix, G->story);
+      size_t k = 0;
+      while (k < nst && st[k] != r)
+        k++;
+      if (k == nst)
+        st[nst++] = r;
+      if (surv == IX_NONE ||
+          ix->stories[r].story_id < ix->stories[surv].story_id)
+        surv = r;
+    }
+    a.story_id = ix->stories[surv].story_id;
+  } else if (pl->story != IX_NONE) {
+    /* Its story and those it brings together: the oldest survives. */
+    st[nst++] = surv = pl->story;
+    for (size_t i = 0; i < pl->n_merge; i++) {
+      uint32_t r = pl->merge[i];
+      st[nst++] = r;
+      if (ix->stories[r].story_id < ix->stories[surv].story_id)
+        surv = r;
+    }
+    a.story_id = ix->stories[surv].story_id;
+    a.story_joined = 1;
+  }
+  a.story_sim = pl->story_avg;
+  size_t nsm = 0;
+  for (size_t k = 0; k < nst; k++)
+    if (st[k] != surv)
+      sm[nsm++] = ix->stories[st[k]].story_id;
+  list_merged(cm, ncm, &a.n_copy_merged, a.copy_merged);
+  list_merged(sm, nsm, &a.n_story_merged, a.story_merged);
+  dedup__free(cm);
+  dedup__free(sm);
+  dedup__free(st);
+  if (out) {
+    unsigned v = out->version;
+    *out = a; /* version 1 is the only layout so far */
+    out->version = v;
+  }
+  if (surv_story)
+    *surv_story = surv;
+  return DEDUP_OK;
+}
+
+static int check_out(const dedup_assignment *out) {
+  return !out || (out->version >= 1 && out->version <= DEDUP_ASSIGNMENT_VERSION);
+}
+
+DEDUP_API int dedup_index_query(const dedup_index *ix, const char *text,
+                                size_t len, const dedup_doc_meta *meta,
+                                dedup_assignment *out) {
+  if (!ix || !check_out(out))
+    return DEDUP_EINVAL;
+  int lang;
+  int rc = dedup__add_check("", text, len, meta, &lang);
+  if (rc != DEDUP_OK)
+    return rc;
+  /* A reader has its own scratch and stop tables: many may run at once. */
+  dedup__langs *langs = NULL;
+  dedup__scratch s;
+  if (dedup__langs_new(&langs, ix->p.seed) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  if (dedup__scratch_init(&s, &ix->p) != DEDUP_OK) {
+    dedup__langs_free(langs);
+    return DEDUP_ENOMEM;
+  }
+  /* prep_sign reads ix->langs: a copy of the handle with the reader's. */
+  dedup_index view = *ix;
+  view.langs = langs;
+  prep q = {0};
+  plan pl = {IX_NONE, IX_NONE, 0, NULL, 0};
+  rc = prep_text(&q, text, len, meta, lang);
+  if (rc == DEDUP_OK)
+    rc = make_plan(&view, NULL, &s, &q, &pl);
+  if (rc == DEDUP_OK) {
+    rc = describe(ix, &q, &pl, out, NULL);
+    if (rc == DEDUP_OK && out && pl.target == IX_NONE && pl.story == IX_NONE)
+      out->story_id = 0;
+  }
+  prep_free(&q);
+  dedup__free(pl.merge);
+  dedup__scratch_free(&s);
+  dedup__langs_free(langs);
+  return rc;
+}
+
+/* ---- the commit -------------------------------------------------------- */
+
+/* Subtracts (sign -1) or adds (+1) a document's terms as a
+ * representative: df of each term and N of its language. */
+int dedup__index_count_rep(dedup_index *ix, const ixdoc *d, int sign) {
+  const uint64_t *t = ixdoc_terms(d);
+  for (uint32_t j = 0; j < d->n_terms; j++)
+    if (dedup__countmap_add(&ix->df, t[j], (uint32_t)sign) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+  ix->N[dedup__ixdoc_lt(d)] += (uint32_t)sign;
+  return DEDUP_OK;
+}
+
+/* Merges member lists a and b (slot order) and returns the head. */
+static uint32_t merge_members(dedup_index *ix, uint32_t a, uint32_t b,
+                              uint32_t *tail) {
+  uint32_t head = IX_NONE, *link = &head, last = IX_NONE;
+  while (a != IX_NONE || b != IX_NONE) {
+    uint32_t *from = (b == IX_NONE || (a != IX_NONE && a < b)) ? &a : &b;
+    uint32_t x = *from;
+    *from = ix->docs[x].next;
+    *link = x;
+    link = &ix->docs[x].next;
+    last = x;
+  }
+  *link = IX_NONE;
+  *tail = last;
+  return head;
+}
+
+/* The better representative of two (more words; ties: the older). */
+uint32_t dedup__index_better(const dedup_index *ix, uint32_t a, uint32_t b) {
+  if (a == IX_NONE)
+    return b;
+  if (b == IX_NONE)
+    return a;
+  uint32_t wa = ix->docs[a].words, wb = ix->docs[b].words;
+  if (wa != wb)
+    return wa > wb ? a : b;
+  return a < b ? a : b;
+}
+
+/* Removes group g's current samples from the story LSH. */
+static int unsample(dedup_index *ix, uint32_t g) {
+  ixgroup *G = &ix->groups[g];
+  if (!G->nv)
+    return DEDUP_OK;
+  uint64_t *smp = dedup__malloc(ix->story_k * sizeof *smp);
+  if (!smp || samples_of(ix, G->vid, G->vw, G->nv, smp) != DEDUP_OK) {
+    dedup__free(smp);
+    return DEDUP_ENOMEM;
+  }
+  dedup__lsh_remove(ix->story_lsh, g, smp);
+  dedup__free(smp);
+  return DEDUP_OK;
+}
+
+/* Group g's representative becomes r (already counted in df): vector
+ * weighed, samples in the story LSH. */
+int dedup__index_set_rep(dedup_index *ix, uint32_t g, uint32_t r) {
+  ixgroup *G = &ix->groups[g];
+  int rc = unsample(ix, g);
+  if (rc != DEDUP_OK)
+    return rc;
+  dedup__free(G->vid);
+  G->vid = NULL;
+  G->vw = NULL;
+  G->nv = 0;
+  G->rep = r;
+  if (r == IX_NONE)
+    return DEDUP_OK;
+  const ixdoc *d = &ix->docs[r];
+  G->weighed_n = ix->N[dedup__ixdoc_lt(d)];
+  rc = weigh(ix, ixdoc_terms(d), ixdoc_counts(d), d->n_terms, dedup__ixdoc_lt(d),
+             NULL, &G->vid, &G->vw, &G->nv);
+  if (rc != DEDUP_OK || !G->nv)
+    return rc;
+  uint64_t *smp = dedup__malloc(ix->story_k * sizeof *smp);
+  if (!smp || samples_of(ix, G->vid, G->vw, G->nv, smp) != DEDUP_OK) {
+    dedup__free(smp);
+    return DEDUP_ENOMEM;
+  }
+  rc = dedup__lsh_insert(ix->story_lsh, g, smp);
+  dedup__free(smp);
+  return rc;
+}
+
+/* Merges story b into story a (a survives): b's groups are a's. */
+static void merge_story(dedup_index *ix, uint32_t a, uint32_t b) {
+  ixstory *A = &ix->stories[a], *B = &ix->stories[b];
+  for (uint32_t g = B->head; g != IX_NONE; g = ix->groups[g].snext)
+    ix->groups[g].story = a;
+  if (B->head != IX_NONE) {
+    if (A->head == IX_NONE)
+      A->head = B->head;
+    else
+      ix->groups[A->tail].snext = B->head;
+    A->tail = B->tail;
+  }
+  B->head = B->tail = IX_NONE;
+  A->n_groups += B->n_groups;
+  B->n_groups = 0;
+  B->parent = a;
+}
+
+/* Group g (new) joins story st: its list and count. */
+static void story_add_group(dedup_index *ix, uint32_t st, uint32_t g) {
+  ixstory *S = &ix->stories[st];
+  ix->groups[g].story = st;
+  ix->groups[g].snext = IX_NONE;
+  if (S->head == IX_NONE)
+    S->head = g;
+  else
+    ix->groups[S->tail].snext = g;
+  S->tail = g;
+  S->n_groups++;
+}
+
+/* The record block of a prepared document into d. */
+static int keep_records(ixdoc *d, const prep *q) {
+  const dedup__termset *ts = &q->item.counts;
+  uint32_t nt = (uint32_t)ts->n, nb = (uint32_t)q->d.bg.n,
+           nl = (uint32_t)q->lines.n;
+  d->n_terms = nt;
+  d->n_bg = nb;
+  d->n_lines = nl;
+  d->n_bg_arts = (uint32_t)q->d.n_bg;
+  d->rec = NULL;
+  if (!nt && !nb && !nl)
+    return DEDUP_OK;
+  d->rec = dedup__malloc(ixdoc_rec_bytes(nt, nb, nl));
+  if (!d->rec)
+    return DEDUP_ENOMEM;
+  if (nt)
+    memcpy(ixdoc_terms(d), ts->id, nt * sizeof(uint64_t));
+  if (nb)
+    memcpy(ixdoc_bg(d), q->d.bg.v, nb * sizeof(uint64_t));
+  if (nl)
+    memcpy(ixdoc_lines(d), q->lines.v, nl * sizeof(uint64_t));
+  if (nt)
+    memcpy(ixdoc_counts(d), ts->w, nt * sizeof(float));
+  return DEDUP_OK;
+}
+
+/* A new slot for a document (id copied, text kept when asked or
+ * deferred), entered in the id map.  Not counted live yet. */
+static int new_slot(dedup_index *ix, const char *id, prep *q, int keep_text,
+                    uint32_t *slot) {
+  int rc = dedup__index_room(ix, 1, 1, 1);
+  if (rc != DEDUP_OK)
+    return rc;
+  uint32_t sl = (uint32_t)ix->n_docs;
+  ixdoc *d = &ix->docs[sl];
+  *d = (ixdoc){0};
+  d->group = IX_NONE;
+  d->next = IX_NONE;
+  d->id = dedup__strdup(id);
+  if (!d->id || dedup__index_map(ix, sl) != DEDUP_OK) {
+    dedup__free(d->id);
+    d->id = NULL;
+    return DEDUP_ENOMEM;
+  }
+  d->has_date = (uint8_t)q->d.has_date;
+  d->date = q->d.date;
+  d->lang = q->d.lang;
+  d->lang_state = q->d.lang_state;
+  if (keep_text) {
+    d->text = q->d.text;
+    d->len = q->d.len;
+    d->title = q->d.title;
+    d->title_len = q->d.title_len;
+    q->d.text = q->d.title = NULL;
+  }
+  *slot = sl;
+  return DEDUP_OK;
+}
+
+/* Counts the slot in. */
+static void count_live(dedup_index *ix, uint32_t sl) {
+  ix->n_docs = (size_t)sl + 1;
+  ix->n_live++;
+  dedup__index_live_sync(ix, sl);
+}
+
+static int commit(dedup_index *ix, prep *q, const plan *pl, uint32_t sl,
+                  uint32_t surv_story) {
+  ixdoc *d = &ix->docs[sl];
+  int rc;
+  if ((rc = keep_records(d, q)) != DEDUP_OK)
+    return rc;
+  d->words = q->item.words;
+  d->state = IXD_LIVE;
+  memcpy(ix->sigs + (size_t)sl * ix->sig32, q->sig,
+         ix->sig32 * sizeof *q->sig);
+  /* Statistics: its lines; its embedded articles' terms. */
+  if ((rc = dedup__lines_add(ix->lines, q->lines.v, q->lines.n)) != DEDUP_OK)
+    return rc;
+  const uint64_t *bg = ixdoc_bg(d);
+  for (uint32_t j = 0; j < d->n_bg; j++)
+    if ((rc = dedup__countmap_add(&ix->df, bg[j], 1)) != DEDUP_OK)
+      return rc;
+  ix->N[dedup__ixdoc_lt(d)] += d->n_bg_arts;
+  if (!q->item.empty &&
+      (rc = dedup__lsh_insert(ix->copy_lsh, sl, q->words)) != DEDUP_OK)
+    return rc;
+  if (pl->target == IX_NONE) {
+    /* A group of its own, in the story found or one of its own. */
+    uint32_t g = (uint32_t)ix->n_groups++;
+    ixgroup *G = &ix->groups[g];
+    *G = (ixgroup){0};
+    G->copy_id = ix->next_copy_id++;
+    G->parent = g;
+    G->head = G->tail = sl;
+    G->n_members = 1;
+    G->dated = d->has_date;
+    G->date = d->date;
+    if ((rc = dedup__index_count_rep(ix, d, 1)) != DEDUP_OK)
+      return rc;
+    G->rep = sl;
+    G->vid = q->vid;
+    G->vw = q->vw;
+    G->nv = q->nv;
+    G->weighed_n = ix->N[dedup__ixdoc_lt(d)];
+    q->vid = NULL;
+    if (pl->story != IX_NONE) {
+      story_add_group(ix, pl->story, g);
+      /* The stories it brings together merge into the oldest. */
+      for (size_t i = 0; i < pl->n_merge; i++)
+        if (pl->merge[i] != surv_story)
+          merge_story(ix, surv_story, pl->merge[i]);
+      if (pl->story != surv_story)
+        merge_story(ix, surv_story, pl->story);
+    } else {
+      uint32_t st = (uint32_t)ix->n_stories++;
+      ix->stories[st] =
+          (ixstory){ix->next_story_id++, st, 0, IX_NONE, IX_NONE};
+      story_add_group(ix, st, g);
+    }
+    if (G->nv &&
+        (rc = dedup__lsh_insert(ix->story_lsh, g, q->samples)) != DEDUP_OK)
+      return rc;
+    d->group = g;
+    return DEDUP_OK;
+  }
+  /* It joins the oldest group it copies; the others merge into it, and
+   * their stories into the oldest story among them. */
+  uint32_t t = pl->target;
+  ixgroup *T = &ix->groups[t];
+  for (size_t i = 0; i < q->n_groups; i++) {
+    uint32_t r = dedup__story_root(ix, ix->groups[q->groups[i]].story);
+    if (r != surv_story)
+      merge_story(ix, surv_story, r);
+  }
+  uint32_t rep = dedup__index_better(ix, T->rep, sl);
+  for (size_t i = 0; i < q->n_groups; i++)
+    if (q->groups[i] != t)
+      rep = dedup__index_better(ix, rep, ix->groups[q->groups[i]].rep);
+  for (size_t i = 0; i < q->n_groups; i++) {
+    uint32_t m = q->groups[i];
+    if (m == t)
+      continue;
+    ixgroup *M = &ix->groups[m];
+    if ((rc = unsample(ix, m)) != DEDUP_OK)
+      return rc;
+    if (M->rep != rep && (rc = dedup__index_count_rep(ix, &ix->docs[M->rep], -1)) != DEDUP_OK)
+      return rc;
+    uint32_t tail;
+    T->head = merge_members(ix, T->head, M->head, &tail);
+    T->tail = tail;
+    T->n_members += M->n_members;
+    if (M->dated && (!T->dated || M->date < T->date)) {
+      T->dated = 1;
+      T->date = M->date;
+    }
+    dedup__free(M->vid);
+    M->vid = NULL;
+    M->vw = NULL;
+    M->nv = 0;
+    M->rep = IX_NONE;
+    M->head = M->tail = IX_NONE;
+    M->n_members = 0;
+    M->parent = t;
+    ix->stories[surv_story].n_groups--;
+  }
+  /* Members carry their group slot: the merged ones now t's. */
+  for (uint32_t x = T->head; x != IX_NONE; x = ix->docs[x].next)
+    ix->docs[x].group = t;
+  /* The new document goes last (its slot is the largest). */
+  d->group = t;
+  d->next = IX_NONE;
+  ix->docs[T->tail].next = sl;
+  T->tail = sl;
+  T->n_members++;
+  if (d->has_date && (!T->dated || d->date < T->date)) {
+    T->dated = 1;
+    T->date = d->date;
+  }
+  T->story = surv_story;
+  if (rep != T->rep) {
+    if (T->rep != IX_NONE && (rc = dedup__index_count_rep(ix, &ix->docs[T->rep], -1)) != DEDUP_OK)
+      return rc;
+    if (rep == sl && (rc = dedup__index_count_rep(ix, d, 1)) != DEDUP_OK)
+      return rc;
+    if ((rc = dedup__index_set_rep(ix, t, rep)) != DEDUP_OK)
+      return rc;
+  }
+  return DEDUP_OK;
+}
+
+DEDUP_API int dedup_index_add(dedup_index *ix, const char *id,
+                              const char *text, size_t len,
+                              const dedup_doc_meta *meta, unsigned flags,
+                              dedup_assignment *out) {
+  if (!ix || !id || !*id || !check_out(out) ||
+      (flags & ~(unsigned)(DEDUP_ADD_REPLACE | DEDUP_ADD_DEFER)))
+    return DEDUP_EINVAL;
+  if (ix->flags & DEDUP_INDEX_READ_ONLY)
+    return DEDUP_ESTATE;
+  int lang;
+  int rc = dedup__add_check(id, text, len, meta, &lang);
+  if (rc != DEDUP_OK)
+    return rc;
+  if (dedup__index_find(ix, id) != IX_NONE) {
+    if (!(flags & DEDUP_ADD_REPLACE))
+      return DEDUP_EEXIST;
+    if ((rc = dedup_index_remove(ix, id)) != DEDUP_OK)
+      return rc;
+  }
+  if ((rc = dedup__index_ready(ix)) != DEDUP_OK)
+    return rc;
+  prep q = {0};
+  plan pl = {IX_NONE, IX_NONE, 0, NULL, 0};
+  uint32_t sl, surv = IX_NONE;
+  rc = prep_text(&q, text, len, meta, lang);
+  if (rc == DEDUP_OK && (flags & DEDUP_ADD_DEFER)) {
+    rc = new_slot(ix, id, &q, 1, &sl);
+    if (rc == DEDUP_OK) {
+      ix->docs[sl].state = IXD_DEFERRED;
+      count_live(ix, sl);
+      ix->n_deferred++;
+    }
+    prep_free(&q);
+    return rc;
+  }
+  if (rc == DEDUP_OK)
+    rc = make_plan(ix, ix, &ix->ws, &q, &pl);
+  if (rc == DEDUP_OK)
+    rc = describe(ix, &q, &pl, out, &surv);
+  if (rc == DEDUP_OK)
+    rc = new_slot(ix, id, &q, (ix->flags & DEDUP_INDEX_KEEP_TEXTS) != 0, &sl);
+  if (rc == DEDUP_OK) {
+    if (pl.target == IX_NONE && pl.story == IX_NONE)
+      surv = IX_NONE;
+    rc = commit(ix, &q, &pl, sl, surv);
+    if (rc == DEDUP_OK) {
+      count_live(ix, sl);
+      if (out) {
+        ixgroup *G = &ix->groups[ix->docs[sl].group];
+        out->copy_id = G->copy_id;
+        out->story_id = ix->stories[dedup__story_root(ix, G->story)].story_id;
+      }
+    } else {
+      /* Out of memory half way: the slot is dropped; counts it made
+       * stay until a rebuild (doc/service.md). */
+      dedup__index_unmap(ix, sl);
+      dedup__ixdoc_free(&ix->docs[sl]);
+    }
+  }
+  prep_free(&q);
+  dedup__free(pl.merge);
+  return rc;
+}
