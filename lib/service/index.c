@@ -276,3 +276,43 @@ DEDUP_API int dedup_index_doc(const dedup_index *ix, size_t i,
   doc_info(ix, slot, out);
   return DEDUP_OK;
 }
+
+/* ---- merges ------------------------------------------------------------ */
+
+DEDUP_API size_t dedup_index_merge_count(const dedup_index *ix) {
+  return ix ? ix->n_merges : 0;
+}
+
+DEDUP_API int dedup_index_merge(const dedup_index *ix, size_t i,
+                                dedup_level *level, uint64_t *from,
+                                uint64_t *into) {
+  if (!ix || !level || !from || !into || i >= ix->n_merges)
+    return DEDUP_EINVAL;
+  const ixmerge *m = &ix->merges[i];
+  *level = (dedup_level)m->level;
+  *from = m->from;
+  *into = m->into;
+  return DEDUP_OK;
+}
+
+DEDUP_API int dedup_index_resolve(const dedup_index *ix, dedup_level level,
+                                  uint64_t id, uint64_t *current) {
+  if (current)
+    *current = 0;
+  if (!ix || !current ||
+      (level != DEDUP_LEVEL_COPY && level != DEDUP_LEVEL_STORY))
+    return DEDUP_EINVAL;
+  uint64_t next =
+      level == DEDUP_LEVEL_COPY ? ix->next_copy_id : ix->next_story_id;
+  if (id == 0 || id >= next)
+    return DEDUP_ENOTFOUND;
+  /* The log is in time order and an id merged away takes nothing in
+   * afterwards, so one pass follows every step of the chain. */
+  for (size_t i = 0; i < ix->n_merges; i++) {
+    const ixmerge *m = &ix->merges[i];
+    if (m->level == (uint8_t)level && m->from == id)
+      id = m->into;
+  }
+  *current = id;
+  return DEDUP_OK;
+}
