@@ -475,7 +475,8 @@ static int score_stories(const dedup_index *ix, dedup_index *ixw, prep *q,
   rc = DEDUP_ENOMEM;
   /* Shared samples per group: the hits sorted, their runs counted; the
    * DEDUP__STORY_TOP_M of most (ties: the older group) are scored. */
-  qsort(ids, n, sizeof *ids, cmp_u32);
+  if (n) /* ids is NULL when nothing was found: qsort wants a pointer */
+    qsort(ids, n, sizeof *ids, cmp_u32);
   cv = dedup__malloc((n ? n : 1) * sizeof *cv);
   sc = dedup__malloc(DEDUP__STORY_TOP_M * sizeof *sc);
   if (!cv || !sc)
