@@ -71,6 +71,7 @@ DEDUP_API void dedup_index_free(dedup_index *ix) {
     dedup__free(ix->groups[g].vid);
   dedup__free(ix->groups);
   dedup__free(ix->stories);
+  dedup__free(ix->merges);
   dedup__free(ix->idmap);
   if (ix->lines) {
     dedup__lines_free(ix->lines);
