@@ -443,8 +443,8 @@ static int table_read(table *t, unsigned band, unsigned r,
     return DEDUP_EFORMAT;
   /* cap 0 or a power of two; inserts keep used <= 3/4 cap, so a probe
    * always meets an empty slot. */
-  if ((cap & (cap - 1)) || nused > cap || nused * 4 > cap * 3 || ndead > nused ||
-      (!cap && (n_nd || free_nd)) || free_nd > n_nd)
+  if ((cap & (cap - 1)) || nused > cap || nused * 4 > cap * 3 ||
+      ndead > nused || (!cap && (n_nd || free_nd)) || free_nd > n_nd)
     return DEDUP_EFORMAT;
   *used = LSH_TABLE + (size_t)cap * LSH_SLOT + (size_t)n_nd * LSH_NODE;
   if (cap) {

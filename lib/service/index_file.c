@@ -495,7 +495,7 @@ static int write_map(fw *w, const dedup__countmap *m, int keys_only,
   return DEDUP_OK;
 }
 
-static void write_doc(fw *w, const dedup_index *ix, const ixdoc *d) {
+static void write_doc(fw *w, const ixdoc *d) {
   w8(w, d->state);
   w8(w, d->has_date);
   w8(w, d->lang);
@@ -523,7 +523,6 @@ static void write_doc(fw *w, const dedup_index *ix, const ixdoc *d) {
   const float *c = d->n_terms ? ixdoc_counts(d) : NULL;
   for (uint32_t j = 0; j < d->n_terms; j++)
     w32(w, fbits(c[j]));
-  (void)ix;
 }
 
 static int write_index(const dedup_index *ix, fw *w) {
@@ -557,7 +556,7 @@ static int write_index(const dedup_index *ix, fw *w) {
   sec_begin(w);
   w64(w, ix->n_docs);
   for (size_t i = 0; i < ix->n_docs && w->rc == DEDUP_OK; i++)
-    write_doc(w, ix, &ix->docs[i]);
+    write_doc(w, &ix->docs[i]);
   sec_end(w, SEC_DOCS);
   sec_begin(w);
   for (size_t i = 0; i < ix->n_docs && w->rc == DEDUP_OK; i++) {
