@@ -426,6 +426,80 @@ int dedup__lsh_write(const dedup__lsh *l, dedup__put_fn put, void *ctx) {
  * the time a crafted file (one long run of colliding keys) costs. */
 #define PROBE_BUDGET(cap) (64 * (uint64_t)(cap) + 65536)
 
+/* What a table must be for every probe and list walk to end and every
+ * removal to find what it removes: counts as the slots say, room to
+ * spare, every key where a probe for it stops (so no key twice; within
+ * a budget), every node on exactly one list (so each list ends), every
+ * id allowed and under the key its band's words give.  w: r words of
+ * scratch. */
+static int table_check(const table *t, unsigned band, unsigned r,
+                       dedup__band_fn words, void *ctx, uint64_t *w) {
+  if ((t->cap & (t->cap - 1)) || t->used > t->cap ||
+      t->used * 4 > t->cap * 3 || t->dead > t->used ||
+      t->n_nd >= DEAD || t->free_nd > t->n_nd)
+    return DEDUP_EFORMAT;
+  size_t n_used = 0, n_dead = 0;
+  for (size_t i = 0; i < t->cap; i++) {
+    uint32_t h = t->s[i].head;
+    if (h != NIL && h != DEAD && h >= t->n_nd)
+      return DEDUP_EFORMAT;
+    n_used += h != NIL;
+    n_dead += h == DEAD;
+  }
+  if (n_used != t->used || n_dead != t->dead)
+    return DEDUP_EFORMAT;
+  uint64_t steps = 0, budget = PROBE_BUDGET(t->cap);
+  size_t mask = t->cap - 1;
+  for (size_t i = 0; i < t->cap; i++) {
+    if (t->s[i].head == NIL)
+      continue;
+    size_t k = (size_t)t->s[i].key & mask;
+    while (k != i) {
+      if (t->s[k].head == NIL || t->s[k].key == t->s[i].key ||
+          ++steps > budget)
+        return DEDUP_EFORMAT;
+      k = (k + 1) & mask;
+    }
+  }
+  unsigned char *seen = dedup__calloc(t->n_nd ? t->n_nd : 1, 1);
+  if (!seen)
+    return DEDUP_ENOMEM;
+  size_t reached = 0;
+  int rc = DEDUP_EFORMAT;
+  for (size_t i = 0; i < t->cap; i++) {
+    for (uint32_t x = t->s[i].head; x != NIL && x != DEAD;
+         x = t->nd[x].next) {
+      if (x >= t->n_nd || seen[x] || !words(ctx, t->nd[x].id, band, w) ||
+          band_key(w, r, band) != t->s[i].key)
+        goto out;
+      seen[x] = 1;
+      reached++;
+    }
+  }
+  for (uint32_t f = t->free_nd; f; f = t->nd[f - 1].next) {
+    if (f > t->n_nd || seen[f - 1])
+      goto out;
+    seen[f - 1] = 1;
+    reached++;
+  }
+  if (reached == t->n_nd)
+    rc = DEDUP_OK;
+out:
+  dedup__free(seen);
+  return rc;
+}
+
+int dedup__lsh_check(const dedup__lsh *l, dedup__band_fn words, void *ctx) {
+  uint64_t *w = dedup__reallocarray(NULL, l->r, sizeof *w);
+  if (!w)
+    return DEDUP_ENOMEM;
+  int rc = DEDUP_OK;
+  for (unsigned j = 0; j < l->b && rc == DEDUP_OK; j++)
+    rc = table_check(&l->t[j], j, l->r, words, ctx, w);
+  dedup__free(w);
+  return rc;
+}
+
 /* Reads and checks band table t from p[0..len) (*used: bytes taken). */
 static int table_read(table *t, unsigned band, unsigned r,
                       const unsigned char *p, size_t len, size_t *used,
@@ -480,49 +554,7 @@ static int table_read(table *t, unsigned band, unsigned r,
   }
   if (n_used != t->used || n_dead != t->dead)
     return DEDUP_EFORMAT;
-  /* Every key where a probe for it stops (so no key twice), within the
-   * budget. */
-  uint64_t steps = 0, budget = PROBE_BUDGET(t->cap);
-  size_t mask = t->cap - 1;
-  for (size_t i = 0; i < t->cap; i++) {
-    if (t->s[i].head == NIL)
-      continue;
-    size_t k = (size_t)t->s[i].key & mask;
-    while (k != i) {
-      if (t->s[k].head == NIL || t->s[k].key == t->s[i].key ||
-          ++steps > budget)
-        return DEDUP_EFORMAT;
-      k = (k + 1) & mask;
-    }
-  }
-  /* Each node on exactly one list, which is also what makes every list
-   * end. */
-  unsigned char *seen = dedup__calloc(t->n_nd ? t->n_nd : 1, 1);
-  if (!seen)
-    return DEDUP_ENOMEM;
-  size_t reached = 0;
-  int rc = DEDUP_EFORMAT;
-  for (size_t i = 0; i < t->cap; i++) {
-    for (uint32_t x = t->s[i].head; x != NIL && x != DEAD;
-         x = t->nd[x].next) {
-      if (x >= n_nd || seen[x] || !words(ctx, t->nd[x].id, band, w) ||
-          band_key(w, r, band) != t->s[i].key)
-        goto out;
-      seen[x] = 1;
-      reached++;
-    }
-  }
-  for (uint32_t f = t->free_nd; f; f = t->nd[f - 1].next) {
-    if (f > n_nd || seen[f - 1])
-      goto out;
-    seen[f - 1] = 1;
-    reached++;
-  }
-  if (reached == n_nd)
-    rc = DEDUP_OK;
-out:
-  dedup__free(seen);
-  return rc;
+  return table_check(t, band, r, words, ctx, w);
 }
 
 int dedup__lsh_read(dedup__lsh **out, unsigned b, unsigned r,

@@ -76,6 +76,9 @@ typedef int (*dedup__band_fn)(void *ctx, uint32_t id, unsigned band,
 int dedup__lsh_read(dedup__lsh **out, unsigned b, unsigned r,
                     const unsigned char *buf, size_t len,
                     dedup__band_fn words, void *ctx);
+/* The checks of dedup__lsh_read on tables in memory (before they are
+ * written): DEDUP_OK, DEDUP_EFORMAT, DEDUP_ENOMEM. */
+int dedup__lsh_check(const dedup__lsh *l, dedup__band_fn words, void *ctx);
 
 /* Writes to (*ids)[0..*n_ids) the items sharing a band with sig,
  * ascending and deduplicated.  (*ids, *cap_ids) is a caller-owned buffer

@@ -339,6 +339,39 @@ out:
   return rc;
 }
 
+/* What an item of each table was inserted under (dedup__band_fn): at
+ * the copy level a live slot with words, its signature's words; at the
+ * story level a root group with a vector, its kept samples.  Every entry
+ * checked so is one a removal finds again: none can outlive its slot or
+ * group (what is found is followed further without checks). */
+static int copy_band(void *ctx, uint32_t id, unsigned band, uint64_t *out) {
+  const dedup_index *ix = ctx;
+  if (id >= ix->n_docs || ix->docs[id].state != IXD_LIVE ||
+      !ix->docs[id].words)
+    return 0;
+  const uint32_t *sig = ix->sigs + (size_t)id * ix->sig32;
+  if (ix->p.method == DEDUP_METHOD_SIMHASH) {
+    uint64_t all[64];
+    dedup__index_copy_words(ix, sig, all); /* copy_b <= 16 blocks */
+    out[0] = all[band];
+  } else {
+    for (unsigned i = 0; i < ix->copy_r; i++)
+      out[i] = sig[(size_t)band * ix->copy_r + i];
+  }
+  return 1;
+}
+
+static int story_band(void *ctx, uint32_t id, unsigned band, uint64_t *out) {
+  const dedup_index *ix = ctx;
+  if (id >= ix->n_groups)
+    return 0;
+  const ixgroup *G = &ix->groups[id];
+  if (G->parent != id || G->rep == IX_NONE || !G->nv)
+    return 0;
+  out[0] = G->smp[band];
+  return 1;
+}
+
 /* ---- writing ---------------------------------------------------------- */
 
 /* A buffered writer of sections: each is begun with a placeholder header
@@ -773,6 +806,10 @@ DEDUP_API int dedup_index_save(dedup_index *ix, const char *path) {
     return DEDUP_EINVAL;
   /* A file that open would refuse is not written: the old one stays. */
   int rc = validate(ix);
+  if (rc == DEDUP_OK)
+    rc = dedup__lsh_check(ix->copy_lsh, copy_band, ix);
+  if (rc == DEDUP_OK)
+    rc = dedup__lsh_check(ix->story_lsh, story_band, ix);
   if (rc != DEDUP_OK)
     return rc == DEDUP_EFORMAT ? DEDUP_ESTATE : rc;
   int lock = -1;
@@ -1118,39 +1155,6 @@ static int read_n(cur *c, dedup_index *ix) {
   for (size_t i = 0; i < nl; i++)
     ix->N[i] = r32(c);
   return DEDUP_OK;
-}
-
-/* What an item of each table was inserted under (dedup__band_fn): at
- * the copy level a live slot with words, its signature's words; at the
- * story level a root group with a vector, its kept samples.  Every entry
- * checked so is one a removal finds again: none can outlive its slot or
- * group (what is found is followed further without checks). */
-static int copy_band(void *ctx, uint32_t id, unsigned band, uint64_t *out) {
-  const dedup_index *ix = ctx;
-  if (id >= ix->n_docs || ix->docs[id].state != IXD_LIVE ||
-      !ix->docs[id].words)
-    return 0;
-  const uint32_t *sig = ix->sigs + (size_t)id * ix->sig32;
-  if (ix->p.method == DEDUP_METHOD_SIMHASH) {
-    uint64_t all[64];
-    dedup__index_copy_words(ix, sig, all); /* copy_b <= 16 blocks */
-    out[0] = all[band];
-  } else {
-    for (unsigned i = 0; i < ix->copy_r; i++)
-      out[i] = sig[(size_t)band * ix->copy_r + i];
-  }
-  return 1;
-}
-
-static int story_band(void *ctx, uint32_t id, unsigned band, uint64_t *out) {
-  const dedup_index *ix = ctx;
-  if (id >= ix->n_groups)
-    return 0;
-  const ixgroup *G = &ix->groups[id];
-  if (G->parent != id || G->rep == IX_NONE || !G->nv)
-    return 0;
-  out[0] = G->smp[band];
-  return 1;
 }
 
 /* The LSH tables, after validate(). */
