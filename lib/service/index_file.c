@@ -22,7 +22,7 @@
  *    2 flags     4 bytes: the index's flags (DEDUP_INDEX_KEEP_TEXTS)
  *    3 counters 36 bytes: 8 next copy id  8 next story id  4 revisit
  *               8 live + deferred documents  8 deferred documents
- *    4 docs     8 slots, then each slot: 1 state  1 has_date  1 lang
+ *    4 docs     8 slot count, then each slot: 1 state  1 has_date  1 lang
  *               1 lang_state  8 date  4 group  4 next  4 words
  *               4 n_terms  4 n_bg  4 n_lines  4 n_bg_arts  4 id length
  *               8 text length  8 title length (both ~0: none), then the
@@ -54,10 +54,12 @@
  * the bytes of its section before anything is allocated (so memory taken
  * is bounded by a small multiple of the file's size), every slot number
  * against its array, every linked list and union-find chain for cycles,
- * and the structure as a whole (validate()) as the code that reads it
- * expects it, so a damaged or crafted file is refused whole
- * (DEDUP_EFORMAT) and never half used.  Saving checks the same of the
- * index in memory first: a file that would not open is never written.
+ * the structure as a whole (validate()) as the code that reads it
+ * expects it, and every LSH entry against the key its item's words give
+ * (so a removal finds it again and none outlives its item): a damaged
+ * or crafted file is refused whole (DEDUP_EFORMAT) and never half used.
+ * Saving checks the same of the index in memory first (DEDUP_ESTATE): a
+ * file that would not open is never written.
  *
  * Saving writes "PATH.tmp.PID.N" next to the target, syncs it and
  * renames it over the target, as dedup_corpus_save() does; a writer
