@@ -127,6 +127,7 @@ void dedup__lsh_band_keys(uint64_t *keys, const uint64_t *sig, unsigned b,
 typedef struct slot {
   uint64_t key;
   uint32_t head; /* NIL: empty slot; DEAD: no ids left; else a node */
+  uint32_t len;  /* ids in the list */
 } slot;
 
 typedef struct node {
@@ -144,8 +145,13 @@ typedef struct table {
 
 struct dedup__lsh {
   unsigned b, r;
+  size_t max_bucket; /* ids a bucket takes at most (0: any number) */
   table *t;
 };
+
+void dedup__lsh_set_max_bucket(dedup__lsh *l, size_t max_bucket) {
+  l->max_bucket = max_bucket;
+}
 
 static size_t probe(const slot *s, size_t mask, uint64_t key) {
   /* Keys are XXH3 output: the low bits are already uniform. */
@@ -197,6 +203,7 @@ int dedup__lsh_new(dedup__lsh **out, unsigned b, unsigned r) {
   }
   l->b = b;
   l->r = r;
+  l->max_bucket = 0;
   *out = l;
   return DEDUP_OK;
 }
@@ -235,10 +242,14 @@ int dedup__lsh_insert(dedup__lsh *l, uint32_t id, const uint64_t *sig) {
     size_t i = probe(t->s, t->cap - 1, key);
     if (t->s[i].head == NIL) {
       t->s[i].key = key;
+      t->s[i].len = 0;
       t->used++;
     } else if (t->s[i].head == DEAD) {
       t->dead--;
+    } else if (l->max_bucket && t->s[i].len >= l->max_bucket) {
+      continue; /* full: the ids it has stand for the key */
     }
+    t->s[i].len++;
     uint32_t x;
     if (t->free_nd) {
       x = t->free_nd - 1;
@@ -273,6 +284,7 @@ size_t dedup__lsh_remove(dedup__lsh *l, uint32_t id, const uint64_t *sig) {
       *link = t->nd[x].next;
       t->nd[x].next = t->free_nd;
       t->free_nd = x + 1;
+      t->s[i].len--;
       removed++;
     }
     if (occupied && t->s[i].head == NIL) {

@@ -39,6 +39,11 @@ typedef struct dedup__lsh dedup__lsh;
 /* Returns DEDUP_OK, DEDUP_EINVAL (b or r 0), DEDUP_ENOMEM. */
 int dedup__lsh_new(dedup__lsh **out, unsigned b, unsigned r);
 void dedup__lsh_free(dedup__lsh *l);
+/* A bucket of max_bucket ids takes no more (0, the default: no limit):
+ * its ids stand for a key that common, and a removal or a query walks no
+ * longer list than that.  Inserts under a full bucket's key are not kept
+ * there (a later remove finds nothing to remove there). */
+void dedup__lsh_set_max_bucket(dedup__lsh *l, size_t max_bucket);
 /* Inserts item id with signature sig[0..b*r). Returns DEDUP_OK/ENOMEM;
  * after ENOMEM the index is as before the call. */
 int dedup__lsh_insert(dedup__lsh *l, uint32_t id, const uint64_t *sig);
