@@ -33,8 +33,9 @@
  *    6 groups   8 count, then each: 8 copy_id  4 parent  4 rep  4 head
  *               4 tail  4 n_members  4 story  4 snext  1 dated  8 date
  *               4 weighed_n  4 nv  4 sampled_n  4 samples (story_k when
- *               nv is not 0, else 0), then nv 8-byte term ids, nv
- *               floats, the 4-byte samples
+ *               nv is not 0, else 0)  4 n_links (<= IX_LINKS), then nv
+ *               8-byte term ids, nv floats, the 4-byte samples, n_links
+ *               links of (4 group slot, 4 float score)
  *    7 stories  8 count, then each: 8 story_id  4 parent  4 n_groups
  *               4 head  4 tail
  *    8 merges   8 count, then each: 8 from  8 into  1 level
@@ -86,7 +87,7 @@
 #define PARAMS_LEN 52
 #define COUNTERS_LEN 36
 #define DOC_FIXED 60
-#define GROUP_FIXED 61
+#define GROUP_FIXED 65
 #define STORY_LEN 24
 #define MERGE_LEN 17
 #define TMP_TRIES 100
@@ -198,7 +199,7 @@ static int cmp_u64(const void *a, const void *b) {
  *   - a group merged away is empty (no members, rep, vector)
  *   - a root group has a representative, one of its members, exactly
  *     when it has members; a group has samples exactly when it has a
- *     vector
+ *     vector; its story links are to group slots
  *   - every group is in exactly one story's list, the story its field
  *     names, which is a root; a story merged away has an empty list;
  *     n_groups counts the list's root groups with members
@@ -244,8 +245,12 @@ static int validate(const dedup_index *ix) {
     const ixgroup *G = &ix->groups[g];
     if (G->parent >= ng || G->story >= ns ||
         (G->snext != IX_NONE && G->snext >= ng) || !G->copy_id ||
-        G->copy_id >= ix->next_copy_id || (G->nv != 0) != (G->smp != NULL))
+        G->copy_id >= ix->next_copy_id || (G->nv != 0) != (G->smp != NULL) ||
+        G->n_links > IX_LINKS)
       goto out;
+    for (uint32_t j = 0; j < G->n_links; j++)
+      if (G->links[j].g >= ng) /* a slot assign.c finds the root of */
+        goto out;
     par[g] = G->parent;
   }
   if (!forest_ok(par, ng, mark))
@@ -622,12 +627,17 @@ static int write_index(const dedup_index *ix, fw *w) {
     w32(w, G->sampled_n);
     uint32_t ns = G->nv ? ix->story_k : 0;
     w32(w, ns);
+    w32(w, G->n_links);
     for (uint32_t j = 0; j < G->nv; j++)
       w64(w, G->vid[j]);
     for (uint32_t j = 0; j < G->nv; j++)
       w32(w, fbits(G->vw[j]));
     for (uint32_t j = 0; j < ns; j++)
       w32(w, G->smp[j]);
+    for (uint32_t j = 0; j < G->n_links; j++) {
+      w32(w, G->links[j].g);
+      w32(w, fbits(G->links[j].x));
+    }
   }
   sec_end(w, SEC_GROUPS);
   sec_begin(w);
@@ -1050,32 +1060,34 @@ static int read_groups(cur *c, dedup_index *ix) {
     uint32_t nv = r32(c);
     G->sampled_n = r32(c);
     uint32_t ns = r32(c);
+    G->n_links = r32(c);
     /* A vector has its story_k samples (assign.c reads them), and
      * only a vector. */
     if (G->dated > 1 || nv > c->left / 12 || ns != (nv ? ix->story_k : 0) ||
-        (uint64_t)nv * 12 + (uint64_t)ns * 4 > c->left)
+        G->n_links > IX_LINKS ||
+        (uint64_t)nv * 12 + (uint64_t)ns * 4 + G->n_links * 8 > c->left)
       return DEDUP_EFORMAT;
-    if (!nv)
-      continue;
-    /* One block, ids then weights, as assign.c's weigh makes it. */
-    G->vid = dedup__malloc((size_t)nv * (sizeof *G->vid + sizeof *G->vw));
-    if (!G->vid)
-      return DEDUP_ENOMEM;
-    G->vw = (float *)(void *)(G->vid + nv);
-    G->nv = nv;
-    for (uint32_t j = 0; j < nv; j++) {
-      G->vid[j] = r64(c);
-      if (j && G->vid[j] <= G->vid[j - 1])
-        return DEDUP_EFORMAT; /* ascending: cosines merge them */
-    }
-    for (uint32_t j = 0; j < nv; j++)
-      G->vw[j] = bitsf(r32(c));
-    if (ns) {
+    if (nv) {
+      /* One block, ids then weights, as assign.c's weigh makes it. */
+      G->vid = dedup__malloc((size_t)nv * (sizeof *G->vid + sizeof *G->vw));
       G->smp = dedup__malloc((size_t)ns * sizeof *G->smp);
-      if (!G->smp)
+      if (!G->vid || !G->smp)
         return DEDUP_ENOMEM;
+      G->vw = (float *)(void *)(G->vid + nv);
+      G->nv = nv;
+      for (uint32_t j = 0; j < nv; j++) {
+        G->vid[j] = r64(c);
+        if (j && G->vid[j] <= G->vid[j - 1])
+          return DEDUP_EFORMAT; /* ascending: cosines merge them */
+      }
+      for (uint32_t j = 0; j < nv; j++)
+        G->vw[j] = bitsf(r32(c));
       for (uint32_t j = 0; j < ns; j++)
         G->smp[j] = r32(c);
+    }
+    for (uint32_t j = 0; j < G->n_links; j++) {
+      G->links[j].g = r32(c);
+      G->links[j].x = bitsf(r32(c));
     }
   }
   return c->left ? DEDUP_EFORMAT : DEDUP_OK;
