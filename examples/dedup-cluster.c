@@ -52,6 +52,7 @@ static const char usage[] =
     "       dedup-cluster [OPTIONS] --explain A B [FILE...]\n"
     "       dedup-cluster --load INDEX [--save INDEX] [OPTIONS] [FILE...]\n"
     "       dedup-cluster [OPTIONS] --jsonl FILE [--jsonl FILE...]\n"
+    "       dedup-cluster --index PATH [OPTIONS] [FILE... | --jsonl F...]\n"
     "Groups text files that tell the same story (default) or are\n"
     "near-verbatim copies (--level copy).  FILE '-' reads a list of paths,\n"
     "one per line (NUL-separated with -0), from standard input.  Options\n"
@@ -114,6 +115,32 @@ static const char usage2[] =
     "                          INDEX, atomically; INDEX must be a regular\n"
     "                          file or not exist\n"
     ;
+static const char usage_svc[] =
+    "Service index (documents one at a time, ids that stay):\n"
+    "  --index PATH            open the service index PATH for writing (a\n"
+    "                          new one, with the matching options given,\n"
+    "                          if it does not exist), add each document\n"
+    "                          in order and print the copy group and the\n"
+    "                          story it got (ID, copy C new|joined, story\n"
+    "                          S new|joined, ids merged into them); then\n"
+    "                          save PATH; an existing index refuses\n"
+    "                          matching options other than its own; an\n"
+    "                          id indexed already is skipped (exit 1)\n"
+    "  --replace               a document of an indexed id replaces it\n"
+    "  --keep-texts            a new index keeps the texts (for --rebuild)\n"
+    "  --defer                 store the documents unassigned, for the\n"
+    "                          next --rebuild (a first large build)\n"
+    "  --rebuild               after the adds, recompute every cluster as\n"
+    "                          a batch run would (ids kept where they can)\n"
+    "  --remove ID             remove the document ID first (repeatable)\n"
+    "  --expire DATE           remove the documents dated before DATE\n"
+    "                          (ISO 8601 or Unix seconds) first\n"
+    "  --list                  print every indexed document with its ids\n"
+    "                          (ID, copy C, story S) instead of the adds\n"
+    "  --query                 open read only and print what each document\n"
+    "                          would get (id 0: a new one); adds nothing\n"
+    "                          (--load of a service index: --list)\n"
+    ;
 static const char usage_more[] =
     "JSON Lines (documents named by their ids):\n"
     "  --jsonl FILE            read documents from FILE, one JSON object a\n"
@@ -152,9 +179,12 @@ static const char usage_more[] =
     "no id, an id seen before, over 64 MiB) or its input broke off\n"
     "(truncated gzip or zstd), the rest were clustered, or the --save\n"
     "index could not be written (or its target is not a regular file),\n"
-    "or standard output could not be written; 2 usage error; 3 failure\n"
+    "or standard output could not be written, or an --index id was\n"
+    "indexed already or a --remove id was not, or --index could not be\n"
+    "saved (PATH as it was); 2 usage error; 3 failure\n"
     "(out of memory); 4 index file refused (corrupt, truncated, wrong\n"
-    "version, unreadable or not a regular file).\n";
+    "version, unreadable or not a regular file), or the --index is\n"
+    "locked by another writer (another dedup-cluster holds PATH.lock).\n";
 
 typedef cli_opts opts;
 
@@ -1735,6 +1765,7 @@ int main(int argc, char **argv) {
   if (r.o.help) {
     fputs(usage, stdout);
     fputs(usage2, stdout);
+    fputs(usage_svc, stdout);
     fputs(usage_more, stdout);
     return EXIT_DONE;
   }
