@@ -483,8 +483,10 @@ static int score_stories(const dedup_index *ix, dedup_index *ixw, prep *q,
     goto out;
   rc = DEDUP_ENOMEM;
   /* Shared samples per group: the hits sorted, their runs counted; the
-   * DEDUP__STORY_TOP_M of most (ties: the older group) are scored. */
-  qsort(ids, n, sizeof *ids, cmp_u32);
+   * DEDUP__STORY_TOP_M of most (ties: the older group) are scored.  No
+   * hits leave ids NULL, which qsort must not be given. */
+  if (n)
+    qsort(ids, n, sizeof *ids, cmp_u32);
   cv = dedup__malloc((n ? n : 1) * sizeof *cv);
   sc = dedup__malloc(DEDUP__STORY_TOP_M * sizeof *sc);
   if (!cv || !sc)
@@ -730,7 +732,8 @@ static int cmp_u64(const void *x, const void *y) {
 /* Ids merged away, ascending, into a count and the first MERGES. */
 static void list_merged(uint64_t *ids, size_t n, size_t *n_out,
                         uint64_t *out) {
-  qsort(ids, n, sizeof *ids, cmp_u64);
+  if (n) /* none: ids may be NULL */
+    qsort(ids, n, sizeof *ids, cmp_u64);
   *n_out = n;
   for (size_t i = 0; i < n && i < DEDUP_ASSIGNMENT_MERGES; i++)
     out[i] = ids[i];
