@@ -1282,24 +1282,65 @@ static int explain(run *r) {
 
 static int add_all(run *r);
 
-/* Merged-away ids: "3,5" (the first DEDUP_ASSIGNMENT_MERGES listed, then
- * "+N" for the ones counted only), "-" for none in tsv. */
-static void put_merged(const uint64_t *ids, size_t n) {
-  size_t shown = n < DEDUP_ASSIGNMENT_MERGES ? n : DEDUP_ASSIGNMENT_MERGES;
-  for (size_t i = 0; i < shown; i++)
-    printf("%s%llu", i ? "," : "", (unsigned long long)ids[i]);
-  if (n > shown)
-    printf(",+%zu", n - shown);
+/* The ids one add merged away, per level: each with the id that holds
+ * its documents now (the document's own, or, when the add's look at old
+ * groups merged two others, theirs). */
+typedef struct svc_merge {
+  uint64_t from, into;
+} svc_merge;
+
+typedef struct svc_merges {
+  svc_merge *v;
+  size_t n, cap;
+} svc_merges;
+
+static int cmp_merge(const void *x, const void *y) {
+  const svc_merge *a = x, *b = y;
+  return (a->from > b->from) - (a->from < b->from);
 }
 
-static void json_merged(const char *key, const uint64_t *ids, size_t n) {
-  size_t shown = n < DEDUP_ASSIGNMENT_MERGES ? n : DEDUP_ASSIGNMENT_MERGES;
+static void merges_push(run *r, svc_merges *m, uint64_t from,
+                        uint64_t into) {
+  if (m->n == m->cap) {
+    size_t nc = m->cap ? m->cap * 2 : 8;
+    svc_merge *nv = realloc(m->v, nc * sizeof *nv);
+    if (!nv)
+      out_of_memory(r);
+    m->v = nv;
+    m->cap = nc;
+  }
+  m->v[m->n++] = (svc_merge){from, into};
+}
+
+/* "3,5": ids merged into own; "3>7": one merged into another id. */
+static void put_merged(const svc_merges *m, uint64_t own) {
+  for (size_t i = 0; i < m->n; i++) {
+    printf("%s%llu", i ? "," : "", (unsigned long long)m->v[i].from);
+    if (m->v[i].into != own)
+      printf(">%llu", (unsigned long long)m->v[i].into);
+  }
+}
+
+/* "merged_copies":[3,5] (the ids merged away), and, when some went into
+ * another id than the document's, "merged_copies_into":{"3":7}. */
+static void json_merged(const char *key, const svc_merges *m,
+                        uint64_t own) {
   printf(",\"%s\":[", key);
-  for (size_t i = 0; i < shown; i++)
-    printf("%s%llu", i ? "," : "", (unsigned long long)ids[i]);
+  size_t other = 0;
+  for (size_t i = 0; i < m->n; i++) {
+    printf("%s%llu", i ? "," : "", (unsigned long long)m->v[i].from);
+    other += m->v[i].into != own;
+  }
   putchar(']');
-  if (n > shown)
-    printf(",\"%s_more\":%zu", key, n - shown);
+  if (!other)
+    return;
+  printf(",\"%s_into\":{", key);
+  for (size_t i = 0, k = 0; i < m->n; i++)
+    if (m->v[i].into != own)
+      printf("%s\"%llu\":%llu", k++ ? "," : "",
+             (unsigned long long)m->v[i].from,
+             (unsigned long long)m->v[i].into);
+  putchar('}');
 }
 
 static void svc_header(const run *r) {
@@ -1313,9 +1354,11 @@ static void svc_header(const run *r) {
 }
 
 /* One document's assignment (deferred: 0, what an add with --defer
- * leaves until the next rebuild). */
+ * leaves until the next rebuild); m[0], m[1]: the copy groups and the
+ * stories merged. */
 static void print_assignment(const run *r, const char *id,
-                             const dedup_assignment *a, int deferred) {
+                             const dedup_assignment *a, int deferred,
+                             const svc_merges *m) {
   const char *cw = deferred ? "deferred" : a->copy_joined ? "joined" : "new";
   const char *sw = deferred ? "deferred" : a->story_joined ? "joined" : "new";
   unsigned long long cid = a->copy_id, sid = a->story_id;
@@ -1335,13 +1378,13 @@ static void print_assignment(const run *r, const char *id,
       printf("\tstory %llu %s", sid, sw);
     else
       printf("\tstory %s", sw);
-    if (a->n_copy_merged) {
+    if (m[0].n) {
       fputs(" merged copies ", stdout);
-      put_merged(a->copy_merged, a->n_copy_merged);
+      put_merged(&m[0], a->copy_id);
     }
-    if (a->n_story_merged) {
+    if (m[1].n) {
       fputs(" merged stories ", stdout);
-      put_merged(a->story_merged, a->n_story_merged);
+      put_merged(&m[1], a->story_id);
     }
     putchar('\n');
     break;
@@ -1349,13 +1392,13 @@ static void print_assignment(const run *r, const char *id,
     put_name(id);
     printf("\t%llu\t%s\t%.4f\t%llu\t%s\t%.4f\t", cid, cw, a->copy_sim, sid,
            sw, a->story_sim);
-    if (a->n_copy_merged)
-      put_merged(a->copy_merged, a->n_copy_merged);
+    if (m[0].n)
+      put_merged(&m[0], a->copy_id);
     else
       putchar('-');
     putchar('\t');
-    if (a->n_story_merged)
-      put_merged(a->story_merged, a->n_story_merged);
+    if (m[1].n)
+      put_merged(&m[1], a->story_id);
     else
       putchar('-');
     putchar('\n');
@@ -1366,10 +1409,40 @@ static void print_assignment(const run *r, const char *id,
     printf(",\"copy_id\":%llu,\"copy\":\"%s\",\"copy_sim\":%.4f,"
            "\"story_id\":%llu,\"story\":\"%s\",\"story_sim\":%.4f",
            cid, cw, a->copy_sim, sid, sw, a->story_sim);
-    json_merged("merged_copies", a->copy_merged, a->n_copy_merged);
-    json_merged("merged_stories", a->story_merged, a->n_story_merged);
+    json_merged("merged_copies", &m[0], a->copy_id);
+    json_merged("merged_stories", &m[1], a->story_id);
     fputs("}\n", stdout);
   }
+}
+
+/* What an add merged: the index's merge log past `since` (the
+ * assignment lists only the merges of the document's own groups; an
+ * add's look at old groups can merge others, and every merge is in the
+ * log), or for a query the assignment's lists. */
+static void collect_merges(run *r, const dedup_assignment *a, size_t since,
+                           svc_merges *m) {
+  if (r->o.query) {
+    for (size_t i = 0; i < a->n_copy_merged &&
+                       i < DEDUP_ASSIGNMENT_MERGES; i++)
+      merges_push(r, &m[0], a->copy_merged[i], a->copy_id);
+    for (size_t i = 0; i < a->n_story_merged &&
+                       i < DEDUP_ASSIGNMENT_MERGES; i++)
+      merges_push(r, &m[1], a->story_merged[i], a->story_id);
+    return;
+  }
+  size_t n = dedup_index_merge_count(r->ix);
+  for (size_t i = since; i < n; i++) {
+    dedup_level level;
+    uint64_t from, into, now;
+    if (dedup_index_merge(r->ix, i, &level, &from, &into) != DEDUP_OK)
+      continue;
+    if (dedup_index_resolve(r->ix, level, into, &now) != DEDUP_OK)
+      now = into;
+    merges_push(r, &m[level == DEDUP_LEVEL_STORY], from, now);
+  }
+  for (int k = 0; k < 2; k++)
+    if (m[k].n > 1)
+      qsort(m[k].v, m[k].n, sizeof *m[k].v, cmp_merge);
 }
 
 /* A document given to the index (or, with --query, asked about): id
@@ -1382,6 +1455,7 @@ static void svc_add(run *r, const char *id, const char *where,
   dedup_assignment a;
   memset(&a, 0, sizeof a);
   a.version = DEDUP_ASSIGNMENT_VERSION;
+  size_t since = dedup_index_merge_count(r->ix);
   int rc = r->o.query
                ? dedup_index_query(r->ix, text, len, meta, &a)
                : dedup_index_add(r->ix, id, text, len, meta, r->add_flags,
@@ -1390,8 +1464,12 @@ static void svc_add(run *r, const char *id, const char *where,
   case DEDUP_OK:
     r->added++;
     if (r->print_adds) {
+      svc_merges m[2] = {{0}, {0}};
+      collect_merges(r, &a, since, m);
       progress_clear(r);
-      print_assignment(r, id, &a, (r->add_flags & DEDUP_ADD_DEFER) != 0);
+      print_assignment(r, id, &a, (r->add_flags & DEDUP_ADD_DEFER) != 0, m);
+      free(m[0].v);
+      free(m[1].v);
     }
     break;
   case DEDUP_EEXIST:
@@ -1534,6 +1612,8 @@ static int service(run *r, int from_load) {
   opts *o = &r->o;
   const char *path = o->index;
   int read_only = svc_read_only(o, from_load);
+  if (from_load)
+    o->list = 1; /* the stable ids of all, after the adds */
   struct stat st;
   int exists = lstat(path, &st) == 0;
   if (!exists && errno != ENOENT) {

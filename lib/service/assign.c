@@ -307,7 +307,8 @@ static int prep_sign(const dedup_index *ix, dedup__scratch *s, prep *q) {
     dedup__u64_sort_unique(s->sh.v, &s->sh.n);
     if (dedup__u64vec_reserve(&q->lines, s->sh.n) != DEDUP_OK)
       return DEDUP_ENOMEM;
-    memcpy(q->lines.v, s->sh.v, s->sh.n * sizeof *q->lines.v);
+    if (s->sh.n) /* a page of no short lines: both may be NULL */
+      memcpy(q->lines.v, s->sh.v, s->sh.n * sizeof *q->lines.v);
     q->lines.n = s->sh.n;
     for (size_t i = 0; i < q->lines.n; i++)
       if (dedup__countmap_add(&q->own_lines, q->lines.v[i], 1) != DEDUP_OK)
