@@ -470,7 +470,8 @@ static void add_dir(run *r, const char *path) {
     n++;
   }
   closedir(d);
-  qsort(names, n, sizeof *names, cmp_str);
+  if (n) /* an empty directory leaves names NULL, which qsort must not get */
+    qsort(names, n, sizeof *names, cmp_str);
   for (size_t i = 0; i < n; i++) {
     add_path(r, names[i], 1);
     free(names[i]);
