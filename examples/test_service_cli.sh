@@ -363,7 +363,13 @@ expect_rc magic 4
 
 # ---- a second writer while one holds the lock: exit 4 ---------------------
 cp ix ix.before
-flock ix.lock sleep 30 &
+# The subshell takes the lock on fd 9, then becomes the sleep, so that
+# killing $holder releases it (and no child keeps the test's output open).
+(
+  exec 9>ix.lock
+  flock 9
+  exec sleep 30
+) </dev/null >/dev/null 2>&1 &
 holder=$!
 i=0
 while flock -n ix.lock true 2>/dev/null; do # until the holder has it
@@ -381,7 +387,8 @@ kill "$holder"
 wait "$holder" 2>/dev/null || true
 holder=
 cmp -s ix ix.before || fail "a refused writer changed the index"
-run unlocked --index ix --query a.txt
+run unlocked --index ix garden.txt # the lock is free again
 expect_rc unlocked 0
+grep -q "^garden.txt	copy" unlocked.out || fail "unlocked: $(cat unlocked.out)"
 
 echo "service CLI: all checks passed"
