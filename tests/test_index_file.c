@@ -703,6 +703,49 @@ static void test_killed_save(void **state) {
   dedup_index_free(ix);
 }
 
+/* The seeds of fuzz/corpus/index_file/ (DEDUP_WRITE_SEEDS=dir to write
+ * them again; a no-op otherwise): small indexes of generated text. */
+static void test_fuzz_seeds(void **state) {
+  (void)state;
+  const char *dir = getenv("DEDUP_WRITE_SEEDS");
+  if (!dir)
+    return;
+  char path[600];
+  dedup_index *ix;
+  assert_int_equal(dedup_index_new(&ix, NULL, 0), DEDUP_OK);
+  snprintf(path, sizeof path, "%s/empty.ix", dir);
+  assert_int_equal(dedup_index_save(ix, path), DEDUP_OK);
+  dedup_index_free(ix);
+  dedup_params p = DEDUP_PARAMS_INIT;
+  p.num_perm = 16;
+  p.story_threshold = 0.9; /* few story samples: a small file */
+  assert_int_equal(dedup_index_new(&ix, &p, 0), DEDUP_OK);
+  for (size_t i = 0; i < 6; i++)
+    assert_int_equal(add_doc(ix, i, 30, 0, NULL), DEDUP_OK);
+  assert_int_equal(dedup_index_remove(ix, "doc-4"), DEDUP_OK);
+  snprintf(path, sizeof path, "%s/small.ix", dir);
+  assert_int_equal(dedup_index_save(ix, path), DEDUP_OK);
+  dedup_index_free(ix);
+  assert_int_equal(dedup_index_new(&ix, &p, DEDUP_INDEX_KEEP_TEXTS),
+                   DEDUP_OK);
+  for (size_t i = 0; i < 4; i++)
+    assert_int_equal(add_doc(ix, i, 25, 0, NULL), DEDUP_OK);
+  assert_int_equal(add_doc(ix, 9, 20, DEDUP_ADD_DEFER, NULL), DEDUP_OK);
+  assert_int_equal(dedup_index_remove(ix, "doc-1"), DEDUP_OK);
+  assert_int_equal(dedup__index_log_merge(ix, DEDUP_LEVEL_COPY, 2, 1),
+                   DEDUP_OK);
+  snprintf(path, sizeof path, "%s/texts_deferred.ix", dir);
+  assert_int_equal(dedup_index_save(ix, path), DEDUP_OK);
+  dedup_index_free(ix);
+  p.method = DEDUP_METHOD_SIMHASH;
+  assert_int_equal(dedup_index_new(&ix, &p, 0), DEDUP_OK);
+  for (size_t i = 0; i < 5; i++)
+    assert_int_equal(add_doc(ix, i, 30, 0, NULL), DEDUP_OK);
+  snprintf(path, sizeof path, "%s/simhash.ix", dir);
+  assert_int_equal(dedup_index_save(ix, path), DEDUP_OK);
+  dedup_index_free(ix);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_round_trip),
@@ -716,6 +759,7 @@ int main(void) {
       cmocka_unit_test(test_odd_paths),
       cmocka_unit_test(test_failed_save),
       cmocka_unit_test(test_killed_save),
+      cmocka_unit_test(test_fuzz_seeds),
   };
   return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }

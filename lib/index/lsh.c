@@ -427,8 +427,9 @@ int dedup__lsh_write(const dedup__lsh *l, dedup__put_fn put, void *ctx) {
 #define PROBE_BUDGET(cap) (64 * (uint64_t)(cap) + 65536)
 
 /* Reads and checks band table t from p[0..len) (*used: bytes taken). */
-static int table_read(table *t, const unsigned char *p, size_t len,
-                      size_t *used, const unsigned char *ok, size_t n_ok) {
+static int table_read(table *t, unsigned band, unsigned r,
+                      const unsigned char *p, size_t len, size_t *used,
+                      dedup__band_fn words, void *ctx, uint64_t *w) {
   if (len < LSH_TABLE)
     return DEDUP_EFORMAT;
   uint64_t cap = rd64(p), nused = rd64(p + 8), ndead = rd64(p + 16);
@@ -504,7 +505,8 @@ static int table_read(table *t, const unsigned char *p, size_t len,
   for (size_t i = 0; i < t->cap; i++) {
     for (uint32_t x = t->s[i].head; x != NIL && x != DEAD;
          x = t->nd[x].next) {
-      if (x >= n_nd || seen[x] || t->nd[x].id >= n_ok || !ok[t->nd[x].id])
+      if (x >= n_nd || seen[x] || !words(ctx, t->nd[x].id, band, w) ||
+          band_key(w, r, band) != t->s[i].key)
         goto out;
       seen[x] = 1;
       reached++;
@@ -525,7 +527,7 @@ out:
 
 int dedup__lsh_read(dedup__lsh **out, unsigned b, unsigned r,
                     const unsigned char *buf, size_t len,
-                    const unsigned char *ok, size_t n_ok) {
+                    dedup__band_fn words, void *ctx) {
   assert(out);
   *out = NULL;
   if (len < LSH_HEAD || rd32(buf) != b || rd32(buf + 4) != r)
@@ -534,12 +536,17 @@ int dedup__lsh_read(dedup__lsh **out, unsigned b, unsigned r,
   int rc = dedup__lsh_new(&l, b, r);
   if (rc != DEDUP_OK)
     return rc == DEDUP_EINVAL ? DEDUP_EFORMAT : rc;
+  uint64_t *w = dedup__reallocarray(NULL, r, sizeof *w);
+  if (!w)
+    rc = DEDUP_ENOMEM;
   size_t at = LSH_HEAD;
   for (unsigned j = 0; j < b && rc == DEDUP_OK; j++) {
     size_t used = 0;
-    rc = table_read(&l->t[j], buf + at, len - at, &used, ok, n_ok);
+    rc = table_read(&l->t[j], j, r, buf + at, len - at, &used, words, ctx,
+                    w);
     at += used;
   }
+  dedup__free(w);
   if (rc == DEDUP_OK && at != len)
     rc = DEDUP_EFORMAT;
   if (rc != DEDUP_OK) {

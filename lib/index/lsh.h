@@ -60,16 +60,22 @@ typedef int (*dedup__put_fn)(void *ctx, const void *p, size_t n);
 int dedup__lsh_write(const dedup__lsh *l, dedup__put_fn put, void *ctx);
 /* Bytes dedup__lsh_write writes for l. */
 uint64_t dedup__lsh_bytes(const dedup__lsh *l);
+/* The r words band `band` of item id was inserted under, into out;
+ * returns 0 when id may not be in the tables at all. */
+typedef int (*dedup__band_fn)(void *ctx, uint32_t id, unsigned band,
+                              uint64_t *out);
 /* Reads tables written by dedup__lsh_write from buf[0..len) (all of it)
  * into *out, checked: shape b x r, capacities powers of two with room to
  * spare (every probe ends), every key found where probing puts it,
  * counts as the slots say, every node in exactly one bucket list or the
- * free list (no cycles), and every id < n_ok with ok[id] set.  Returns
- * DEDUP_OK, DEDUP_EFORMAT (*out NULL) or DEDUP_ENOMEM; memory taken is
- * at most about 1.4 x len. */
+ * free list (no cycles), and every id allowed by words() and in the
+ * bucket of the key its band's words give, so that removing an item
+ * with its signature takes all of it out.  Returns DEDUP_OK,
+ * DEDUP_EFORMAT (*out NULL) or DEDUP_ENOMEM; memory taken is at most
+ * about 1.4 x len. */
 int dedup__lsh_read(dedup__lsh **out, unsigned b, unsigned r,
                     const unsigned char *buf, size_t len,
-                    const unsigned char *ok, size_t n_ok);
+                    dedup__band_fn words, void *ctx);
 
 /* Writes to (*ids)[0..*n_ids) the items sharing a band with sig,
  * ascending and deduplicated.  (*ids, *cap_ids) is a caller-owned buffer

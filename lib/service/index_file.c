@@ -205,7 +205,7 @@ static int validate(const dedup_index *ix) {
   size_t nd = ix->n_docs, ng = ix->n_groups, ns = ix->n_stories;
   if (nd >= IX_TOMB - 1 || ng >= IX_TOMB - 1 || ns >= IX_TOMB - 1 ||
       !ix->next_copy_id || !ix->next_story_id ||
-      (ix->revisit != IX_NONE && ix->revisit > ng))
+      (ng ? ix->revisit >= ng : ix->revisit != 0)) /* a group slot */
     return DEDUP_EFORMAT;
   size_t big = DEDUP__MAX(DEDUP__MAX(nd, ng), ns);
   unsigned char *mark = dedup__malloc(big ? big : 1);
@@ -1121,31 +1121,51 @@ static int read_n(cur *c, dedup_index *ix) {
   return DEDUP_OK;
 }
 
-/* The LSH tables, after validate(): the copy level holds live slots, the
- * story level root groups with a vector (what the code reading them
- * follows further). */
+/* What an item of each table was inserted under (dedup__band_fn): at
+ * the copy level a live slot with words, its signature's words; at the
+ * story level a root group with a vector, its kept samples.  Every entry
+ * checked so is one a removal finds again: none can outlive its slot or
+ * group (what is found is followed further without checks). */
+static int copy_band(void *ctx, uint32_t id, unsigned band, uint64_t *out) {
+  const dedup_index *ix = ctx;
+  if (id >= ix->n_docs || ix->docs[id].state != IXD_LIVE ||
+      !ix->docs[id].words)
+    return 0;
+  const uint32_t *sig = ix->sigs + (size_t)id * ix->sig32;
+  if (ix->p.method == DEDUP_METHOD_SIMHASH) {
+    uint64_t all[64];
+    dedup__index_copy_words(ix, sig, all); /* copy_b <= 16 blocks */
+    out[0] = all[band];
+  } else {
+    for (unsigned i = 0; i < ix->copy_r; i++)
+      out[i] = sig[(size_t)band * ix->copy_r + i];
+  }
+  return 1;
+}
+
+static int story_band(void *ctx, uint32_t id, unsigned band, uint64_t *out) {
+  const dedup_index *ix = ctx;
+  if (id >= ix->n_groups)
+    return 0;
+  const ixgroup *G = &ix->groups[id];
+  if (G->parent != id || G->rep == IX_NONE || !G->nv)
+    return 0;
+  out[0] = G->smp[band];
+  return 1;
+}
+
+/* The LSH tables, after validate(). */
 static int read_lsh(const cur *cc, const cur *cs, dedup_index *ix) {
-  size_t n = DEDUP__MAX(ix->n_docs, ix->n_groups);
-  unsigned char *ok = dedup__malloc(n ? n : 1);
-  if (!ok)
-    return DEDUP_ENOMEM;
-  for (size_t i = 0; i < ix->n_docs; i++)
-    ok[i] = ix->docs[i].state == IXD_LIVE;
   dedup__lsh_free(ix->copy_lsh);
   ix->copy_lsh = NULL;
   int rc = dedup__lsh_read(&ix->copy_lsh, ix->copy_b, ix->copy_r, cc->p,
-                           cc->left, ok, ix->n_docs);
+                           cc->left, copy_band, ix);
   if (rc == DEDUP_OK) {
-    for (size_t g = 0; g < ix->n_groups; g++) {
-      const ixgroup *G = &ix->groups[g];
-      ok[g] = G->parent == g && G->rep != IX_NONE && G->nv;
-    }
     dedup__lsh_free(ix->story_lsh);
     ix->story_lsh = NULL;
     rc = dedup__lsh_read(&ix->story_lsh, ix->story_k, 1, cs->p, cs->left,
-                         ok, ix->n_groups);
+                         story_band, ix);
   }
-  dedup__free(ok);
   return rc;
 }
 
