@@ -43,6 +43,15 @@ enum {
   OPT_LANG_FIELD,
   OPT_LANG,
   OPT_NO_LANGID,
+  OPT_INDEX,
+  OPT_KEEP_TEXTS,
+  OPT_DEFER,
+  OPT_REBUILD,
+  OPT_REPLACE,
+  OPT_LIST,
+  OPT_QUERY,
+  OPT_EXPIRE,
+  OPT_REMOVE, /* repeatable: not in the given-twice check */
   OPT_END
 };
 
@@ -78,6 +87,15 @@ static const struct option longopts[] = {
     {"lang-field", required_argument, NULL, OPT_LANG_FIELD},
     {"lang", required_argument, NULL, OPT_LANG},
     {"no-langid", no_argument, NULL, OPT_NO_LANGID},
+    {"index", required_argument, NULL, OPT_INDEX},
+    {"keep-texts", no_argument, NULL, OPT_KEEP_TEXTS},
+    {"defer", no_argument, NULL, OPT_DEFER},
+    {"rebuild", no_argument, NULL, OPT_REBUILD},
+    {"replace", no_argument, NULL, OPT_REPLACE},
+    {"list", no_argument, NULL, OPT_LIST},
+    {"query", no_argument, NULL, OPT_QUERY},
+    {"expire", required_argument, NULL, OPT_EXPIRE},
+    {"remove", required_argument, NULL, OPT_REMOVE},
     {NULL, 0, NULL, 0}};
 
 #if defined(__GNUC__)
@@ -215,6 +233,80 @@ static int parse_days(const char *s, double *out) {
   return parse_decimal(s, 1e6, out);
 }
 
+/* The CLI_P_* bit of a matching option. */
+static unsigned param_bit(int c) {
+  switch (c) {
+  case OPT_THRESHOLD:
+    return CLI_P_THRESHOLD;
+  case OPT_STORY_THRESHOLD:
+    return CLI_P_STORY_THRESHOLD;
+  case OPT_STORY_DAYS:
+    return CLI_P_STORY_DAYS;
+  case OPT_METHOD:
+    return CLI_P_METHOD;
+  case OPT_SHINGLE:
+    return CLI_P_SHINGLE;
+  case OPT_PERMS:
+    return CLI_P_PERMS;
+  case OPT_SEED:
+    return CLI_P_SEED;
+  case OPT_CLASSIC:
+    return CLI_P_CLASSIC;
+  case OPT_NO_CLEAN:
+    return CLI_P_NO_CLEAN;
+  case OPT_SPLIT:
+    return CLI_P_SPLIT;
+  default:
+    return CLI_P_NO_LANGID;
+  }
+}
+
+/* The service options given without --index (or the first of them), and
+ * their combinations: a usage error in msg, or 0. */
+static int check_index_opts(const cli_opts *o, const char *svc_opt,
+                            int level_given, char *msg, size_t msg_len) {
+  if (!o->index) {
+    if (svc_opt) {
+      say(msg, msg_len, "--%s goes with --index PATH", svc_opt);
+      return -1;
+    }
+    return 0;
+  }
+  const char *clash = o->load      ? "load"
+                      : o->save    ? "save"
+                      : o->explain[0] ? "explain"
+                      : o->all     ? "all"
+                      : level_given ? "level"
+                      : (o->param_given & CLI_P_SPLIT) ? "split-embedded"
+                                                        : NULL;
+  if (clash) {
+    say(msg, msg_len, "--%s does not go with --index (a service index "
+        "is opened, added to and saved in place; it lists documents, not "
+        "clusters)", clash);
+    return -1;
+  }
+  if (o->query) {
+    clash = o->list         ? "list"
+            : o->n_remove   ? "remove"
+            : o->expire     ? "expire"
+            : o->defer      ? "defer"
+            : o->rebuild    ? "rebuild"
+            : o->replace    ? "replace"
+            : o->keep_texts ? "keep-texts"
+                            : NULL;
+    if (clash) {
+      say(msg, msg_len, "--%s does not go with --query (a query changes "
+          "nothing and prints what each document would get)", clash);
+      return -1;
+    }
+    if (!o->n_files && !o->n_jsonl) {
+      say(msg, msg_len, "--query needs documents (FILE... or --jsonl)");
+      return -1;
+    }
+  }
+  return 0;
+}
+
 int cli_parse(cli_opts *o, int argc, char **argv, char *msg, size_t msg_len) {
   memset(o, 0, sizeof *o);
   dedup_params_init(&o->p, DEDUP_PARAMS_VERSION);
@@ -226,6 +318,8 @@ int cli_parse(cli_opts *o, int argc, char **argv, char *msg, size_t msg_len) {
   o->date_field = "date";
   o->lang_field = "lang";
   const char *field_opt = NULL; /* the first --*-field given */
+  const char *svc_opt = NULL;   /* the first option that needs --index */
+  int level_given = 0;
   msg[0] = '\0';
   /* Values seen per option, to refuse a second, different one: a second
    * --load or --save silently winning loses data. */
@@ -235,7 +329,8 @@ int cli_parse(cli_opts *o, int argc, char **argv, char *msg, size_t msg_len) {
   int c;
   while ((c = getopt_long(argc, argv, ":rqh0", longopts, NULL)) != -1) {
     const char *v = optarg;
-    if (c >= OPT_FORMAT && c < OPT_END && c != OPT_JSONL && v) {
+    if (c >= OPT_FORMAT && c < OPT_END && c != OPT_JSONL &&
+        c != OPT_REMOVE && v) {
       const char **s = &seen[c - OPT_FORMAT];
       if (*s && strcmp(*s, v)) {
         say(msg, msg_len, "--%s given twice, as '%s' and '%s'",
@@ -258,6 +353,7 @@ int cli_parse(cli_opts *o, int argc, char **argv, char *msg, size_t msg_len) {
     case OPT_NO_LANGID:
       if (!o->param_opt)
         o->param_opt = long_name(c);
+      o->param_given |= param_bit(c);
       break;
     default:
       break;
@@ -282,6 +378,7 @@ int cli_parse(cli_opts *o, int argc, char **argv, char *msg, size_t msg_len) {
       }
       break;
     case OPT_LEVEL:
+      level_given = 1;
       if (!strcmp(v, "story"))
         o->level = DEDUP_LEVEL_STORY;
       else if (!strcmp(v, "copy"))
@@ -437,6 +534,61 @@ int cli_parse(cli_opts *o, int argc, char **argv, char *msg, size_t msg_len) {
     case OPT_ALL:
       o->all = 1;
       break;
+    case OPT_INDEX:
+      if (!*v) {
+        say(msg, msg_len, "empty index file name: --index");
+        return -1;
+      }
+      o->index = v;
+      break;
+    case OPT_KEEP_TEXTS:
+    case OPT_DEFER:
+    case OPT_REBUILD:
+    case OPT_REPLACE:
+    case OPT_LIST:
+    case OPT_QUERY:
+    case OPT_EXPIRE:
+    case OPT_REMOVE:
+      if (!svc_opt)
+        svc_opt = long_name(c);
+      if (c == OPT_KEEP_TEXTS)
+        o->keep_texts = 1;
+      else if (c == OPT_DEFER)
+        o->defer = 1;
+      else if (c == OPT_REBUILD)
+        o->rebuild = 1;
+      else if (c == OPT_REPLACE)
+        o->replace = 1;
+      else if (c == OPT_LIST)
+        o->list = 1;
+      else if (c == OPT_QUERY)
+        o->query = 1;
+      else if (c == OPT_EXPIRE) {
+        if (dedup_date_parse(v, strlen(v), &o->expire_at) != DEDUP_OK) {
+          say(msg, msg_len, "--expire needs a date (ISO 8601, as "
+              "2024-05-01 or 2024-05-01T12:00:00Z, or Unix seconds): %s",
+              v);
+          return -1;
+        }
+        o->expire = v;
+      } else {
+        if (!*v) {
+          say(msg, msg_len, "empty id: --remove");
+          return -1;
+        }
+        if (o->n_remove == CLI_REMOVE_MAX) {
+          say(msg, msg_len, "--remove given more than %d times",
+              CLI_REMOVE_MAX);
+          return -1;
+        }
+        for (int i = 0; i < o->n_remove; i++)
+          if (!strcmp(o->remove[i], v)) {
+            say(msg, msg_len, "--remove %s given twice", v);
+            return -1;
+          }
+        o->remove[o->n_remove++] = v;
+      }
+      break;
     case OPT_SHOW_TEXT:
       o->show_text = 1;
       break;
@@ -508,7 +660,10 @@ int cli_parse(cli_opts *o, int argc, char **argv, char *msg, size_t msg_len) {
         o->id_field);
     return -1;
   }
-  if (!o->n_files && !o->n_jsonl && !o->explain[0] && !o->load) {
+  if (check_index_opts(o, svc_opt, level_given, msg, msg_len))
+    return -1;
+  if (!o->n_files && !o->n_jsonl && !o->explain[0] && !o->load &&
+      !o->index) {
     say(msg, msg_len, "no input files");
     return -1;
   }

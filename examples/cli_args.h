@@ -7,10 +7,28 @@
 #include "dedup.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum { CLI_FMT_TEXT, CLI_FMT_TSV, CLI_FMT_JSON };
 #define CLI_JSONL_MAX 64 /* --jsonl files in one run */
+#define CLI_REMOVE_MAX 1024 /* --remove ids in one run */
+
+/* The matching options given (cli_opts.param_given): an existing
+ * --index refuses those that differ from its saved values. */
+enum {
+  CLI_P_THRESHOLD = 1u << 0,
+  CLI_P_STORY_THRESHOLD = 1u << 1,
+  CLI_P_STORY_DAYS = 1u << 2,
+  CLI_P_METHOD = 1u << 3,
+  CLI_P_SHINGLE = 1u << 4,
+  CLI_P_PERMS = 1u << 5,
+  CLI_P_SEED = 1u << 6,
+  CLI_P_CLASSIC = 1u << 7,
+  CLI_P_NO_CLEAN = 1u << 8,
+  CLI_P_SPLIT = 1u << 9,
+  CLI_P_NO_LANGID = 1u << 10
+};
 
 typedef struct cli_opts {
   dedup_params p;         /* the model (an index fixes it) */
@@ -24,6 +42,14 @@ typedef struct cli_opts {
   const char *explain[2]; /* --explain A B */
   const char *load, *save;
   const char *param_opt; /* first option the --load index would fix */
+  unsigned param_given;  /* CLI_P_* */
+  /* --index PATH: the service index (dedup_index_*), and what to do */
+  const char *index;
+  int keep_texts, defer, rebuild, replace, list, query;
+  const char *expire; /* --expire DATE as given; expire_at parsed */
+  int64_t expire_at;
+  const char *remove[CLI_REMOVE_MAX]; /* --remove ID (repeatable) */
+  int n_remove;
   char **files;          /* the operands, in argv (permuted by getopt) */
   int n_files;
   /* --jsonl FILE (repeatable; '-' standard input), field names */

@@ -52,6 +52,7 @@ static const char usage[] =
     "       dedup-cluster [OPTIONS] --explain A B [FILE...]\n"
     "       dedup-cluster --load INDEX [--save INDEX] [OPTIONS] [FILE...]\n"
     "       dedup-cluster [OPTIONS] --jsonl FILE [--jsonl FILE...]\n"
+    "       dedup-cluster --index PATH [OPTIONS] [FILE... | --jsonl F...]\n"
     "Groups text files that tell the same story (default) or are\n"
     "near-verbatim copies (--level copy).  FILE '-' reads a list of paths,\n"
     "one per line (NUL-separated with -0), from standard input.  Options\n"
@@ -114,6 +115,32 @@ static const char usage2[] =
     "                          INDEX, atomically; INDEX must be a regular\n"
     "                          file or not exist\n"
     ;
+static const char usage_svc[] =
+    "Service index (documents one at a time, ids that stay):\n"
+    "  --index PATH            open the service index PATH for writing (a\n"
+    "                          new one, with the matching options given,\n"
+    "                          if it does not exist), add each document\n"
+    "                          in order and print the copy group and the\n"
+    "                          story it got (ID, copy C new|joined, story\n"
+    "                          S new|joined, ids merged into them); then\n"
+    "                          save PATH; an existing index refuses\n"
+    "                          matching options other than its own; an\n"
+    "                          id indexed already is skipped (exit 1)\n"
+    "  --replace               a document of an indexed id replaces it\n"
+    "  --keep-texts            a new index keeps the texts (for --rebuild)\n"
+    "  --defer                 store the documents unassigned, for the\n"
+    "                          next --rebuild (a first large build)\n"
+    "  --rebuild               after the adds, recompute every cluster as\n"
+    "                          a batch run would (ids kept where they can)\n"
+    "  --remove ID             remove the document ID first (repeatable)\n"
+    "  --expire DATE           remove the documents dated before DATE\n"
+    "                          (ISO 8601 or Unix seconds) first\n"
+    "  --list                  print every indexed document with its ids\n"
+    "                          (ID, copy C, story S) instead of the adds\n"
+    "  --query                 open read only and print what each document\n"
+    "                          would get (id 0: a new one); adds nothing\n"
+    "                          (--load of a service index: --list)\n"
+    ;
 static const char usage_more[] =
     "JSON Lines (documents named by their ids):\n"
     "  --jsonl FILE            read documents from FILE, one JSON object a\n"
@@ -152,9 +179,12 @@ static const char usage_more[] =
     "no id, an id seen before, over 64 MiB) or its input broke off\n"
     "(truncated gzip or zstd), the rest were clustered, or the --save\n"
     "index could not be written (or its target is not a regular file),\n"
-    "or standard output could not be written; 2 usage error; 3 failure\n"
+    "or standard output could not be written, or an --index id was\n"
+    "indexed already or a --remove id was not, or --index could not be\n"
+    "saved (PATH as it was); 2 usage error; 3 failure\n"
     "(out of memory); 4 index file refused (corrupt, truncated, wrong\n"
-    "version, unreadable or not a regular file).\n";
+    "version, unreadable or not a regular file), or the --index is\n"
+    "locked by another writer (another dedup-cluster holds PATH.lock).\n";
 
 typedef cli_opts opts;
 
@@ -192,6 +222,10 @@ typedef struct run {
   int counting;      /* stat pass for the progress totals: no output */
   int found[2];      /* the --explain files were among the inputs */
   progress pr;
+  /* --index: documents go to the service index instead of r->c */
+  dedup_index *ix;
+  unsigned add_flags;  /* DEDUP_ADD_* */
+  int print_adds;      /* a line per document added (not with --list) */
 } run;
 
 static double now(void) {
@@ -436,7 +470,8 @@ static void add_dir(run *r, const char *path) {
     n++;
   }
   closedir(d);
-  qsort(names, n, sizeof *names, cmp_str);
+  if (n) /* an empty directory leaves names NULL, which qsort must not get */
+    qsort(names, n, sizeof *names, cmp_str);
   for (size_t i = 0; i < n; i++) {
     add_path(r, names[i], 1);
     free(names[i]);
@@ -520,7 +555,28 @@ static void read_failed(run *r, const char *path, int got,
 
 /* The batch of files read, added in order, and what became of each said
  * in order. */
+static void svc_add(run *r, const char *id, const char *where,
+                    const char *text, size_t len,
+                    const dedup_doc_meta *meta);
+
 static void add_batch(run *r) {
+  if (r->ix) { /* one at a time, in order: each add sees the ones before */
+    dedup_doc_meta meta = DEDUP_DOC_META_INIT;
+    meta.lang = r->o.lang;
+    for (size_t i = 0; i < r->n_batch; i++) {
+      readpool_job *j = &r->batch[i];
+      if (j->got != READ_OK) {
+        errno = j->err;
+        read_failed(r, j->path, j->got, &j->st);
+      } else {
+        svc_add(r, j->path, j->path, j->buf, j->len, &meta);
+      }
+      free(j->buf);
+      free(j->path);
+    }
+    r->n_batch = 0;
+    return;
+  }
   dedup_doc_in in[BATCH];
   int status[BATCH];
   for (size_t i = 0; i < BATCH; i++)
@@ -582,6 +638,11 @@ static void add_read(run *r, const char *path, int got, char *buf,
   }
   dedup_doc_meta meta = DEDUP_DOC_META_INIT;
   meta.lang = r->o.lang; /* --lang, or NULL: identified */
+  if (r->ix) {
+    svc_add(r, path, path, buf, len, &meta);
+    free(buf);
+    return;
+  }
   size_t doc = dedup_corpus_doc_count(r->c);
   int rc = dedup_corpus_add_doc(r->c, path, buf, len, &meta, NULL);
   free(buf);
@@ -718,11 +779,15 @@ static void add_jsonl(run *r) {
       }
       if (!meta.lang)
         meta.lang = r->o.lang; /* --lang: for those that give none */
+      char where[300];
+      snprintf(where, sizeof where, "%s:%lu", shown, line);
+      if (r->ix) {
+        svc_add(r, d.id, where, d.text, d.text_len, &meta);
+        continue;
+      }
       size_t doc = dedup_corpus_doc_count(r->c);
       int rc = dedup_corpus_add_doc(r->c, d.id, d.text, d.text_len, &meta,
                                     NULL);
-      char where[300];
-      snprintf(where, sizeof where, "%s:%lu", shown, line);
       add_result(r, where, rc, d.text_len, doc);
     }
     jsonl_close(jr);
@@ -1214,6 +1279,562 @@ static int explain(run *r) {
   return r->status;
 }
 
+/* ---- --index: the service index, one document at a time -------------- */
+
+static int add_all(run *r);
+
+/* The ids one add merged away, per level: each with the id that holds
+ * its documents now (the document's own, or, when the add's look at old
+ * groups merged two others, theirs). */
+typedef struct svc_merge {
+  uint64_t from, into;
+} svc_merge;
+
+typedef struct svc_merges {
+  svc_merge *v;
+  size_t n, cap;
+} svc_merges;
+
+static int cmp_merge(const void *x, const void *y) {
+  const svc_merge *a = x, *b = y;
+  return (a->from > b->from) - (a->from < b->from);
+}
+
+static void merges_push(run *r, svc_merges *m, uint64_t from,
+                        uint64_t into) {
+  if (m->n == m->cap) {
+    size_t nc = m->cap ? m->cap * 2 : 8;
+    svc_merge *nv = realloc(m->v, nc * sizeof *nv);
+    if (!nv)
+      out_of_memory(r);
+    m->v = nv;
+    m->cap = nc;
+  }
+  m->v[m->n++] = (svc_merge){from, into};
+}
+
+/* "3,5": ids merged into own; "3>7": one merged into another id. */
+static void put_merged(const svc_merges *m, uint64_t own) {
+  for (size_t i = 0; i < m->n; i++) {
+    printf("%s%llu", i ? "," : "", (unsigned long long)m->v[i].from);
+    if (m->v[i].into != own)
+      printf(">%llu", (unsigned long long)m->v[i].into);
+  }
+}
+
+/* "merged_copies":[3,5] (the ids merged away), and, when some went into
+ * another id than the document's, "merged_copies_into":{"3":7}. */
+static void json_merged(const char *key, const svc_merges *m,
+                        uint64_t own) {
+  printf(",\"%s\":[", key);
+  size_t other = 0;
+  for (size_t i = 0; i < m->n; i++) {
+    printf("%s%llu", i ? "," : "", (unsigned long long)m->v[i].from);
+    other += m->v[i].into != own;
+  }
+  putchar(']');
+  if (!other)
+    return;
+  printf(",\"%s_into\":{", key);
+  for (size_t i = 0, k = 0; i < m->n; i++)
+    if (m->v[i].into != own)
+      printf("%s\"%llu\":%llu", k++ ? "," : "",
+             (unsigned long long)m->v[i].from,
+             (unsigned long long)m->v[i].into);
+  putchar('}');
+}
+
+static void svc_header(const run *r) {
+  if (r->o.format != FMT_TSV)
+    return;
+  if (r->o.list)
+    fputs("id\tcopy_id\tstory_id\n", stdout);
+  else
+    fputs("id\tcopy_id\tcopy\tcopy_sim\tstory_id\tstory\tstory_sim\t"
+          "merged_copies\tmerged_stories\n", stdout);
+}
+
+/* One document's assignment (deferred: 0, what an add with --defer
+ * leaves until the next rebuild); m[0], m[1]: the copy groups and the
+ * stories merged. */
+static void print_assignment(const run *r, const char *id,
+                             const dedup_assignment *a, int deferred,
+                             const svc_merges *m) {
+  const char *cw = deferred ? "deferred" : a->copy_joined ? "joined" : "new";
+  const char *sw = deferred ? "deferred" : a->story_joined ? "joined" : "new";
+  unsigned long long cid = a->copy_id, sid = a->story_id;
+  switch (r->o.format) {
+  case FMT_TEXT:
+    put_name(id);
+    if (deferred) {
+      fputs("\tdeferred\n", stdout);
+      return;
+    }
+    /* A query's id 0 is a group or story it would start. */
+    if (cid)
+      printf("\tcopy %llu %s", cid, cw);
+    else
+      printf("\tcopy %s", cw);
+    if (sid)
+      printf("\tstory %llu %s", sid, sw);
+    else
+      printf("\tstory %s", sw);
+    if (m[0].n) {
+      fputs(" merged copies ", stdout);
+      put_merged(&m[0], a->copy_id);
+    }
+    if (m[1].n) {
+      fputs(" merged stories ", stdout);
+      put_merged(&m[1], a->story_id);
+    }
+    putchar('\n');
+    break;
+  case FMT_TSV:
+    put_name(id);
+    printf("\t%llu\t%s\t%.4f\t%llu\t%s\t%.4f\t", cid, cw, a->copy_sim, sid,
+           sw, a->story_sim);
+    if (m[0].n)
+      put_merged(&m[0], a->copy_id);
+    else
+      putchar('-');
+    putchar('\t');
+    if (m[1].n)
+      put_merged(&m[1], a->story_id);
+    else
+      putchar('-');
+    putchar('\n');
+    break;
+  default:
+    fputs("{\"id\":", stdout);
+    json_str(id);
+    printf(",\"copy_id\":%llu,\"copy\":\"%s\",\"copy_sim\":%.4f,"
+           "\"story_id\":%llu,\"story\":\"%s\",\"story_sim\":%.4f",
+           cid, cw, a->copy_sim, sid, sw, a->story_sim);
+    json_merged("merged_copies", &m[0], a->copy_id);
+    json_merged("merged_stories", &m[1], a->story_id);
+    fputs("}\n", stdout);
+  }
+}
+
+/* What an add merged: the index's merge log past `since` (the
+ * assignment lists only the merges of the document's own groups; an
+ * add's look at old groups can merge others, and every merge is in the
+ * log), or for a query the assignment's lists. */
+static void collect_merges(run *r, const dedup_assignment *a, size_t since,
+                           svc_merges *m) {
+  if (r->o.query) {
+    for (size_t i = 0; i < a->n_copy_merged &&
+                       i < DEDUP_ASSIGNMENT_MERGES; i++)
+      merges_push(r, &m[0], a->copy_merged[i], a->copy_id);
+    for (size_t i = 0; i < a->n_story_merged &&
+                       i < DEDUP_ASSIGNMENT_MERGES; i++)
+      merges_push(r, &m[1], a->story_merged[i], a->story_id);
+    return;
+  }
+  size_t n = dedup_index_merge_count(r->ix);
+  for (size_t i = since; i < n; i++) {
+    dedup_level level;
+    uint64_t from, into, now;
+    if (dedup_index_merge(r->ix, i, &level, &from, &into) != DEDUP_OK)
+      continue;
+    if (dedup_index_resolve(r->ix, level, into, &now) != DEDUP_OK)
+      now = into;
+    merges_push(r, &m[level == DEDUP_LEVEL_STORY], from, now);
+  }
+  for (int k = 0; k < 2; k++)
+    if (m[k].n > 1)
+      qsort(m[k].v, m[k].n, sizeof *m[k].v, cmp_merge);
+}
+
+/* A document given to the index (or, with --query, asked about): id
+ * names it in the output, where in messages (a path, or FILE:LINE). */
+static void svc_add(run *r, const char *id, const char *where,
+                    const char *text, size_t len,
+                    const dedup_doc_meta *meta) {
+  r->pr.files_done++;
+  r->pr.bytes_done += (double)len;
+  dedup_assignment a;
+  memset(&a, 0, sizeof a);
+  a.version = DEDUP_ASSIGNMENT_VERSION;
+  size_t since = dedup_index_merge_count(r->ix);
+  int rc = r->o.query
+               ? dedup_index_query(r->ix, text, len, meta, &a)
+               : dedup_index_add(r->ix, id, text, len, meta, r->add_flags,
+                                 &a);
+  switch (rc) {
+  case DEDUP_OK:
+    r->added++;
+    if (r->print_adds) {
+      svc_merges m[2] = {{0}, {0}};
+      collect_merges(r, &a, since, m);
+      progress_clear(r);
+      print_assignment(r, id, &a, (r->add_flags & DEDUP_ADD_DEFER) != 0, m);
+      free(m[0].v);
+      free(m[1].v);
+    }
+    break;
+  case DEDUP_EEXIST:
+    warn(r, where, "id already in the index; skipped (--replace "
+         "replaces it)");
+    r->status = EXIT_UNREADABLE;
+    break;
+  case DEDUP_EEMPTY:
+    warn(r, where, len ? "no words, skipped" : "empty file, skipped");
+    break;
+  case DEDUP_EBINARY:
+    warn(r, where, "binary data, not text; skipped");
+    break;
+  case DEDUP_ETOOBIG:
+    warn(r, where, dedup_strerror(rc));
+    r->status = EXIT_UNREADABLE;
+    break;
+  case DEDUP_ENOMEM:
+    out_of_memory(r);
+    break;
+  default:
+    progress_clear(r);
+    fprintf(stderr, "dedup-cluster: %s: %s\n", where, dedup_strerror(rc));
+    exit(EXIT_FAIL);
+  }
+  progress_draw(r, 0);
+}
+
+/* --list: every document in the order added, with its stable ids. */
+static void svc_list(const run *r) {
+  size_t n = dedup_index_doc_count(r->ix);
+  for (size_t i = 0; i < n && !ferror(stdout); i++) {
+    dedup_index_doc_info d;
+    if (dedup_index_doc(r->ix, i, &d) != DEDUP_OK)
+      continue;
+    unsigned long long cid = d.copy_id, sid = d.story_id;
+    switch (r->o.format) {
+    case FMT_TEXT:
+      put_name(d.id);
+      if (cid)
+        printf("\tcopy %llu\tstory %llu\n", cid, sid);
+      else
+        fputs("\tdeferred\n", stdout);
+      break;
+    case FMT_TSV:
+      put_name(d.id);
+      printf("\t%llu\t%llu\n", cid, sid);
+      break;
+    default:
+      fputs("{\"id\":", stdout);
+      json_str(d.id);
+      printf(",\"copy_id\":%llu,\"story_id\":%llu}\n", cid, sid);
+    }
+  }
+}
+
+/* "PATH: why" for a library status, errno's text after an EIO. */
+static void say_status(const char *path, const char *what, int rc,
+                       int err) {
+  fprintf(stderr, "dedup-cluster: %s: %s%s%s%s\n", path, what,
+          dedup_strerror(rc), rc == DEDUP_EIO ? ": " : "",
+          rc == DEDUP_EIO ? strerror(err) : "");
+}
+
+static void say_locked(const char *path) {
+  fprintf(stderr, "dedup-cluster: %s: locked: another dedup-cluster holds "
+          "%s.lock (one writer at a time; --query and --list alone only "
+          "read)\n", path, path);
+}
+
+/* The matching options given that differ from the index's: a message,
+ * and 1; or 0. */
+static int params_differ(const opts *o, const dedup_params *ix) {
+  const dedup_params *p = &o->p;
+  unsigned g = o->param_given;
+  char given[64] = "", saved[64] = "";
+  const char *name = NULL;
+#define DIFF(bit, nm, cond, fmt, a, b)                                       \
+  if (!name && (g & (bit)) && (cond)) {                                    \
+    name = nm;                                                             \
+    snprintf(given, sizeof given, fmt, a);                                 \
+    snprintf(saved, sizeof saved, fmt, b);                                 \
+  }
+  DIFF(CLI_P_THRESHOLD, "threshold", p->threshold != ix->threshold, "%g",
+       p->threshold, ix->threshold)
+  DIFF(CLI_P_STORY_THRESHOLD, "story-threshold",
+       p->story_threshold != ix->story_threshold, "%g", p->story_threshold,
+       ix->story_threshold)
+  DIFF(CLI_P_STORY_DAYS, "story-days",
+       (p->story_days < 0) != (ix->story_days < 0) ||
+           (p->story_days >= 0 && p->story_days != ix->story_days),
+       "%g", p->story_days, ix->story_days)
+  DIFF(CLI_P_METHOD, "method", p->method != ix->method, "%s",
+       p->method == DEDUP_METHOD_SIMHASH ? "simhash" : "minhash",
+       ix->method == DEDUP_METHOD_SIMHASH ? "simhash" : "minhash")
+  DIFF(CLI_P_SHINGLE, "shingle", p->shingle_k != ix->shingle_k, "%u",
+       p->shingle_k, ix->shingle_k)
+  DIFF(CLI_P_PERMS, "perms", p->num_perm != ix->num_perm, "%u",
+       p->num_perm, ix->num_perm)
+  DIFF(CLI_P_SEED, "seed", p->seed != ix->seed, "%llu",
+       (unsigned long long)p->seed, (unsigned long long)ix->seed)
+  DIFF(CLI_P_CLASSIC, "classic", ix->minhash_kind != DEDUP_MINHASH_CLASSIC,
+       "%s", "given", "OPH MinHash")
+  DIFF(CLI_P_NO_CLEAN, "no-clean", !(ix->flags & DEDUP_F_NO_CLEAN), "%s",
+       "given", "pages cleaned")
+  DIFF(CLI_P_NO_LANGID, "no-langid", !(ix->flags & DEDUP_F_NO_LANGID),
+       "%s", "given", "languages identified")
+#undef DIFF
+  if (!name)
+    return 0;
+  if (!strcmp(given, "given"))
+    fprintf(stderr, "dedup-cluster: --%s cannot be used with --index %s: "
+            "the index was made without it (%s); it fixes the matching "
+            "options\n", name, o->index, saved);
+  else if (!strcmp(name, "story-days") && (p->story_days < 0 ||
+                                           ix->story_days < 0))
+    fprintf(stderr, "dedup-cluster: --story-days %s differs from the "
+            "index's %s (it fixes the matching options)\n",
+            p->story_days < 0 ? "off" : given,
+            ix->story_days < 0 ? "off" : saved);
+  else
+    fprintf(stderr, "dedup-cluster: --%s %s differs from the index's %s "
+            "(it fixes the matching options)\n", name, given, saved);
+  return 1;
+}
+
+/* Only --list or --query: nothing to change, nothing saved, no lock. */
+static int svc_read_only(const opts *o, int from_load) {
+  if (o->query)
+    return 1;
+  if (from_load)
+    return !o->n_files && !o->n_jsonl && !o->save;
+  return o->list && !o->n_files && !o->n_jsonl && !o->n_remove &&
+         !o->expire && !o->rebuild;
+}
+
+/* The service mode: --index PATH (or --load of a service index,
+ * from_load: listed after the adds, saved to --save only). */
+static int service(run *r, int from_load) {
+  opts *o = &r->o;
+  const char *path = o->index;
+  int read_only = svc_read_only(o, from_load);
+  if (from_load)
+    o->list = 1; /* the stable ids of all, after the adds */
+  struct stat st;
+  int exists = lstat(path, &st) == 0;
+  if (!exists && errno != ENOENT) {
+    fprintf(stderr, "dedup-cluster: %s: index refused: %s\n", path,
+            strerror(errno));
+    return EXIT_INDEX;
+  }
+  if (exists && !S_ISREG(st.st_mode)) {
+    fprintf(stderr, "dedup-cluster: %s: index refused: %s, not a regular "
+            "file\n", path, file_type(st.st_mode));
+    return EXIT_INDEX;
+  }
+  if (!exists && read_only) {
+    fprintf(stderr, "dedup-cluster: %s: no such index (%s makes none)\n",
+            path, o->query ? "--query" : "--list");
+    return EXIT_INDEX;
+  }
+  int rc;
+  if (!exists) {
+    rc = dedup_index_new(&r->ix, &o->p,
+                         o->keep_texts ? DEDUP_INDEX_KEEP_TEXTS : 0);
+    if (rc != DEDUP_OK) {
+      fprintf(stderr, "dedup-cluster: %s\n", dedup_strerror(rc));
+      return rc == DEDUP_EINVAL ? EXIT_USAGE : EXIT_FAIL;
+    }
+  } else {
+    rc = dedup_index_open(&r->ix, path,
+                          read_only ? DEDUP_INDEX_READ_ONLY : 0);
+    if (rc != DEDUP_OK) {
+      int err = errno;
+      if (rc == DEDUP_ELOCKED)
+        say_locked(path);
+      else
+        say_status(path, "index refused: ", rc, err);
+      return rc == DEDUP_ENOMEM ? EXIT_FAIL : EXIT_INDEX;
+    }
+    dedup_params saved;
+    if (dedup_index_params(r->ix, &saved, DEDUP_PARAMS_VERSION) !=
+            DEDUP_OK ||
+        params_differ(o, &saved)) {
+      dedup_index_free(r->ix);
+      return EXIT_USAGE;
+    }
+    if (o->keep_texts && !dedup_index_keeps_texts(r->ix)) {
+      fprintf(stderr, "dedup-cluster: --keep-texts: the index %s was made "
+              "without it (texts are kept or not from the start)\n", path);
+      dedup_index_free(r->ix);
+      return EXIT_USAGE;
+    }
+  }
+  r->add_flags = (o->replace ? DEDUP_ADD_REPLACE : 0) |
+                 (o->defer ? DEDUP_ADD_DEFER : 0);
+  r->print_adds = !o->list && !from_load;
+  for (int i = 0; i < o->n_remove; i++) {
+    rc = dedup_index_remove(r->ix, o->remove[i]);
+    if (rc == DEDUP_ENOTFOUND) {
+      warn(r, o->remove[i], "--remove: no such id in the index");
+      r->status = EXIT_UNREADABLE;
+    } else if (rc != DEDUP_OK) {
+      fprintf(stderr, "dedup-cluster: --remove %s: %s\n", o->remove[i],
+              dedup_strerror(rc));
+      dedup_index_free(r->ix);
+      return EXIT_FAIL;
+    }
+  }
+  if (o->expire) {
+    size_t n = 0;
+    rc = dedup_index_expire(r->ix, o->expire_at, &n);
+    if (rc != DEDUP_OK) {
+      fprintf(stderr, "dedup-cluster: --expire: %s\n", dedup_strerror(rc));
+      dedup_index_free(r->ix);
+      return EXIT_FAIL;
+    }
+    if (!o->quiet)
+      fprintf(stderr, "dedup-cluster: %zu document%s dated before %s "
+              "removed\n", n, n == 1 ? "" : "s", o->expire);
+  }
+  if (r->print_adds)
+    svc_header(r);
+  if ((rc = add_all(r)) != 0) {
+    dedup_index_free(r->ix);
+    return rc;
+  }
+  if (o->rebuild) {
+    rc = dedup_index_rebuild(r->ix, &o->ro);
+    if (rc == DEDUP_ESTATE) {
+      fprintf(stderr, "dedup-cluster: --rebuild: the index %s does not keep "
+              "its documents' texts (make it with --keep-texts, or add "
+              "every document with --defer)\n", path);
+      dedup_index_free(r->ix);
+      return EXIT_USAGE;
+    }
+    if (rc != DEDUP_OK) {
+      fprintf(stderr, "dedup-cluster: --rebuild: %s\n", dedup_strerror(rc));
+      dedup_index_free(r->ix);
+      return EXIT_FAIL;
+    }
+  }
+  /* Saved before the list is printed, as --save does (a reader that goes
+   * away must not lose the index); the add lines came as they were
+   * made. */
+  const char *target = from_load ? o->save : path;
+  if (!read_only && target) {
+    rc = dedup_index_save(r->ix, target);
+    if (rc != DEDUP_OK) {
+      int err = errno;
+      if (rc == DEDUP_ELOCKED)
+        say_locked(target);
+      else
+        say_status(target, "index not saved: ", rc, err);
+      int s = rc == DEDUP_ENOMEM    ? EXIT_FAIL
+              : rc == DEDUP_ELOCKED ? EXIT_INDEX
+                                    : EXIT_UNREADABLE;
+      if (s > r->status)
+        r->status = s;
+    }
+  }
+  if (o->list || from_load) {
+    svc_header(r);
+    svc_list(r);
+  }
+  dedup_index_free(r->ix);
+  r->ix = NULL;
+  return r->status;
+}
+
+/* The first 8 bytes of a service index file (dedup_index_save). */
+#define SVC_MAGIC "DEDUPSVC"
+
+/* 1 when path is a readable regular file that starts as a service index
+ * does; 0 otherwise (the corpus loader says what is wrong with it). */
+static int is_service_index(const char *path) {
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  struct stat st;
+  char head[8];
+  int yes = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+            read(fd, head, sizeof head) == (ssize_t)sizeof head &&
+            !memcmp(head, SVC_MAGIC, sizeof head);
+  close(fd);
+  return yes;
+}
+
+/* Standard output written out: the status, or 1 when it could not be. */
+static int flush_stdout(int status) {
+  errno = 0;
+  int out_err = fflush(stdout) != 0 || ferror(stdout);
+  if (out_err) {
+    fprintf(stderr, "dedup-cluster: standard output: write error: %s\n",
+            errno ? strerror(errno) : "unknown error");
+    if (status < EXIT_UNREADABLE)
+      status = EXIT_UNREADABLE;
+  }
+  return status;
+}
+
+/* Reads the inputs (FILE operands, the '-' list, -r walks, or --jsonl)
+ * and adds each, in order, to the corpus or the service index.  0, or
+ * the exit status of a failure that ends the run. */
+static int add_all(run *r) {
+  int rc = 0, stdin_list = 0;
+  cli_paths in = {0};
+  for (int i = 0; i < r->o.n_files && rc == 0; i++) {
+    if (!strcmp(r->o.files[i], "-")) {
+      if (!stdin_list++)
+        rc = cli_read_list(&in, stdin, r->o.null_sep);
+    } else {
+      rc = cli_paths_push(&in, r->o.files[i]);
+    }
+  }
+  if (rc == -2) {
+    fprintf(stderr, "dedup-cluster: standard input: the list of paths "
+            "holds a NUL byte (for a NUL-separated list, as find -print0 "
+            "writes, use -0)\n");
+    cli_paths_free(&in);
+    return EXIT_USAGE;
+  }
+  if (rc != 0) {
+    fprintf(stderr, "dedup-cluster: %s\n", rc == -1 && ferror(stdin)
+            ? "standard input: read error" : dedup_strerror(DEDUP_ENOMEM));
+    cli_paths_free(&in);
+    return EXIT_FAIL;
+  }
+  r->pr.on = !r->o.quiet && isatty(STDERR_FILENO);
+  if (r->o.n_jsonl) {
+    /* No stat pass (a stream's size is unknown): the ticker only. */
+    add_jsonl(r);
+  } else {
+    if (r->pr.on) {
+      r->counting = 1;
+      add_inputs(r, &in);
+      r->counting = 0;
+      r->pr.t0 = now();
+    }
+    /* Files are read ahead on threads - 1 threads of their own (the
+     * run's cores are idle until it begins; this thread, which adds them
+     * in order, is the last); with --threads 1 it reads as it adds, as
+     * without a pool. */
+    unsigned threads = r->o.ro.threads;
+    if (!threads) {
+      long n = sysconf(_SC_NPROCESSORS_ONLN);
+      threads = n > 0 ? (unsigned)n : 1;
+    }
+    if (threads > 1 &&
+        ((r->batch = malloc(BATCH * sizeof *r->batch)) == NULL ||
+         readpool_new(&r->rp, threads - 1, read_file) != 0))
+      r->rp = NULL;
+    add_inputs(r, &in);
+    flush_reads(r);
+    readpool_free(r->rp);
+    r->rp = NULL;
+    free(r->batch);
+    r->batch = NULL;
+    progress_draw(r, 1);
+  }
+  cli_paths_free(&in);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   run r = {0};
   char msg[1024];
@@ -1225,6 +1846,7 @@ int main(int argc, char **argv) {
   if (r.o.help) {
     fputs(usage, stdout);
     fputs(usage2, stdout);
+    fputs(usage_svc, stdout);
     fputs(usage_more, stdout);
     return EXIT_DONE;
   }
@@ -1232,7 +1854,6 @@ int main(int argc, char **argv) {
     printf("dedup-cluster %s\n", dedup_version_string());
     return EXIT_DONE;
   }
-  int stdin_list = 0;
   /* Listing copies needs no story level (an index keeps the documents
    * only, so a later --load can still list stories). */
   if (r.o.level == DEDUP_LEVEL_COPY)
@@ -1250,6 +1871,17 @@ int main(int argc, char **argv) {
             "(only a regular file is replaced)\n",
             r.o.save, file_type(st.st_mode));
     return EXIT_UNREADABLE;
+  }
+  if (r.o.index || (r.o.load && is_service_index(r.o.load))) {
+    int from_load = !r.o.index;
+    if (from_load && r.o.explain[0]) {
+      fprintf(stderr, "dedup-cluster: --explain: %s is a service index "
+              "(--index), which keeps no corpus to explain\n", r.o.load);
+      return EXIT_USAGE;
+    }
+    if (from_load)
+      r.o.index = r.o.load;
+    return flush_stdout(service(&r, from_load));
   }
   if (r.o.load) {
     int fd = open(r.o.load, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -1281,62 +1913,10 @@ int main(int argc, char **argv) {
       return rc == DEDUP_EINVAL ? EXIT_USAGE : EXIT_FAIL;
     }
   }
-  cli_paths in = {0};
-  for (int i = 0; i < r.o.n_files && rc == 0; i++) {
-    if (!strcmp(r.o.files[i], "-")) {
-      if (!stdin_list++)
-        rc = cli_read_list(&in, stdin, r.o.null_sep);
-    } else {
-      rc = cli_paths_push(&in, r.o.files[i]);
-    }
-  }
-  if (rc == -2) {
-    fprintf(stderr, "dedup-cluster: standard input: the list of paths "
-            "holds a NUL byte (for a NUL-separated list, as find -print0 "
-            "writes, use -0)\n");
-    cli_paths_free(&in);
+  if ((rc = add_all(&r)) != 0) {
     dedup_corpus_free(r.c);
-    return EXIT_USAGE;
+    return rc;
   }
-  if (rc != 0) {
-    fprintf(stderr, "dedup-cluster: %s\n", rc == -1 && ferror(stdin)
-            ? "standard input: read error" : dedup_strerror(DEDUP_ENOMEM));
-    cli_paths_free(&in);
-    dedup_corpus_free(r.c);
-    return EXIT_FAIL;
-  }
-  r.pr.on = !r.o.quiet && isatty(STDERR_FILENO);
-  if (r.o.n_jsonl) {
-    /* No stat pass (a stream's size is unknown): the ticker only. */
-    add_jsonl(&r);
-  } else {
-    if (r.pr.on) {
-      r.counting = 1;
-      add_inputs(&r, &in);
-      r.counting = 0;
-      r.pr.t0 = now();
-    }
-    /* Files are read ahead on threads - 1 threads of their own (the
-     * run's cores are idle until it begins; this thread, which adds them
-     * in order, is the last); with --threads 1 it reads as it adds, as
-     * without a pool. */
-    unsigned threads = r.o.ro.threads;
-    if (!threads) {
-      long n = sysconf(_SC_NPROCESSORS_ONLN);
-      threads = n > 0 ? (unsigned)n : 1;
-    }
-    if (threads > 1 && ((r.batch = malloc(BATCH * sizeof *r.batch)) == NULL ||
-                        readpool_new(&r.rp, threads - 1, read_file) != 0))
-      r.rp = NULL;
-    add_inputs(&r, &in);
-    flush_reads(&r);
-    readpool_free(r.rp);
-    r.rp = NULL;
-    free(r.batch);
-    r.batch = NULL;
-    progress_draw(&r, 1);
-  }
-  cli_paths_free(&in);
   rc = run_corpus(&r);
   if (rc != DEDUP_OK) {
     fprintf(stderr, "dedup-cluster: %s\n", dedup_strerror(rc));
@@ -1365,14 +1945,7 @@ int main(int argc, char **argv) {
     print_results(&r);
     say_if_empty(&r);
   }
-  errno = 0;
-  int out_err = fflush(stdout) != 0 || ferror(stdout);
-  if (out_err) {
-    fprintf(stderr, "dedup-cluster: standard output: write error: %s\n",
-            errno ? strerror(errno) : "unknown error");
-    if (r.status < EXIT_UNREADABLE)
-      r.status = EXIT_UNREADABLE;
-  }
+  r.status = flush_stdout(r.status);
   dedup_corpus_free(r.c);
   return r.status;
 }

@@ -94,6 +94,10 @@ expect_rc late 0
 [ -s "$work/late.idx" ] || fail "late: options after a file: no index saved"
 grep -q "^0	$work/dir/" "$work/late.out" ||
   fail "late: not tsv: $(head -c 300 "$work/late.out")"
+# An empty directory walked: nothing to sort (qsort of NULL, UBSan).
+mkdir "$work/emptydir"
+run emptydir -r "$work/emptydir" "$b1"
+expect_rc emptydir 0
 run bundle -rq --format=tsv "$work/dir"
 expect_rc bundle 0
 out_is bundle "$work/late.out"

@@ -391,7 +391,7 @@ static int prep_sign(const dedup_index *ix, dedup__scratch *s, prep *q) {
     dedup__u64_sort_unique(s->sh.v, &s->sh.n);
     if (dedup__u64vec_reserve(&q->lines, s->sh.n) != DEDUP_OK)
       return DEDUP_ENOMEM;
-    if (s->sh.n)
+    if (s->sh.n) /* a page of no short lines: both may be NULL */
       memcpy(q->lines.v, s->sh.v, s->sh.n * sizeof *q->lines.v);
     q->lines.n = s->sh.n;
     for (size_t i = 0; i < q->lines.n; i++)
@@ -935,7 +935,8 @@ static int cmp_u64(const void *x, const void *y) {
 /* Ids merged away, ascending, into a count and the first MERGES. */
 static void list_merged(uint64_t *ids, size_t n, size_t *n_out,
                         uint64_t *out) {
-  qsort(ids, n, sizeof *ids, cmp_u64);
+  if (n) /* none: ids may be NULL */
+    qsort(ids, n, sizeof *ids, cmp_u64);
   *n_out = n;
   for (size_t i = 0; i < n && i < DEDUP_ASSIGNMENT_MERGES; i++)
     out[i] = ids[i];
