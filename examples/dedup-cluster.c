@@ -1632,15 +1632,25 @@ static int service(run *r, int from_load) {
             path, o->query ? "--query" : "--list");
     return EXIT_INDEX;
   }
-  int rc;
+  int rc = DEDUP_EEXIST;
   if (!exists) {
-    rc = dedup_index_new(&r->ix, &o->p,
-                         o->keep_texts ? DEDUP_INDEX_KEEP_TEXTS : 0);
-    if (rc != DEDUP_OK) {
-      fprintf(stderr, "dedup-cluster: %s\n", dedup_strerror(rc));
-      return rc == DEDUP_EINVAL ? EXIT_USAGE : EXIT_FAIL;
+    /* Made under its lock: of two runs creating one index, the second
+     * waits for nothing and is told (or opens what the first made). */
+    rc = dedup_index_create(&r->ix, path, &o->p,
+                            o->keep_texts ? DEDUP_INDEX_KEEP_TEXTS : 0);
+    if (rc == DEDUP_ELOCKED) {
+      say_locked(path);
+      return EXIT_INDEX;
     }
-  } else {
+    if (rc != DEDUP_OK && rc != DEDUP_EEXIST) {
+      int err = errno;
+      say_status(path, "cannot create the index: ", rc, err);
+      return rc == DEDUP_EINVAL ? EXIT_USAGE
+             : rc == DEDUP_EIO  ? EXIT_UNREADABLE
+                                : EXIT_FAIL;
+    }
+  }
+  if (rc == DEDUP_EEXIST) {
     rc = dedup_index_open(&r->ix, path,
                           read_only ? DEDUP_INDEX_READ_ONLY : 0);
     if (rc != DEDUP_OK) {
