@@ -71,6 +71,7 @@ DEDUP_API void dedup_index_free(dedup_index *ix) {
     dedup__free(ix->groups[g].vid);
   dedup__free(ix->groups);
   dedup__free(ix->stories);
+  dedup__free(ix->merges);
   dedup__free(ix->idmap);
   if (ix->lines) {
     dedup__lines_free(ix->lines);
@@ -274,5 +275,53 @@ DEDUP_API int dedup_index_doc(const dedup_index *ix, size_t i,
   else
     return DEDUP_ESTATE;
   doc_info(ix, slot, out);
+  return DEDUP_OK;
+}
+
+/* ---- merges ------------------------------------------------------------ */
+
+int dedup__index_merge_room(dedup_index *ix, size_t n) {
+  return dedup__grow((void **)&ix->merges, &ix->cap_merges, ix->n_merges, n,
+                     sizeof *ix->merges);
+}
+
+int dedup__index_log_merge(dedup_index *ix, int level, uint64_t from,
+                           uint64_t into) {
+  if (dedup__index_merge_room(ix, 1) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  ix->merges[ix->n_merges++] = (ixmerge){from, into, (uint8_t)level};
+  return DEDUP_OK;
+}
+
+DEDUP_API size_t dedup_index_merge_count(const dedup_index *ix) {
+  return ix ? ix->n_merges : 0;
+}
+
+DEDUP_API int dedup_index_merge(const dedup_index *ix, size_t i,
+                                dedup_level *level, uint64_t *from,
+                                uint64_t *into) {
+  if (!ix || !level || !from || !into || i >= ix->n_merges)
+    return DEDUP_EINVAL;
+  *level = (dedup_level)ix->merges[i].level;
+  *from = ix->merges[i].from;
+  *into = ix->merges[i].into;
+  return DEDUP_OK;
+}
+
+DEDUP_API int dedup_index_resolve(const dedup_index *ix, dedup_level level,
+                                  uint64_t id, uint64_t *current) {
+  if (!ix || !current ||
+      (level != DEDUP_LEVEL_COPY && level != DEDUP_LEVEL_STORY))
+    return DEDUP_EINVAL;
+  uint64_t next =
+      level == DEDUP_LEVEL_COPY ? ix->next_copy_id : ix->next_story_id;
+  if (id == 0 || id >= next)
+    return DEDUP_ENOTFOUND;
+  /* An id is merged away at most once, into an id older than itself, so
+   * one pass from the start follows every link in order. */
+  for (size_t i = 0; i < ix->n_merges; i++)
+    if (ix->merges[i].level == (uint8_t)level && ix->merges[i].from == id)
+      id = ix->merges[i].into;
+  *current = id;
   return DEDUP_OK;
 }

@@ -167,6 +167,11 @@ void dedup__ixdoc_free(ixdoc *d);
 /* The writer's working state: stop tables and scratch. */
 int dedup__index_ready(dedup_index *ix);
 
+/* Room for n more merges in the log. */
+int dedup__index_merge_room(dedup_index *ix, size_t n);
+/* Appends a merge to the log (never fails after room for it was made). */
+int dedup__index_log_merge(dedup_index *ix, int level, uint64_t from,
+                           uint64_t into);
 /* After an add (slot: the new one) or removals (IX_NONE): the list of
  * live slots dedup_index_doc reads, kept while some slot is dead. */
 void dedup__index_live_sync(dedup_index *ix, uint32_t slot);
