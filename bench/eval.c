@@ -178,7 +178,7 @@ static void print_scores(const size_t *pred, const size_t *truth, size_t m) {
  * order), the clusters read from the ids it gave. */
 static int eval_stream(const dedup_params *p, dedup_level level,
                        const char *folder, const char *jsonl, entry *e,
-                       size_t n) {
+                       size_t n, int rebuild) {
   char path[4096];
   int status = 0;
   if (jsonl && (status = add_jsonl(NULL, jsonl)) < 0)
@@ -196,7 +196,7 @@ static int eval_stream(const dedup_params *p, dedup_level level,
   }
   qsort(sdocs, n_sdocs, sizeof *sdocs, cmp_sdoc);
   dedup_index *ix;
-  int rc = dedup_index_new(&ix, p, 0);
+  int rc = dedup_index_new(&ix, p, rebuild ? DEDUP_INDEX_KEEP_TEXTS : 0);
   if (rc) {
     fprintf(stderr, "dedup-eval: %s\n", dedup_strerror(rc));
     return 2;
@@ -209,9 +209,16 @@ static int eval_stream(const dedup_params *p, dedup_level level,
     m.has_date = d->has_date;
     m.date = d->date;
     m.lang = d->lang;
-    rc = dedup_index_add(ix, d->name, d->text, d->len, &m, 0, NULL);
+    rc = dedup_index_add(ix, d->name, d->text, d->len, &m,
+                         rebuild > 1 ? DEDUP_ADD_DEFER : 0, NULL);
     if (rc)
       fprintf(stderr, "dedup-eval: %s: %s\n", d->name, dedup_strerror(rc));
+  }
+  /* --rebuild: the stream, then a rebuild (the batch's clusters);
+   * --defer: every document deferred, then a rebuild. */
+  if (rebuild && (rc = dedup_index_rebuild(ix, NULL)) != DEDUP_OK) {
+    fprintf(stderr, "dedup-eval: rebuild: %s\n", dedup_strerror(rc));
+    return 3;
   }
   size_t *pred = malloc((n ? n : 1) * sizeof *pred);
   size_t *truth = malloc((n ? n : 1) * sizeof *truth);
@@ -252,7 +259,7 @@ int main(int argc, char **argv) {
   dedup_params_init(&p, DEDUP_PARAMS_VERSION);
   dedup_run_options ro = DEDUP_RUN_OPTIONS_INIT;
   dedup_level level = DEDUP_LEVEL_STORY;
-  int errors = 0, stream = 0;
+  int errors = 0, stream = 0, rebuild = 0;
   const char *folder = NULL, *jsonl = NULL;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -276,6 +283,10 @@ int main(int argc, char **argv) {
       jsonl = argv[++i];
     else if (!strcmp(a, "--stream"))
       stream = 1;
+    else if (!strcmp(a, "--rebuild")) /* with --stream */
+      rebuild = 1;
+    else if (!strcmp(a, "--defer")) /* with --stream */
+      rebuild = 2;
     else if (!strcmp(a, "--no-clean"))
       p.flags |= DEDUP_F_NO_CLEAN;
     else if (a[0] == '-')
@@ -343,7 +354,7 @@ int main(int argc, char **argv) {
   free(byl);
 
   if (stream)
-    return eval_stream(&p, level, folder, jsonl, e, n);
+    return eval_stream(&p, level, folder, jsonl, e, n, rebuild);
   dedup_corpus *c;
   int rc = dedup_corpus_new(&c, &p);
   if (rc) {

@@ -150,6 +150,20 @@ struct clevel {
   size_t *group_start;
 };
 
+/* What a run hands over instead of freeing, when asked (the service
+ * index's rebuild keeps the statistics and every document's records). */
+typedef struct dedup__keep {
+  struct dedup__lines *lines; /* the line counts */
+  dedup__countmap heavy;   /* the word runs many documents share */
+  dedup__termset *counts;  /* every item's term counts (n_items) */
+  dedup__u64vec *bg;       /* per document (docs order after the run):
+                              its embedded articles' term ids ... */
+  size_t *n_bg;            /* ... and how many articles */
+} dedup__keep;
+
+/* Frees what a run kept (n_items, n_docs: its sizes). */
+void dedup__keep_free(dedup__keep *k, size_t n_items, size_t n_docs);
+
 struct dedup_corpus {
   dedup_params p;    /* resolved */
   cdoc *docs;
@@ -168,6 +182,7 @@ struct dedup_corpus {
                           a dedup__wterm's ix stands for */
   size_t n_story_ids;
   uint32_t *doc_at;  /* document seq -> its index in docs, after a run */
+  dedup__keep *keep; /* NULL, or what the next run hands over */
   int ran;           /* results are in place */
   int has_story;     /* ... and include the story level */
 };

@@ -198,6 +198,62 @@ static int set_doc_at(dedup_corpus *c) {
   return DEDUP_OK;
 }
 
+void dedup__keep_free(dedup__keep *k, size_t n_items, size_t n_docs) {
+  if (k->lines) {
+    dedup__lines_free(k->lines);
+    dedup__free(k->lines);
+  }
+  dedup__countmap_free(&k->heavy);
+  for (size_t i = 0; k->counts && i < n_items; i++)
+    dedup__termset_free(&k->counts[i]);
+  for (size_t i = 0; k->bg && i < n_docs; i++)
+    dedup__u64vec_free(&k->bg[i]);
+  dedup__free(k->counts);
+  dedup__free(k->bg);
+  dedup__free(k->n_bg);
+  *k = (dedup__keep){0};
+}
+
+/* For c->keep, after phase C: copies of every item's term counts (the
+ * story level frees them as it weighs) and the documents' embedded
+ * articles' terms (freed at the end of the run). */
+static int keep_records(dedup_corpus *c) {
+  dedup__keep *k = c->keep;
+  size_t n = c->n_items, nd = c->n_docs;
+  k->counts = dedup__calloc(n ? n : 1, sizeof *k->counts);
+  k->bg = dedup__calloc(nd ? nd : 1, sizeof *k->bg);
+  k->n_bg = dedup__calloc(nd ? nd : 1, sizeof *k->n_bg);
+  if (!k->counts || !k->bg || !k->n_bg)
+    return DEDUP_ENOMEM;
+  for (size_t i = 0; i < n; i++) {
+    const dedup__termset *ts = &c->items[i].counts;
+    dedup__termvec tv = {0};
+    if (!ts->n)
+      continue;
+    /* termset_set takes a counting vector: one of the same terms. */
+    tv.v = dedup__malloc(ts->n * sizeof *tv.v);
+    if (!tv.v)
+      return DEDUP_ENOMEM;
+    for (size_t j = 0; j < ts->n; j++)
+      tv.v[j] = (dedup__term){ts->id[j], ts->w[j]};
+    tv.n = tv.cap = ts->n;
+    int rc = dedup__termset_set(&k->counts[i], &tv);
+    dedup__termvec_free(&tv);
+    if (rc != DEDUP_OK)
+      return rc;
+  }
+  for (size_t i = 0; i < nd; i++) { /* the story level reads them yet */
+    const dedup__u64vec *b = &c->docs[i].bg;
+    if (b->n && dedup__u64vec_reserve(&k->bg[i], b->n) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+    if (b->n)
+      memcpy(k->bg[i].v, b->v, b->n * sizeof *b->v);
+    k->bg[i].n = b->n;
+    k->n_bg[i] = c->docs[i].n_bg;
+  }
+  return DEDUP_OK;
+}
+
 typedef struct prep_ctx {
   dedup_corpus *c;
   dedup__scratch *ws;
@@ -275,12 +331,21 @@ DEDUP_API int dedup_corpus_run_with(dedup_corpus *c,
   if ((rc = report(&o, DEDUP_PHASE_ITEMS)) != DEDUP_OK ||
       (rc = dedup__items_make(c, ws, lines, &heavy, langs, &o)) != DEDUP_OK)
     goto out;
-  dedup__lines_free(lines);
-  dedup__countmap_free(&heavy);
+  if (c->keep) { /* handed over */
+    c->keep->lines = lines;
+    c->keep->heavy = heavy;
+    lines = NULL;
+    heavy = (dedup__countmap){0};
+  } else {
+    dedup__lines_free(lines);
+    dedup__countmap_free(&heavy);
+  }
   for (unsigned t = 0; t < n_ws; t++)
     dedup__scratch_free(&ws[t]);
   dedup__langs_free(langs);
   langs = NULL;
+  if (c->keep && (rc = keep_records(c)) != DEDUP_OK)
+    goto out;
 
   /* D: copy level. */
   if ((rc = report(&o, DEDUP_PHASE_COPY)) != DEDUP_OK ||
@@ -342,7 +407,8 @@ out:
     dedup__scratch_free(&ws[t]);
   for (size_t i = 0; i < nd; i++)
     dedup__u64vec_free(&c->docs[i].bg);
-  dedup__free(lines);
+  if (lines)
+    dedup__free(lines);
   dedup__free(ws);
   dedup__free(copy_label);
   dedup__free(story_label);
