@@ -5,7 +5,7 @@
  *   dedup-service-bench --pack P --stage batch --n N [--threads T]
  *   dedup-service-bench --pack P --stage index --n N --index FILE
  *                       [--new 10] [--adds 10000] [--queries 1000]
- *                       [--runs 3] [--threads T]
+ *                       [--runs 3] [--threads T] [--build rebuild|adds]
  *
  * batch   adds the pack's first N documents to a corpus and runs it
  *         (dedup_corpus_run_with): the full run a service would redo.
@@ -183,7 +183,7 @@ static void read_pack(pack *pk, const char *path, size_t max_docs) {
 /* Stages                                                                    */
 
 typedef struct opts {
-  const char *pack, *stage, *index;
+  const char *pack, *stage, *index, *build;
   size_t n, n_new, adds, queries;
   unsigned runs, threads;
 } opts;
@@ -273,7 +273,11 @@ static void stage_index(const opts *o, const pack *pk) {
   if (pk->n < need)
     die("the pack has fewer than --n + --new + --adds + --queries "
         "documents");
-  int can_rebuild = dedup_index_rebuild != NULL;
+  /* --build adds: one add each and no texts kept (the file a service
+   * that never rebuilds saves); rebuild (the default when the library
+   * has it): deferred adds, one rebuild, texts kept. */
+  int can_rebuild = dedup_index_rebuild != NULL &&
+                    (!o->build || strcmp(o->build, "adds") != 0);
   int can_file = dedup_index_open != NULL && dedup_index_save != NULL;
   dedup_run_options ro = DEDUP_RUN_OPTIONS_INIT;
   ro.threads = o->threads;
@@ -423,7 +427,7 @@ static void stage_index(const opts *o, const pack *pk) {
 static void usage(void) {
   fputs("usage: dedup-service-bench --pack P --stage batch|index --n N\n"
         "         [--index FILE] [--new 10] [--adds 10000] [--queries 1000]\n"
-        "         [--runs 3] [--threads 0]\n",
+        "         [--runs 3] [--threads 0] [--build rebuild|adds]\n",
         stderr);
   exit(2);
 }
@@ -438,7 +442,7 @@ static size_t num(const char *s) {
 }
 
 int main(int argc, char **argv) {
-  opts o = {NULL, NULL, NULL, 0, 10, 10000, 1000, 3, 0};
+  opts o = {NULL, NULL, NULL, NULL, 0, 10, 10000, 1000, 3, 0};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (i + 1 >= argc)
@@ -450,6 +454,8 @@ int main(int argc, char **argv) {
       o.stage = v;
     else if (!strcmp(a, "--index"))
       o.index = v;
+    else if (!strcmp(a, "--build"))
+      o.build = v;
     else if (!strcmp(a, "--n"))
       o.n = num(v);
     else if (!strcmp(a, "--new"))
