@@ -182,7 +182,7 @@ static int write_index(const dedup_corpus *c, FILE *f) {
 /* fsync of the directory makes the rename itself durable; not every file
  * system allows it, and the data is safe either way, so errors are
  * ignored.  buf has room for path. */
-static void sync_dir(char *buf, const char *path) {
+void dedup__sync_dir(char *buf, const char *path) {
   strcpy(buf, path);
   char *slash = strrchr(buf, '/');
   if (!slash)
@@ -204,7 +204,7 @@ static void sync_dir(char *buf, const char *path) {
  * (or one not ours to signal) may be saving right now and is left alone;
  * pids are those of this pid namespace.  Best effort: errors are ignored
  * and errno is kept. */
-static void remove_stale_temps(const char *path) {
+void dedup__remove_stale_temps(const char *path) {
   int saved = errno;
   const char *slash = strrchr(path, '/');
   const char *base = slash ? slash + 1 : path;
@@ -271,7 +271,7 @@ DEDUP_API int dedup_corpus_save(const dedup_corpus *c, const char *path) {
   char *tmp = dedup__malloc(cap);
   if (!tmp)
     return DEDUP_ENOMEM;
-  remove_stale_temps(path);
+  dedup__remove_stale_temps(path);
   /* "<path>.tmp.<pid>.<k>" with O_EXCL: unique between processes by the
    * pid and between threads of one process by k, and created with the
    * usual 0666 & ~umask (mkstemp would force 0600). */
@@ -307,7 +307,7 @@ DEDUP_API int dedup_corpus_save(const dedup_corpus *c, const char *path) {
     unlink(tmp);
     errno = e;
   } else {
-    sync_dir(tmp, path);
+    dedup__sync_dir(tmp, path);
   }
   dedup__free(tmp);
   return rc;
@@ -349,7 +349,7 @@ static int rd(reader *r, void *dst, size_t n) {
 
 /* Normalised text is what a run works on without looking again: it must
  * at least be well-formed UTF-8 without NUL, as the normaliser makes it. */
-static int valid_text(const char *s, size_t len) {
+int dedup__valid_text(const char *s, size_t len) {
   size_t i = 0;
   while (i < len) {
     int32_t cp;
@@ -434,7 +434,7 @@ static int read_doc(reader *r, cdoc *d, uint32_t version) {
       return rc;
     }
     /* Titles are kept normalised, as the text a run reads. */
-    if (!valid_text(title, (size_t)tl)) {
+    if (!dedup__valid_text(title, (size_t)tl)) {
       dedup__free(name);
       dedup__free(title);
       return DEDUP_EFORMAT;
@@ -452,7 +452,7 @@ static int read_doc(reader *r, cdoc *d, uint32_t version) {
   if (memchr(name, '\0', name_len) ||
       (!(flags & DEDUP__INDEX_NORMALISED) &&
        dedup__doc_check(text, (size_t)len) != DEDUP_OK) ||
-      ((flags & DEDUP__INDEX_NORMALISED) && !valid_text(text, len))) {
+      ((flags & DEDUP__INDEX_NORMALISED) && !dedup__valid_text(text, len))) {
     dedup__free(name);
     dedup__free(title);
     dedup__free(text);

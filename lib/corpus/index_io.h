@@ -37,4 +37,14 @@
  * harness and the tests use it); same checks, same status codes. */
 int dedup__index_load_mem(dedup_corpus **out, const void *buf, size_t len);
 
+/* What the service index's file (service/index_file.c) shares with this
+ * one: the same atomic save and the same text check. */
+/* fsync of path's directory (buf: room for path); errors ignored. */
+void dedup__sync_dir(char *buf, const char *path);
+/* Removes "<path>.tmp.<pid>.<k>" files of processes that are gone. */
+void dedup__remove_stale_temps(const char *path);
+/* 1 when s[0..len) is normalised text as the normaliser makes it:
+ * well-formed UTF-8 (U+FFFD only as its bytes), no NUL. */
+int dedup__valid_text(const char *s, size_t len);
+
 #endif

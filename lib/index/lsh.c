@@ -336,6 +336,220 @@ int dedup__lsh_query_all(const dedup__lsh *l, const uint64_t *sig,
   return DEDUP_OK;
 }
 
+/* ---- to a file and back ---------------------------------------------- */
+
+static void le32(unsigned char *p, uint32_t v) {
+  for (int i = 0; i < 4; i++)
+    p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void le64(unsigned char *p, uint64_t v) {
+  for (int i = 0; i < 8; i++)
+    p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t rd32(const unsigned char *p) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; i--)
+    v = v << 8 | p[i];
+  return v;
+}
+
+static uint64_t rd64(const unsigned char *p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; i--)
+    v = v << 8 | p[i];
+  return v;
+}
+
+#define LSH_HEAD 8       /* b, r */
+#define LSH_TABLE 36     /* cap, used, dead, n_nd, free_nd */
+#define LSH_SLOT 12      /* key, head */
+#define LSH_NODE 8       /* id, next */
+#define LSH_CHUNK 4096   /* bytes handed to put at a time */
+
+uint64_t dedup__lsh_bytes(const dedup__lsh *l) {
+  uint64_t n = LSH_HEAD;
+  for (unsigned j = 0; j < l->b; j++)
+    n += LSH_TABLE + (uint64_t)l->t[j].cap * LSH_SLOT +
+         (uint64_t)l->t[j].n_nd * LSH_NODE;
+  return n;
+}
+
+int dedup__lsh_write(const dedup__lsh *l, dedup__put_fn put, void *ctx) {
+  unsigned char buf[LSH_CHUNK];
+  int rc;
+  le32(buf, l->b);
+  le32(buf + 4, l->r);
+  if ((rc = put(ctx, buf, LSH_HEAD)) != DEDUP_OK)
+    return rc;
+  for (unsigned j = 0; j < l->b; j++) {
+    const table *t = &l->t[j];
+    le64(buf, t->cap);
+    le64(buf + 8, t->used);
+    le64(buf + 16, t->dead);
+    le64(buf + 24, t->n_nd);
+    le32(buf + 32, t->free_nd);
+    if ((rc = put(ctx, buf, LSH_TABLE)) != DEDUP_OK)
+      return rc;
+    size_t k = 0;
+    for (size_t i = 0; i < t->cap; i++) {
+      /* An empty slot's key is whatever the memory held: 0 instead, so
+       * the file says nothing of the heap and equal tables write equal
+       * bytes. */
+      le64(buf + k, t->s[i].head == NIL ? 0 : t->s[i].key);
+      le32(buf + k + 8, t->s[i].head);
+      k += LSH_SLOT;
+      if (k + LSH_SLOT > sizeof buf || i + 1 == t->cap) {
+        if ((rc = put(ctx, buf, k)) != DEDUP_OK)
+          return rc;
+        k = 0;
+      }
+    }
+    for (size_t i = 0; i < t->n_nd; i++) {
+      le32(buf + k, t->nd[i].id);
+      le32(buf + k + 4, t->nd[i].next);
+      k += LSH_NODE;
+      if (k + LSH_NODE > sizeof buf || i + 1 == t->n_nd) {
+        if ((rc = put(ctx, buf, k)) != DEDUP_OK)
+          return rc;
+        k = 0;
+      }
+    }
+  }
+  return DEDUP_OK;
+}
+
+/* Probe steps a loaded table may take in all to find each of its keys:
+ * at the 3/4 load inserts keep, linear probing takes 2.5 steps a key on
+ * average, so this is far beyond any table inserts made, and it bounds
+ * the time a crafted file (one long run of colliding keys) costs. */
+#define PROBE_BUDGET(cap) (64 * (uint64_t)(cap) + 65536)
+
+/* Reads and checks band table t from p[0..len) (*used: bytes taken). */
+static int table_read(table *t, const unsigned char *p, size_t len,
+                      size_t *used, const unsigned char *ok, size_t n_ok) {
+  if (len < LSH_TABLE)
+    return DEDUP_EFORMAT;
+  uint64_t cap = rd64(p), nused = rd64(p + 8), ndead = rd64(p + 16);
+  uint64_t n_nd = rd64(p + 24);
+  uint32_t free_nd = rd32(p + 32);
+  p += LSH_TABLE;
+  len -= LSH_TABLE;
+  /* Sizes against the bytes there before anything is allocated. */
+  if (cap > len / LSH_SLOT || n_nd > (len - cap * LSH_SLOT) / LSH_NODE ||
+      n_nd >= DEAD)
+    return DEDUP_EFORMAT;
+  /* cap 0 or a power of two; inserts keep used <= 3/4 cap, so a probe
+   * always meets an empty slot. */
+  if ((cap & (cap - 1)) || nused > cap || nused * 4 > cap * 3 || ndead > nused ||
+      (!cap && (n_nd || free_nd)) || free_nd > n_nd)
+    return DEDUP_EFORMAT;
+  *used = LSH_TABLE + (size_t)cap * LSH_SLOT + (size_t)n_nd * LSH_NODE;
+  if (cap) {
+    t->s = dedup__reallocarray(NULL, (size_t)cap, sizeof *t->s);
+    if (!t->s)
+      return DEDUP_ENOMEM;
+  }
+  if (n_nd) {
+    t->nd = dedup__reallocarray(NULL, (size_t)n_nd, sizeof *t->nd);
+    if (!t->nd)
+      return DEDUP_ENOMEM;
+  }
+  t->cap = (size_t)cap;
+  t->cap_nd = t->n_nd = (size_t)n_nd;
+  t->free_nd = free_nd;
+  t->used = (size_t)nused;
+  t->dead = (size_t)ndead;
+  size_t n_used = 0, n_dead = 0;
+  for (size_t i = 0; i < t->cap; i++, p += LSH_SLOT) {
+    t->s[i].key = rd64(p);
+    t->s[i].head = rd32(p + 8);
+    uint32_t h = t->s[i].head;
+    if (h == NIL && t->s[i].key)
+      return DEDUP_EFORMAT;
+    if (h != NIL && h != DEAD && h >= n_nd)
+      return DEDUP_EFORMAT;
+    n_used += h != NIL;
+    n_dead += h == DEAD;
+  }
+  for (size_t i = 0; i < t->n_nd; i++, p += LSH_NODE) {
+    t->nd[i].id = rd32(p);
+    t->nd[i].next = rd32(p + 4);
+  }
+  if (n_used != t->used || n_dead != t->dead)
+    return DEDUP_EFORMAT;
+  /* Every key where a probe for it stops (so no key twice), within the
+   * budget. */
+  uint64_t steps = 0, budget = PROBE_BUDGET(t->cap);
+  size_t mask = t->cap - 1;
+  for (size_t i = 0; i < t->cap; i++) {
+    if (t->s[i].head == NIL)
+      continue;
+    size_t k = (size_t)t->s[i].key & mask;
+    while (k != i) {
+      if (t->s[k].head == NIL || t->s[k].key == t->s[i].key ||
+          ++steps > budget)
+        return DEDUP_EFORMAT;
+      k = (k + 1) & mask;
+    }
+  }
+  /* Each node on exactly one list, which is also what makes every list
+   * end. */
+  unsigned char *seen = dedup__calloc(t->n_nd ? t->n_nd : 1, 1);
+  if (!seen)
+    return DEDUP_ENOMEM;
+  size_t reached = 0;
+  int rc = DEDUP_EFORMAT;
+  for (size_t i = 0; i < t->cap; i++) {
+    for (uint32_t x = t->s[i].head; x != NIL && x != DEAD;
+         x = t->nd[x].next) {
+      if (x >= n_nd || seen[x] || t->nd[x].id >= n_ok || !ok[t->nd[x].id])
+        goto out;
+      seen[x] = 1;
+      reached++;
+    }
+  }
+  for (uint32_t f = t->free_nd; f; f = t->nd[f - 1].next) {
+    if (f > n_nd || seen[f - 1])
+      goto out;
+    seen[f - 1] = 1;
+    reached++;
+  }
+  if (reached == n_nd)
+    rc = DEDUP_OK;
+out:
+  dedup__free(seen);
+  return rc;
+}
+
+int dedup__lsh_read(dedup__lsh **out, unsigned b, unsigned r,
+                    const unsigned char *buf, size_t len,
+                    const unsigned char *ok, size_t n_ok) {
+  assert(out);
+  *out = NULL;
+  if (len < LSH_HEAD || rd32(buf) != b || rd32(buf + 4) != r)
+    return DEDUP_EFORMAT;
+  dedup__lsh *l;
+  int rc = dedup__lsh_new(&l, b, r);
+  if (rc != DEDUP_OK)
+    return rc == DEDUP_EINVAL ? DEDUP_EFORMAT : rc;
+  size_t at = LSH_HEAD;
+  for (unsigned j = 0; j < b && rc == DEDUP_OK; j++) {
+    size_t used = 0;
+    rc = table_read(&l->t[j], buf + at, len - at, &used, ok, n_ok);
+    at += used;
+  }
+  if (rc == DEDUP_OK && at != len)
+    rc = DEDUP_EFORMAT;
+  if (rc != DEDUP_OK) {
+    dedup__lsh_free(l);
+    return rc;
+  }
+  *out = l;
+  return DEDUP_OK;
+}
+
 /* ---- batch pairs ------------------------------------------------------ */
 
 void dedup__pairvec_free(dedup__pairvec *pv) {

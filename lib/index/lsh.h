@@ -47,6 +47,30 @@ int dedup__lsh_insert(dedup__lsh *l, uint32_t id, const uint64_t *sig);
  * allocates; returns the number of entries removed (0: id was not there).
  * Freed nodes are reused by later inserts. */
 size_t dedup__lsh_remove(dedup__lsh *l, uint32_t id, const uint64_t *sig);
+/* The tables as they are, for a file (service/index_file.c): b, r, then
+ * per band its slot and node arrays raw, little-endian, so reading them
+ * back is one pass with nothing hashed again:
+ *   4 b   4 r
+ *   per band: 8 cap  8 used  8 dead  8 n_nd  4 free_nd (index + 1, 0:
+ *             none), cap slots of (8 key, 4 head), n_nd nodes of
+ *             (4 id, 4 next)
+ * Empty slots are written with key 0.  put(ctx, bytes, n) gets every
+ * byte in order; a non-OK status from it is returned at once. */
+typedef int (*dedup__put_fn)(void *ctx, const void *p, size_t n);
+int dedup__lsh_write(const dedup__lsh *l, dedup__put_fn put, void *ctx);
+/* Bytes dedup__lsh_write writes for l. */
+uint64_t dedup__lsh_bytes(const dedup__lsh *l);
+/* Reads tables written by dedup__lsh_write from buf[0..len) (all of it)
+ * into *out, checked: shape b x r, capacities powers of two with room to
+ * spare (every probe ends), every key found where probing puts it,
+ * counts as the slots say, every node in exactly one bucket list or the
+ * free list (no cycles), and every id < n_ok with ok[id] set.  Returns
+ * DEDUP_OK, DEDUP_EFORMAT (*out NULL) or DEDUP_ENOMEM; memory taken is
+ * at most about 1.4 x len. */
+int dedup__lsh_read(dedup__lsh **out, unsigned b, unsigned r,
+                    const unsigned char *buf, size_t len,
+                    const unsigned char *ok, size_t n_ok);
+
 /* Writes to (*ids)[0..*n_ids) the items sharing a band with sig,
  * ascending and deduplicated.  (*ids, *cap_ids) is a caller-owned buffer
  * (may start NULL/0), reused and grown with dedup__realloc; free it with

@@ -196,4 +196,12 @@ int dedup__index_count_rep(dedup_index *ix, const ixdoc *d, int sign);
 /* The better representative of two doc slots (more words, then older). */
 uint32_t dedup__index_better(const dedup_index *ix, uint32_t a, uint32_t b);
 
+/* ---- index_file.c ----------------------------------------------------- */
+
+/* dedup_index_open() of a file's len bytes in memory (no lock, no path;
+ * flags: DEDUP_INDEX_READ_ONLY or 0), as the fuzz harness and the tests
+ * use it: DEDUP_OK, DEDUP_EFORMAT, DEDUP_EVERSION, DEDUP_ENOMEM. */
+int dedup__index_open_mem(dedup_index **out, const void *buf, size_t len,
+                          unsigned flags);
+
 #endif

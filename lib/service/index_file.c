@@ -1,0 +1,1305 @@
+/* index_file.c - the service index to a file and back; the writer's lock.
+ *
+ * The file holds the index as it is in memory, so opening it is reading,
+ * not recomputing: every slot (dead ones too, so slot numbers keep their
+ * meaning), every group and story, the statistics and both LSH tables
+ * raw.  What is made again on open: the id map (from the live and
+ * deferred slots), the list dedup_index_doc reads, and the writer's stop
+ * tables and scratch (lazily, dedup__index_ready).
+ *
+ * Layout; integers little-endian, doubles as IEEE-754 binary64 bits,
+ * floats as binary32 bits, no padding anywhere:
+ *
+ *   header, 16 bytes:  8 magic "DEDUPSVC"   4 format version (1)
+ *                      4 number of sections (14)
+ *   then each section, in this order, as
+ *     4 tag (1..14, its place)  8 payload length  8 XXH3-64 (seed 0) of
+ *     the payload, then the payload; nothing after the last one.
+ *
+ *    1 params   52 bytes: 4 shingle_k  4 num_perm  8 threshold
+ *               8 story_threshold  4 method  4 minhash_kind  8 seed
+ *               4 flags  8 story_days (resolved: no zero "default")
+ *    2 flags     4 bytes: the index's flags (DEDUP_INDEX_KEEP_TEXTS)
+ *    3 counters 36 bytes: 8 next copy id  8 next story id  4 revisit
+ *               8 live + deferred documents  8 deferred documents
+ *    4 docs     8 slots, then each slot: 1 state  1 has_date  1 lang
+ *               1 lang_state  8 date  4 group  4 next  4 words
+ *               4 n_terms  4 n_bg  4 n_lines  4 n_bg_arts  4 id length
+ *               8 text length  8 title length (both ~0: none), then the
+ *               id, title and text bytes (no NULs), then the records:
+ *               n_terms + n_bg + n_lines 8-byte keys, n_terms 4-byte
+ *               float counts
+ *    5 sigs     sig32 4-byte words a slot (0 for a slot not live)
+ *    6 groups   8 count, then each: 8 copy_id  4 parent  4 rep  4 head
+ *               4 tail  4 n_members  4 story  4 snext  1 dated  8 date
+ *               4 weighed_n  4 nv, then nv 8-byte term ids, nv floats
+ *    7 stories  8 count, then each: 8 story_id  4 parent  4 n_groups
+ *               4 head  4 tail
+ *    8 merges   8 count, then each: 8 from  8 into  1 level
+ *    9 lines    8 count, then (8 key, 4 count) by key ascending, counts
+ *               of 0 left out (the 64 maps of ix->lines: a key's map is
+ *               its top bits)
+ *   10 heavy    8 count, then 8-byte keys ascending
+ *   11 df       as lines
+ *   12 N        4 languages (dedup__lang_count()), then 4 a language
+ *   13 copy LSH, 14 story LSH: dedup__lsh_write's bytes (lsh.h)
+ *
+ * Counts are written sorted so that equal indexes write equal files
+ * whatever order their hash maps hold them in.
+ *
+ * Opening trusts nothing: the sections' lengths are checked against the
+ * file and their checksums before any is read; then every count against
+ * the bytes of its section before anything is allocated (so memory taken
+ * is bounded by a small multiple of the file's size), every slot number
+ * against its array, every linked list and union-find chain for cycles,
+ * and the structure as a whole (validate()) as the code that reads it
+ * expects it, so a damaged or crafted file is refused whole
+ * (DEDUP_EFORMAT) and never half used.  Saving checks the same of the
+ * index in memory first: a file that would not open is never written.
+ *
+ * Saving writes "PATH.tmp.PID.N" next to the target, syncs it and
+ * renames it over the target, as dedup_corpus_save() does; a writer
+ * holds an exclusive flock on "PATH.lock" from open to free. */
+#include "service/index_private.h"
+
+#include "common/hash.h"
+#include "corpus/index_io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SVC_MAGIC "DEDUPSVC" /* 8 bytes, no NUL */
+#define SVC_VERSION 1u
+#define SVC_HEADER 16
+#define SEC_HEADER 20
+#define NO_STRING UINT64_MAX
+#define PARAMS_LEN 52
+#define COUNTERS_LEN 36
+#define DOC_FIXED 60
+#define GROUP_FIXED 53
+#define STORY_LEN 24
+#define MERGE_LEN 17
+#define TMP_TRIES 100
+#define WBUF (1u << 16)
+
+enum {
+  SEC_PARAMS = 1,
+  SEC_FLAGS,
+  SEC_COUNTERS,
+  SEC_DOCS,
+  SEC_SIGS,
+  SEC_GROUPS,
+  SEC_STORIES,
+  SEC_MERGES,
+  SEC_LINES,
+  SEC_HEAVY,
+  SEC_DF,
+  SEC_N,
+  SEC_COPY_LSH,
+  SEC_STORY_LSH,
+  N_SECTIONS = SEC_STORY_LSH
+};
+
+static void put32(unsigned char *p, uint32_t v) {
+  for (int i = 0; i < 4; i++)
+    p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put64(unsigned char *p, uint64_t v) {
+  for (int i = 0; i < 8; i++)
+    p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t get32(const unsigned char *p) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; i--)
+    v = v << 8 | p[i];
+  return v;
+}
+
+static uint64_t get64(const unsigned char *p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; i--)
+    v = v << 8 | p[i];
+  return v;
+}
+
+static uint64_t dbits(double d) {
+  uint64_t u;
+  memcpy(&u, &d, sizeof u);
+  return u;
+}
+
+static double bitsd(uint64_t u) {
+  double d;
+  memcpy(&d, &u, sizeof d);
+  return d;
+}
+
+static uint32_t fbits(float f) {
+  uint32_t u;
+  memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+static float bitsf(uint32_t u) {
+  float f;
+  memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+/* ---- the structure, checked ------------------------------------------ */
+
+/* Parent arrays of union-find: every chain ends at a root (par[i] == i).
+ * st: n bytes of scratch.  Each element is walked once: a chain stops at
+ * an element already known to end (2); meeting one on the current walk
+ * (1) is a cycle. */
+static int forest_ok(const uint32_t *par, size_t n, unsigned char *st) {
+  memset(st, 0, n);
+  for (size_t i = 0; i < n; i++) {
+    size_t x = i;
+    while (!st[x] && par[x] != x) {
+      st[x] = 1;
+      x = par[x];
+      if (x >= n)
+        return 0;
+    }
+    if (st[x] == 1)
+      return 0;
+    for (size_t y = i; st[y] != 2;) {
+      st[y] = 2;
+      if (par[y] == y)
+        break;
+      y = par[y];
+    }
+  }
+  return 1;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* The invariants the rest of lib/service/ relies on (what assign.c and
+ * remove.c keep), so a file that passes cannot make them crash or loop:
+ *   - a live doc is in the member list of its group, which is a root;
+ *     nothing else is; a list is as long as n_members, tail its last
+ *   - a group merged away is empty (no members, rep, vector)
+ *   - a root group has a representative, one of its members, exactly
+ *     when it has members
+ *   - every group is in exactly one story's list, the story its field
+ *     names, which is a root; a story merged away has an empty list;
+ *     n_groups counts the list's root groups with members
+ *   - ids in range and not given twice; merges between given ids. */
+static int validate(const dedup_index *ix) {
+  size_t nd = ix->n_docs, ng = ix->n_groups, ns = ix->n_stories;
+  if (nd >= IX_TOMB - 1 || ng >= IX_TOMB - 1 || ns >= IX_TOMB - 1 ||
+      !ix->next_copy_id || !ix->next_story_id ||
+      (ix->revisit != IX_NONE && ix->revisit > ng))
+    return DEDUP_EFORMAT;
+  size_t big = DEDUP__MAX(DEDUP__MAX(nd, ng), ns);
+  unsigned char *mark = dedup__malloc(big ? big : 1);
+  uint32_t *par = dedup__malloc((big ? big : 1) * sizeof *par);
+  uint64_t *ids = dedup__malloc((big ? big : 1) * sizeof *ids);
+  int rc = DEDUP_ENOMEM;
+  if (!mark || !par || !ids)
+    goto out;
+  rc = DEDUP_EFORMAT;
+  size_t live = 0, deferred = 0;
+  for (size_t i = 0; i < nd; i++) {
+    const ixdoc *d = &ix->docs[i];
+    if (d->next != IX_NONE && d->next >= nd)
+      goto out;
+    if (d->state == IXD_LIVE) {
+      if (d->group >= ng)
+        goto out;
+      live++;
+    } else if (d->group != IX_NONE) {
+      goto out;
+    }
+    if (d->state == IXD_DEFERRED) {
+      if (!d->text || d->next != IX_NONE)
+        goto out;
+      deferred++;
+    }
+    if ((d->state == IXD_DEAD) != (d->id == NULL))
+      goto out;
+  }
+  if (live + deferred != ix->n_live || deferred != ix->n_deferred)
+    goto out;
+  /* Groups: a forest, roots holding their members. */
+  for (size_t g = 0; g < ng; g++) {
+    const ixgroup *G = &ix->groups[g];
+    if (G->parent >= ng || G->story >= ns ||
+        (G->snext != IX_NONE && G->snext >= ng) || !G->copy_id ||
+        G->copy_id >= ix->next_copy_id)
+      goto out;
+    par[g] = G->parent;
+  }
+  if (!forest_ok(par, ng, mark))
+    goto out;
+  memset(mark, 0, nd);
+  size_t n_roots = 0;
+  for (size_t g = 0; g < ng; g++) {
+    const ixgroup *G = &ix->groups[g];
+    if (G->parent != g) {
+      if (G->head != IX_NONE || G->tail != IX_NONE || G->n_members ||
+          G->rep != IX_NONE || G->nv)
+        goto out;
+      continue;
+    }
+    ids[n_roots++] = G->copy_id;
+    size_t cnt = 0;
+    uint32_t last = IX_NONE;
+    for (uint32_t x = G->head; x != IX_NONE; x = ix->docs[x].next) {
+      /* Marks make the walk end: no doc twice, so at most nd steps. */
+      if (x >= nd || mark[x] || ix->docs[x].state != IXD_LIVE ||
+          ix->docs[x].group != g)
+        goto out;
+      mark[x] = 1;
+      cnt++;
+      last = x;
+    }
+    if (cnt != G->n_members || G->tail != last ||
+        (G->rep == IX_NONE) != (cnt == 0) ||
+        (G->rep != IX_NONE &&
+         (G->rep >= nd || ix->docs[G->rep].group != g)))
+      goto out;
+  }
+  for (size_t i = 0; i < nd; i++)
+    if (ix->docs[i].state == IXD_LIVE && !mark[i])
+      goto out;
+  qsort(ids, n_roots, sizeof *ids, cmp_u64);
+  for (size_t i = 1; i < n_roots; i++)
+    if (ids[i] == ids[i - 1])
+      goto out;
+  /* Stories: a forest, roots listing groups. */
+  for (size_t s = 0; s < ns; s++) {
+    const ixstory *S = &ix->stories[s];
+    if (S->parent >= ns || !S->story_id ||
+        S->story_id >= ix->next_story_id)
+      goto out;
+    par[s] = S->parent;
+  }
+  if (!forest_ok(par, ns, mark))
+    goto out;
+  memset(mark, 0, ng);
+  n_roots = 0;
+  for (size_t s = 0; s < ns; s++) {
+    const ixstory *S = &ix->stories[s];
+    if (S->parent != s) {
+      if (S->head != IX_NONE || S->tail != IX_NONE || S->n_groups)
+        goto out;
+      continue;
+    }
+    ids[n_roots++] = S->story_id;
+    size_t cnt = 0;
+    uint32_t last = IX_NONE;
+    for (uint32_t g = S->head; g != IX_NONE; g = ix->groups[g].snext) {
+      if (g >= ng || mark[g] || ix->groups[g].story != s)
+        goto out;
+      mark[g] = 1;
+      cnt += ix->groups[g].parent == g && ix->groups[g].n_members;
+      last = g;
+    }
+    if (cnt != S->n_groups || S->tail != last)
+      goto out;
+  }
+  for (size_t g = 0; g < ng; g++)
+    if (!mark[g])
+      goto out;
+  qsort(ids, n_roots, sizeof *ids, cmp_u64);
+  for (size_t i = 1; i < n_roots; i++)
+    if (ids[i] == ids[i - 1])
+      goto out;
+  for (size_t i = 0; i < ix->n_merges; i++) {
+    const ixmerge *m = &ix->merges[i];
+    uint64_t next = m->level == DEDUP_LEVEL_COPY ? ix->next_copy_id
+                                                 : ix->next_story_id;
+    if ((m->level != DEDUP_LEVEL_COPY && m->level != DEDUP_LEVEL_STORY) ||
+        !m->from || !m->into || m->from >= next || m->into >= next ||
+        m->from == m->into)
+      goto out;
+  }
+  rc = DEDUP_OK;
+out:
+  dedup__free(mark);
+  dedup__free(par);
+  dedup__free(ids);
+  return rc;
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+/* A buffered writer of sections: each is begun with a placeholder header
+ * that is patched (pwrite) with its length and checksum at its end, so
+ * no section is ever held in memory whole. */
+typedef struct fw {
+  int fd;
+  unsigned char *buf; /* WBUF bytes */
+  size_t n;
+  uint64_t off;       /* file offset of buf[0] */
+  uint64_t sec_at;    /* offset of the open section's header */
+  uint64_t sec_len;
+  XXH3_state_t h;     /* the open section's checksum (on the stack: XXH3
+                         wants it 64-byte aligned) */
+  int rc;
+} fw;
+
+static int fw_flush(fw *w) {
+  size_t done = 0;
+  while (w->rc == DEDUP_OK && done < w->n) {
+    ssize_t k = write(w->fd, w->buf + done, w->n - done);
+    if (k < 0 && errno == EINTR)
+      continue;
+    if (k <= 0)
+      w->rc = DEDUP_EIO;
+    else
+      done += (size_t)k;
+  }
+  w->off += w->n;
+  w->n = 0;
+  return w->rc;
+}
+
+static void fw_raw(fw *w, const void *p, size_t n) {
+  const unsigned char *s = p;
+  while (n && w->rc == DEDUP_OK) {
+    size_t k = DEDUP__MIN(n, WBUF - w->n);
+    memcpy(w->buf + w->n, s, k);
+    w->n += k;
+    s += k;
+    n -= k;
+    if (w->n == WBUF)
+      fw_flush(w);
+  }
+}
+
+/* Payload bytes of the open section (a dedup__put_fn). */
+static int fw_put(void *ctx, const void *p, size_t n) {
+  fw *w = ctx;
+  if (w->rc != DEDUP_OK || !n)
+    return w->rc;
+  (void)XXH3_64bits_update(&w->h, p, n);
+  w->sec_len += n;
+  fw_raw(w, p, n);
+  return w->rc;
+}
+
+static void w8(fw *w, uint8_t v) { fw_put(w, &v, 1); }
+
+static void w32(fw *w, uint32_t v) {
+  unsigned char b[4];
+  put32(b, v);
+  fw_put(w, b, 4);
+}
+
+static void w64(fw *w, uint64_t v) {
+  unsigned char b[8];
+  put64(b, v);
+  fw_put(w, b, 8);
+}
+
+static void sec_begin(fw *w) {
+  static const unsigned char zero[SEC_HEADER];
+  fw_flush(w);
+  w->sec_at = w->off;
+  w->sec_len = 0;
+  fw_raw(w, zero, sizeof zero);
+  (void)XXH3_64bits_reset(&w->h);
+}
+
+static void sec_end(fw *w, unsigned tag) {
+  unsigned char h[SEC_HEADER];
+  put32(h, tag);
+  put64(h + 4, w->sec_len);
+  put64(h + 12, XXH3_64bits_digest(&w->h));
+  if (fw_flush(w) != DEDUP_OK)
+    return;
+  size_t done = 0;
+  while (done < sizeof h) {
+    ssize_t k = pwrite(w->fd, h + done, sizeof h - done,
+                       (off_t)(w->sec_at + done));
+    if (k < 0 && errno == EINTR)
+      continue;
+    if (k <= 0) {
+      w->rc = DEDUP_EIO;
+      return;
+    }
+    done += (size_t)k;
+  }
+}
+
+typedef struct kc {
+  uint64_t key;
+  uint32_t count;
+} kc;
+
+static int cmp_kc(const void *a, const void *b) {
+  uint64_t x = ((const kc *)a)->key, y = ((const kc *)b)->key;
+  return (x > y) - (x < y);
+}
+
+/* The (key, count) pairs of m with a count, sorted, into *v (room grown
+ * as needed; *n set). */
+static int map_pairs(const dedup__countmap *m, kc **v, size_t *cap,
+                     size_t *n) {
+  size_t need = m->n + 1;
+  if (need > *cap) {
+    kc *p = dedup__reallocarray(*v, need, sizeof *p);
+    if (!p)
+      return DEDUP_ENOMEM;
+    *v = p;
+    *cap = need;
+  }
+  size_t k = 0;
+  if (m->zero_count)
+    (*v)[k++] = (kc){0, m->zero_count};
+  for (size_t i = 0; i < m->cap; i++)
+    if (m->keys[i] && m->counts[i])
+      (*v)[k++] = (kc){m->keys[i], m->counts[i]};
+  qsort(*v, k, sizeof **v, cmp_kc);
+  *n = k;
+  return DEDUP_OK;
+}
+
+static size_t map_nonzero(const dedup__countmap *m) {
+  size_t k = m->zero_count != 0;
+  for (size_t i = 0; i < m->cap; i++)
+    k += m->keys[i] && m->counts[i];
+  return k;
+}
+
+/* A countmap's pairs (keys only: heavy) as a section's payload. */
+static int write_map(fw *w, const dedup__countmap *m, int keys_only,
+                     kc **v, size_t *cap) {
+  size_t n;
+  if (map_pairs(m, v, cap, &n) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  w64(w, n);
+  for (size_t i = 0; i < n; i++) {
+    w64(w, (*v)[i].key);
+    if (!keys_only)
+      w32(w, (*v)[i].count);
+  }
+  return DEDUP_OK;
+}
+
+static void write_doc(fw *w, const dedup_index *ix, const ixdoc *d) {
+  w8(w, d->state);
+  w8(w, d->has_date);
+  w8(w, d->lang);
+  w8(w, d->lang_state);
+  w64(w, (uint64_t)d->date);
+  w32(w, d->group);
+  w32(w, d->next);
+  w32(w, d->words);
+  w32(w, d->n_terms);
+  w32(w, d->n_bg);
+  w32(w, d->n_lines);
+  w32(w, d->n_bg_arts);
+  size_t il = d->id ? strlen(d->id) : 0;
+  w32(w, (uint32_t)il);
+  w64(w, d->text ? d->len : NO_STRING);
+  w64(w, d->text && d->title ? d->title_len : NO_STRING);
+  fw_put(w, d->id, il);
+  if (d->text && d->title)
+    fw_put(w, d->title, d->title_len);
+  if (d->text)
+    fw_put(w, d->text, d->len);
+  size_t nk = (size_t)d->n_terms + d->n_bg + d->n_lines;
+  for (size_t j = 0; j < nk; j++)
+    w64(w, d->rec[j]);
+  const float *c = d->n_terms ? ixdoc_counts(d) : NULL;
+  for (uint32_t j = 0; j < d->n_terms; j++)
+    w32(w, fbits(c[j]));
+  (void)ix;
+}
+
+static int write_index(const dedup_index *ix, fw *w) {
+  unsigned char h[SVC_HEADER];
+  memcpy(h, SVC_MAGIC, 8);
+  put32(h + 8, SVC_VERSION);
+  put32(h + 12, N_SECTIONS);
+  fw_raw(w, h, sizeof h);
+  const dedup_params *p = &ix->p;
+  sec_begin(w);
+  w32(w, p->shingle_k);
+  w32(w, p->num_perm);
+  w64(w, dbits(p->threshold));
+  w64(w, dbits(p->story_threshold));
+  w32(w, (uint32_t)p->method);
+  w32(w, (uint32_t)p->minhash_kind);
+  w64(w, p->seed);
+  w32(w, p->flags);
+  w64(w, dbits(p->story_days));
+  sec_end(w, SEC_PARAMS);
+  sec_begin(w);
+  w32(w, ix->flags & DEDUP_INDEX_KEEP_TEXTS);
+  sec_end(w, SEC_FLAGS);
+  sec_begin(w);
+  w64(w, ix->next_copy_id);
+  w64(w, ix->next_story_id);
+  w32(w, ix->revisit);
+  w64(w, ix->n_live);
+  w64(w, ix->n_deferred);
+  sec_end(w, SEC_COUNTERS);
+  sec_begin(w);
+  w64(w, ix->n_docs);
+  for (size_t i = 0; i < ix->n_docs && w->rc == DEDUP_OK; i++)
+    write_doc(w, ix, &ix->docs[i]);
+  sec_end(w, SEC_DOCS);
+  sec_begin(w);
+  for (size_t i = 0; i < ix->n_docs && w->rc == DEDUP_OK; i++) {
+    /* Only a live slot's words were ever written (a deferred slot's are
+     * whatever the heap held). */
+    const uint32_t *s = ix->sigs + i * ix->sig32;
+    int live = ix->docs[i].state == IXD_LIVE;
+    for (size_t j = 0; j < ix->sig32; j++)
+      w32(w, live ? s[j] : 0);
+  }
+  sec_end(w, SEC_SIGS);
+  sec_begin(w);
+  w64(w, ix->n_groups);
+  for (size_t g = 0; g < ix->n_groups && w->rc == DEDUP_OK; g++) {
+    const ixgroup *G = &ix->groups[g];
+    w64(w, G->copy_id);
+    w32(w, G->parent);
+    w32(w, G->rep);
+    w32(w, G->head);
+    w32(w, G->tail);
+    w32(w, G->n_members);
+    w32(w, G->story);
+    w32(w, G->snext);
+    w8(w, G->dated);
+    w64(w, (uint64_t)G->date);
+    w32(w, G->weighed_n);
+    w32(w, G->nv);
+    for (uint32_t j = 0; j < G->nv; j++)
+      w64(w, G->vid[j]);
+    for (uint32_t j = 0; j < G->nv; j++)
+      w32(w, fbits(G->vw[j]));
+  }
+  sec_end(w, SEC_GROUPS);
+  sec_begin(w);
+  w64(w, ix->n_stories);
+  for (size_t s = 0; s < ix->n_stories; s++) {
+    const ixstory *S = &ix->stories[s];
+    w64(w, S->story_id);
+    w32(w, S->parent);
+    w32(w, S->n_groups);
+    w32(w, S->head);
+    w32(w, S->tail);
+  }
+  sec_end(w, SEC_STORIES);
+  sec_begin(w);
+  w64(w, ix->n_merges);
+  for (size_t i = 0; i < ix->n_merges; i++) {
+    w64(w, ix->merges[i].from);
+    w64(w, ix->merges[i].into);
+    w8(w, ix->merges[i].level);
+  }
+  sec_end(w, SEC_MERGES);
+  /* Line counts: each map's pairs sorted; a key's map is its top bits,
+   * so the maps in order are all pairs in key order. */
+  kc *v = NULL;
+  size_t cap = 0, total = 0;
+  for (unsigned t = 0; t < DEDUP__LINE_PARTS; t++)
+    total += map_nonzero(&ix->lines->part[t].map);
+  sec_begin(w);
+  w64(w, total);
+  int rc = DEDUP_OK;
+  for (unsigned t = 0; t < DEDUP__LINE_PARTS && rc == DEDUP_OK; t++) {
+    size_t n;
+    rc = map_pairs(&ix->lines->part[t].map, &v, &cap, &n);
+    for (size_t i = 0; rc == DEDUP_OK && i < n; i++) {
+      w64(w, v[i].key);
+      w32(w, v[i].count);
+    }
+  }
+  sec_end(w, SEC_LINES);
+  if (rc == DEDUP_OK) {
+    sec_begin(w);
+    rc = write_map(w, &ix->heavy, 1, &v, &cap);
+    sec_end(w, SEC_HEAVY);
+  }
+  if (rc == DEDUP_OK) {
+    sec_begin(w);
+    rc = write_map(w, &ix->df, 0, &v, &cap);
+    sec_end(w, SEC_DF);
+  }
+  dedup__free(v);
+  if (rc != DEDUP_OK)
+    return rc;
+  sec_begin(w);
+  size_t nl = dedup__lang_count();
+  w32(w, (uint32_t)nl);
+  for (size_t i = 0; i < nl; i++)
+    w32(w, ix->N[i]);
+  sec_end(w, SEC_N);
+  sec_begin(w);
+  (void)dedup__lsh_write(ix->copy_lsh, fw_put, w);
+  sec_end(w, SEC_COPY_LSH);
+  sec_begin(w);
+  (void)dedup__lsh_write(ix->story_lsh, fw_put, w);
+  sec_end(w, SEC_STORY_LSH);
+  return fw_flush(w);
+}
+
+/* "PATH.lock" locked exclusively into *fd: DEDUP_OK, DEDUP_ELOCKED (held
+ * by another open file description: another writer, in this process or
+ * another), DEDUP_EIO, DEDUP_ENOMEM. */
+static int take_lock(const char *path, int *fd) {
+  *fd = -1;
+  size_t n = strlen(path) + sizeof ".lock";
+  char *lp = dedup__malloc(n);
+  if (!lp)
+    return DEDUP_ENOMEM;
+  snprintf(lp, n, "%s.lock", path);
+  /* Read-only is enough for flock, and lets a writer lock an index whose
+   * lock file it may not write. */
+  int f = open(lp, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+  dedup__free(lp);
+  if (f < 0)
+    return DEDUP_EIO;
+  if (flock(f, LOCK_EX | LOCK_NB) != 0) {
+    int e = errno;
+    close(f);
+    errno = e;
+    return e == EWOULDBLOCK ? DEDUP_ELOCKED : DEDUP_EIO;
+  }
+  *fd = f;
+  return DEDUP_OK;
+}
+
+/* 1 when ix's own lock is path's (the same lock file, however named). */
+static int holds_lock(const dedup_index *ix, const char *path) {
+  if (ix->lock_fd < 0)
+    return 0;
+  size_t n = strlen(path) + sizeof ".lock";
+  char *lp = dedup__malloc(n);
+  if (!lp)
+    return 0;
+  snprintf(lp, n, "%s.lock", path);
+  struct stat a, b;
+  int same = stat(lp, &a) == 0 && fstat(ix->lock_fd, &b) == 0 &&
+             a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+  dedup__free(lp);
+  return same;
+}
+
+static int save_atomic(const dedup_index *ix, const char *path) {
+  /* Only a regular file, or nothing, is replaced (as dedup_corpus_save). */
+  struct stat lst;
+  if (lstat(path, &lst) == 0 && !S_ISREG(lst.st_mode)) {
+    errno = S_ISDIR(lst.st_mode)   ? EISDIR
+            : S_ISLNK(lst.st_mode) ? ELOOP
+                                   : EINVAL;
+    return DEDUP_EIO;
+  }
+  size_t cap = strlen(path) + 48;
+  char *tmp = dedup__malloc(cap);
+  unsigned char *buf = dedup__malloc(WBUF);
+  if (!tmp || !buf) {
+    dedup__free(tmp);
+    dedup__free(buf);
+    return DEDUP_ENOMEM;
+  }
+  dedup__remove_stale_temps(path);
+  int fd = -1;
+  for (unsigned k = 0; k < TMP_TRIES && fd < 0; k++) {
+    snprintf(tmp, cap, "%s.tmp.%ld.%u", path, (long)getpid(), k);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 && errno != EEXIST)
+      break;
+  }
+  if (fd < 0) {
+    dedup__free(tmp);
+    dedup__free(buf);
+    return DEDUP_EIO;
+  }
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+    (void)fchmod(fd, st.st_mode & 07777); /* a replaced index keeps its mode */
+  fw w;
+  memset(&w, 0, sizeof w);
+  w.fd = fd;
+  w.buf = buf;
+  w.rc = DEDUP_OK;
+  int rc = write_index(ix, &w);
+  if (rc == DEDUP_OK && fsync(fd) != 0)
+    rc = DEDUP_EIO;
+  if (close(fd) != 0 && rc == DEDUP_OK)
+    rc = DEDUP_EIO;
+  if (rc == DEDUP_OK && rename(tmp, path) != 0)
+    rc = DEDUP_EIO;
+  if (rc != DEDUP_OK) {
+    int e = errno;
+    unlink(tmp);
+    errno = e;
+  } else {
+    dedup__sync_dir(tmp, path);
+  }
+  dedup__free(tmp);
+  dedup__free(buf);
+  return rc;
+}
+
+DEDUP_API int dedup_index_save(dedup_index *ix, const char *path) {
+  if (!ix)
+    return DEDUP_EINVAL;
+  if (ix->flags & DEDUP_INDEX_READ_ONLY)
+    return DEDUP_ESTATE;
+  if (!path) {
+    if (!ix->path)
+      return DEDUP_ESTATE;
+    path = ix->path;
+  }
+  if (!*path)
+    return DEDUP_EINVAL;
+  /* A file that open would refuse is not written: the old one stays. */
+  int rc = validate(ix);
+  if (rc != DEDUP_OK)
+    return rc == DEDUP_EFORMAT ? DEDUP_ESTATE : rc;
+  int lock = -1;
+  if (!holds_lock(ix, path) && (rc = take_lock(path, &lock)) != DEDUP_OK)
+    return rc;
+  rc = save_atomic(ix, path);
+  if (lock >= 0) {
+    int e = errno;
+    close(lock);
+    errno = e;
+  }
+  return rc;
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+/* A cursor over one section's payload. */
+typedef struct cur {
+  const unsigned char *p;
+  size_t left;
+} cur;
+
+static uint8_t r8(cur *c) {
+  c->left--;
+  return *c->p++;
+}
+
+static uint32_t r32(cur *c) {
+  uint32_t v = get32(c->p);
+  c->p += 4;
+  c->left -= 4;
+  return v;
+}
+
+static uint64_t r64(cur *c) {
+  uint64_t v = get64(c->p);
+  c->p += 8;
+  c->left -= 8;
+  return v;
+}
+
+static int same_params(const dedup_params *a, const dedup_params *b) {
+  return a->shingle_k == b->shingle_k && a->num_perm == b->num_perm &&
+         dbits(a->threshold) == dbits(b->threshold) &&
+         dbits(a->story_threshold) == dbits(b->story_threshold) &&
+         a->method == b->method && a->minhash_kind == b->minhash_kind &&
+         a->seed == b->seed && a->flags == b->flags &&
+         dbits(a->story_days) == dbits(b->story_days);
+}
+
+static int read_params(cur *c, dedup_params *out) {
+  if (c->left != PARAMS_LEN)
+    return DEDUP_EFORMAT;
+  dedup_params p = DEDUP_PARAMS_INIT;
+  p.shingle_k = r32(c);
+  p.num_perm = r32(c);
+  p.threshold = bitsd(r64(c));
+  p.story_threshold = bitsd(r64(c));
+  /* Enum values are checked as integers before they are enums. */
+  uint32_t method = r32(c), kind = r32(c);
+  if (method > DEDUP_METHOD_SIMHASH || kind > DEDUP_MINHASH_CLASSIC)
+    return DEDUP_EFORMAT;
+  p.method = (dedup_method)method;
+  p.minhash_kind = (dedup_minhash_kind)kind;
+  p.seed = r64(c);
+  p.flags = r32(c);
+  p.story_days = bitsd(r64(c));
+  /* Stored resolved: a zero that resolving would change is no saved
+   * file, nor is what dedup_index_new refuses. */
+  if (dedup__params_resolve(out, &p) != DEDUP_OK || !same_params(out, &p) ||
+      (p.flags & DEDUP_F_SPLIT_EMBEDDED))
+    return DEDUP_EFORMAT;
+  return DEDUP_OK;
+}
+
+/* A string of len bytes (no NUL inside) as a new NUL-terminated block. */
+static int read_string(cur *c, uint64_t len, char **out) {
+  *out = NULL;
+  if (len > c->left || memchr(c->p, '\0', (size_t)len))
+    return DEDUP_EFORMAT;
+  char *s = dedup__malloc((size_t)len + 1);
+  if (!s)
+    return DEDUP_ENOMEM;
+  memcpy(s, c->p, (size_t)len);
+  s[len] = '\0';
+  c->p += len;
+  c->left -= (size_t)len;
+  *out = s;
+  return DEDUP_OK;
+}
+
+static int read_doc(cur *c, dedup_index *ix, ixdoc *d) {
+  if (c->left < DOC_FIXED)
+    return DEDUP_EFORMAT;
+  d->state = r8(c);
+  d->has_date = r8(c);
+  d->lang = r8(c);
+  d->lang_state = r8(c);
+  d->date = (int64_t)r64(c);
+  d->group = r32(c);
+  d->next = r32(c);
+  d->words = r32(c);
+  d->n_terms = r32(c);
+  d->n_bg = r32(c);
+  d->n_lines = r32(c);
+  d->n_bg_arts = r32(c);
+  uint32_t il = r32(c);
+  uint64_t tl = r64(c), hl = r64(c);
+  if (d->state > IXD_DEFERRED || d->has_date > 1 ||
+      d->lang >= dedup__lang_count() || d->lang_state > CDOC_LANG_GIVEN)
+    return DEDUP_EFORMAT;
+  /* Every length against the bytes left before anything is allocated
+   * (each at most 2^32 x 12: no sum overflows). */
+  uint64_t rec = ixdoc_rec_bytes(d->n_terms, d->n_bg, d->n_lines);
+  uint64_t need = (uint64_t)il + rec;
+  if ((tl != NO_STRING && tl > c->left) || (hl != NO_STRING && hl > c->left))
+    return DEDUP_EFORMAT;
+  need += (tl != NO_STRING ? tl : 0) + (hl != NO_STRING ? hl : 0);
+  if (need > c->left)
+    return DEDUP_EFORMAT;
+  /* What each state holds: a dead slot nothing; a deferred one its text
+   * and no records; a title only with a text. */
+  int has_rec = d->n_terms || d->n_bg || d->n_lines;
+  if ((d->state == IXD_DEAD) != (il == 0) ||
+      (d->state == IXD_DEAD && (tl != NO_STRING || has_rec ||
+                                d->n_bg_arts)) ||
+      (d->state == IXD_DEFERRED &&
+       (tl == NO_STRING || has_rec || d->n_bg_arts)) ||
+      (hl != NO_STRING && tl == NO_STRING))
+    return DEDUP_EFORMAT;
+  int rc;
+  if (il && (rc = read_string(c, il, &d->id)) != DEDUP_OK)
+    return rc;
+  if (hl != NO_STRING) {
+    if ((rc = read_string(c, hl, &d->title)) != DEDUP_OK)
+      return rc;
+    d->title_len = (size_t)hl;
+    if (!dedup__valid_text(d->title, d->title_len))
+      return DEDUP_EFORMAT;
+  }
+  if (tl != NO_STRING) {
+    if ((rc = read_string(c, tl, &d->text)) != DEDUP_OK)
+      return rc;
+    d->len = (size_t)tl;
+    if (!dedup__valid_text(d->text, d->len))
+      return DEDUP_EFORMAT;
+  }
+  if (has_rec) {
+    d->rec = dedup__malloc((size_t)rec);
+    if (!d->rec)
+      return DEDUP_ENOMEM;
+    size_t nk = (size_t)d->n_terms + d->n_bg + d->n_lines;
+    for (size_t j = 0; j < nk; j++)
+      d->rec[j] = r64(c);
+    float *cnt = ixdoc_counts(d);
+    for (uint32_t j = 0; j < d->n_terms; j++)
+      cnt[j] = bitsf(r32(c));
+  }
+  /* Texts of assigned documents are kept only by an index that keeps
+   * texts. */
+  if (d->state == IXD_LIVE && d->text &&
+      !(ix->flags & DEDUP_INDEX_KEEP_TEXTS)) {
+    dedup__free(d->text);
+    dedup__free(d->title);
+    d->text = d->title = NULL;
+    d->len = d->title_len = 0;
+  }
+  return DEDUP_OK;
+}
+
+static int read_docs(cur *c, dedup_index *ix) {
+  if (c->left < 8)
+    return DEDUP_EFORMAT;
+  uint64_t n = r64(c);
+  if (n > c->left / DOC_FIXED || n >= IX_TOMB - 1)
+    return DEDUP_EFORMAT;
+  if (n) {
+    ix->docs = dedup__calloc((size_t)n, sizeof *ix->docs);
+    if (!ix->docs)
+      return DEDUP_ENOMEM;
+  }
+  ix->n_docs = ix->cap_docs = (size_t)n;
+  for (size_t i = 0; i < ix->n_docs; i++) {
+    int rc = read_doc(c, ix, &ix->docs[i]);
+    if (rc != DEDUP_OK)
+      return rc;
+  }
+  return c->left ? DEDUP_EFORMAT : DEDUP_OK;
+}
+
+static int read_sigs(cur *c, dedup_index *ix) {
+  size_t per = ix->sig32 * 4;
+  if (c->left / per != ix->n_docs || c->left % per)
+    return DEDUP_EFORMAT;
+  ix->sigs = dedup__reallocarray(NULL, ix->n_docs ? ix->n_docs : 1,
+                                 ix->sig32 * sizeof *ix->sigs);
+  if (!ix->sigs)
+    return DEDUP_ENOMEM;
+  for (size_t i = 0; i < ix->n_docs; i++) {
+    uint32_t *s = ix->sigs + i * ix->sig32;
+    int live = ix->docs[i].state == IXD_LIVE;
+    for (size_t j = 0; j < ix->sig32; j++)
+      if ((s[j] = r32(c)) && !live)
+        return DEDUP_EFORMAT;
+  }
+  return DEDUP_OK;
+}
+
+static int read_groups(cur *c, dedup_index *ix) {
+  if (c->left < 8)
+    return DEDUP_EFORMAT;
+  uint64_t n = r64(c);
+  if (n > c->left / GROUP_FIXED || n >= IX_TOMB - 1)
+    return DEDUP_EFORMAT;
+  if (n) {
+    ix->groups = dedup__calloc((size_t)n, sizeof *ix->groups);
+    if (!ix->groups)
+      return DEDUP_ENOMEM;
+  }
+  ix->n_groups = ix->cap_groups = (size_t)n;
+  for (size_t g = 0; g < ix->n_groups; g++) {
+    ixgroup *G = &ix->groups[g];
+    if (c->left < GROUP_FIXED)
+      return DEDUP_EFORMAT;
+    G->copy_id = r64(c);
+    G->parent = r32(c);
+    G->rep = r32(c);
+    G->head = r32(c);
+    G->tail = r32(c);
+    G->n_members = r32(c);
+    G->story = r32(c);
+    G->snext = r32(c);
+    G->dated = r8(c);
+    G->date = (int64_t)r64(c);
+    G->weighed_n = r32(c);
+    uint32_t nv = r32(c);
+    if (G->dated > 1 || nv > c->left / 12)
+      return DEDUP_EFORMAT;
+    if (!nv)
+      continue;
+    /* One block, ids then weights, as assign.c's weigh makes it. */
+    G->vid = dedup__malloc((size_t)nv * (sizeof *G->vid + sizeof *G->vw));
+    if (!G->vid)
+      return DEDUP_ENOMEM;
+    G->vw = (float *)(void *)(G->vid + nv);
+    G->nv = nv;
+    for (uint32_t j = 0; j < nv; j++) {
+      G->vid[j] = r64(c);
+      if (j && G->vid[j] <= G->vid[j - 1])
+        return DEDUP_EFORMAT; /* ascending: cosines merge them */
+    }
+    for (uint32_t j = 0; j < nv; j++)
+      G->vw[j] = bitsf(r32(c));
+  }
+  return c->left ? DEDUP_EFORMAT : DEDUP_OK;
+}
+
+static int read_stories(cur *c, dedup_index *ix) {
+  if (c->left < 8)
+    return DEDUP_EFORMAT;
+  uint64_t n = r64(c);
+  if (c->left / STORY_LEN != n || c->left % STORY_LEN || n >= IX_TOMB - 1)
+    return DEDUP_EFORMAT;
+  if (n) {
+    ix->stories = dedup__calloc((size_t)n, sizeof *ix->stories);
+    if (!ix->stories)
+      return DEDUP_ENOMEM;
+  }
+  ix->n_stories = ix->cap_stories = (size_t)n;
+  for (size_t s = 0; s < ix->n_stories; s++) {
+    ixstory *S = &ix->stories[s];
+    S->story_id = r64(c);
+    S->parent = r32(c);
+    S->n_groups = r32(c);
+    S->head = r32(c);
+    S->tail = r32(c);
+  }
+  return DEDUP_OK;
+}
+
+static int read_merges(cur *c, dedup_index *ix) {
+  if (c->left < 8)
+    return DEDUP_EFORMAT;
+  uint64_t n = r64(c);
+  if (c->left / MERGE_LEN != n || c->left % MERGE_LEN)
+    return DEDUP_EFORMAT;
+  if (n) {
+    ix->merges = dedup__calloc((size_t)n, sizeof *ix->merges);
+    if (!ix->merges)
+      return DEDUP_ENOMEM;
+  }
+  ix->n_merges = ix->cap_merges = (size_t)n;
+  for (size_t i = 0; i < ix->n_merges; i++) {
+    ix->merges[i].from = r64(c);
+    ix->merges[i].into = r64(c);
+    ix->merges[i].level = r8(c);
+  }
+  return DEDUP_OK;
+}
+
+/* Pairs (or keys, counted 1) ascending into m, or into the line maps
+ * (lines: a key's map by its top bits). */
+static int read_map(cur *c, dedup__countmap *m, dedup__lines *lines,
+                    int keys_only) {
+  size_t rec = keys_only ? 8 : 12;
+  if (c->left < 8)
+    return DEDUP_EFORMAT;
+  uint64_t n = r64(c);
+  if (c->left / rec != n || c->left % rec)
+    return DEDUP_EFORMAT;
+  uint64_t prev = 0;
+  for (uint64_t i = 0; i < n; i++) {
+    uint64_t key = r64(c);
+    uint32_t cnt = keys_only ? 1 : r32(c);
+    /* Ascending, so no key twice; a 0 count is never written. */
+    if ((i && key <= prev) || !cnt)
+      return DEDUP_EFORMAT;
+    prev = key;
+    dedup__countmap *t =
+        lines ? &lines->part[key >> (64 - DEDUP__LINE_BITS)].map : m;
+    if (dedup__countmap_add(t, key, cnt) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+  }
+  return DEDUP_OK;
+}
+
+static int read_n(cur *c, dedup_index *ix) {
+  size_t nl = dedup__lang_count();
+  if (c->left != 4 + 4 * nl || r32(c) != nl)
+    return DEDUP_EFORMAT;
+  for (size_t i = 0; i < nl; i++)
+    ix->N[i] = r32(c);
+  return DEDUP_OK;
+}
+
+/* The LSH tables, after validate(): the copy level holds live slots, the
+ * story level root groups with a vector (what the code reading them
+ * follows further). */
+static int read_lsh(const cur *cc, const cur *cs, dedup_index *ix) {
+  size_t n = DEDUP__MAX(ix->n_docs, ix->n_groups);
+  unsigned char *ok = dedup__malloc(n ? n : 1);
+  if (!ok)
+    return DEDUP_ENOMEM;
+  for (size_t i = 0; i < ix->n_docs; i++)
+    ok[i] = ix->docs[i].state == IXD_LIVE;
+  dedup__lsh_free(ix->copy_lsh);
+  ix->copy_lsh = NULL;
+  int rc = dedup__lsh_read(&ix->copy_lsh, ix->copy_b, ix->copy_r, cc->p,
+                           cc->left, ok, ix->n_docs);
+  if (rc == DEDUP_OK) {
+    for (size_t g = 0; g < ix->n_groups; g++) {
+      const ixgroup *G = &ix->groups[g];
+      ok[g] = G->parent == g && G->rep != IX_NONE && G->nv;
+    }
+    dedup__lsh_free(ix->story_lsh);
+    ix->story_lsh = NULL;
+    rc = dedup__lsh_read(&ix->story_lsh, ix->story_k, 1, cs->p, cs->left,
+                         ok, ix->n_groups);
+  }
+  dedup__free(ok);
+  return rc;
+}
+
+static int read_index(dedup_index *ix, cur *sec) {
+  int rc;
+  cur *c = &sec[SEC_FLAGS];
+  if (c->left != 4)
+    return DEDUP_EFORMAT;
+  uint32_t fl = r32(c);
+  if (fl & ~(uint32_t)DEDUP_INDEX_KEEP_TEXTS)
+    return DEDUP_EFORMAT;
+  ix->flags |= fl;
+  c = &sec[SEC_COUNTERS];
+  if (c->left != COUNTERS_LEN)
+    return DEDUP_EFORMAT;
+  ix->next_copy_id = r64(c);
+  ix->next_story_id = r64(c);
+  ix->revisit = r32(c);
+  uint64_t n_live = r64(c), n_def = r64(c);
+  if (n_live > SIZE_MAX || n_def > SIZE_MAX)
+    return DEDUP_EFORMAT;
+  ix->n_live = (size_t)n_live;
+  ix->n_deferred = (size_t)n_def;
+  if ((rc = read_docs(&sec[SEC_DOCS], ix)) != DEDUP_OK ||
+      (rc = read_sigs(&sec[SEC_SIGS], ix)) != DEDUP_OK ||
+      (rc = read_groups(&sec[SEC_GROUPS], ix)) != DEDUP_OK ||
+      (rc = read_stories(&sec[SEC_STORIES], ix)) != DEDUP_OK ||
+      (rc = read_merges(&sec[SEC_MERGES], ix)) != DEDUP_OK ||
+      (rc = read_map(&sec[SEC_LINES], NULL, ix->lines, 0)) != DEDUP_OK ||
+      (rc = read_map(&sec[SEC_HEAVY], &ix->heavy, NULL, 1)) != DEDUP_OK ||
+      (rc = read_map(&sec[SEC_DF], &ix->df, NULL, 0)) != DEDUP_OK ||
+      (rc = read_n(&sec[SEC_N], ix)) != DEDUP_OK ||
+      (rc = validate(ix)) != DEDUP_OK ||
+      (rc = read_lsh(&sec[SEC_COPY_LSH], &sec[SEC_STORY_LSH], ix)) !=
+          DEDUP_OK)
+    return rc;
+  /* The id map, made again: ids must be distinct. */
+  for (size_t i = 0; i < ix->n_docs; i++) {
+    if (ix->docs[i].state == IXD_DEAD)
+      continue;
+    if (dedup__index_find(ix, ix->docs[i].id) != IX_NONE)
+      return DEDUP_EFORMAT;
+    if (dedup__index_map(ix, (uint32_t)i) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+  }
+  dedup__index_live_sync(ix, IX_NONE);
+  if (ix->n_live != ix->n_docs && !ix->live)
+    return DEDUP_ENOMEM;
+  return DEDUP_OK;
+}
+
+int dedup__index_open_mem(dedup_index **out, const void *buf, size_t len,
+                          unsigned flags) {
+  *out = NULL;
+  const unsigned char *p = buf;
+  if (len < SVC_HEADER || memcmp(p, SVC_MAGIC, 8) != 0)
+    return DEDUP_EFORMAT;
+  if (get32(p + 8) != SVC_VERSION)
+    return DEDUP_EVERSION;
+  if (get32(p + 12) != N_SECTIONS)
+    return DEDUP_EFORMAT;
+  /* Every section found and its checksum right before any is read. */
+  cur sec[N_SECTIONS + 1];
+  size_t at = SVC_HEADER;
+  for (unsigned k = 1; k <= N_SECTIONS; k++) {
+    if (len - at < SEC_HEADER || get32(p + at) != k)
+      return DEDUP_EFORMAT;
+    uint64_t n = get64(p + at + 4), sum = get64(p + at + 12);
+    at += SEC_HEADER;
+    if (n > len - at || dedup__hash(p + at, (size_t)n, 0) != sum)
+      return DEDUP_EFORMAT;
+    sec[k] = (cur){p + at, (size_t)n};
+    at += (size_t)n;
+  }
+  if (at != len)
+    return DEDUP_EFORMAT;
+  dedup_params prm;
+  int rc = read_params(&sec[SEC_PARAMS], &prm);
+  if (rc != DEDUP_OK)
+    return rc;
+  dedup_index *ix;
+  rc = dedup__index_alloc(&ix, &prm, flags & DEDUP_INDEX_READ_ONLY);
+  if (rc != DEDUP_OK)
+    return rc;
+  if ((rc = read_index(ix, sec)) != DEDUP_OK) {
+    dedup_index_free(ix);
+    return rc;
+  }
+  *out = ix;
+  return DEDUP_OK;
+}
+
+/* The whole of a regular file into a new block (memory: its size). */
+static int read_file(const char *path, unsigned char **out, size_t *len) {
+  *out = NULL;
+  *len = 0;
+  /* O_NONBLOCK: opening a FIFO with no writer would block forever. */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return DEDUP_EIO;
+  struct stat st;
+  int rc = DEDUP_EIO, fl;
+  unsigned char *b = NULL;
+  if (fstat(fd, &st) != 0) {
+    /* errno set */
+  } else if (!S_ISREG(st.st_mode)) {
+    errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+  } else if ((uint64_t)st.st_size < SVC_HEADER) {
+    rc = DEDUP_EFORMAT;
+  } else if ((uint64_t)st.st_size > SIZE_MAX / 2) {
+    rc = DEDUP_ENOMEM;
+  } else if ((fl = fcntl(fd, F_GETFL)) < 0 ||
+             fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+    /* errno set */
+  } else if (!(b = dedup__malloc((size_t)st.st_size))) {
+    rc = DEDUP_ENOMEM;
+  } else {
+    size_t n = (size_t)st.st_size, got = 0;
+    rc = DEDUP_OK;
+    while (got < n) {
+      ssize_t k = read(fd, b + got, n - got);
+      if (k < 0 && errno == EINTR)
+        continue;
+      if (k <= 0) {
+        rc = k < 0 ? DEDUP_EIO : DEDUP_EFORMAT; /* shrank under us */
+        break;
+      }
+      got += (size_t)k;
+    }
+    if (rc == DEDUP_OK) {
+      *out = b;
+      *len = n;
+      b = NULL;
+    }
+  }
+  int e = errno;
+  dedup__free(b);
+  close(fd);
+  errno = e;
+  return rc;
+}
+
+DEDUP_API int dedup_index_open(dedup_index **out, const char *path,
+                               unsigned flags) {
+  if (!out)
+    return DEDUP_EINVAL;
+  *out = NULL;
+  if (!path || !*path ||
+      (flags & ~(unsigned)(DEDUP_INDEX_READ_ONLY | DEDUP_INDEX_KEEP_TEXTS)))
+    return DEDUP_EINVAL;
+  /* The lock first: what is read is then what no other writer changes. */
+  int lock = -1, rc;
+  if (!(flags & DEDUP_INDEX_READ_ONLY) &&
+      (rc = take_lock(path, &lock)) != DEDUP_OK)
+    return rc;
+  unsigned char *buf;
+  size_t len;
+  dedup_index *ix = NULL;
+  rc = read_file(path, &buf, &len);
+  if (rc == DEDUP_OK) {
+    rc = dedup__index_open_mem(&ix, buf, len, flags);
+    dedup__free(buf);
+  }
+  if (rc == DEDUP_OK && !(ix->path = dedup__strdup(path)))
+    rc = DEDUP_ENOMEM;
+  if (rc != DEDUP_OK) {
+    int e = errno;
+    dedup_index_free(ix);
+    if (lock >= 0)
+      close(lock);
+    errno = e;
+    return rc;
+  }
+  ix->lock_fd = lock;
+  *out = ix;
+  return DEDUP_OK;
+}
