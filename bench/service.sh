@@ -11,7 +11,9 @@
 # batch pairwise F1 of dedup-eval on the labelled sets in $DATA (default
 # /work/shared/data, skipped when absent), and a summary against the
 # targets.  Env: RUNS (default 3; 1 at BIG_N), THREADS (default 2), SEED
-# (default 1), NEW (10), ADDS (10000), QUERIES (1000).
+# (default 1), NEW (10), ADDS (10000), QUERIES (1000), BYTES_N (10000:
+# the size of the index built by adds without texts, for its file's bytes
+# a document; 0 skips it).
 set -eu
 build=$1
 n=${2:-50000}
@@ -53,6 +55,18 @@ bench_n() { # N RUNS
 }
 
 bench_n "$n" "$runs"
+# The file of an index that keeps no texts (one add each, as a service
+# that never rebuilds has it): bytes a document, open and save times.
+bytes_n=${BYTES_N:-10000}
+if [ "$bytes_n" -gt 0 ]; then
+  p=$(pack_for "$bytes_n")
+  rm -f "$out/ixa-$bytes_n" "$out/ixa-$bytes_n.lock"
+  "$sb" --pack "$p" --stage index --build adds --n "$bytes_n" \
+    --index "$out/ixa-$bytes_n" --new "$new" --adds 0 --queries 0 \
+    --runs "$runs" | sed 's/"stage":"\([a-z]*\)"/"stage":"\1-notexts"/' |
+    tee -a "$log"
+  rm -f "$out/ixa-$bytes_n" "$out/ixa-$bytes_n.lock" "$out/ixa-$bytes_n.next"
+fi
 [ "$big" -gt 0 ] && bench_n "$big" 1
 
 # Streaming accuracy: documents in date order, one add each, against the
@@ -120,6 +134,13 @@ for at in [n] + ([big] if big else []):
              "%.0f" % bl["bytes_per_doc"])
     if st["file"]:
         line("  open (load) time (s)", "%.3f" % st["open_s"])
+for r in rows:
+    if r["stage"] == "build-notexts" and r["file_bytes"] > 0:
+        st = next(x for x in rows if x["stage"] == "step-notexts")
+        line("N = %d, texts not kept: index bytes / doc" % r["n"],
+             "%.0f" % r["bytes_per_doc"])
+        line("  open / save (s)", "%.3f / %.3f" % (st["open_s"],
+                                                    st["save_s"]))
 for r in rows:
     if r["stage"] == "eval":
         line("%s pairwise F1 batch / stream" % r["set"],
