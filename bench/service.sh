@@ -55,6 +55,12 @@ bench_n() { # N RUNS
 }
 
 bench_n "$n" "$runs"
+# The batch on one thread too: the index adds on one.
+if [ "$threads" != 1 ]; then
+  "$sb" --pack "$(pack_for "$n")" --stage batch --n "$n" --runs 1 \
+    --threads 1 | sed 's/"stage":"batch"/"stage":"batch-1thread"/' |
+    tee -a "$log"
+fi
 # The file of an index that keeps no texts (one add each, as a service
 # that never rebuilds has it): bytes a document, open and save times.
 bytes_n=${BYTES_N:-10000}
@@ -124,6 +130,11 @@ for at in [n] + ([big] if big else []):
          "%.1f" % b["docs_per_s"])
     line("  add rate / batch rate (target >= 80%)",
          "%.1f%%" % (100 * sr["add_docs_per_s"] / b["docs_per_s"]))
+    b1 = get("batch-1thread", at)
+    if b1:
+        line("  batch rate, 1 thread (docs/s)", "%.1f" % b1["docs_per_s"])
+        line("  add rate / batch rate on 1 thread",
+             "%.1f%%" % (100 * sr["add_docs_per_s"] / b1["docs_per_s"]))
     line("  add p50 / p99 (ms)", "%.2f / %.2f" % (sr["add_p50_ms"],
                                                   sr["add_p99_ms"]))
     line("  query p50 / p99 (ms)", "%.2f / %.2f" % (sr["query_p50_ms"],
