@@ -324,6 +324,8 @@ int dedup__story_level(dedup_corpus *c, unsigned threads,
  * id) with the most words, as the story level chooses it. */
 size_t dedup__story_rep(const dedup_corpus *c, size_t group);
 
+/* The factor on the weight of a term no other representative has. */
+#define DEDUP__SINGLE_DOC_WEIGHT 0.3
 /* Story links weaker than this are noise, not kept. */
 #define DEDUP__STORY_EDGE_MIN 0.05
 /* Candidates scored per representative (story.c says why 64). */

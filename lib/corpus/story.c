@@ -16,7 +16,7 @@
 #include <string.h>
 
 #define STORY_EDGE_MIN DEDUP__STORY_EDGE_MIN
-#define SINGLE_DOC_WEIGHT 0.3 /* weight of a term no other rep has */
+#define SINGLE_DOC_WEIGHT DEDUP__SINGLE_DOC_WEIGHT
 
 /* Item i represents its copy group better than item r (i > r): more
  * words; on a tie the first (smaller id) stays. */

@@ -67,8 +67,10 @@ DEDUP_API void dedup_index_free(dedup_index *ix) {
     dedup__ixdoc_free(&ix->docs[i]);
   dedup__free(ix->docs);
   dedup__free(ix->sigs);
-  for (size_t g = 0; g < ix->n_groups; g++)
+  for (size_t g = 0; g < ix->n_groups; g++) {
     dedup__free(ix->groups[g].vid);
+    dedup__free(ix->groups[g].smp);
+  }
   dedup__free(ix->groups);
   dedup__free(ix->stories);
   dedup__free(ix->merges);

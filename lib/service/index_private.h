@@ -81,6 +81,11 @@ typedef struct ixgroup {
   uint32_t nv;
   uint64_t *vid;
   float *vw;         /* points into vid's block */
+  /* Its story_k samples in the story LSH (the low halves of the
+   * vector's DartMinHash: kept so that a removal or a second look needs
+   * no sampling); NULL when nv is 0. */
+  uint32_t *smp;
+  uint32_t sampled_n; /* its language's document count when sampled */
 } ixgroup;
 
 typedef struct ixstory {
