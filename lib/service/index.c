@@ -312,8 +312,6 @@ DEDUP_API int dedup_index_merge(const dedup_index *ix, size_t i,
 
 DEDUP_API int dedup_index_resolve(const dedup_index *ix, dedup_level level,
                                   uint64_t id, uint64_t *current) {
-  if (current)
-    *current = 0;
   if (!ix || !current ||
       (level != DEDUP_LEVEL_COPY && level != DEDUP_LEVEL_STORY))
     return DEDUP_EINVAL;

@@ -32,7 +32,9 @@
  *    5 sigs     sig32 4-byte words a slot (0 for a slot not live)
  *    6 groups   8 count, then each: 8 copy_id  4 parent  4 rep  4 head
  *               4 tail  4 n_members  4 story  4 snext  1 dated  8 date
- *               4 weighed_n  4 nv, then nv 8-byte term ids, nv floats
+ *               4 weighed_n  4 nv  4 sampled_n  4 samples (story_k when
+ *               nv is not 0, else 0), then nv 8-byte term ids, nv
+ *               floats, the 4-byte samples
  *    7 stories  8 count, then each: 8 story_id  4 parent  4 n_groups
  *               4 head  4 tail
  *    8 merges   8 count, then each: 8 from  8 into  1 level
@@ -82,7 +84,7 @@
 #define PARAMS_LEN 52
 #define COUNTERS_LEN 36
 #define DOC_FIXED 60
-#define GROUP_FIXED 53
+#define GROUP_FIXED 61
 #define STORY_LEN 24
 #define MERGE_LEN 17
 #define TMP_TRIES 100
@@ -193,7 +195,8 @@ static int cmp_u64(const void *a, const void *b) {
  *     nothing else is; a list is as long as n_members, tail its last
  *   - a group merged away is empty (no members, rep, vector)
  *   - a root group has a representative, one of its members, exactly
- *     when it has members
+ *     when it has members; a group has samples exactly when it has a
+ *     vector
  *   - every group is in exactly one story's list, the story its field
  *     names, which is a root; a story merged away has an empty list;
  *     n_groups counts the list's root groups with members
@@ -239,7 +242,7 @@ static int validate(const dedup_index *ix) {
     const ixgroup *G = &ix->groups[g];
     if (G->parent >= ng || G->story >= ns ||
         (G->snext != IX_NONE && G->snext >= ng) || !G->copy_id ||
-        G->copy_id >= ix->next_copy_id)
+        G->copy_id >= ix->next_copy_id || (G->nv != 0) != (G->smp != NULL))
       goto out;
     par[g] = G->parent;
   }
@@ -582,10 +585,15 @@ static int write_index(const dedup_index *ix, fw *w) {
     w64(w, (uint64_t)G->date);
     w32(w, G->weighed_n);
     w32(w, G->nv);
+    w32(w, G->sampled_n);
+    uint32_t ns = G->nv ? ix->story_k : 0;
+    w32(w, ns);
     for (uint32_t j = 0; j < G->nv; j++)
       w64(w, G->vid[j]);
     for (uint32_t j = 0; j < G->nv; j++)
       w32(w, fbits(G->vw[j]));
+    for (uint32_t j = 0; j < ns; j++)
+      w32(w, G->smp[j]);
   }
   sec_end(w, SEC_GROUPS);
   sec_begin(w);
@@ -1002,7 +1010,12 @@ static int read_groups(cur *c, dedup_index *ix) {
     G->date = (int64_t)r64(c);
     G->weighed_n = r32(c);
     uint32_t nv = r32(c);
-    if (G->dated > 1 || nv > c->left / 12)
+    G->sampled_n = r32(c);
+    uint32_t ns = r32(c);
+    /* A vector has its story_k samples (assign.c reads them), and
+     * only a vector. */
+    if (G->dated > 1 || nv > c->left / 12 || ns != (nv ? ix->story_k : 0) ||
+        (uint64_t)nv * 12 + (uint64_t)ns * 4 > c->left)
       return DEDUP_EFORMAT;
     if (!nv)
       continue;
@@ -1019,6 +1032,13 @@ static int read_groups(cur *c, dedup_index *ix) {
     }
     for (uint32_t j = 0; j < nv; j++)
       G->vw[j] = bitsf(r32(c));
+    if (ns) {
+      G->smp = dedup__malloc((size_t)ns * sizeof *G->smp);
+      if (!G->smp)
+        return DEDUP_ENOMEM;
+      for (uint32_t j = 0; j < ns; j++)
+        G->smp[j] = r32(c);
+    }
   }
   return c->left ? DEDUP_EFORMAT : DEDUP_OK;
 }
