@@ -378,6 +378,57 @@ static void test_merges(void **state) {
   dedup_index_free(ix);
 }
 
+/* The structure open checks, checked by save first: an index whose
+ * lists or chains are broken is not written (the old file stays). */
+static void test_save_refuses_damage(void **state) {
+  (void)state;
+  dedup_index *ix = make_index(12, 0, 80);
+  const char *a = path_in("damage.ix");
+  assert_int_equal(dedup_index_save(ix, a), DEDUP_OK);
+  size_t len;
+  unsigned char *before = slurp(a, &len);
+  assert_true(ix->n_groups >= 2 && ix->n_stories >= 2);
+  uint32_t g0 = ix->groups[0].parent, g1 = ix->groups[1].parent;
+  ix->groups[0].parent = 1; /* a union-find cycle */
+  ix->groups[1].parent = 0;
+  assert_int_equal(dedup_index_save(ix, a), DEDUP_ESTATE);
+  ix->groups[0].parent = g0;
+  ix->groups[1].parent = g1;
+  uint32_t h = ix->groups[0].head, nx = ix->docs[h].next;
+  ix->docs[h].next = h; /* a member list that loops */
+  assert_int_equal(dedup_index_save(ix, a), DEDUP_ESTATE);
+  ix->docs[h].next = nx;
+  uint32_t sh = ix->stories[0].head, sn = ix->groups[sh].snext;
+  ix->groups[sh].snext = sh; /* a story list that loops */
+  assert_int_equal(dedup_index_save(ix, a), DEDUP_ESTATE);
+  ix->groups[sh].snext = sn;
+  ix->groups[0].n_members++; /* a count the list does not hold */
+  assert_int_equal(dedup_index_save(ix, a), DEDUP_ESTATE);
+  ix->groups[0].n_members--;
+  ix->n_live++;
+  assert_int_equal(dedup_index_save(ix, a), DEDUP_ESTATE);
+  ix->n_live--;
+  /* An LSH entry under keys its document's signature does not give: a
+   * removal would leave it behind. */
+  size_t nw = (size_t)ix->copy_b * ix->copy_r;
+  uint64_t *w = calloc(nw, sizeof *w);
+  assert_non_null(w);
+  for (size_t i = 0; i < nw; i++)
+    w[i] = 12345 + i;
+  assert_int_equal(dedup__lsh_insert(ix->copy_lsh, 0, w), DEDUP_OK);
+  assert_int_equal(dedup_index_save(ix, a), DEDUP_ESTATE);
+  assert_int_equal(dedup__lsh_remove(ix->copy_lsh, 0, w), ix->copy_b);
+  free(w);
+  size_t l2;
+  unsigned char *after = slurp(a, &l2);
+  assert_int_equal(len, l2);
+  assert_memory_equal(before, after, len);
+  free(after);
+  free(before);
+  assert_int_equal(dedup_index_save(ix, a), DEDUP_OK);
+  dedup_index_free(ix);
+}
+
 /* ---- locking ---------------------------------------------------------- */
 
 static void test_lock(void **state) {
@@ -754,6 +805,7 @@ int main(void) {
       cmocka_unit_test(test_rebuild),
       cmocka_unit_test(test_empty),
       cmocka_unit_test(test_merges),
+      cmocka_unit_test(test_save_refuses_damage),
       cmocka_unit_test(test_lock),
       cmocka_unit_test(test_flips),
       cmocka_unit_test(test_odd_paths),

@@ -53,6 +53,9 @@ typedef struct dedup__countmap {
 
 /* Adds delta to key's count; returns DEDUP_OK or DEDUP_ENOMEM. */
 int dedup__countmap_add(dedup__countmap *m, uint64_t key, uint32_t delta);
+/* Room for `extra` more keys: the adds of that many new keys (and any
+ * of keys already there) cannot fail after it. */
+int dedup__countmap_reserve(dedup__countmap *m, size_t extra);
 uint32_t dedup__countmap_get(const dedup__countmap *m, uint64_t key);
 void dedup__countmap_free(dedup__countmap *m);
 /* The keys of m with a count (in slot order) into out, room for m->n + 1;

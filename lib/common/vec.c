@@ -118,6 +118,13 @@ int dedup__countmap_add(dedup__countmap *m, uint64_t key, uint32_t delta) {
   return DEDUP_OK;
 }
 
+int dedup__countmap_reserve(dedup__countmap *m, size_t extra) {
+  while ((m->n + extra + 1) * 4 > m->cap * 3)
+    if (countmap_grow(m) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+  return DEDUP_OK;
+}
+
 uint32_t dedup__countmap_get(const dedup__countmap *m, uint64_t key) {
   if (key == 0)
     return m->zero_count;

@@ -212,6 +212,9 @@ void dedup__lines_free(dedup__lines *l);
 /* Adds one to each key's count (keys sorted, distinct); DEDUP_OK or
  * DEDUP_ENOMEM (some keys may be counted then). */
 int dedup__lines_add(dedup__lines *l, const uint64_t *keys, size_t n);
+/* Room for these keys' counts: dedup__lines_add of them cannot fail
+ * after it (one writer; the maps are not locked). */
+int dedup__lines_reserve(dedup__lines *l, const uint64_t *keys, size_t n);
 /* A dedup__df_fn over a dedup__lines. */
 uint32_t dedup__lines_df(const void *lines, uint64_t key);
 

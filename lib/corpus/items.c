@@ -65,6 +65,16 @@ int dedup__lines_add(dedup__lines *l, const uint64_t *keys, size_t n) {
   return DEDUP_OK;
 }
 
+int dedup__lines_reserve(dedup__lines *l, const uint64_t *keys, size_t n) {
+  size_t per[DEDUP__LINE_PARTS] = {0};
+  for (size_t i = 0; i < n; i++)
+    per[keys[i] >> (64 - DEDUP__LINE_BITS)]++;
+  for (unsigned t = 0; t < DEDUP__LINE_PARTS; t++)
+    if (per[t] && dedup__countmap_reserve(&l->part[t].map, per[t]) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+  return DEDUP_OK;
+}
+
 /* ---- scratch ---------------------------------------------------------- */
 
 int dedup__scratch_init(dedup__scratch *s, const dedup_params *p) {

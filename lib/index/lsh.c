@@ -127,6 +127,7 @@ void dedup__lsh_band_keys(uint64_t *keys, const uint64_t *sig, unsigned b,
 typedef struct slot {
   uint64_t key;
   uint32_t head; /* NIL: empty slot; DEAD: no ids left; else a node */
+  uint32_t len;  /* ids in the list */
 } slot;
 
 typedef struct node {
@@ -144,8 +145,13 @@ typedef struct table {
 
 struct dedup__lsh {
   unsigned b, r;
+  size_t max_bucket; /* ids a bucket takes at most (0: any number) */
   table *t;
 };
+
+void dedup__lsh_set_max_bucket(dedup__lsh *l, size_t max_bucket) {
+  l->max_bucket = max_bucket;
+}
 
 static size_t probe(const slot *s, size_t mask, uint64_t key) {
   /* Keys are XXH3 output: the low bits are already uniform. */
@@ -197,6 +203,7 @@ int dedup__lsh_new(dedup__lsh **out, unsigned b, unsigned r) {
   }
   l->b = b;
   l->r = r;
+  l->max_bucket = 0;
   *out = l;
   return DEDUP_OK;
 }
@@ -235,10 +242,14 @@ int dedup__lsh_insert(dedup__lsh *l, uint32_t id, const uint64_t *sig) {
     size_t i = probe(t->s, t->cap - 1, key);
     if (t->s[i].head == NIL) {
       t->s[i].key = key;
+      t->s[i].len = 0;
       t->used++;
     } else if (t->s[i].head == DEAD) {
       t->dead--;
+    } else if (l->max_bucket && t->s[i].len >= l->max_bucket) {
+      continue; /* full: the ids it has stand for the key */
     }
+    t->s[i].len++;
     uint32_t x;
     if (t->free_nd) {
       x = t->free_nd - 1;
@@ -273,6 +284,7 @@ size_t dedup__lsh_remove(dedup__lsh *l, uint32_t id, const uint64_t *sig) {
       *link = t->nd[x].next;
       t->nd[x].next = t->free_nd;
       t->free_nd = x + 1;
+      t->s[i].len--;
       removed++;
     }
     if (occupied && t->s[i].head == NIL) {
@@ -426,9 +438,84 @@ int dedup__lsh_write(const dedup__lsh *l, dedup__put_fn put, void *ctx) {
  * the time a crafted file (one long run of colliding keys) costs. */
 #define PROBE_BUDGET(cap) (64 * (uint64_t)(cap) + 65536)
 
+/* What a table must be for every probe and list walk to end and every
+ * removal to find what it removes: counts as the slots say, room to
+ * spare, every key where a probe for it stops (so no key twice; within
+ * a budget), every node on exactly one list (so each list ends), every
+ * id allowed and under the key its band's words give.  w: r words of
+ * scratch. */
+static int table_check(const table *t, unsigned band, unsigned r,
+                       dedup__band_fn words, void *ctx, uint64_t *w) {
+  if ((t->cap & (t->cap - 1)) || t->used > t->cap ||
+      t->used * 4 > t->cap * 3 || t->dead > t->used ||
+      t->n_nd >= DEAD || t->free_nd > t->n_nd)
+    return DEDUP_EFORMAT;
+  size_t n_used = 0, n_dead = 0;
+  for (size_t i = 0; i < t->cap; i++) {
+    uint32_t h = t->s[i].head;
+    if (h != NIL && h != DEAD && h >= t->n_nd)
+      return DEDUP_EFORMAT;
+    n_used += h != NIL;
+    n_dead += h == DEAD;
+  }
+  if (n_used != t->used || n_dead != t->dead)
+    return DEDUP_EFORMAT;
+  uint64_t steps = 0, budget = PROBE_BUDGET(t->cap);
+  size_t mask = t->cap - 1;
+  for (size_t i = 0; i < t->cap; i++) {
+    if (t->s[i].head == NIL)
+      continue;
+    size_t k = (size_t)t->s[i].key & mask;
+    while (k != i) {
+      if (t->s[k].head == NIL || t->s[k].key == t->s[i].key ||
+          ++steps > budget)
+        return DEDUP_EFORMAT;
+      k = (k + 1) & mask;
+    }
+  }
+  unsigned char *seen = dedup__calloc(t->n_nd ? t->n_nd : 1, 1);
+  if (!seen)
+    return DEDUP_ENOMEM;
+  size_t reached = 0;
+  int rc = DEDUP_EFORMAT;
+  for (size_t i = 0; i < t->cap; i++) {
+    for (uint32_t x = t->s[i].head; x != NIL && x != DEAD;
+         x = t->nd[x].next) {
+      if (x >= t->n_nd || seen[x] || !words(ctx, t->nd[x].id, band, w) ||
+          band_key(w, r, band) != t->s[i].key)
+        goto out;
+      seen[x] = 1;
+      reached++;
+    }
+  }
+  for (uint32_t f = t->free_nd; f; f = t->nd[f - 1].next) {
+    if (f > t->n_nd || seen[f - 1])
+      goto out;
+    seen[f - 1] = 1;
+    reached++;
+  }
+  if (reached == t->n_nd)
+    rc = DEDUP_OK;
+out:
+  dedup__free(seen);
+  return rc;
+}
+
+int dedup__lsh_check(const dedup__lsh *l, dedup__band_fn words, void *ctx) {
+  uint64_t *w = dedup__reallocarray(NULL, l->r, sizeof *w);
+  if (!w)
+    return DEDUP_ENOMEM;
+  int rc = DEDUP_OK;
+  for (unsigned j = 0; j < l->b && rc == DEDUP_OK; j++)
+    rc = table_check(&l->t[j], j, l->r, words, ctx, w);
+  dedup__free(w);
+  return rc;
+}
+
 /* Reads and checks band table t from p[0..len) (*used: bytes taken). */
-static int table_read(table *t, const unsigned char *p, size_t len,
-                      size_t *used, const unsigned char *ok, size_t n_ok) {
+static int table_read(table *t, unsigned band, unsigned r,
+                      const unsigned char *p, size_t len, size_t *used,
+                      dedup__band_fn words, void *ctx, uint64_t *w) {
   if (len < LSH_TABLE)
     return DEDUP_EFORMAT;
   uint64_t cap = rd64(p), nused = rd64(p + 8), ndead = rd64(p + 16);
@@ -442,8 +529,8 @@ static int table_read(table *t, const unsigned char *p, size_t len,
     return DEDUP_EFORMAT;
   /* cap 0 or a power of two; inserts keep used <= 3/4 cap, so a probe
    * always meets an empty slot. */
-  if ((cap & (cap - 1)) || nused > cap || nused * 4 > cap * 3 || ndead > nused ||
-      (!cap && (n_nd || free_nd)) || free_nd > n_nd)
+  if ((cap & (cap - 1)) || nused > cap || nused * 4 > cap * 3 ||
+      ndead > nused || (!cap && (n_nd || free_nd)) || free_nd > n_nd)
     return DEDUP_EFORMAT;
   *used = LSH_TABLE + (size_t)cap * LSH_SLOT + (size_t)n_nd * LSH_NODE;
   if (cap) {
@@ -479,53 +566,12 @@ static int table_read(table *t, const unsigned char *p, size_t len,
   }
   if (n_used != t->used || n_dead != t->dead)
     return DEDUP_EFORMAT;
-  /* Every key where a probe for it stops (so no key twice), within the
-   * budget. */
-  uint64_t steps = 0, budget = PROBE_BUDGET(t->cap);
-  size_t mask = t->cap - 1;
-  for (size_t i = 0; i < t->cap; i++) {
-    if (t->s[i].head == NIL)
-      continue;
-    size_t k = (size_t)t->s[i].key & mask;
-    while (k != i) {
-      if (t->s[k].head == NIL || t->s[k].key == t->s[i].key ||
-          ++steps > budget)
-        return DEDUP_EFORMAT;
-      k = (k + 1) & mask;
-    }
-  }
-  /* Each node on exactly one list, which is also what makes every list
-   * end. */
-  unsigned char *seen = dedup__calloc(t->n_nd ? t->n_nd : 1, 1);
-  if (!seen)
-    return DEDUP_ENOMEM;
-  size_t reached = 0;
-  int rc = DEDUP_EFORMAT;
-  for (size_t i = 0; i < t->cap; i++) {
-    for (uint32_t x = t->s[i].head; x != NIL && x != DEAD;
-         x = t->nd[x].next) {
-      if (x >= n_nd || seen[x] || t->nd[x].id >= n_ok || !ok[t->nd[x].id])
-        goto out;
-      seen[x] = 1;
-      reached++;
-    }
-  }
-  for (uint32_t f = t->free_nd; f; f = t->nd[f - 1].next) {
-    if (f > n_nd || seen[f - 1])
-      goto out;
-    seen[f - 1] = 1;
-    reached++;
-  }
-  if (reached == n_nd)
-    rc = DEDUP_OK;
-out:
-  dedup__free(seen);
-  return rc;
+  return table_check(t, band, r, words, ctx, w);
 }
 
 int dedup__lsh_read(dedup__lsh **out, unsigned b, unsigned r,
                     const unsigned char *buf, size_t len,
-                    const unsigned char *ok, size_t n_ok) {
+                    dedup__band_fn words, void *ctx) {
   assert(out);
   *out = NULL;
   if (len < LSH_HEAD || rd32(buf) != b || rd32(buf + 4) != r)
@@ -534,12 +580,17 @@ int dedup__lsh_read(dedup__lsh **out, unsigned b, unsigned r,
   int rc = dedup__lsh_new(&l, b, r);
   if (rc != DEDUP_OK)
     return rc == DEDUP_EINVAL ? DEDUP_EFORMAT : rc;
+  uint64_t *w = dedup__reallocarray(NULL, r, sizeof *w);
+  if (!w)
+    rc = DEDUP_ENOMEM;
   size_t at = LSH_HEAD;
   for (unsigned j = 0; j < b && rc == DEDUP_OK; j++) {
     size_t used = 0;
-    rc = table_read(&l->t[j], buf + at, len - at, &used, ok, n_ok);
+    rc = table_read(&l->t[j], j, r, buf + at, len - at, &used, words, ctx,
+                    w);
     at += used;
   }
+  dedup__free(w);
   if (rc == DEDUP_OK && at != len)
     rc = DEDUP_EFORMAT;
   if (rc != DEDUP_OK) {

@@ -39,6 +39,11 @@ typedef struct dedup__lsh dedup__lsh;
 /* Returns DEDUP_OK, DEDUP_EINVAL (b or r 0), DEDUP_ENOMEM. */
 int dedup__lsh_new(dedup__lsh **out, unsigned b, unsigned r);
 void dedup__lsh_free(dedup__lsh *l);
+/* A bucket of max_bucket ids takes no more (0, the default: no limit):
+ * its ids stand for a key that common, and a removal or a query walks no
+ * longer list than that.  Inserts under a full bucket's key are not kept
+ * there (a later remove finds nothing to remove there). */
+void dedup__lsh_set_max_bucket(dedup__lsh *l, size_t max_bucket);
 /* Inserts item id with signature sig[0..b*r). Returns DEDUP_OK/ENOMEM;
  * after ENOMEM the index is as before the call. */
 int dedup__lsh_insert(dedup__lsh *l, uint32_t id, const uint64_t *sig);
@@ -60,16 +65,25 @@ typedef int (*dedup__put_fn)(void *ctx, const void *p, size_t n);
 int dedup__lsh_write(const dedup__lsh *l, dedup__put_fn put, void *ctx);
 /* Bytes dedup__lsh_write writes for l. */
 uint64_t dedup__lsh_bytes(const dedup__lsh *l);
+/* The r words band `band` of item id was inserted under, into out;
+ * returns 0 when id may not be in the tables at all. */
+typedef int (*dedup__band_fn)(void *ctx, uint32_t id, unsigned band,
+                              uint64_t *out);
 /* Reads tables written by dedup__lsh_write from buf[0..len) (all of it)
  * into *out, checked: shape b x r, capacities powers of two with room to
  * spare (every probe ends), every key found where probing puts it,
  * counts as the slots say, every node in exactly one bucket list or the
- * free list (no cycles), and every id < n_ok with ok[id] set.  Returns
- * DEDUP_OK, DEDUP_EFORMAT (*out NULL) or DEDUP_ENOMEM; memory taken is
- * at most about 1.4 x len. */
+ * free list (no cycles), and every id allowed by words() and in the
+ * bucket of the key its band's words give, so that removing an item
+ * with its signature takes all of it out.  Returns DEDUP_OK,
+ * DEDUP_EFORMAT (*out NULL) or DEDUP_ENOMEM; memory taken is at most
+ * about 1.4 x len. */
 int dedup__lsh_read(dedup__lsh **out, unsigned b, unsigned r,
                     const unsigned char *buf, size_t len,
-                    const unsigned char *ok, size_t n_ok);
+                    dedup__band_fn words, void *ctx);
+/* The checks of dedup__lsh_read on tables in memory (before they are
+ * written): DEDUP_OK, DEDUP_EFORMAT, DEDUP_ENOMEM. */
+int dedup__lsh_check(const dedup__lsh *l, dedup__band_fn words, void *ctx);
 
 /* Writes to (*ids)[0..*n_ids) the items sharing a band with sig,
  * ascending and deduplicated.  (*ids, *cap_ids) is a caller-owned buffer

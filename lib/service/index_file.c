@@ -22,7 +22,7 @@
  *    2 flags     4 bytes: the index's flags (DEDUP_INDEX_KEEP_TEXTS)
  *    3 counters 36 bytes: 8 next copy id  8 next story id  4 revisit
  *               8 live + deferred documents  8 deferred documents
- *    4 docs     8 slots, then each slot: 1 state  1 has_date  1 lang
+ *    4 docs     8 slot count, then each slot: 1 state  1 has_date  1 lang
  *               1 lang_state  8 date  4 group  4 next  4 words
  *               4 n_terms  4 n_bg  4 n_lines  4 n_bg_arts  4 id length
  *               8 text length  8 title length (both ~0: none), then the
@@ -33,8 +33,9 @@
  *    6 groups   8 count, then each: 8 copy_id  4 parent  4 rep  4 head
  *               4 tail  4 n_members  4 story  4 snext  1 dated  8 date
  *               4 weighed_n  4 nv  4 sampled_n  4 samples (story_k when
- *               nv is not 0, else 0), then nv 8-byte term ids, nv
- *               floats, the 4-byte samples
+ *               nv is not 0, else 0)  4 n_links (<= IX_LINKS), then nv
+ *               8-byte term ids, nv floats, the 4-byte samples, n_links
+ *               links of (4 group slot, 4 float score)
  *    7 stories  8 count, then each: 8 story_id  4 parent  4 n_groups
  *               4 head  4 tail
  *    8 merges   8 count, then each: 8 from  8 into  1 level
@@ -54,10 +55,12 @@
  * the bytes of its section before anything is allocated (so memory taken
  * is bounded by a small multiple of the file's size), every slot number
  * against its array, every linked list and union-find chain for cycles,
- * and the structure as a whole (validate()) as the code that reads it
- * expects it, so a damaged or crafted file is refused whole
- * (DEDUP_EFORMAT) and never half used.  Saving checks the same of the
- * index in memory first: a file that would not open is never written.
+ * the structure as a whole (validate()) as the code that reads it
+ * expects it, and every LSH entry against the key its item's words give
+ * (so a removal finds it again and none outlives its item): a damaged
+ * or crafted file is refused whole (DEDUP_EFORMAT) and never half used.
+ * Saving checks the same of the index in memory first (DEDUP_ESTATE): a
+ * file that would not open is never written.
  *
  * Saving writes "PATH.tmp.PID.N" next to the target, syncs it and
  * renames it over the target, as dedup_corpus_save() does; a writer
@@ -84,7 +87,7 @@
 #define PARAMS_LEN 52
 #define COUNTERS_LEN 36
 #define DOC_FIXED 60
-#define GROUP_FIXED 61
+#define GROUP_FIXED 65
 #define STORY_LEN 24
 #define MERGE_LEN 17
 #define TMP_TRIES 100
@@ -196,7 +199,7 @@ static int cmp_u64(const void *a, const void *b) {
  *   - a group merged away is empty (no members, rep, vector)
  *   - a root group has a representative, one of its members, exactly
  *     when it has members; a group has samples exactly when it has a
- *     vector
+ *     vector; its story links are to group slots
  *   - every group is in exactly one story's list, the story its field
  *     names, which is a root; a story merged away has an empty list;
  *     n_groups counts the list's root groups with members
@@ -205,7 +208,7 @@ static int validate(const dedup_index *ix) {
   size_t nd = ix->n_docs, ng = ix->n_groups, ns = ix->n_stories;
   if (nd >= IX_TOMB - 1 || ng >= IX_TOMB - 1 || ns >= IX_TOMB - 1 ||
       !ix->next_copy_id || !ix->next_story_id ||
-      (ix->revisit != IX_NONE && ix->revisit > ng))
+      (ng ? ix->revisit >= ng : ix->revisit != 0)) /* a group slot */
     return DEDUP_EFORMAT;
   size_t big = DEDUP__MAX(DEDUP__MAX(nd, ng), ns);
   unsigned char *mark = dedup__malloc(big ? big : 1);
@@ -242,8 +245,12 @@ static int validate(const dedup_index *ix) {
     const ixgroup *G = &ix->groups[g];
     if (G->parent >= ng || G->story >= ns ||
         (G->snext != IX_NONE && G->snext >= ng) || !G->copy_id ||
-        G->copy_id >= ix->next_copy_id || (G->nv != 0) != (G->smp != NULL))
+        G->copy_id >= ix->next_copy_id || (G->nv != 0) != (G->smp != NULL) ||
+        G->n_links > IX_LINKS)
       goto out;
+    for (uint32_t j = 0; j < G->n_links; j++)
+      if (G->links[j].g >= ng) /* a slot assign.c finds the root of */
+        goto out;
     par[g] = G->parent;
   }
   if (!forest_ok(par, ng, mark))
@@ -337,6 +344,39 @@ out:
   dedup__free(par);
   dedup__free(ids);
   return rc;
+}
+
+/* What an item of each table was inserted under (dedup__band_fn): at
+ * the copy level a live slot with words, its signature's words; at the
+ * story level a root group with a vector, its kept samples.  Every entry
+ * checked so is one a removal finds again: none can outlive its slot or
+ * group (what is found is followed further without checks). */
+static int copy_band(void *ctx, uint32_t id, unsigned band, uint64_t *out) {
+  const dedup_index *ix = ctx;
+  if (id >= ix->n_docs || ix->docs[id].state != IXD_LIVE ||
+      !ix->docs[id].words)
+    return 0;
+  const uint32_t *sig = ix->sigs + (size_t)id * ix->sig32;
+  if (ix->p.method == DEDUP_METHOD_SIMHASH) {
+    uint64_t all[64];
+    dedup__index_copy_words(ix, sig, all); /* copy_b <= 16 blocks */
+    out[0] = all[band];
+  } else {
+    for (unsigned i = 0; i < ix->copy_r; i++)
+      out[i] = sig[(size_t)band * ix->copy_r + i];
+  }
+  return 1;
+}
+
+static int story_band(void *ctx, uint32_t id, unsigned band, uint64_t *out) {
+  const dedup_index *ix = ctx;
+  if (id >= ix->n_groups)
+    return 0;
+  const ixgroup *G = &ix->groups[id];
+  if (G->parent != id || G->rep == IX_NONE || !G->nv)
+    return 0;
+  out[0] = G->smp[band];
+  return 1;
 }
 
 /* ---- writing ---------------------------------------------------------- */
@@ -495,7 +535,7 @@ static int write_map(fw *w, const dedup__countmap *m, int keys_only,
   return DEDUP_OK;
 }
 
-static void write_doc(fw *w, const dedup_index *ix, const ixdoc *d) {
+static void write_doc(fw *w, const ixdoc *d) {
   w8(w, d->state);
   w8(w, d->has_date);
   w8(w, d->lang);
@@ -523,7 +563,6 @@ static void write_doc(fw *w, const dedup_index *ix, const ixdoc *d) {
   const float *c = d->n_terms ? ixdoc_counts(d) : NULL;
   for (uint32_t j = 0; j < d->n_terms; j++)
     w32(w, fbits(c[j]));
-  (void)ix;
 }
 
 static int write_index(const dedup_index *ix, fw *w) {
@@ -557,7 +596,7 @@ static int write_index(const dedup_index *ix, fw *w) {
   sec_begin(w);
   w64(w, ix->n_docs);
   for (size_t i = 0; i < ix->n_docs && w->rc == DEDUP_OK; i++)
-    write_doc(w, ix, &ix->docs[i]);
+    write_doc(w, &ix->docs[i]);
   sec_end(w, SEC_DOCS);
   sec_begin(w);
   for (size_t i = 0; i < ix->n_docs && w->rc == DEDUP_OK; i++) {
@@ -588,12 +627,17 @@ static int write_index(const dedup_index *ix, fw *w) {
     w32(w, G->sampled_n);
     uint32_t ns = G->nv ? ix->story_k : 0;
     w32(w, ns);
+    w32(w, G->n_links);
     for (uint32_t j = 0; j < G->nv; j++)
       w64(w, G->vid[j]);
     for (uint32_t j = 0; j < G->nv; j++)
       w32(w, fbits(G->vw[j]));
     for (uint32_t j = 0; j < ns; j++)
       w32(w, G->smp[j]);
+    for (uint32_t j = 0; j < G->n_links; j++) {
+      w32(w, G->links[j].g);
+      w32(w, fbits(G->links[j].x));
+    }
   }
   sec_end(w, SEC_GROUPS);
   sec_begin(w);
@@ -774,6 +818,10 @@ DEDUP_API int dedup_index_save(dedup_index *ix, const char *path) {
     return DEDUP_EINVAL;
   /* A file that open would refuse is not written: the old one stays. */
   int rc = validate(ix);
+  if (rc == DEDUP_OK)
+    rc = dedup__lsh_check(ix->copy_lsh, copy_band, ix);
+  if (rc == DEDUP_OK)
+    rc = dedup__lsh_check(ix->story_lsh, story_band, ix);
   if (rc != DEDUP_OK)
     return rc == DEDUP_EFORMAT ? DEDUP_ESTATE : rc;
   int lock = -1;
@@ -1012,32 +1060,34 @@ static int read_groups(cur *c, dedup_index *ix) {
     uint32_t nv = r32(c);
     G->sampled_n = r32(c);
     uint32_t ns = r32(c);
+    G->n_links = r32(c);
     /* A vector has its story_k samples (assign.c reads them), and
      * only a vector. */
     if (G->dated > 1 || nv > c->left / 12 || ns != (nv ? ix->story_k : 0) ||
-        (uint64_t)nv * 12 + (uint64_t)ns * 4 > c->left)
+        G->n_links > IX_LINKS ||
+        (uint64_t)nv * 12 + (uint64_t)ns * 4 + G->n_links * 8 > c->left)
       return DEDUP_EFORMAT;
-    if (!nv)
-      continue;
-    /* One block, ids then weights, as assign.c's weigh makes it. */
-    G->vid = dedup__malloc((size_t)nv * (sizeof *G->vid + sizeof *G->vw));
-    if (!G->vid)
-      return DEDUP_ENOMEM;
-    G->vw = (float *)(void *)(G->vid + nv);
-    G->nv = nv;
-    for (uint32_t j = 0; j < nv; j++) {
-      G->vid[j] = r64(c);
-      if (j && G->vid[j] <= G->vid[j - 1])
-        return DEDUP_EFORMAT; /* ascending: cosines merge them */
-    }
-    for (uint32_t j = 0; j < nv; j++)
-      G->vw[j] = bitsf(r32(c));
-    if (ns) {
+    if (nv) {
+      /* One block, ids then weights, as assign.c's weigh makes it. */
+      G->vid = dedup__malloc((size_t)nv * (sizeof *G->vid + sizeof *G->vw));
       G->smp = dedup__malloc((size_t)ns * sizeof *G->smp);
-      if (!G->smp)
+      if (!G->vid || !G->smp)
         return DEDUP_ENOMEM;
+      G->vw = (float *)(void *)(G->vid + nv);
+      G->nv = nv;
+      for (uint32_t j = 0; j < nv; j++) {
+        G->vid[j] = r64(c);
+        if (j && G->vid[j] <= G->vid[j - 1])
+          return DEDUP_EFORMAT; /* ascending: cosines merge them */
+      }
+      for (uint32_t j = 0; j < nv; j++)
+        G->vw[j] = bitsf(r32(c));
       for (uint32_t j = 0; j < ns; j++)
         G->smp[j] = r32(c);
+    }
+    for (uint32_t j = 0; j < G->n_links; j++) {
+      G->links[j].g = r32(c);
+      G->links[j].x = bitsf(r32(c));
     }
   }
   return c->left ? DEDUP_EFORMAT : DEDUP_OK;
@@ -1121,31 +1171,18 @@ static int read_n(cur *c, dedup_index *ix) {
   return DEDUP_OK;
 }
 
-/* The LSH tables, after validate(): the copy level holds live slots, the
- * story level root groups with a vector (what the code reading them
- * follows further). */
+/* The LSH tables, after validate(). */
 static int read_lsh(const cur *cc, const cur *cs, dedup_index *ix) {
-  size_t n = DEDUP__MAX(ix->n_docs, ix->n_groups);
-  unsigned char *ok = dedup__malloc(n ? n : 1);
-  if (!ok)
-    return DEDUP_ENOMEM;
-  for (size_t i = 0; i < ix->n_docs; i++)
-    ok[i] = ix->docs[i].state == IXD_LIVE;
   dedup__lsh_free(ix->copy_lsh);
   ix->copy_lsh = NULL;
   int rc = dedup__lsh_read(&ix->copy_lsh, ix->copy_b, ix->copy_r, cc->p,
-                           cc->left, ok, ix->n_docs);
+                           cc->left, copy_band, ix);
   if (rc == DEDUP_OK) {
-    for (size_t g = 0; g < ix->n_groups; g++) {
-      const ixgroup *G = &ix->groups[g];
-      ok[g] = G->parent == g && G->rep != IX_NONE && G->nv;
-    }
     dedup__lsh_free(ix->story_lsh);
     ix->story_lsh = NULL;
     rc = dedup__lsh_read(&ix->story_lsh, ix->story_k, 1, cs->p, cs->left,
-                         ok, ix->n_groups);
+                         story_band, ix);
   }
-  dedup__free(ok);
   return rc;
 }
 

@@ -63,6 +63,18 @@ static inline size_t ixdoc_rec_bytes(uint32_t nt, uint32_t nb, uint32_t nl) {
   return ((size_t)nt + nb + nl) * sizeof(uint64_t) + (size_t)nt * sizeof(float);
 }
 
+/* A story link a group keeps: to group g (a slot; find its root), of
+ * score x when last scored. */
+typedef struct ixlink {
+  uint32_t g;
+  float x;
+} ixlink;
+
+/* Links a group keeps (its strongest, both ways: those it found when it
+ * was added and those later groups found to it), for a second look at
+ * its story without a search (assign.c: revisit). */
+#define IX_LINKS 16
+
 typedef struct ixgroup {
   uint64_t copy_id;  /* public id, > 0 */
   uint32_t parent;   /* itself while the group lives; else the group it
@@ -86,6 +98,8 @@ typedef struct ixgroup {
    * no sampling); NULL when nv is 0. */
   uint32_t *smp;
   uint32_t sampled_n; /* its language's document count when sampled */
+  uint32_t n_links;
+  ixlink links[IX_LINKS];
 } ixgroup;
 
 typedef struct ixstory {
