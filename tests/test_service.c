@@ -72,6 +72,20 @@ static void seeds_one_story(void **state) {
   }
   for (int i = 0; i < 3; i++)
     assert_int_equal(info(ix, f[i]).story_id, story);
+  /* A page again, byte for byte, under another id: its copy group. */
+  for (int i = 0; i < 3; i++) {
+    char p[1024], id[64];
+    snprintf(p, sizeof p, "%s/%s", dir ? dir : "seeds", f[i]);
+    snprintf(id, sizeof id, "again-%d", i);
+    char *t = tg_slurp(p, NULL);
+    assert_non_null(t);
+    dedup_assignment a = add(ix, id, t, DEDUP_OK);
+    assert_int_equal(a.copy_joined, 1);
+    assert_int_equal(a.copy_id, (uint64_t)i + 1);
+    assert_int_equal(a.story_id, story);
+    free(t);
+    assert_int_equal(dedup_index_remove(ix, id), DEDUP_OK);
+  }
   assert_int_equal(dedup_index_doc_count(ix), 3);
   dedup_index_free(ix);
 }
@@ -103,6 +117,18 @@ static void copies_and_stories(void **state) {
   assert_int_equal(q.story_id, z.story_id);
   assert_true(q.copy_sim == z.copy_sim);
 
+  /* Byte-identical copies join however the pages were cleaned (the
+   * first page's lines were rarer when it came): by seeds and by
+   * generated text; and after the first leaves, the second stands for
+   * its text. */
+  dedup_assignment e = add(ix, "a-exact", a, DEDUP_OK);
+  assert_int_equal(e.copy_joined, 1);
+  assert_int_equal(e.copy_id, x.copy_id);
+  assert_true(e.copy_sim == 1.0);
+  assert_int_equal(dedup_index_remove(ix, "a-exact"), DEDUP_OK);
+  e = add(ix, "a-exact2", a, DEDUP_OK);
+  assert_int_equal(e.copy_id, x.copy_id);
+  assert_true(e.copy_sim == 1.0);
   /* A query of a new story: ids 0 (it would start both). */
   char *c = article(300, 1, 300);
   assert_int_equal(dedup_index_query(ix, c, strlen(c), NULL, &q), DEDUP_OK);

@@ -57,6 +57,9 @@
  * The stored vector is weighed as the batch weighs it. */
 #define NEW_TERM_WEIGHT 0.5
 
+/* The seed of a normalised text's hash (exact copies). */
+#define TEXT_SALT 0x7e57c0de5eedULL
+
 /* ---- tables ------------------------------------------------------------ */
 
 static unsigned simhash_maxd(const dedup_params *p) {
@@ -311,6 +314,7 @@ typedef struct prep {
   dedup__countmap own_lines; /* the same, for a query's look-ups */
   dedup__countmap own_df;
   unsigned lt;       /* statistics language */
+  uint64_t text_hash; /* of d.text */
   /* copy level */
   uint32_t *groups;  /* verified copies' groups (roots), distinct */
   size_t n_groups;
@@ -358,6 +362,7 @@ static int prep_text(prep *q, const char *text, size_t len,
     q->d.has_date = 1;
     q->d.date = meta->date;
   }
+  q->text_hash = dedup__hash(q->d.text, q->d.len, TEXT_SALT);
   if (lang > 0) {
     q->d.lang = (uint8_t)lang;
     q->d.lang_state = CDOC_LANG_GIVEN;
@@ -386,7 +391,8 @@ static int prep_sign(const dedup_index *ix, dedup__scratch *s, prep *q) {
     dedup__u64_sort_unique(s->sh.v, &s->sh.n);
     if (dedup__u64vec_reserve(&q->lines, s->sh.n) != DEDUP_OK)
       return DEDUP_ENOMEM;
-    memcpy(q->lines.v, s->sh.v, s->sh.n * sizeof *q->lines.v);
+    if (s->sh.n)
+      memcpy(q->lines.v, s->sh.v, s->sh.n * sizeof *q->lines.v);
     q->lines.n = s->sh.n;
     for (size_t i = 0; i < q->lines.n; i++)
       if (dedup__countmap_add(&q->own_lines, q->lines.v[i], 1) != DEDUP_OK)
@@ -456,6 +462,26 @@ static int prep_copies(const dedup_index *ix, prep *q, uint32_t **buf,
       continue;
     q->copy_sim = DEDUP__MAX(q->copy_sim, sim);
     q->groups[q->n_groups++] = dedup__group_root(ix, ix->docs[c].group);
+  }
+  /* An exact copy of a document is its copy, whatever either page's
+   * cleaning made of it (the older one was cleaned when its lines were
+   * rarer): the batch level, which cleans both alike, finds it too. */
+  uint32_t e = dedup__countmap_get(&ix->exact, q->text_hash);
+  if (e && ix->docs[e - 1].state == IXD_LIVE &&
+      ix->docs[e - 1].text_hash == q->text_hash) {
+    uint32_t g = dedup__group_root(ix, ix->docs[e - 1].group);
+    q->copy_sim = 1.0;
+    size_t i = 0;
+    while (i < q->n_groups && q->groups[i] != g)
+      i++;
+    if (i == q->n_groups) {
+      uint32_t *v = dedup__reallocarray(q->groups, q->n_groups + 1,
+                                        sizeof *v);
+      if (!v)
+        return DEDUP_ENOMEM;
+      q->groups = v;
+      q->groups[q->n_groups++] = g;
+    }
   }
   q->n_groups = dedup__u32_sort_unique(q->groups, q->n_groups);
   return DEDUP_OK;
@@ -1215,6 +1241,7 @@ static int new_slot(dedup_index *ix, const char *id, prep *q, int keep_text,
   }
   d->has_date = (uint8_t)q->d.has_date;
   d->date = q->d.date;
+  d->text_hash = q->text_hash;
   d->lang = q->d.lang;
   d->lang_state = q->d.lang_state;
   if (keep_text) {
@@ -1259,7 +1286,8 @@ static int commit(dedup_index *ix, prep *q, const plan *pl, uint32_t sl,
       (rc = dedup__countmap_reserve(&ix->df, (size_t)d->n_bg + d->n_terms)) !=
           DEDUP_OK ||
       (rc = dedup__lines_reserve(ix->lines, q->lines.v, q->lines.n)) !=
-          DEDUP_OK)
+          DEDUP_OK ||
+      (rc = dedup__countmap_reserve(&ix->exact, 1)) != DEDUP_OK)
     goto fail;
   memcpy(ix->sigs + (size_t)sl * ix->sig32, q->sig,
          ix->sig32 * sizeof *q->sig);
@@ -1282,6 +1310,9 @@ static int commit(dedup_index *ix, prep *q, const plan *pl, uint32_t sl,
   /* From here on nothing fails. */
   d->words = q->item.words;
   d->state = IXD_LIVE;
+  d->text_hash = q->text_hash;
+  if (!dedup__countmap_get(&ix->exact, d->text_hash))
+    (void)dedup__countmap_add(&ix->exact, d->text_hash, sl + 1);
   (void)dedup__lines_add(ix->lines, q->lines.v, q->lines.n);
   const uint64_t *bg = ixdoc_bg(d);
   for (uint32_t j = 0; j < d->n_bg; j++)

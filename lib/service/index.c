@@ -81,6 +81,7 @@ DEDUP_API void dedup_index_free(dedup_index *ix) {
   }
   dedup__countmap_free(&ix->heavy);
   dedup__countmap_free(&ix->df);
+  dedup__countmap_free(&ix->exact);
   dedup__free(ix->N);
   dedup__lsh_free(ix->copy_lsh);
   dedup__lsh_free(ix->story_lsh);

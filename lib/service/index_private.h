@@ -38,6 +38,7 @@ typedef struct ixdoc {
   uint32_t group;    /* copy group slot (IX_NONE unless live) */
   uint32_t next;     /* next member of the group (IX_NONE: the last) */
   uint32_t words;    /* words of its main item (who represents a group) */
+  uint64_t text_hash; /* XXH3 of its normalised text (exact copies) */
   /* Records, one block (rec): n_terms term ids, n_bg term ids of its
    * embedded articles (one set per article, concatenated), n_lines keys
    * of its short lines (what it added to the line counts), all uint64_t,
@@ -146,6 +147,9 @@ struct dedup_index {
                              last rebuild (dedup__grams_heavy) */
   dedup__countmap df;     /* term id -> representatives and embedded
                              articles that have it */
+  dedup__countmap exact;  /* text hash -> slot + 1 of a live document of
+                             that text (0: none): exact copies join their
+                             group whatever the cleaning of their day */
   uint32_t *N;            /* per language (dedup__lang_count()): the
                              documents df counts */
   /* LSH: copy level over doc slots (b bands of r 64-bit words, the 32-bit

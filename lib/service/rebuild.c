@@ -142,6 +142,7 @@ static int make_doc(dedup_index *nx, const dedup_index *ix, uint32_t slot,
   d->lang_state = cd->lang_state;
   d->state = IXD_LIVE;
   d->words = it->empty ? 0 : it->words;
+  d->text_hash = o->text_hash;
   /* Records: terms, embedded articles' terms, line keys (made again:
    * the run counted them, this document's own are a function of its
    * text). */
@@ -225,6 +226,10 @@ static int make_index(dedup_index *nx, const dedup_index *ix,
     nx->n_docs = k + 1;
     nx->n_live = k + 1;
     if ((rc = dedup__index_map(nx, (uint32_t)k)) != DEDUP_OK)
+      goto out;
+    if (!dedup__countmap_get(&nx->exact, nx->docs[k].text_hash) &&
+        (rc = dedup__countmap_add(&nx->exact, nx->docs[k].text_hash,
+                                  (uint32_t)k + 1)) != DEDUP_OK)
       goto out;
     rc = DEDUP_ENOMEM;
     uint32_t gl = C->label[i], sl = S->label[i];

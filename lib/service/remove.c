@@ -55,6 +55,17 @@ static int remove_slot(dedup_index *ix, uint32_t sl) {
     }
     uint32_t g = dedup__group_root(ix, d->group);
     ixgroup *G = &ix->groups[g];
+    /* The exact-copy table names another live copy of its text, if its
+     * group has one (an exact copy is in its group). */
+    if (dedup__countmap_get(&ix->exact, d->text_hash) == sl + 1) {
+      uint32_t other = 0;
+      for (uint32_t x = ix->groups[dedup__group_root(ix, d->group)].head;
+           x != IX_NONE && !other; x = ix->docs[x].next)
+        if (x != sl && ix->docs[x].text_hash == d->text_hash)
+          other = x + 1;
+      /* Counts add modulo 2^32: this sets the value, no room is made. */
+      (void)dedup__countmap_add(&ix->exact, d->text_hash, other - (sl + 1));
+    }
     /* Out of its group's member list; the group's date again. */
     uint32_t *link = &G->head, last = IX_NONE;
     while (*link != sl) {
