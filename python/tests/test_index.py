@@ -167,6 +167,29 @@ class IndexTests(unittest.TestCase):
         self.assertAlmostEqual(again.copy_sim, 1.0)
         self.assertEqual((edited.copy_id, edited.copy_joined), (1, True))
 
+    @unittest.expectedFailure
+    def test_edited_page_joins_copy_group(self):
+        # Library limitation (reported): a page with three words edited is
+        # a copy of its original in the batch (similarity 0.73), but the
+        # index signed the original before its short lines were seen
+        # twice and the edited page after (they are cleaned away as
+        # repeated chrome then), so the two signatures differ more than
+        # the texts: it starts a group of its own.
+        name, text = seed_texts()[0]
+        edited = (text.replace(b"Never one to miss", b"Never one to skip", 1)
+                  .replace(b"political meddling", b"political interference",
+                           1)
+                  .replace(b"the whistleblower", b"the leaker", 1))
+        c = dedup.Corpus(threads=1)
+        c.add("a", text)
+        c.add("b", edited)
+        c.run()
+        self.assertEqual(c.clusters(level="copy"), [["a", "b"]])
+        with dedup.Index() as ix:
+            ix.add("a", text)
+            got = ix.add("b", edited)
+        self.assertEqual((got.copy_id, got.copy_joined), (1, True))
+
     def test_duplicate_id(self):
         rng = random.Random(6)
         a, b = article(rng), article(rng)
