@@ -431,6 +431,34 @@ static void test_save_refuses_damage(void **state) {
 
 /* ---- locking ---------------------------------------------------------- */
 
+/* dedup_index_create: the lock before the file, so one of two creators
+ * wins; the file it saves opens; an existing path is refused. */
+static void test_create(void **state) {
+  (void)state;
+  const char *a = path_in("created.ix");
+  dedup_index *c, *c2, *w;
+  assert_int_equal(dedup_index_create(&c, a, NULL, 0), DEDUP_OK);
+  assert_int_equal(dedup_index_create(&c2, a, NULL, 0), DEDUP_ELOCKED);
+  assert_null(c2);
+  assert_int_equal(dedup_index_open(&w, a, 0), DEDUP_ELOCKED);
+  const char *t = "Words of a first article, written for this test alone.";
+  assert_int_equal(dedup_index_add(c, "one", t, strlen(t), NULL, 0, NULL),
+                   DEDUP_OK);
+  assert_int_equal(dedup_index_save(c, NULL), DEDUP_OK); /* its own path */
+  dedup_index_free(c);
+  assert_int_equal(dedup_index_create(&c2, a, NULL, 0), DEDUP_EEXIST);
+  assert_null(c2);
+  assert_int_equal(dedup_index_open(&w, a, 0), DEDUP_OK);
+  assert_int_equal(dedup_index_doc_count(w), 1);
+  dedup_index_free(w);
+  dedup_params p = DEDUP_PARAMS_INIT;
+  p.flags = DEDUP_F_SPLIT_EMBEDDED;
+  assert_int_equal(dedup_index_create(&c2, path_in("bad.ix"), &p, 0),
+                   DEDUP_EINVAL);
+  assert_int_equal(dedup_index_create(&c2, NULL, NULL, 0), DEDUP_EINVAL);
+  assert_int_equal(dedup_index_create(&c2, "", NULL, 0), DEDUP_EINVAL);
+}
+
 static void test_lock(void **state) {
   (void)state;
   dedup_index *ix = make_index(9, 0, 80), *w, *w2, *ro, *nx;
@@ -807,6 +835,7 @@ int main(void) {
       cmocka_unit_test(test_merges),
       cmocka_unit_test(test_save_refuses_damage),
       cmocka_unit_test(test_lock),
+      cmocka_unit_test(test_create),
       cmocka_unit_test(test_flips),
       cmocka_unit_test(test_odd_paths),
       cmocka_unit_test(test_failed_save),

@@ -24,6 +24,7 @@
  *               8 live + deferred documents  8 deferred documents
  *    4 docs     8 slot count, then each slot: 1 state  1 has_date  1 lang
  *               1 lang_state  8 date  4 group  4 next  4 words
+ *               8 text hash (XXH3 of the normalised text: exact copies)
  *               4 n_terms  4 n_bg  4 n_lines  4 n_bg_arts  4 id length
  *               8 text length  8 title length (both ~0: none), then the
  *               id, title and text bytes (no NULs), then the records:
@@ -86,7 +87,7 @@
 #define NO_STRING UINT64_MAX
 #define PARAMS_LEN 52
 #define COUNTERS_LEN 36
-#define DOC_FIXED 60
+#define DOC_FIXED 68
 #define GROUP_FIXED 65
 #define STORY_LEN 24
 #define MERGE_LEN 17
@@ -544,6 +545,7 @@ static void write_doc(fw *w, const ixdoc *d) {
   w32(w, d->group);
   w32(w, d->next);
   w32(w, d->words);
+  w64(w, d->text_hash);
   w32(w, d->n_terms);
   w32(w, d->n_bg);
   w32(w, d->n_lines);
@@ -924,6 +926,7 @@ static int read_doc(cur *c, dedup_index *ix, ixdoc *d) {
   d->group = r32(c);
   d->next = r32(c);
   d->words = r32(c);
+  d->text_hash = r64(c);
   d->n_terms = r32(c);
   d->n_bg = r32(c);
   d->n_lines = r32(c);
@@ -1219,13 +1222,20 @@ static int read_index(dedup_index *ix, cur *sec) {
       (rc = read_lsh(&sec[SEC_COPY_LSH], &sec[SEC_STORY_LSH], ix)) !=
           DEDUP_OK)
     return rc;
-  /* The id map, made again: ids must be distinct. */
+  /* The id map, made again: ids must be distinct; and the exact-copy
+   * table (a live document for each text hash: which one does not
+   * matter, exact copies share a group). */
   for (size_t i = 0; i < ix->n_docs; i++) {
-    if (ix->docs[i].state == IXD_DEAD)
+    const ixdoc *d = &ix->docs[i];
+    if (d->state == IXD_DEAD)
       continue;
-    if (dedup__index_find(ix, ix->docs[i].id) != IX_NONE)
+    if (dedup__index_find(ix, d->id) != IX_NONE)
       return DEDUP_EFORMAT;
     if (dedup__index_map(ix, (uint32_t)i) != DEDUP_OK)
+      return DEDUP_ENOMEM;
+    if (d->state == IXD_LIVE && !dedup__countmap_get(&ix->exact, d->text_hash) &&
+        dedup__countmap_add(&ix->exact, d->text_hash, (uint32_t)i + 1) !=
+            DEDUP_OK)
       return DEDUP_ENOMEM;
   }
   dedup__index_live_sync(ix, IX_NONE);
@@ -1357,6 +1367,43 @@ DEDUP_API int dedup_index_open(dedup_index **out, const char *path,
     return rc;
   }
   ix->lock_fd = lock;
+  *out = ix;
+  return DEDUP_OK;
+}
+
+DEDUP_API int dedup_index_create(dedup_index **out, const char *path,
+                                 const dedup_params *params,
+                                 unsigned flags) {
+  if (!out)
+    return DEDUP_EINVAL;
+  *out = NULL;
+  if (!path || !*path)
+    return DEDUP_EINVAL;
+  dedup_index *ix;
+  int rc = dedup_index_new(&ix, params, flags);
+  if (rc != DEDUP_OK)
+    return rc;
+  /* The lock first, then the look at the path: of two creators one gets
+   * the lock, the other DEDUP_ELOCKED, or DEDUP_EEXIST once the first
+   * has saved. */
+  if ((rc = take_lock(path, &ix->lock_fd)) != DEDUP_OK) {
+    dedup_index_free(ix);
+    return rc;
+  }
+  struct stat st;
+  if (lstat(path, &st) == 0) {
+    dedup_index_free(ix);
+    return DEDUP_EEXIST;
+  }
+  if (errno != ENOENT || !(ix->path = dedup__strdup(path))) {
+    rc = errno != ENOENT ? DEDUP_EIO : DEDUP_ENOMEM;
+    dedup_index_free(ix);
+    return rc;
+  }
+  if ((rc = save_atomic(ix, path)) != DEDUP_OK) {
+    dedup_index_free(ix);
+    return rc;
+  }
   *out = ix;
   return DEDUP_OK;
 }
