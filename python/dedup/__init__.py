@@ -40,7 +40,9 @@ ctypes.util.find_library("dedup").
 
 import array
 import ctypes
+import collections
 import ctypes.util
+import datetime as _dt
 import errno as _errno
 import glob
 import json
@@ -50,15 +52,16 @@ import tempfile
 import threading
 
 __all__ = [
-    "Corpus", "DedupError", "DedupValueError", "DedupIndexError",
-    "DedupOSError", "MinHash", "SimHash", "LSH", "normalise", "shingles",
+    "Corpus", "Index", "Assignment", "DocInfo", "DedupError",
+    "DedupValueError", "DedupIndexError", "DedupOSError", "DedupExistsError",
+    "DedupNotFoundError", "DedupLockedError", "MinHash", "SimHash", "LSH", "normalise", "shingles",
     "char_shingles", "hash_token", "scores", "version", "library_path",
 ]
 
 # Status codes (dedup.h, dedup_status).
 OK, ENOMEM, EINVAL, EIO, EEMPTY, EBINARY = 0, -1, -2, -3, -4, -5
 EFORMAT, EVERSION, ESTATE, ETOOBIG = -6, -7, -8, -9
-ENOTFOUND, ECANCELED = -10, -11
+ENOTFOUND, ECANCELED, EEXIST, ELOCKED = -10, -11, -12, -13
 
 _LEVELS = {"story": 0, "copy": 1}
 _METHODS = {"minhash": 0, "simhash": 1}
@@ -305,10 +308,17 @@ _date_parse = _fn("dedup_date_parse", ctypes.c_int, _cp, ctypes.c_size_t,
 
 
 def _date(d):
-    """Unix seconds from an int/float or a date string (the library's
-    dedup_date_parse)."""
+    """Unix seconds from an int/float, a datetime (naive: UTC) or a date
+    string (the library's dedup_date_parse)."""
     if isinstance(d, bool):
         raise TypeError("a date is Unix seconds or a string, not bool")
+    if isinstance(d, _dt.datetime):
+        if d.tzinfo is None:
+            d = d.replace(tzinfo=_dt.timezone.utc)
+        return int(d.timestamp() // 1)
+    if isinstance(d, _dt.date):  # a day: its midnight, UTC
+        return int(_dt.datetime(d.year, d.month, d.day,
+                                tzinfo=_dt.timezone.utc).timestamp())
     if isinstance(d, (int, float)):
         if d != d or abs(d) > 2 ** 62:
             raise ValueError("date out of range: %r" % (d,))
@@ -318,6 +328,28 @@ def _date(d):
     if _date_parse(b, len(b), ctypes.byref(out)) != OK:
         raise ValueError("not a date dedup reads: %r" % (d,))
     return out.value
+
+
+def _meta(title, date, lang):
+    """A dedup_doc_meta for title, date and lang, or None when none is
+    given (the struct keeps no reference: its bytes are held by the
+    returned object's fields)."""
+    if title is None and date is None and lang is None:
+        return None
+    meta = _DocMeta(_DOC_META_VERSION, None, 0, 0, 0, None)
+    if lang is not None:
+        if not isinstance(lang, str) or \
+                _c_lang_code(lang.encode("ascii", "replace")) is None:
+            raise ValueError("unknown language: %r" % (lang,))
+        meta.lang = lang.encode("ascii")
+    if title is not None:
+        t = _bytes(title)
+        meta.title, meta.title_len = t, len(t)
+    if date is not None:
+        meta.has_date, meta.date = 1, _date(date)
+    return meta
+
+
 _c_item_text = _fn("dedup_corpus_item_text", ctypes.c_int,
                    ctypes.POINTER(ctypes.c_void_p), _c_size_p, _vp,
                    ctypes.c_size_t)
@@ -416,12 +448,38 @@ class _KeyError(KeyError, ValueError):
     ValueError; a dict-like index raises KeyError: this is both)."""
 
 
+class DedupExistsError(DedupError, KeyError):
+    """Index.add() of an id the index holds already (status EEXIST); a
+    KeyError too."""
+
+    def __str__(self):
+        return str(self.args[0]) if self.args else ""
+
+
+class DedupNotFoundError(DedupError, KeyError):
+    """An id the index does not hold (status ENOTFOUND); a KeyError too."""
+
+    def __str__(self):
+        return str(self.args[0]) if self.args else ""
+
+
+class DedupLockedError(DedupError):
+    """Another writer, in this process or another, holds the index file's
+    lock (status ELOCKED): open it read_only=True, or wait."""
+
+
 def _check(status, what=""):
     if status != OK:
         if status == ENOMEM:
             raise MemoryError(_strerror(status).decode())
         if status == EINVAL:
             raise DedupValueError(status, what)
+        if status == EEXIST:
+            raise DedupExistsError(status, what)
+        if status == ENOTFOUND:
+            raise DedupNotFoundError(status, what)
+        if status == ELOCKED:
+            raise DedupLockedError(status, what)
         raise DedupError(status, what)
 
 
@@ -1102,19 +1160,7 @@ class Corpus:
         ValueError."""
         data = _bytes(text)
         raw = _name(name)
-        meta = None
-        if title is not None or date is not None or lang is not None:
-            meta = _DocMeta(_DOC_META_VERSION, None, 0, 0, 0, None)
-            if lang is not None:
-                if not isinstance(lang, str) or \
-                        _c_lang_code(lang.encode("ascii", "replace")) is None:
-                    raise ValueError("unknown language: %r" % (lang,))
-                meta.lang = lang.encode("ascii")
-            if title is not None:
-                t = _bytes(title)
-                meta.title, meta.title_len = t, len(t)
-            if date is not None:
-                meta.has_date, meta.date = 1, _date(date)
+        meta = _meta(title, date, lang)
         with self._lock:
             rc = _c_add_doc(self._handle(), raw, data, len(data),
                             ctypes.byref(meta) if meta else None, None)
@@ -1366,3 +1412,485 @@ class Corpus:
 
     def __del__(self):
         self.close()
+
+
+# ---- Index: the service index -----------------------------------------------
+
+_INDEX_KEEP_TEXTS, _INDEX_READ_ONLY = 1, 2
+_ADD_REPLACE, _ADD_DEFER = 1, 2
+_ASSIGNMENT_VERSION, _ASSIGNMENT_MERGES = 1, 8
+
+
+class _Assignment(ctypes.Structure):
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("copy_id", ctypes.c_uint64),
+        ("story_id", ctypes.c_uint64),
+        ("copy_joined", ctypes.c_int),
+        ("story_joined", ctypes.c_int),
+        ("copy_sim", ctypes.c_double),
+        ("story_sim", ctypes.c_double),
+        ("n_copy_merged", ctypes.c_size_t),
+        ("copy_merged", ctypes.c_uint64 * _ASSIGNMENT_MERGES),
+        ("n_story_merged", ctypes.c_size_t),
+        ("story_merged", ctypes.c_uint64 * _ASSIGNMENT_MERGES),
+    ]
+
+
+class _DocInfo(ctypes.Structure):
+    _fields_ = [
+        ("id", ctypes.c_char_p),
+        ("copy_id", ctypes.c_uint64),
+        ("story_id", ctypes.c_uint64),
+        ("has_date", ctypes.c_int),
+        ("date", ctypes.c_int64),
+        ("lang", ctypes.c_char_p),
+    ]
+
+
+Assignment = collections.namedtuple("Assignment", [
+    "copy_id", "story_id", "copy_joined", "story_joined", "copy_sim",
+    "story_sim", "copy_merged", "story_merged"])
+Assignment.__doc__ = """What Index.add() gave a document (or Index.query()
+would give it): copy_id and story_id (query: 0 for a group or story it
+would start), copy_joined / story_joined (bool: joined an existing one),
+copy_sim (best verified copy similarity, 0 without a copy), story_sim
+(best story average cosine found), copy_merged / story_merged (lists of
+the ids merged into copy_id / story_id by this document, ascending; at
+most 8 are listed, as the C struct holds: n_copy_merged may be larger)."""
+
+DocInfo = collections.namedtuple("DocInfo", [
+    "id", "copy_id", "story_id", "date", "lang"])
+DocInfo.__doc__ = """One indexed document: id (str), copy_id and story_id
+(0 while deferred), date (Unix seconds, None without one), lang (ISO 639-1
+code, "und" when not told)."""
+
+_ix_new = _ix_free = None
+try:  # the service index (0.4)
+    _ix_new = _fn("dedup_index_new", ctypes.c_int, ctypes.POINTER(_vp),
+                  ctypes.POINTER(_Params), ctypes.c_uint)
+    _ix_free = _fn("dedup_index_free", None, _vp)
+    _ix_add = _fn("dedup_index_add", ctypes.c_int, _vp, _cp, _cp,
+                  ctypes.c_size_t, ctypes.POINTER(_DocMeta), ctypes.c_uint,
+                  ctypes.POINTER(_Assignment))
+    _ix_query = _fn("dedup_index_query", ctypes.c_int, _vp, _cp,
+                    ctypes.c_size_t, ctypes.POINTER(_DocMeta),
+                    ctypes.POINTER(_Assignment))
+    _ix_remove = _fn("dedup_index_remove", ctypes.c_int, _vp, _cp)
+    _ix_expire = _fn("dedup_index_expire", ctypes.c_int, _vp,
+                     ctypes.c_int64, _c_size_p)
+    _ix_count = _fn("dedup_index_doc_count", ctypes.c_size_t, _vp)
+    _ix_doc = _fn("dedup_index_doc", ctypes.c_int, _vp, ctypes.c_size_t,
+                  ctypes.POINTER(_DocInfo))
+    _ix_lookup = _fn("dedup_index_lookup", ctypes.c_int, _vp, _cp,
+                     ctypes.POINTER(_DocInfo))
+    _ix_params = _fn("dedup_index_params", ctypes.c_int, _vp,
+                     ctypes.POINTER(_Params), ctypes.c_uint)
+    _ix_keeps_texts = _fn("dedup_index_keeps_texts", ctypes.c_int, _vp)
+except AttributeError:  # pragma: no cover - a library before 0.4
+    _ix_new = None
+
+
+def _optional(name, restype, *argtypes):
+    """A function that may not be in this library yet (None then)."""
+    try:
+        return _fn(name, restype, *argtypes)
+    except AttributeError:
+        return None
+
+
+_ix_open = _optional("dedup_index_open", ctypes.c_int, ctypes.POINTER(_vp),
+                     _cp, ctypes.c_uint)
+_ix_save = _optional("dedup_index_save", ctypes.c_int, _vp, _cp)
+_ix_merge_count = _optional("dedup_index_merge_count", ctypes.c_size_t, _vp)
+_ix_merge = _optional("dedup_index_merge", ctypes.c_int, _vp,
+                      ctypes.c_size_t, ctypes.POINTER(ctypes.c_int),
+                      _c_u64_p, _c_u64_p)
+_ix_resolve = _optional("dedup_index_resolve", ctypes.c_int, _vp,
+                        ctypes.c_int, ctypes.c_uint64, _c_u64_p)
+_ix_rebuild = _optional("dedup_index_rebuild", ctypes.c_int, _vp,
+                        ctypes.POINTER(_RunOptions))
+
+_LEVEL_NAMES = {v: k for k, v in _LEVELS.items()}
+_METHOD_NAMES = {v: k for k, v in _METHODS.items()}
+_KIND_NAMES = {v: k for k, v in _KINDS.items()}
+
+
+class _RWLock:
+    """Many readers or one writer (the C index allows exactly that).  Not
+    reentrant; a waiting writer holds back new readers, so a stream of
+    queries cannot starve adds."""
+
+    def __init__(self):
+        self._cond = threading.Condition(threading.Lock())
+        self._readers = 0
+        self._writer = False
+        self._waiting = 0
+
+    def read(self):
+        return _Held(self, False)
+
+    def write(self):
+        return _Held(self, True)
+
+    def acquire(self, write):
+        with self._cond:
+            if write:
+                self._waiting += 1
+                try:
+                    while self._writer or self._readers:
+                        self._cond.wait()
+                finally:
+                    self._waiting -= 1
+                self._writer = True
+            else:
+                while self._writer or self._waiting:
+                    self._cond.wait()
+                self._readers += 1
+
+    def release(self, write):
+        with self._cond:
+            if write:
+                self._writer = False
+            else:
+                self._readers -= 1
+            self._cond.notify_all()
+
+
+class _Held:
+    __slots__ = ("_lock", "_write")
+
+    def __init__(self, lock, write):
+        self._lock, self._write = lock, write
+
+    def __enter__(self):
+        self._lock.acquire(self._write)
+
+    def __exit__(self, *exc):
+        self._lock.release(self._write)
+
+
+def _assignment(a):
+    return Assignment(
+        a.copy_id, a.story_id, bool(a.copy_joined), bool(a.story_joined),
+        a.copy_sim, a.story_sim,
+        list(a.copy_merged[:min(a.n_copy_merged, _ASSIGNMENT_MERGES)]),
+        list(a.story_merged[:min(a.n_story_merged, _ASSIGNMENT_MERGES)]))
+
+
+def _docinfo(d):
+    return DocInfo(_str(d.id), d.copy_id, d.story_id,
+                   d.date if d.has_date else None, _str(d.lang))
+
+
+class Index:
+    """A persistent service index (dedup_index): articles are added one at
+    a time and each gets its copy group and story at once, with ids that
+    keep their meaning (copy and story ids are positive, given in order,
+    never reused; a merge keeps the older id and is listed by merges()).
+
+    Index(shingle_k=0, num_perm=0, threshold=0.0, story_threshold=0.0,
+    method="minhash", minhash_kind="oph", seed=0, no_clean=False,
+    story_days=0.0, no_langid=False, threads=0, keep_texts=False): the
+    parameters as Corpus takes them (0: the library's default); threads
+    is rebuild()'s default thread count (0: all cores); keep_texts keeps
+    every text (rebuild() needs them; saved with the index).
+    Index.open(path, read_only=False) opens a saved index.
+
+    add(id, text, ...) -> Assignment; query(text, ...) -> Assignment
+    (adds nothing); remove(id); expire(before) -> count; rebuild();
+    save(path=None); lookup(id) -> DocInfo; `id in ix`, len(ix), docs(),
+    merges(), resolve(level, id); params, keeps_texts; close() or `with`.
+
+    Errors: an id already indexed raises DedupExistsError, an id not there
+    DedupNotFoundError (both KeyError and DedupError); a text with no
+    words or a binary one DedupValueError (status EEMPTY or EBINARY; the
+    index is unchanged); an index file another writer holds
+    DedupLockedError; a write to a read-only index DedupError (ESTATE);
+    failed file I/O DedupOSError.
+
+    Threads, as the C library states it: one writer (add, remove, expire,
+    rebuild, save, close) at a time and no reader while it writes; any
+    number of concurrent readers (query, lookup, docs, len, in, merges,
+    resolve, params) otherwise.  The object holds a readers-writer lock
+    that enforces exactly that, so it may be shared by threads: queries
+    run in parallel (ctypes releases the GIL in C calls), a write waits
+    for them and holds new ones back.  Between processes, a writer holds
+    the lock of the index file (PATH.lock) until close().
+    """
+
+    def __init__(self, shingle_k=0, num_perm=0, threshold=0.0,
+                 story_threshold=0.0, method="minhash", minhash_kind="oph",
+                 seed=0, no_clean=False, story_days=0.0, no_langid=False,
+                 threads=0, keep_texts=False, _handle=None):
+        if _ix_new is None:  # pragma: no cover - a library before 0.4
+            raise NotImplementedError("this libdedup has no service index")
+        self._rw = _RWLock()
+        self._c = _vp()
+        self._changes = 0  # writes so far: docs() notices them
+        self._threads = _uint(threads, "threads")
+        self.path = None
+        if _handle is not None:
+            self._c = _handle
+            return
+        p = _make_params(
+            _uint(shingle_k, "shingle_k"), _uint(num_perm, "num_perm"),
+            _real(threshold or 0.0, "threshold"),
+            _real(story_threshold or 0.0, "story_threshold"),
+            _choice(_METHODS, method, "method"),
+            _choice(_KINDS, minhash_kind, "minhash_kind"),
+            _u64(seed, "seed"),
+            (_F_NO_CLEAN if no_clean else 0) |
+            (_F_NO_LANGID if no_langid else 0),
+            _real(story_days or 0.0, "story_days") if story_days != "off"
+            else -1.0)
+        _check(_ix_new(ctypes.byref(self._c), ctypes.byref(p),
+                       _INDEX_KEEP_TEXTS if keep_texts else 0), "Index")
+
+    @classmethod
+    def open(cls, path, read_only=False, threads=0):
+        """An index saved by save().  Unless read_only, it is opened for
+        writing and the file's lock is held until close(): a second
+        writer raises DedupLockedError.  A read-only index takes no lock
+        and refuses writes (DedupError ESTATE).  An unreadable file raises
+        DedupOSError, a damaged or other-version one DedupError (EFORMAT,
+        EVERSION)."""
+        if _ix_open is None:
+            raise NotImplementedError("this libdedup has no dedup_index_open")
+        raw = _cstr(path, "path")
+        h = _vp()
+        ctypes.set_errno(0)
+        _check_io(_ix_open(ctypes.byref(h), raw,
+                           _INDEX_READ_ONLY if read_only else 0), path)
+        ix = cls(threads=threads, _handle=h)
+        ix.path = os.fspath(path)
+        return ix
+
+    def _handle(self):
+        if not self._c:
+            raise ValueError("the index is closed")
+        return self._c
+
+    def save(self, path=None):
+        """Saves the index (atomic: a temporary file renamed over path).
+        path None: the file it was opened from.  Saving elsewhere takes
+        that file's lock for the save (DedupLockedError if another writer
+        holds it)."""
+        if _ix_save is None:
+            raise NotImplementedError("this libdedup has no dedup_index_save")
+        raw = None if path is None else _cstr(path, "path")
+        with self._rw.write():
+            ctypes.set_errno(0)
+            _check_io(_ix_save(self._handle(), raw),
+                      path if path is not None else (self.path or "index"))
+
+    def add(self, id, text, title=None, date=None, lang=None, replace=False,
+            defer=False):
+        """Adds a document and returns its Assignment.  id: str or bytes,
+        not empty, unique (DedupExistsError, unless replace=True, which
+        replaces the indexed one); title, date (Unix seconds, datetime or
+        a date string dedup_date_parse reads) and lang as Corpus.add().
+        defer=True keeps it unassigned until rebuild() (how a large index
+        is first built) and returns None."""
+        raw = _name(id)
+        data = _bytes(text)
+        meta = _meta(title, date, lang)
+        flags = (_ADD_REPLACE if replace else 0) | (_ADD_DEFER if defer
+                                                    else 0)
+        out = _Assignment()
+        out.version = _ASSIGNMENT_VERSION
+        with self._rw.write():
+            rc = _ix_add(self._handle(), raw, data, len(data),
+                         ctypes.byref(meta) if meta else None, flags,
+                         ctypes.byref(out))
+            if rc in (EEMPTY, EBINARY):
+                raise DedupValueError(rc, str(id))
+            if rc == EEXIST:
+                raise DedupExistsError(rc, "%s: id already indexed" % (id,))
+            _check(rc, str(id))
+            self._changes += 1
+        return None if defer else _assignment(out)
+
+    def query(self, text, title=None, date=None, lang=None):
+        """What add() would give this text, without adding it: an
+        Assignment whose copy_id / story_id is 0 for a group or story it
+        would start.  A reader: queries run concurrently."""
+        data = _bytes(text)
+        meta = _meta(title, date, lang)
+        out = _Assignment()
+        out.version = _ASSIGNMENT_VERSION
+        with self._rw.read():
+            rc = _ix_query(self._handle(), data, len(data),
+                           ctypes.byref(meta) if meta else None,
+                           ctypes.byref(out))
+            if rc in (EEMPTY, EBINARY):
+                raise DedupValueError(rc, "query")
+            _check(rc, "query")
+        return _assignment(out)
+
+    def remove(self, id):
+        """Removes a document (DedupNotFoundError, a KeyError, when the id
+        is not indexed).  Its groups and story stay (never split)."""
+        raw = _name(id)
+        with self._rw.write():
+            rc = _ix_remove(self._handle(), raw)
+            if rc == ENOTFOUND:
+                raise DedupNotFoundError(rc, str(id))
+            _check(rc, str(id))
+            self._changes += 1
+
+    def expire(self, before):
+        """Removes every document dated before `before` (Unix seconds, a
+        datetime or a date string); undated documents stay.  Returns how
+        many were removed."""
+        t = _date(before)
+        n = ctypes.c_size_t()
+        with self._rw.write():
+            _check(_ix_expire(self._handle(), t, ctypes.byref(n)), "expire")
+            self._changes += 1
+        return n.value
+
+    def rebuild(self, threads=None):
+        """Recomputes everything from the kept texts as a batch run would,
+        assigning deferred documents; ids kept where the clusters allow.
+        Needs keep_texts (DedupError ESTATE otherwise)."""
+        if _ix_rebuild is None:
+            raise NotImplementedError("this libdedup has no "
+                                      "dedup_index_rebuild")
+        t = self._threads if threads is None else _uint(threads, "threads")
+        o = _RunOptions(_RUN_OPTIONS_VERSION, t, _RUN_ALL, None, None)
+        with self._rw.write():
+            _check(_ix_rebuild(self._handle(), ctypes.byref(o)), "rebuild")
+            self._changes += 1
+
+    def lookup(self, id):
+        """The DocInfo of an id (DedupNotFoundError, a KeyError, if it is
+        not indexed)."""
+        raw = _name(id)
+        d = _DocInfo()
+        with self._rw.read():
+            rc = _ix_lookup(self._handle(), raw, ctypes.byref(d))
+            if rc == ENOTFOUND:
+                raise DedupNotFoundError(rc, str(id))
+            _check(rc, str(id))
+            return _docinfo(d)  # the id is borrowed: copied under the lock
+
+    def __contains__(self, id):
+        try:
+            raw = _name(id)
+        except TypeError:
+            return False
+        d = _DocInfo()
+        with self._rw.read():
+            rc = _ix_lookup(self._handle(), raw, ctypes.byref(d))
+            if rc == ENOTFOUND:
+                return False
+            _check(rc, str(id))
+            return True
+
+    def __len__(self):
+        with self._rw.read():
+            return _ix_count(self._handle())
+
+    def docs(self):
+        """Every document's DocInfo, in the order they were added (a
+        replaced one at its new place).  The index must not change while
+        the iterator runs: a write in between raises RuntimeError at the
+        next step, as a dict does."""
+        changes = self._changes
+        i = 0
+        d = _DocInfo()
+        while True:
+            with self._rw.read():
+                if self._changes != changes:
+                    raise RuntimeError("the index changed during docs()")
+                c = self._handle()
+                if i >= _ix_count(c):
+                    return
+                _check(_ix_doc(c, i, ctypes.byref(d)), "docs")
+                info = _docinfo(d)
+            yield info
+            i += 1
+
+    def __iter__(self):
+        return (d.id for d in self.docs())
+
+    def merges(self):
+        """Every merge so far, oldest first: (level, from_id, into_id),
+        level "copy" or "story"; from_id's documents are in into_id (which
+        may have been merged later: resolve())."""
+        if _ix_merge is None or _ix_merge_count is None:
+            raise NotImplementedError("this libdedup has no "
+                                      "dedup_index_merge")
+        lv = ctypes.c_int()
+        a, b = ctypes.c_uint64(), ctypes.c_uint64()
+        with self._rw.read():
+            c = self._handle()
+            out = []
+            for i in range(_ix_merge_count(c)):
+                _check(_ix_merge(c, i, ctypes.byref(lv), ctypes.byref(a),
+                                 ctypes.byref(b)), "merges")
+                out.append((_LEVEL_NAMES.get(lv.value, lv.value), a.value,
+                            b.value))
+            return out
+
+    def resolve(self, level, id):
+        """The id that now holds the documents of a copy or story id
+        (itself unless merged away).  DedupNotFoundError for an id never
+        given."""
+        if _ix_resolve is None:
+            raise NotImplementedError("this libdedup has no "
+                                      "dedup_index_resolve")
+        lv = _choice(_LEVELS, level, "level")
+        v = _u64(id, "id")
+        cur = ctypes.c_uint64()
+        with self._rw.read():
+            rc = _ix_resolve(self._handle(), lv, v, ctypes.byref(cur))
+            if rc == ENOTFOUND:
+                raise DedupNotFoundError(rc, "%s id %d" % (level, v))
+            _check(rc, "resolve")
+        return cur.value
+
+    @property
+    def keeps_texts(self):
+        with self._rw.read():
+            return bool(_ix_keeps_texts(self._handle()))
+
+    @property
+    def params(self):
+        """The resolved parameters (no zero defaults) as a dict."""
+        p = _Params()
+        with self._rw.read():
+            _check(_ix_params(self._handle(), ctypes.byref(p),
+                              _PARAMS_VERSION), "params")
+        return {
+            "shingle_k": p.shingle_k, "num_perm": p.num_perm,
+            "threshold": p.threshold, "story_threshold": p.story_threshold,
+            "method": _METHOD_NAMES.get(p.method, p.method),
+            "minhash_kind": _KIND_NAMES.get(p.minhash_kind, p.minhash_kind),
+            "seed": p.seed, "no_clean": bool(p.flags & _F_NO_CLEAN),
+            "no_langid": bool(p.flags & _F_NO_LANGID),
+            "story_days": p.story_days,
+        }
+
+    def close(self):
+        """Frees the index and releases its file lock; twice is fine."""
+        rw = getattr(self, "_rw", None)
+        if rw is None:
+            return
+        with rw.write():
+            if getattr(self, "_c", None):
+                _ix_free(self._c)
+                self._c = _vp()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        self.close()
+
+    def __reduce__(self):
+        raise TypeError("Index cannot be pickled: save() it to a file")
