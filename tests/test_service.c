@@ -72,6 +72,36 @@ static void seeds_one_story(void **state) {
   }
   for (int i = 0; i < 3; i++)
     assert_int_equal(info(ix, f[i]).story_id, story);
+  /* The first page with three words edited: a copy in the batch (0.73),
+   * and here too, though the original was cleaned before its short
+   * lines were seen on two pages and this one after. */
+  {
+    char p[1024];
+    snprintf(p, sizeof p, "%s/%s", dir ? dir : "seeds", f[0]);
+    char *t = tg_slurp(p, NULL);
+    assert_non_null(t);
+    tg_buf e = {0};
+    static const char *const ed[][2] = {
+        {"Never one to miss", "Never one to skip"},
+        {"political meddling", "political interference"},
+        {"the whistleblower", "the leaker"}};
+    const char *at = t;
+    for (size_t k = 0; k < 3; k++) {
+      const char *m = strstr(at, ed[k][0]);
+      assert_non_null(m);
+      tg_put(&e, at, (size_t)(m - at));
+      tg_puts(&e, ed[k][1]);
+      at = m + strlen(ed[k][0]);
+    }
+    tg_puts(&e, at);
+    dedup_assignment a = add(ix, "edited-0", e.p, DEDUP_OK);
+    assert_int_equal(a.copy_joined, 1);
+    assert_int_equal(a.copy_id, 1);
+    assert_true(a.copy_sim >= 0.5 && a.copy_sim < 1.0);
+    assert_int_equal(dedup_index_remove(ix, "edited-0"), DEDUP_OK);
+    tg_free(&e);
+    free(t);
+  }
   /* A page again, byte for byte, under another id: its copy group. */
   for (int i = 0; i < 3; i++) {
     char p[1024], id[64];

@@ -421,29 +421,30 @@ static int prep_sign(const dedup_index *ix, dedup__scratch *s, prep *q) {
 }
 
 /* The copy level: the groups of its verified copies. */
-static int prep_copies(const dedup_index *ix, prep *q, uint32_t **buf,
-                       size_t *cap) {
+/* The groups of the verified copies of signature sig (LSH words words)
+ * appended to q->groups, the best similarity into q->copy_sim. */
+static int copies_of(const dedup_index *ix, prep *q, const uint32_t *sig,
+                     const uint64_t *words, uint32_t **buf, size_t *cap) {
   size_t n = 0;
-  q->copy_sim = 0;
-  if (q->item.empty)
-    return DEDUP_OK;
   /* A bucket of more than DEDUP__MAX_BUCKET is boilerplate or a crowd of
    * exact copies, as at the batch level: its newest members speak for
    * it. */
-  if (dedup__lsh_query_all(ix->copy_lsh, q->words, DEDUP__MAX_BUCKET, buf,
-                           &n, cap) != DEDUP_OK)
+  if (dedup__lsh_query_all(ix->copy_lsh, words, DEDUP__MAX_BUCKET, buf, &n,
+                           cap) != DEDUP_OK)
     return DEDUP_ENOMEM;
   n = dedup__u32_sort_unique(*buf, n);
-  q->groups = dedup__malloc((n ? n : 1) * sizeof *q->groups);
-  if (!q->groups)
+  uint32_t *v = dedup__reallocarray(q->groups, q->n_groups + n + 1,
+                                    sizeof *v);
+  if (!v)
     return DEDUP_ENOMEM;
+  q->groups = v;
   unsigned maxd = simhash_maxd(&ix->p);
   for (size_t i = 0; i < n; i++) {
     uint32_t c = (*buf)[i];
     const uint32_t *o = ix->sigs + (size_t)c * ix->sig32;
     double sim;
     if (ix->p.method == DEDUP_METHOD_SIMHASH) {
-      uint64_t a = q->sig[0] | (uint64_t)q->sig[1] << 32;
+      uint64_t a = sig[0] | (uint64_t)sig[1] << 32;
       uint64_t b = o[0] | (uint64_t)o[1] << 32;
       unsigned dist = (unsigned)__builtin_popcountll(a ^ b);
       if (dist > maxd)
@@ -452,7 +453,7 @@ static int prep_copies(const dedup_index *ix, prep *q, uint32_t **buf,
     } else {
       unsigned eq = 0;
       for (unsigned j = 0; j < ix->p.num_perm; j++)
-        eq += q->sig[j] == o[j];
+        eq += sig[j] == o[j];
       sim = (double)eq / ix->p.num_perm;
       if (sim < ix->p.threshold)
         continue;
@@ -463,9 +464,79 @@ static int prep_copies(const dedup_index *ix, prep *q, uint32_t **buf,
     q->copy_sim = DEDUP__MAX(q->copy_sim, sim);
     q->groups[q->n_groups++] = dedup__group_root(ix, ix->docs[c].group);
   }
+  return DEDUP_OK;
+}
+
+/* 1 when some short line of q's is on a page of the index already: then
+ * this page may be cleaned otherwise than an older copy of it was. */
+static int shares_lines(const dedup_index *ix, const prep *q) {
+  for (size_t i = 0; i < q->lines.n; i++)
+    if (dedup__lines_df(ix->lines, q->lines.v[i]))
+      return 1;
+  return 0;
+}
+
+/* The copy level as an older copy was cleaned: a page cleaned when its
+ * short lines were on no other page kept them, and this one, which sees
+ * them twice (its own and the older page's), cleans them away as
+ * repeated chrome, so the two signatures differ more than the texts (a
+ * seed page with three words edited: 0.73 in the batch, which cleans
+ * both alike, below 0.5 here).  So a page that found no copy is signed
+ * once more with its own lines left out of the counts, and that
+ * signature's copies count too; the one kept is the first (today's). */
+static int copies_as_before(const dedup_index *ix, dedup__scratch *s,
+                            prep *q, uint32_t **buf, size_t *cap) {
+  const dedup_params *p = &ix->p;
+  size_t sig_words = p->method == DEDUP_METHOD_SIMHASH
+                         ? 1
+                         : ((size_t)p->num_perm + 1) / 2;
+  cdoc d = q->d;
+  d.bg = (dedup__u64vec){0};
+  citem it;
+  uint64_t *sig64 = dedup__malloc(sig_words * sizeof *sig64);
+  uint32_t *sig = dedup__malloc(ix->sig32 * sizeof *sig);
+  uint64_t *words = dedup__malloc(((size_t)ix->copy_b * ix->copy_r + 1) *
+                                  sizeof *words);
+  extra x = {ix->lines, NULL, NULL, 0};
+  int rc = DEDUP_ENOMEM;
+  if (sig64 && sig && words &&
+      dedup__doc_sign_main(s, &d, p, sig_words, extra_lines_df, &x,
+                           &ix->heavy, ix->langs, &it, sig64) == DEDUP_OK) {
+    rc = DEDUP_OK;
+    if (!it.empty) {
+      if (p->method == DEDUP_METHOD_SIMHASH) {
+        sig[0] = (uint32_t)sig64[0];
+        sig[1] = (uint32_t)(sig64[0] >> 32);
+      } else {
+        memcpy(sig, sig64, ix->sig32 * sizeof *sig);
+      }
+      dedup__index_copy_words(ix, sig, words);
+      rc = copies_of(ix, q, sig, words, buf, cap);
+    }
+    dedup__termset_free(&it.counts);
+  }
+  dedup__u64vec_free(&d.bg);
+  dedup__free(sig64);
+  dedup__free(sig);
+  dedup__free(words);
+  return rc;
+}
+
+/* The copy level: the groups of its verified copies. */
+static int prep_copies(const dedup_index *ix, dedup__scratch *s, prep *q,
+                       uint32_t **buf, size_t *cap) {
+  q->copy_sim = 0;
+  if (q->item.empty)
+    return DEDUP_OK;
+  int rc = copies_of(ix, q, q->sig, q->words, buf, cap);
+  if (rc == DEDUP_OK && !q->n_groups && !(ix->p.flags & DEDUP_F_NO_CLEAN) &&
+      shares_lines(ix, q))
+    rc = copies_as_before(ix, s, q, buf, cap);
+  if (rc != DEDUP_OK)
+    return rc;
   /* An exact copy of a document is its copy, whatever either page's
-   * cleaning made of it (the older one was cleaned when its lines were
-   * rarer): the batch level, which cleans both alike, finds it too. */
+   * cleaning made of it: the batch level, which cleans both alike, finds
+   * it too. */
   uint32_t e = dedup__countmap_get(&ix->exact, q->text_hash);
   if (e && ix->docs[e - 1].state == IXD_LIVE &&
       ix->docs[e - 1].text_hash == q->text_hash) {
@@ -904,7 +975,7 @@ static int make_plan(const dedup_index *ix, dedup_index *ixw,
   *pl = (plan){IX_NONE, IX_NONE, 0, NULL, 0};
   int rc = prep_sign(ix, s, q);
   if (rc == DEDUP_OK)
-    rc = prep_copies(ix, q, &buf, &cap);
+    rc = prep_copies(ix, s, q, &buf, &cap);
   dedup__free(buf);
   if (rc != DEDUP_OK)
     return rc;
