@@ -400,15 +400,7 @@ int main(int argc, char **argv) {
       m++;
     }
   }
-  dedup_scores s;
-  if (dedup_eval_scores(&s, pred, truth, m) != DEDUP_OK)
-    return 3;
-  printf("items %zu  true pairs %zu  predicted pairs %zu  correct %zu\n", m,
-         s.true_pairs, s.predicted_pairs, s.correct_pairs);
-  printf("pairwise  P %.3f  R %.3f  F1 %.3f\n", s.pair_precision,
-         s.pair_recall, s.pair_f1);
-  printf("B-cubed   P %.3f  R %.3f  F1 %.3f\n", s.bcubed_precision,
-         s.bcubed_recall, s.bcubed_f1);
+  print_scores(pred, truth, m);
 
   if (errors > 0) {
     printf("\nwrong merges (linked pairs of different true clusters):\n");

@@ -56,6 +56,7 @@
 #include "corpus/index_io.h"
 
 #include "corpus/corpus_private.h"
+#include "common/bytes.h"
 #include "common/hash.h"
 #include "text/normalise.h"
 
@@ -72,42 +73,6 @@
 #define MAX_TEXT ((uint64_t)DEDUP_MAX_DOC_BYTES) /* dedup_corpus_add's limit */
 #define TMP_TRIES 100 /* temp names tried before giving up */
 #define LEGACY_COPY_ONLY (1u << 2) /* a 0.1 run option, saved by mistake */
-
-static void put32(unsigned char *p, uint32_t v) {
-  for (int i = 0; i < 4; i++)
-    p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put64(unsigned char *p, uint64_t v) {
-  for (int i = 0; i < 8; i++)
-    p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t get32(const unsigned char *p) {
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; i--)
-    v = v << 8 | p[i];
-  return v;
-}
-
-static uint64_t get64(const unsigned char *p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; i--)
-    v = v << 8 | p[i];
-  return v;
-}
-
-static uint64_t dbits(double d) {
-  uint64_t u;
-  memcpy(&u, &d, sizeof u);
-  return u;
-}
-
-static double bitsd(uint64_t u) {
-  double d;
-  memcpy(&d, &u, sizeof d);
-  return d;
-}
 
 /* ---- save ------------------------------------------------------------- */
 
@@ -129,18 +94,18 @@ static int write_index(const dedup_corpus *c, FILE *f) {
   const dedup_params *p = &c->p;
   unsigned char h[DEDUP__INDEX_HEADER];
   memcpy(h, DEDUP__INDEX_MAGIC, 8);
-  put32(h + 8, DEDUP__INDEX_VERSION);
-  put32(h + 12, p->shingle_k);
-  put32(h + 16, p->num_perm);
-  put64(h + 20, dbits(p->threshold));
-  put64(h + 28, dbits(p->story_threshold));
-  put32(h + 36, (uint32_t)p->method);
-  put32(h + 40, (uint32_t)p->minhash_kind);
-  put64(h + 44, p->seed);
-  put32(h + 52, 0);
-  put32(h + 56, p->flags);
-  put64(h + 60, c->n_docs);
-  put64(h + 68, dbits(p->story_days));
+  dedup__put32(h + 8, DEDUP__INDEX_VERSION);
+  dedup__put32(h + 12, p->shingle_k);
+  dedup__put32(h + 16, p->num_perm);
+  dedup__put64(h + 20, dedup__dbits(p->threshold));
+  dedup__put64(h + 28, dedup__dbits(p->story_threshold));
+  dedup__put32(h + 36, (uint32_t)p->method);
+  dedup__put32(h + 40, (uint32_t)p->minhash_kind);
+  dedup__put64(h + 44, p->seed);
+  dedup__put32(h + 52, 0);
+  dedup__put32(h + 56, p->flags);
+  dedup__put64(h + 60, c->n_docs);
+  dedup__put64(h + 68, dedup__dbits(p->story_days));
   wr(&w, h, sizeof h);
   for (size_t i = 0; i < c->n_docs && w.ok; i++) {
     const cdoc *d = &c->docs[i];
@@ -148,21 +113,21 @@ static int write_index(const dedup_corpus *c, FILE *f) {
     if (name_len > UINT32_MAX)
       return DEDUP_EINVAL;
     unsigned char r[DEDUP__INDEX_RECORD];
-    put32(r, d->text ? DEDUP__INDEX_NORMALISED : 0);
-    put32(r + 4, (uint32_t)name_len);
-    put64(r + 8, d->text ? d->len : d->raw_len);
-    put64(r + 16, d->text ? d->n_invalid : 0);
+    dedup__put32(r, d->text ? DEDUP__INDEX_NORMALISED : 0);
+    dedup__put32(r + 4, (uint32_t)name_len);
+    dedup__put64(r + 8, d->text ? d->len : d->raw_len);
+    dedup__put64(r + 16, d->text ? d->n_invalid : 0);
     if (d->title && d->title_len >= DEDUP__INDEX_NO_TITLE)
       return DEDUP_EINVAL;
-    put32(r + 24, d->title ? (uint32_t)d->title_len : DEDUP__INDEX_NO_TITLE);
-    put64(r + 28, d->has_date ? (uint64_t)d->date : 0);
+    dedup__put32(r + 24, d->title ? (uint32_t)d->title_len : DEDUP__INDEX_NO_TITLE);
+    dedup__put64(r + 28, d->has_date ? (uint64_t)d->date : 0);
     if (d->has_date)
-      put32(r, get32(r) | DEDUP__INDEX_DATED);
+      dedup__put32(r, dedup__get32(r) | DEDUP__INDEX_DATED);
     memset(r + 36, 0, 4);
     if (d->lang_state == CDOC_LANG_GIVEN) {
       const char *code = dedup__lang_code(d->lang);
       memcpy(r + 36, code, DEDUP__MIN(strlen(code), (size_t)4));
-      put32(r, get32(r) | DEDUP__INDEX_LANG);
+      dedup__put32(r, dedup__get32(r) | DEDUP__INDEX_LANG);
     }
     wr(&w, r, sizeof r);
     wr(&w, d->name, name_len);
@@ -174,7 +139,7 @@ static int write_index(const dedup_corpus *c, FILE *f) {
       wr(&w, d->raw, d->raw_len);
   }
   unsigned char sum[DEDUP__INDEX_TRAILER];
-  put64(sum, dedup__xxh64_digest(&w.h));
+  dedup__put64(sum, dedup__xxh64_digest(&w.h));
   wr(&w, sum, sizeof sum);
   return w.ok ? DEDUP_OK : DEDUP_EIO;
 }
@@ -388,14 +353,14 @@ static int read_doc(reader *r, cdoc *d, uint32_t version) {
   int rc = rd(r, h, rlen);
   if (rc != DEDUP_OK)
     return rc;
-  uint32_t flags = get32(h), name_len = get32(h + 4);
-  uint64_t len = get64(h + 8), n_invalid = get64(h + 16);
+  uint32_t flags = dedup__get32(h), name_len = dedup__get32(h + 4);
+  uint64_t len = dedup__get64(h + 8), n_invalid = dedup__get64(h + 16);
   uint32_t title_len = DEDUP__INDEX_NO_TITLE;
   int64_t date = 0;
   uint32_t known = DEDUP__INDEX_NORMALISED;
   if (version >= 2) {
-    title_len = get32(h + 24);
-    date = (int64_t)get64(h + 28);
+    title_len = dedup__get32(h + 24);
+    date = (int64_t)dedup__get64(h + 28);
     known |= DEDUP__INDEX_DATED;
   }
   int lang = -1;
@@ -481,11 +446,11 @@ static int read_doc(reader *r, cdoc *d, uint32_t version) {
 
 static int same_params(const dedup_params *a, const dedup_params *b) {
   return a->shingle_k == b->shingle_k && a->num_perm == b->num_perm &&
-         dbits(a->threshold) == dbits(b->threshold) &&
-         dbits(a->story_threshold) == dbits(b->story_threshold) &&
+         dedup__dbits(a->threshold) == dedup__dbits(b->threshold) &&
+         dedup__dbits(a->story_threshold) == dedup__dbits(b->story_threshold) &&
          a->method == b->method && a->minhash_kind == b->minhash_kind &&
          a->seed == b->seed && a->flags == b->flags &&
-         dbits(a->story_days) == dbits(b->story_days);
+         dedup__dbits(a->story_days) == dedup__dbits(b->story_days);
 }
 
 static int read_index(dedup_corpus **out, reader *r) {
@@ -495,7 +460,7 @@ static int read_index(dedup_corpus **out, reader *r) {
     return rc;
   if (memcmp(h, DEDUP__INDEX_MAGIC, 8) != 0)
     return DEDUP_EFORMAT;
-  uint32_t version = get32(h + 8);
+  uint32_t version = dedup__get32(h + 8);
   if (version != 1 && version != 2 && version != DEDUP__INDEX_VERSION)
     return DEDUP_EVERSION;
   dedup_params p = DEDUP_PARAMS_INIT;
@@ -505,21 +470,21 @@ static int read_index(dedup_corpus **out, reader *r) {
             DEDUP__INDEX_HEADER - DEDUP__INDEX_HEADER_V1);
     if (rc != DEDUP_OK)
       return rc;
-    p.story_days = bitsd(get64(h + 68));
+    p.story_days = dedup__bitsd(dedup__get64(h + 68));
   }
-  p.shingle_k = get32(h + 12);
-  p.num_perm = get32(h + 16);
-  p.threshold = bitsd(get64(h + 20));
-  p.story_threshold = bitsd(get64(h + 28));
+  p.shingle_k = dedup__get32(h + 12);
+  p.num_perm = dedup__get32(h + 16);
+  p.threshold = dedup__bitsd(dedup__get64(h + 20));
+  p.story_threshold = dedup__bitsd(dedup__get64(h + 28));
   /* Enum values are checked as integers before they are enums. */
-  uint32_t method = get32(h + 36), kind = get32(h + 40);
+  uint32_t method = dedup__get32(h + 36), kind = dedup__get32(h + 40);
   if (method > DEDUP_METHOD_SIMHASH || kind > DEDUP_MINHASH_CLASSIC)
     return DEDUP_EFORMAT;
   p.method = (dedup_method)method;
   p.minhash_kind = (dedup_minhash_kind)kind;
-  p.seed = get64(h + 44);
-  p.flags = get32(h + 56) & ~LEGACY_COPY_ONLY;
-  uint64_t n_docs = get64(h + 60);
+  p.seed = dedup__get64(h + 44);
+  p.flags = dedup__get32(h + 56) & ~LEGACY_COPY_ONLY;
+  uint64_t n_docs = dedup__get64(h + 60);
   if (n_docs > r->left / (version == 1   ? DEDUP__INDEX_RECORD_V1
                           : version == 2 ? DEDUP__INDEX_RECORD_V2
                                          : DEDUP__INDEX_RECORD))
@@ -553,7 +518,7 @@ static int read_index(dedup_corpus **out, reader *r) {
   }
   unsigned char sum[DEDUP__INDEX_TRAILER];
   rc = r->left ? DEDUP_EFORMAT : rd_raw(r, sum, sizeof sum);
-  if (rc == DEDUP_OK && get64(sum) != dedup__xxh64_digest(&r->h))
+  if (rc == DEDUP_OK && dedup__get64(sum) != dedup__xxh64_digest(&r->h))
     rc = DEDUP_EFORMAT;
   if (rc != DEDUP_OK) {
     dedup_corpus_free(c);

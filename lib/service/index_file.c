@@ -68,6 +68,7 @@
  * holds an exclusive flock on "PATH.lock" from open to free. */
 #include "service/index_private.h"
 
+#include "common/bytes.h"
 #include "common/hash.h"
 #include "corpus/index_io.h"
 
@@ -111,54 +112,6 @@ enum {
   SEC_STORY_LSH,
   N_SECTIONS = SEC_STORY_LSH
 };
-
-static void put32(unsigned char *p, uint32_t v) {
-  for (int i = 0; i < 4; i++)
-    p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put64(unsigned char *p, uint64_t v) {
-  for (int i = 0; i < 8; i++)
-    p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t get32(const unsigned char *p) {
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; i--)
-    v = v << 8 | p[i];
-  return v;
-}
-
-static uint64_t get64(const unsigned char *p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; i--)
-    v = v << 8 | p[i];
-  return v;
-}
-
-static uint64_t dbits(double d) {
-  uint64_t u;
-  memcpy(&u, &d, sizeof u);
-  return u;
-}
-
-static double bitsd(uint64_t u) {
-  double d;
-  memcpy(&d, &u, sizeof d);
-  return d;
-}
-
-static uint32_t fbits(float f) {
-  uint32_t u;
-  memcpy(&u, &f, sizeof u);
-  return u;
-}
-
-static float bitsf(uint32_t u) {
-  float f;
-  memcpy(&f, &u, sizeof f);
-  return f;
-}
 
 /* ---- the structure, checked ------------------------------------------ */
 
@@ -441,13 +394,13 @@ static void w8(fw *w, uint8_t v) { fw_put(w, &v, 1); }
 
 static void w32(fw *w, uint32_t v) {
   unsigned char b[4];
-  put32(b, v);
+  dedup__put32(b, v);
   fw_put(w, b, 4);
 }
 
 static void w64(fw *w, uint64_t v) {
   unsigned char b[8];
-  put64(b, v);
+  dedup__put64(b, v);
   fw_put(w, b, 8);
 }
 
@@ -462,9 +415,9 @@ static void sec_begin(fw *w) {
 
 static void sec_end(fw *w, unsigned tag) {
   unsigned char h[SEC_HEADER];
-  put32(h, tag);
-  put64(h + 4, w->sec_len);
-  put64(h + 12, XXH3_64bits_digest(&w->h));
+  dedup__put32(h, tag);
+  dedup__put64(h + 4, w->sec_len);
+  dedup__put64(h + 12, XXH3_64bits_digest(&w->h));
   if (fw_flush(w) != DEDUP_OK)
     return;
   size_t done = 0;
@@ -564,26 +517,26 @@ static void write_doc(fw *w, const ixdoc *d) {
     w64(w, d->rec[j]);
   const float *c = d->n_terms ? ixdoc_counts(d) : NULL;
   for (uint32_t j = 0; j < d->n_terms; j++)
-    w32(w, fbits(c[j]));
+    w32(w, dedup__fbits(c[j]));
 }
 
 static int write_index(const dedup_index *ix, fw *w) {
   unsigned char h[SVC_HEADER];
   memcpy(h, SVC_MAGIC, 8);
-  put32(h + 8, SVC_VERSION);
-  put32(h + 12, N_SECTIONS);
+  dedup__put32(h + 8, SVC_VERSION);
+  dedup__put32(h + 12, N_SECTIONS);
   fw_raw(w, h, sizeof h);
   const dedup_params *p = &ix->p;
   sec_begin(w);
   w32(w, p->shingle_k);
   w32(w, p->num_perm);
-  w64(w, dbits(p->threshold));
-  w64(w, dbits(p->story_threshold));
+  w64(w, dedup__dbits(p->threshold));
+  w64(w, dedup__dbits(p->story_threshold));
   w32(w, (uint32_t)p->method);
   w32(w, (uint32_t)p->minhash_kind);
   w64(w, p->seed);
   w32(w, p->flags);
-  w64(w, dbits(p->story_days));
+  w64(w, dedup__dbits(p->story_days));
   sec_end(w, SEC_PARAMS);
   sec_begin(w);
   w32(w, ix->flags & DEDUP_INDEX_KEEP_TEXTS);
@@ -633,12 +586,12 @@ static int write_index(const dedup_index *ix, fw *w) {
     for (uint32_t j = 0; j < G->nv; j++)
       w64(w, G->vid[j]);
     for (uint32_t j = 0; j < G->nv; j++)
-      w32(w, fbits(G->vw[j]));
+      w32(w, dedup__fbits(G->vw[j]));
     for (uint32_t j = 0; j < ns; j++)
       w32(w, G->smp[j]);
     for (uint32_t j = 0; j < G->n_links; j++) {
       w32(w, G->links[j].g);
-      w32(w, fbits(G->links[j].x));
+      w32(w, dedup__fbits(G->links[j].x));
     }
   }
   sec_end(w, SEC_GROUPS);
@@ -852,14 +805,14 @@ static uint8_t r8(cur *c) {
 }
 
 static uint32_t r32(cur *c) {
-  uint32_t v = get32(c->p);
+  uint32_t v = dedup__get32(c->p);
   c->p += 4;
   c->left -= 4;
   return v;
 }
 
 static uint64_t r64(cur *c) {
-  uint64_t v = get64(c->p);
+  uint64_t v = dedup__get64(c->p);
   c->p += 8;
   c->left -= 8;
   return v;
@@ -867,11 +820,11 @@ static uint64_t r64(cur *c) {
 
 static int same_params(const dedup_params *a, const dedup_params *b) {
   return a->shingle_k == b->shingle_k && a->num_perm == b->num_perm &&
-         dbits(a->threshold) == dbits(b->threshold) &&
-         dbits(a->story_threshold) == dbits(b->story_threshold) &&
+         dedup__dbits(a->threshold) == dedup__dbits(b->threshold) &&
+         dedup__dbits(a->story_threshold) == dedup__dbits(b->story_threshold) &&
          a->method == b->method && a->minhash_kind == b->minhash_kind &&
          a->seed == b->seed && a->flags == b->flags &&
-         dbits(a->story_days) == dbits(b->story_days);
+         dedup__dbits(a->story_days) == dedup__dbits(b->story_days);
 }
 
 static int read_params(cur *c, dedup_params *out) {
@@ -880,8 +833,8 @@ static int read_params(cur *c, dedup_params *out) {
   dedup_params p = DEDUP_PARAMS_INIT;
   p.shingle_k = r32(c);
   p.num_perm = r32(c);
-  p.threshold = bitsd(r64(c));
-  p.story_threshold = bitsd(r64(c));
+  p.threshold = dedup__bitsd(r64(c));
+  p.story_threshold = dedup__bitsd(r64(c));
   /* Enum values are checked as integers before they are enums. */
   uint32_t method = r32(c), kind = r32(c);
   if (method > DEDUP_METHOD_SIMHASH || kind > DEDUP_MINHASH_CLASSIC)
@@ -890,7 +843,7 @@ static int read_params(cur *c, dedup_params *out) {
   p.minhash_kind = (dedup_minhash_kind)kind;
   p.seed = r64(c);
   p.flags = r32(c);
-  p.story_days = bitsd(r64(c));
+  p.story_days = dedup__bitsd(r64(c));
   /* Stored resolved: a zero that resolving would change is no saved
    * file, nor is what dedup_index_new refuses. */
   if (dedup__params_resolve(out, &p) != DEDUP_OK || !same_params(out, &p) ||
@@ -981,7 +934,7 @@ static int read_doc(cur *c, dedup_index *ix, ixdoc *d) {
       d->rec[j] = r64(c);
     float *cnt = ixdoc_counts(d);
     for (uint32_t j = 0; j < d->n_terms; j++)
-      cnt[j] = bitsf(r32(c));
+      cnt[j] = dedup__bitsf(r32(c));
   }
   /* Texts of assigned documents are kept only by an index that keeps
    * texts. */
@@ -1084,13 +1037,13 @@ static int read_groups(cur *c, dedup_index *ix) {
           return DEDUP_EFORMAT; /* ascending: cosines merge them */
       }
       for (uint32_t j = 0; j < nv; j++)
-        G->vw[j] = bitsf(r32(c));
+        G->vw[j] = dedup__bitsf(r32(c));
       for (uint32_t j = 0; j < ns; j++)
         G->smp[j] = r32(c);
     }
     for (uint32_t j = 0; j < G->n_links; j++) {
       G->links[j].g = r32(c);
-      G->links[j].x = bitsf(r32(c));
+      G->links[j].x = dedup__bitsf(r32(c));
     }
   }
   return c->left ? DEDUP_EFORMAT : DEDUP_OK;
@@ -1250,17 +1203,17 @@ int dedup__index_open_mem(dedup_index **out, const void *buf, size_t len,
   const unsigned char *p = buf;
   if (len < SVC_HEADER || memcmp(p, SVC_MAGIC, 8) != 0)
     return DEDUP_EFORMAT;
-  if (get32(p + 8) != SVC_VERSION)
+  if (dedup__get32(p + 8) != SVC_VERSION)
     return DEDUP_EVERSION;
-  if (get32(p + 12) != N_SECTIONS)
+  if (dedup__get32(p + 12) != N_SECTIONS)
     return DEDUP_EFORMAT;
   /* Every section found and its checksum right before any is read. */
   cur sec[N_SECTIONS + 1];
   size_t at = SVC_HEADER;
   for (unsigned k = 1; k <= N_SECTIONS; k++) {
-    if (len - at < SEC_HEADER || get32(p + at) != k)
+    if (len - at < SEC_HEADER || dedup__get32(p + at) != k)
       return DEDUP_EFORMAT;
-    uint64_t n = get64(p + at + 4), sum = get64(p + at + 12);
+    uint64_t n = dedup__get64(p + at + 4), sum = dedup__get64(p + at + 12);
     at += SEC_HEADER;
     if (n > len - at || dedup__hash(p + at, (size_t)n, 0) != sum)
       return DEDUP_EFORMAT;
