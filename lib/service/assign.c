@@ -1085,7 +1085,8 @@ static int describe(const dedup_index *ix, const prep *q, const plan *pl,
 }
 
 static int check_out(const dedup_assignment *out) {
-  return !out || (out->version >= 1 && out->version <= DEDUP_ASSIGNMENT_VERSION);
+  return !out ||
+         (out->version >= 1 && out->version <= DEDUP_ASSIGNMENT_VERSION);
 }
 
 DEDUP_API int dedup_index_query(const dedup_index *ix, const char *text,
@@ -1218,7 +1219,8 @@ int dedup__index_set_rep(dedup_index *ix, uint32_t g, uint32_t r) {
     return DEDUP_OK;
   const ixdoc *d = &ix->docs[r];
   G->weighed_n = G->sampled_n = ix->N[dedup__ixdoc_lt(d)];
-  rc = weigh(ix, ixdoc_terms(d), ixdoc_counts(d), d->n_terms, dedup__ixdoc_lt(d),
+  rc = weigh(ix, ixdoc_terms(d), ixdoc_counts(d), d->n_terms,
+             dedup__ixdoc_lt(d),
              NULL, &G->vid, &G->vw, &G->nv);
   if (rc != DEDUP_OK || !G->nv)
     return rc;

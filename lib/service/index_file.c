@@ -1186,7 +1186,8 @@ static int read_index(dedup_index *ix, cur *sec) {
       return DEDUP_EFORMAT;
     if (dedup__index_map(ix, (uint32_t)i) != DEDUP_OK)
       return DEDUP_ENOMEM;
-    if (d->state == IXD_LIVE && !dedup__countmap_get(&ix->exact, d->text_hash) &&
+    if (d->state == IXD_LIVE &&
+        !dedup__countmap_get(&ix->exact, d->text_hash) &&
         dedup__countmap_add(&ix->exact, d->text_hash, (uint32_t)i + 1) !=
             DEDUP_OK)
       return DEDUP_ENOMEM;
