@@ -55,7 +55,8 @@ static void keep_doc(const char *name, const char *text, size_t len,
                      const dedup_doc_meta *m);
 
 /* Every document of a JSON Lines file, as dedup-cluster --jsonl adds
- * them (c NULL: kept for --stream).  Returns 0, 1 (lines skipped, said on stderr) or -1 (not read). */
+ * them (c NULL: kept for --stream).  Returns 0, 1 (lines skipped, said
+ * on stderr) or -1 (not read). */
 static int add_jsonl(dedup_corpus *c, const char *path) {
   jsonl_fields f = JSONL_FIELDS_INIT;
   jsonl_reader *r;

@@ -249,7 +249,8 @@ DEDUP_API int dedup_corpus_add_doc(dedup_corpus *c, const char *name,
   d.name = keep_bytes(c, name, strlen(name), CDOC_POOL_NAME, &d.pooled);
   /* A title of no words ("", "!!!": how datasets often say "none") is
    * no title: the page keeps its own headline. */
-  if (meta && meta->title && dedup__has_word_byte(meta->title, meta->title_len)) {
+  if (meta && meta->title &&
+      dedup__has_word_byte(meta->title, meta->title_len)) {
     char *t = NULL;
     size_t tl = 0;
     /* Normalised now (it is small), as the text will be. */
@@ -399,7 +400,8 @@ DEDUP_API int dedup_corpus_add_many(dedup_corpus *c, const dedup_doc_in *docs,
     if (status[i] != DEDUP_OK)
       continue;
     const dedup_doc_meta *meta = docs[i].meta;
-    if (meta && meta->title && dedup__has_word_byte(meta->title, meta->title_len)) {
+    if (meta && meta->title &&
+        dedup__has_word_byte(meta->title, meta->title_len)) {
       /* A title is normalised as it is kept: the one-by-one add. */
       status[i] = dedup_corpus_add_doc(c, docs[i].name, docs[i].text,
                                        docs[i].len, meta, NULL);

@@ -119,7 +119,8 @@ static int write_index(const dedup_corpus *c, FILE *f) {
     dedup__put64(r + 16, d->text ? d->n_invalid : 0);
     if (d->title && d->title_len >= DEDUP__INDEX_NO_TITLE)
       return DEDUP_EINVAL;
-    dedup__put32(r + 24, d->title ? (uint32_t)d->title_len : DEDUP__INDEX_NO_TITLE);
+    dedup__put32(r + 24, d->title ? (uint32_t)d->title_len
+                                  : DEDUP__INDEX_NO_TITLE);
     dedup__put64(r + 28, d->has_date ? (uint64_t)d->date : 0);
     if (d->has_date)
       dedup__put32(r, dedup__get32(r) | DEDUP__INDEX_DATED);

@@ -1220,8 +1220,7 @@ int dedup__index_set_rep(dedup_index *ix, uint32_t g, uint32_t r) {
   const ixdoc *d = &ix->docs[r];
   G->weighed_n = G->sampled_n = ix->N[dedup__ixdoc_lt(d)];
   rc = weigh(ix, ixdoc_terms(d), ixdoc_counts(d), d->n_terms,
-             dedup__ixdoc_lt(d),
-             NULL, &G->vid, &G->vw, &G->nv);
+             dedup__ixdoc_lt(d), NULL, &G->vid, &G->vw, &G->nv);
   if (rc != DEDUP_OK || !G->nv)
     return rc;
   uint64_t *smp = dedup__malloc(ix->story_k * sizeof *smp);
