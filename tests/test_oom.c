@@ -523,6 +523,92 @@ static void oom_one_add(const char *a, const char *id, const char *text,
   unlink(l);
 }
 
+/* A call on an index opened from a file, each of its allocations
+ * failing in turn: DEDUP_ENOMEM leaves the index (its saved bytes) as it
+ * was, DEDUP_OK gives what a call without failures gives (the
+ * representative's vector of a remove weighed on its next use instead
+ * may differ: then it must still save); nothing leaks. */
+typedef int (*ix_call)(dedup_index *ix);
+static int call_remove_rep(dedup_index *ix) {
+  return dedup_index_remove(ix, input.name[0]); /* its group's first */
+}
+static int call_rebuild(dedup_index *ix) {
+  /* One thread: the hooks count allocations on one. */
+  dedup_run_options o = DEDUP_RUN_OPTIONS_INIT;
+  o.threads = 1;
+  return dedup_index_rebuild(ix, &o);
+}
+
+static void oom_one_call(const char *a, ix_call fn) {
+  char before[300], b[300];
+  snprintf(before, sizeof before, "%s.before", a);
+  snprintf(b, sizeof b, "%s.try", a);
+  fail_at = 0;
+  dedup_index *o;
+  assert_int_equal(dedup_index_open(&o, a, 0), DEDUP_OK);
+  assert_int_equal(dedup_index_save(o, before), DEDUP_OK);
+  dedup_index_free(o);
+  size_t n0;
+  char *was = tg_slurp(before, &n0);
+  assert_non_null(was);
+  for (fail_at = 1;; fail_at++) {
+    long keep = fail_at;
+    fail_at = 0;
+    assert_int_equal(dedup_index_open(&o, a, 0), DEDUP_OK);
+    fail_at = keep;
+    n_allocs = injected = 0;
+    int rc = fn(o);
+    long hit = injected;
+    fail_at = 0;
+    assert_true(rc == DEDUP_OK || rc == DEDUP_ENOMEM);
+    assert_int_equal(dedup_index_save(o, b), DEDUP_OK);
+    dedup_index_free(o);
+    assert_int_equal(live, 0);
+    size_t nb;
+    char *got = tg_slurp(b, &nb);
+    assert_non_null(got);
+    if (rc == DEDUP_ENOMEM) {
+      assert_int_equal(nb, n0);
+      assert_memory_equal(got, was, n0);
+    }
+    free(got);
+    if (!hit)
+      break;
+    fail_at = keep;
+  }
+  fail_at = 0;
+  free(was);
+  unlink(before);
+  unlink(b);
+  char l[320];
+  snprintf(l, sizeof l, "%s.lock", before);
+  unlink(l);
+  snprintf(l, sizeof l, "%s.lock", b);
+  unlink(l);
+}
+
+static void test_oom_index_remove_rebuild(void **state) {
+  (void)state;
+  char a[300];
+  snprintf(a, sizeof a, "%s.rm", idx_path);
+  fail_at = 0;
+  dedup_index *ix;
+  assert_int_equal(dedup_index_new(&ix, NULL, DEDUP_INDEX_KEEP_TEXTS),
+                   DEDUP_OK);
+  for (size_t i = 0; i < input.n && i < 4; i++) /* 3: a near copy of 0 */
+    assert_int_equal(dedup_index_add(ix, input.name[i], input.text[i],
+                                     input.len[i], NULL, 0, NULL),
+                     DEDUP_OK);
+  assert_int_equal(dedup_index_save(ix, a), DEDUP_OK);
+  dedup_index_free(ix);
+  oom_one_call(a, call_remove_rep);
+  oom_one_call(a, call_rebuild);
+  unlink(a);
+  char l[320];
+  snprintf(l, sizeof l, "%s.lock", a);
+  unlink(l);
+}
+
 static void test_oom_index_add(void **state) {
   (void)state;
   char a[300];
@@ -552,6 +638,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_oom_index_file),
       cmocka_unit_test(test_oom_index_add),
+      cmocka_unit_test(test_oom_index_remove_rebuild),
       cmocka_unit_test(test_oom_simsearch),
       cmocka_unit_test(test_oom_default),
       cmocka_unit_test(test_oom_simhash_split),

@@ -509,6 +509,17 @@ static void bad_calls(void **state) {
                    DEDUP_EINVAL);
   assert_int_equal(dedup_index_add(ix, "x", "", 0, NULL, 0, NULL),
                    DEDUP_EEMPTY);
+  /* No word once normalised (no-break and ideographic spaces, a
+   * zero-width space): refused as empty, deferred or not, since a
+   * rebuild could not take it (found by review: it made every rebuild
+   * fail). */
+  static const char *const blank[] = {"\xc2\xa0\xc2\xa0", "\xe2\x80\x8b",
+                                      "\xe3\x80\x80"};
+  for (size_t i = 0; i < 3; i++)
+    for (unsigned fl = 0; fl <= DEDUP_ADD_DEFER; fl += DEDUP_ADD_DEFER)
+      assert_int_equal(dedup_index_add(ix, "x", blank[i], strlen(blank[i]),
+                                       NULL, fl, NULL),
+                       DEDUP_EEMPTY);
   assert_int_equal(dedup_index_add(ix, "x", "\0\1\2\3binary", 10, NULL, 0,
                                    NULL),
                    DEDUP_EBINARY);

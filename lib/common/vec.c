@@ -105,15 +105,24 @@ int dedup__countmap_add(dedup__countmap *m, uint64_t key, uint32_t delta) {
     m->zero_count += delta;
     return DEDUP_OK;
   }
+  /* A key already there is counted without growing: a subtraction
+   * (delta 2^32 - k) or an add of a known key never allocates. */
+  if (m->cap) {
+    size_t s = slot_of(key, m->cap);
+    while (m->keys[s] && m->keys[s] != key)
+      s = (s + 1) & (m->cap - 1);
+    if (m->keys[s]) {
+      m->counts[s] += delta;
+      return DEDUP_OK;
+    }
+  }
   if ((m->n + 1) * 4 > m->cap * 3 && countmap_grow(m) != DEDUP_OK)
     return DEDUP_ENOMEM;
   size_t s = slot_of(key, m->cap);
-  while (m->keys[s] && m->keys[s] != key)
+  while (m->keys[s])
     s = (s + 1) & (m->cap - 1);
-  if (!m->keys[s]) {
-    m->keys[s] = key;
-    m->n++;
-  }
+  m->keys[s] = key;
+  m->n++;
   m->counts[s] += delta;
   return DEDUP_OK;
 }

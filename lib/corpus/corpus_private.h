@@ -155,14 +155,16 @@ struct clevel {
 typedef struct dedup__keep {
   struct dedup__lines *lines; /* the line counts */
   dedup__countmap heavy;   /* the word runs many documents share */
-  dedup__termset *counts;  /* every item's term counts (n_items) */
+  dedup__termset *counts;  /* every item's term counts (n_counts) */
+  size_t n_counts;
   dedup__u64vec *bg;       /* per document (docs order after the run):
                               its embedded articles' term ids ... */
   size_t *n_bg;            /* ... and how many articles */
 } dedup__keep;
 
-/* Frees what a run kept (n_items, n_docs: its sizes). */
-void dedup__keep_free(dedup__keep *k, size_t n_items, size_t n_docs);
+/* Frees what a run kept (n_docs: the corpus' documents; the items kept
+ * are counted in k, as a failed run drops its own). */
+void dedup__keep_free(dedup__keep *k, size_t n_docs);
 
 struct dedup_corpus {
   dedup_params p;    /* resolved */

@@ -198,13 +198,13 @@ static int set_doc_at(dedup_corpus *c) {
   return DEDUP_OK;
 }
 
-void dedup__keep_free(dedup__keep *k, size_t n_items, size_t n_docs) {
+void dedup__keep_free(dedup__keep *k, size_t n_docs) {
   if (k->lines) {
     dedup__lines_free(k->lines);
     dedup__free(k->lines);
   }
   dedup__countmap_free(&k->heavy);
-  for (size_t i = 0; k->counts && i < n_items; i++)
+  for (size_t i = 0; k->counts && i < k->n_counts; i++)
     dedup__termset_free(&k->counts[i]);
   for (size_t i = 0; k->bg && i < n_docs; i++)
     dedup__u64vec_free(&k->bg[i]);
@@ -225,6 +225,7 @@ static int keep_records(dedup_corpus *c) {
   k->n_bg = dedup__calloc(nd ? nd : 1, sizeof *k->n_bg);
   if (!k->counts || !k->bg || !k->n_bg)
     return DEDUP_ENOMEM;
+  k->n_counts = n;
   for (size_t i = 0; i < n; i++) {
     const dedup__termset *ts = &c->items[i].counts;
     dedup__termvec tv = {0};

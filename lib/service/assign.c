@@ -236,7 +236,7 @@ static double vdot(const uint64_t *ia, const float *wa, uint32_t na,
  * three; gva-dev-jsonl 0.821, 0.823, 0.822; gva-dev 0.688, 0.693, 0.697;
  * 11.7 s (fourfold) against 8.5 s (never).  A group that had no vector
  * (no term of positive weight) is sampled when it gets one. */
-static int reweigh_group(dedup_index *ix, uint32_t g) {
+int dedup__index_reweigh(dedup_index *ix, uint32_t g) {
   ixgroup *G = &ix->groups[g];
   const ixdoc *r = &ix->docs[G->rep];
   unsigned lt = dedup__ixdoc_lt(r);
@@ -266,18 +266,22 @@ static int reweigh_group(dedup_index *ix, uint32_t g) {
   uint64_t *neu = old + ix->story_k;
   int rc = weigh(ix, ixdoc_terms(r), ixdoc_counts(r), r->n_terms, lt, NULL,
                  &vid, &vw, &nv);
+  uint32_t *keep = NULL;
   if (rc == DEDUP_OK && nv)
     rc = samples_of(ix, vid, vw, nv, neu);
   if (rc == DEDUP_OK && nv && !G->smp &&
-      !(G->smp = dedup__malloc(ix->story_k * sizeof *G->smp)))
+      !(keep = dedup__malloc(ix->story_k * sizeof *keep)))
     rc = DEDUP_ENOMEM;
   if (rc == DEDUP_OK && nv)
     rc = dedup__lsh_insert(ix->story_lsh, g, neu);
-  if (rc != DEDUP_OK) {
+  if (rc != DEDUP_OK) { /* the group as it was */
+    dedup__free(keep);
     dedup__free(old);
     dedup__free(vid);
     return rc;
   }
+  if (keep)
+    G->smp = keep;
   if (G->nv) {
     widen(ix, G, old);
     dedup__lsh_remove(ix->story_lsh, g, old);
@@ -363,6 +367,12 @@ static int prep_text(prep *q, const char *text, size_t len,
     q->d.date = meta->date;
   }
   q->text_hash = dedup__hash(q->d.text, q->d.len, TEXT_SALT);
+  /* Normalising can leave no word (a text of no-break spaces only): such
+   * a text is refused as an empty one, since a rebuild, which adds the
+   * kept (normalised) text to a run, could not take it. */
+  int rc = dedup__doc_check(q->d.text, q->d.len);
+  if (rc != DEDUP_OK)
+    return rc;
   if (lang > 0) {
     q->d.lang = (uint8_t)lang;
     q->d.lang_state = CDOC_LANG_GIVEN;
@@ -596,7 +606,7 @@ static int group_vec(const dedup_index *ix, dedup_index *ixw, uint32_t g,
   *own = NULL;
   if (stale(ix, &ix->groups[g])) {
     if (ixw) {
-      int rc = reweigh_group(ixw, g);
+      int rc = dedup__index_reweigh(ixw, g);
       if (rc != DEDUP_OK)
         return rc;
     } else {
@@ -1188,26 +1198,22 @@ uint32_t dedup__index_better(const dedup_index *ix, uint32_t a, uint32_t b) {
 }
 
 /* Removes group g's current samples from the story LSH. */
-static int unsample(dedup_index *ix, uint32_t g) {
+static void unsample(dedup_index *ix, uint32_t g) {
   ixgroup *G = &ix->groups[g];
-  if (!G->nv)
-    return DEDUP_OK;
-  uint64_t *smp = dedup__malloc(ix->story_k * sizeof *smp);
-  if (!smp)
-    return DEDUP_ENOMEM;
+  if (!G->nv || !G->smp)
+    return;
+  uint64_t smp[DEDUP__WMINHASH_MAX_K]; /* story_k <= it: no allocation */
   widen(ix, G, smp);
   dedup__lsh_remove(ix->story_lsh, g, smp);
-  dedup__free(smp);
-  return DEDUP_OK;
 }
 
 /* Group g's representative becomes r (already counted in df): vector
- * weighed, samples in the story LSH. */
+ * weighed, samples in the story LSH.  Out of memory, the group is left
+ * without a vector (out of the story LSH: no later group finds it, a
+ * rebuild weighs it), never half made. */
 int dedup__index_set_rep(dedup_index *ix, uint32_t g, uint32_t r) {
   ixgroup *G = &ix->groups[g];
-  int rc = unsample(ix, g);
-  if (rc != DEDUP_OK)
-    return rc;
+  unsample(ix, g);
   dedup__free(G->vid);
   dedup__free(G->smp);
   G->vid = NULL;
@@ -1219,19 +1225,30 @@ int dedup__index_set_rep(dedup_index *ix, uint32_t g, uint32_t r) {
     return DEDUP_OK;
   const ixdoc *d = &ix->docs[r];
   G->weighed_n = G->sampled_n = ix->N[dedup__ixdoc_lt(d)];
-  rc = weigh(ix, ixdoc_terms(d), ixdoc_counts(d), d->n_terms,
-             dedup__ixdoc_lt(d), NULL, &G->vid, &G->vw, &G->nv);
-  if (rc != DEDUP_OK || !G->nv)
+  uint64_t *vid;
+  float *vw;
+  uint32_t nv;
+  int rc = weigh(ix, ixdoc_terms(d), ixdoc_counts(d), d->n_terms,
+                 dedup__ixdoc_lt(d), NULL, &vid, &vw, &nv);
+  if (rc != DEDUP_OK || !nv) {
+    dedup__free(vid);
     return rc;
-  uint64_t *smp = dedup__malloc(ix->story_k * sizeof *smp);
-  if (!smp || samples_of(ix, G->vid, G->vw, G->nv, smp) != DEDUP_OK ||
-      keep_samples(ix, G, smp) != DEDUP_OK) {
-    dedup__free(smp);
+  }
+  uint64_t smp[DEDUP__WMINHASH_MAX_K];
+  uint32_t *keep = dedup__malloc(ix->story_k * sizeof *keep);
+  if (!keep || samples_of(ix, vid, vw, nv, smp) != DEDUP_OK ||
+      dedup__lsh_insert(ix->story_lsh, g, smp) != DEDUP_OK) {
+    dedup__free(keep);
+    dedup__free(vid);
     return DEDUP_ENOMEM;
   }
-  rc = dedup__lsh_insert(ix->story_lsh, g, smp);
-  dedup__free(smp);
-  return rc;
+  for (unsigned j = 0; j < ix->story_k; j++)
+    keep[j] = (uint32_t)smp[j];
+  G->vid = vid;
+  G->vw = vw;
+  G->nv = nv;
+  G->smp = keep;
+  return DEDUP_OK;
 }
 
 /* Merges story b into story a (a survives): b's groups are a's.  Room
@@ -1384,7 +1401,11 @@ static int commit(dedup_index *ix, prep *q, const plan *pl, uint32_t sl,
   d->words = q->item.words;
   d->state = IXD_LIVE;
   d->text_hash = q->text_hash;
-  if (!dedup__countmap_get(&ix->exact, d->text_hash))
+  /* The lowest live slot of a text with words (empty items copy
+   * nothing): exact copies share a group, whose list is in slot order,
+   * so a removal hands the entry to the next (remove.c) and an open
+   * finds the same. */
+  if (d->words && !dedup__countmap_get(&ix->exact, d->text_hash))
     (void)dedup__countmap_add(&ix->exact, d->text_hash, sl + 1);
   (void)dedup__lines_add(ix->lines, q->lines.v, q->lines.n);
   const uint64_t *bg = ixdoc_bg(d);
@@ -1511,7 +1532,7 @@ static int commit(dedup_index *ix, prep *q, const plan *pl, uint32_t sl,
     /* Weighed again (or on its next use); a copy's terms are the old
      * representative's nearly, so its samples stay (reweigh_group). */
     T->weighed_n = 0;
-    (void)reweigh_group(ix, t);
+    (void)dedup__index_reweigh(ix, t);
   }
   dedup__free(scratch);
   return DEDUP_OK;
@@ -1670,19 +1691,22 @@ DEDUP_API int dedup_index_add(dedup_index *ix, const char *id,
   int rc = dedup__add_check(id, text, len, meta, &lang);
   if (rc != DEDUP_OK)
     return rc;
-  if (dedup__index_find(ix, id) != IX_NONE) {
-    if (!(flags & DEDUP_ADD_REPLACE))
-      return DEDUP_EEXIST;
-    if ((rc = dedup_index_remove(ix, id)) != DEDUP_OK)
-      return rc;
-  }
-  if ((rc = dedup__index_ready(ix)) != DEDUP_OK)
-    return rc;
+  if (dedup__index_find(ix, id) != IX_NONE && !(flags & DEDUP_ADD_REPLACE))
+    return DEDUP_EEXIST;
   prep q = {0};
   plan pl = {IX_NONE, IX_NONE, 0, NULL, 0};
   uint32_t sl, surv = IX_NONE;
+  /* The text first: one that is refused replaces nothing. */
   rc = prep_text(&q, text, len, meta, lang);
-  if (rc == DEDUP_OK && (flags & DEDUP_ADD_DEFER)) {
+  if (rc == DEDUP_OK && dedup__index_find(ix, id) != IX_NONE)
+    rc = dedup_index_remove(ix, id);
+  if (rc == DEDUP_OK)
+    rc = dedup__index_ready(ix);
+  if (rc != DEDUP_OK) {
+    prep_free(&q);
+    return rc;
+  }
+  if (flags & DEDUP_ADD_DEFER) {
     rc = new_slot(ix, id, &q, 1, &sl);
     if (rc == DEDUP_OK) {
       ix->docs[sl].state = IXD_DEFERRED;
@@ -1718,9 +1742,21 @@ DEDUP_API int dedup_index_add(dedup_index *ix, const char *id,
          * into it. */
         if (out->story_id != given) {
           out->story_joined = 1;
-          size_t k = out->n_story_merged++;
-          if (k < DEDUP_ASSIGNMENT_MERGES)
-            out->story_merged[k] = given;
+          /* In its place: the list ascends, the first MERGES kept. */
+          size_t k = DEDUP__MIN(out->n_story_merged,
+                                (size_t)DEDUP_ASSIGNMENT_MERGES);
+          uint64_t v[DEDUP_ASSIGNMENT_MERGES + 1];
+          size_t m = 0;
+          for (size_t i = 0; i < k; i++) {
+            if (m == i && out->story_merged[i] > given)
+              v[m++] = given;
+            v[m++] = out->story_merged[i];
+          }
+          if (m == k)
+            v[m++] = given;
+          memcpy(out->story_merged, v,
+                 DEDUP__MIN(m, (size_t)DEDUP_ASSIGNMENT_MERGES) * sizeof *v);
+          out->n_story_merged++;
         }
       }
     } else { /* nothing of it was entered */

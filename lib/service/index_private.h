@@ -212,6 +212,9 @@ void dedup__index_copy_words(const dedup_index *ix, const uint32_t *sig,
  * counted in the statistics: its vector weighed, its samples in the
  * story LSH instead of the old ones. */
 int dedup__index_set_rep(dedup_index *ix, uint32_t g, uint32_t r);
+/* Group g's vector weighed again from its representative's counts
+ * (samples taken when it had none); out of memory it is as it was. */
+int dedup__index_reweigh(dedup_index *ix, uint32_t g);
 /* The language whose statistics a document's terms count in. */
 unsigned dedup__ixdoc_lt(const ixdoc *d);
 /* Adds (sign 1) or takes back (-1) a representative's terms in df, N. */

@@ -221,9 +221,10 @@ static int make_index(dedup_index *nx, const dedup_index *ix,
     if ((rc = dedup__index_room(nx, 1, 1, 1)) != DEDUP_OK)
       goto out;
     size_t i = c->doc_at[k]; /* items are documents: item i is doc i */
+    /* Counted first: what make_doc made is freed with nx if it fails. */
+    nx->n_docs = k + 1;
     if ((rc = make_doc(nx, ix, slots[k], k, c, i, kp, &s)) != DEDUP_OK)
       goto out;
-    nx->n_docs = k + 1;
     nx->n_live = k + 1;
     if ((rc = dedup__index_map(nx, (uint32_t)k)) != DEDUP_OK)
       goto out;
@@ -409,7 +410,7 @@ DEDUP_API int dedup_index_rebuild(dedup_index *ix,
   *nx = tmp;
   dedup__index_live_sync(ix, IX_NONE);
 out:
-  dedup__keep_free(&keep, c ? c->n_items : 0, c ? c->n_docs : 0);
+  dedup__keep_free(&keep, c ? c->n_docs : 0);
   dedup_corpus_free(c);
   dedup_index_free(nx);
   dedup__free(slots);
