@@ -66,8 +66,11 @@ static void parse(const uint8_t *data, size_t size) {
     CHECK(!o.save || *o.save);
     CHECK(!o.explain[0] == !o.explain[1]);
     /* some input: files, --explain's, an index or JSON Lines (and JSON
-     * Lines never with file operands) */
-    CHECK(o.n_files > 0 || o.explain[0] || o.load || o.n_jsonl > 0);
+     * Lines never with file operands); a service index (--index) may be
+     * given alone (--list, --remove, --rebuild, or to make it) */
+    CHECK(o.n_files > 0 || o.explain[0] || o.load || o.n_jsonl > 0 ||
+          o.index);
+    CHECK(!o.index || *o.index);
     CHECK(o.n_jsonl >= 0 && o.n_jsonl <= CLI_JSONL_MAX);
     CHECK(!(o.n_jsonl > 0 && o.n_files > 0));
     for (int i = 0; i < o.n_jsonl; i++)
