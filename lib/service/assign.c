@@ -6,7 +6,9 @@
  *
  *   copy level   its LSH candidates verified as the batch verifies them;
  *                it joins the groups it copies (several: they merge into
- *                the oldest) or starts one
+ *                the oldest) or starts one; an exact copy always joins,
+ *                and a page that found none is signed once more as an
+ *                older copy of it was cleaned (copies_as_before)
  *   story level  a document that joined a group is in that group's
  *                story.  A new group is weighed (TF-IDF with the index's
  *                document frequencies), sampled (DartMinHash) and scored
@@ -16,9 +18,13 @@
  *                story whose average over its copy groups is highest and
  *                at least story_threshold takes it (average link's
  *                criterion for a group and a cluster), else it starts a
- *                story
+ *                story; stories it links as strongly merge when average
+ *                link between them would
+ *   second looks each add scores two old groups again (revisit), with
+ *                today's weights, through the links each group keeps
  *
- * A query runs the same code read-only: its own counts are added to the
+ * The commit after the plan cannot fail: an add happens whole or not at
+ * all.  A query runs the same code read-only: its own counts are added to the
  * statistics through look-ups (extra) instead of into them. */
 #include "service/index_private.h"
 
