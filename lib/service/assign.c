@@ -1,4 +1,5 @@
-/* assign.c - an article in: its copy group, then its story.
+/* assign.c - an article in: its copy group, then its story (the story
+ * level is stories.c).
  *
  * The new document is cleaned and signed with the index's statistics as
  * they are (its own lines and terms counted in, as a batch run counts
@@ -26,7 +27,7 @@
  * The commit after the plan cannot fail: an add happens whole or not at
  * all.  A query runs the same code read-only: its own counts are added to the
  * statistics through look-ups (extra) instead of into them. */
-#include "service/index_private.h"
+#include "service/assign.h"
 
 #include "common/hash.h"
 #include "common/sort.h"
@@ -36,32 +37,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A stored vector is weighed again when its language's document count
- * has grown by this factor since: IDF is ln((N+1)/(df+0.5)), so growth g
- * shifts every weight by up to ln g before normalising, 0.22 at 1.25,
- * small against the weights that decide (2-8); re-weighing at each
- * quarter costs a vector O(log N) weighings over its life. */
-#define REWEIGH_GROWTH 1.25
-
-/* A new document's terms that no other document has yet weigh this
- * much (times their TF-IDF) in the vector its story is chosen with,
- * where the batch level's 0.3 (DEDUP__SINGLE_DOC_WEIGHT: a term one
- * document has links to nothing) would leave the vector to the words it
- * shares with old stories and draw it into one of them before the
- * documents that share its new words arrive; a story split that way is
- * mended later by a look at its groups (revisit), a wrong join never.
- * Measured streaming (pairwise F1; batch 0.947 and 0.808):
- *
- *   weight           0.3    0.45   0.5    0.6    0.8    1.0
- *   newswcl50        0.865  0.969  0.969  0.969  0.925  0.857
- *   gva-dev-jsonl    0.808  0.813  0.820  0.813  0.807  0.791
- *   gva-dev (files)  0.613  0.633  0.622  0.637  0.638  0.636
- *
- * (gva-dev's pages in file order, without dates and without the word
- * runs a rebuild finds, is no target: a rebuild gives it 0.754.)
- * The stored vector is weighed as the batch weighs it. */
-#define NEW_TERM_WEIGHT 0.5
 
 /* The seed of a normalised text's hash (exact copies). */
 #define TEXT_SALT 0x7e57c0de5eedULL
@@ -113,60 +88,10 @@ void dedup__index_copy_words(const dedup_index *ix, const uint32_t *sig,
     out[t] = sig[t];
 }
 
-/* Story samples of a vector (squared weights, as story.c samples), as
- * the story LSH takes them: the low halves (a group keeps those; two
- * different samples agree there with chance 2^-32, and a candidate is
- * only proposed, never linked, by the LSH). */
-static int samples_of(const dedup_index *ix, const uint64_t *vid,
-                      const float *vw, uint32_t nv, uint64_t *out) {
-  float *w = dedup__malloc((nv ? nv : 1) * sizeof *w);
-  if (!w)
-    return DEDUP_ENOMEM;
-  for (uint32_t j = 0; j < nv; j++)
-    w[j] = vw[j] * vw[j];
-  dedup__wminhash_dart(out, ix->story_k, vid, w, nv,
-                       dedup__story_seed(ix->p.seed));
-  dedup__free(w);
-  for (unsigned j = 0; j < ix->story_k; j++)
-    out[j] = (uint32_t)out[j];
-  return DEDUP_OK;
-}
-
-/* A group's kept samples as the LSH takes them, into out (story_k). */
-static void widen(const dedup_index *ix, const ixgroup *G, uint64_t *out) {
-  for (unsigned j = 0; j < ix->story_k; j++)
-    out[j] = G->smp[j];
-}
-
-/* Keeps samples s (story_k) as group G's; DEDUP_ENOMEM leaves G as it
- * was. */
-static int keep_samples(const dedup_index *ix, ixgroup *G,
-                        const uint64_t *s) {
-  uint32_t *k = G->smp ? G->smp
-                       : dedup__malloc(ix->story_k * sizeof *G->smp);
-  if (!k)
-    return DEDUP_ENOMEM;
-  for (unsigned j = 0; j < ix->story_k; j++)
-    k[j] = (uint32_t)s[j];
-  G->smp = k;
-  return DEDUP_OK;
-}
-
 unsigned dedup__ixdoc_lt(const ixdoc *d) {
   return d->lang_state != CDOC_LANG_UNKNOWN ? dedup__lang_terms(d->lang)
                                             : DEDUP__LANG_EN;
 }
-
-/* ---- weighing ---------------------------------------------------------- */
-
-/* Counts a query adds to the index's: its lines, its terms (as a new
- * group's representative) and its embedded articles' terms. */
-typedef struct extra {
-  const dedup__lines *lines;
-  const dedup__countmap *own_lines; /* NULL: none */
-  const dedup__countmap *own_df;    /* NULL: none */
-  uint32_t own_n;                   /* documents it adds to N */
-} extra;
 
 static uint32_t extra_lines_df(const void *ctx, uint64_t key) {
   const extra *x = ctx;
@@ -174,171 +99,9 @@ static uint32_t extra_lines_df(const void *ctx, uint64_t key) {
   return x->own_lines ? n + dedup__countmap_get(x->own_lines, key) : n;
 }
 
-/* A TF-IDF vector of counts (ids ascending) with df (+ own) and N (+ own
- * n) of language lt, into one block *vid (ids) / *vw (weights after
- * them), L2-normalised, as story.c's weigh_rep. */
-static int weigh(const dedup_index *ix, const uint64_t *id, const float *cnt,
-                 uint32_t n, unsigned lt, const extra *x, uint64_t **vid,
-                 float **vw, uint32_t *nv) {
-  *vid = NULL;
-  *vw = NULL;
-  *nv = 0;
-  uint64_t *b = dedup__malloc((n ? n : 1) * (sizeof *b + sizeof(float)));
-  if (!b)
-    return DEDUP_ENOMEM;
-  float *w = (float *)(void *)(b + (n ? n : 1));
-  double Nl = (double)ix->N[lt] + (x ? x->own_n : 0), norm = 0;
-  uint32_t m = 0;
-  for (uint32_t j = 0; j < n; j++) {
-    uint32_t dfv = dedup__countmap_get(&ix->df, id[j]);
-    if (x && x->own_df)
-      dfv += dedup__countmap_get(x->own_df, id[j]);
-    double v = dedup__story_weight(cnt[j], dfv, Nl);
-    if (x && dfv < 2)
-      v *= NEW_TERM_WEIGHT / DEDUP__SINGLE_DOC_WEIGHT;
-    if (v <= 0)
-      continue;
-    b[m] = id[j];
-    w[m] = (float)v;
-    norm += v * v;
-    m++;
-  }
-  norm = sqrt(norm);
-  for (uint32_t j = 0; j < m; j++)
-    w[j] = norm > 0 ? (float)(w[j] / norm) : 0;
-  /* The weights move up to follow the m ids. */
-  if (m < n)
-    memmove(b + m, w, m * sizeof *w);
-  *vid = b;
-  *vw = (float *)(void *)(b + m);
-  *nv = m;
-  return DEDUP_OK;
-}
-
-/* Cosine of two vectors (ids ascending), summed in id order as the batch
- * level sums it. */
-static double vdot(const uint64_t *ia, const float *wa, uint32_t na,
-                   const uint64_t *ib, const float *wb, uint32_t nb) {
-  double x = 0;
-  uint32_t i = 0, j = 0;
-  /* Branch-free steps: which side moves is data, not a jump the
-   * processor must guess; the products are added in id order still. */
-  while (i < na && j < nb) {
-    uint64_t a = ia[i], b = ib[j];
-    double p = (double)wa[i] * wb[j];
-    x += a == b ? p : 0.0;
-    i += a <= b;
-    j += b <= a;
-  }
-  return x;
-}
-
-/* Group g's vector weighed again from its representative's counts, in
- * place (writer only).  Its samples stay: they only propose candidates,
- * and taking them again means removing the old ones from the LSH, a walk
- * of a bucket a sample.  Measured with samples taken again at each
- * twofold or fourfold growth of the document count, or never (pairwise
- * F1 streaming; CPU of 15,000 generated pages): newswcl50 0.969 all
- * three; gva-dev-jsonl 0.821, 0.823, 0.822; gva-dev 0.688, 0.693, 0.697;
- * 11.7 s (fourfold) against 8.5 s (never).  A group that had no vector
- * (no term of positive weight) is sampled when it gets one. */
-int dedup__index_reweigh(dedup_index *ix, uint32_t g) {
-  ixgroup *G = &ix->groups[g];
-  const ixdoc *r = &ix->docs[G->rep];
-  unsigned lt = dedup__ixdoc_lt(r);
-  if (G->nv) {
-    uint64_t *vid;
-    float *vw;
-    uint32_t nv;
-    int rc = weigh(ix, ixdoc_terms(r), ixdoc_counts(r), r->n_terms, lt,
-                   NULL, &vid, &vw, &nv);
-    if (rc != DEDUP_OK)
-      return rc;
-    if (nv) { /* same terms: nv is 0 only if every IDF fell to 0 */
-      dedup__free(G->vid);
-      G->vid = vid;
-      G->vw = vw;
-      G->nv = nv;
-      G->weighed_n = ix->N[lt];
-      return DEDUP_OK;
-    }
-    dedup__free(vid);
-  }
-  uint64_t *vid, *old = dedup__malloc(2 * ix->story_k * sizeof *old);
-  float *vw;
-  uint32_t nv;
-  if (!old)
-    return DEDUP_ENOMEM;
-  uint64_t *neu = old + ix->story_k;
-  int rc = weigh(ix, ixdoc_terms(r), ixdoc_counts(r), r->n_terms, lt, NULL,
-                 &vid, &vw, &nv);
-  uint32_t *keep = NULL;
-  if (rc == DEDUP_OK && nv)
-    rc = samples_of(ix, vid, vw, nv, neu);
-  if (rc == DEDUP_OK && nv && !G->smp &&
-      !(keep = dedup__malloc(ix->story_k * sizeof *keep)))
-    rc = DEDUP_ENOMEM;
-  if (rc == DEDUP_OK && nv)
-    rc = dedup__lsh_insert(ix->story_lsh, g, neu);
-  if (rc != DEDUP_OK) { /* the group as it was */
-    dedup__free(keep);
-    dedup__free(old);
-    dedup__free(vid);
-    return rc;
-  }
-  if (keep)
-    G->smp = keep;
-  if (G->nv) {
-    widen(ix, G, old);
-    dedup__lsh_remove(ix->story_lsh, g, old);
-  }
-  if (nv)
-    (void)keep_samples(ix, G, neu); /* has its room */
-  else {
-    dedup__free(G->smp);
-    G->smp = NULL;
-  }
-  dedup__free(old);
-  dedup__free(G->vid);
-  G->vid = vid;
-  G->vw = vw;
-  G->nv = nv;
-  G->weighed_n = G->sampled_n = ix->N[lt];
-  return DEDUP_OK;
-}
-
-static int stale(const dedup_index *ix, const ixgroup *G) {
-  unsigned lt = dedup__ixdoc_lt(&ix->docs[G->rep]);
-  return (double)ix->N[lt] > REWEIGH_GROWTH * G->weighed_n + 1;
-}
-
 /* ---- one document, prepared -------------------------------------------- */
 
-typedef struct prep {
-  cdoc d;            /* normalised text, title, date, language */
-  citem item;        /* words, empty, term counts */
-  uint64_t *sig64;   /* the corpus' layout of the signature */
-  uint32_t *sig;     /* ... as the index keeps it (sig32 words) */
-  uint64_t *words;   /* copy LSH words */
-  dedup__u64vec lines; /* its line keys, sorted, distinct */
-  dedup__countmap own_lines; /* the same, for a query's look-ups */
-  dedup__countmap own_df;
-  unsigned lt;       /* statistics language */
-  uint64_t text_hash; /* of d.text */
-  /* copy level */
-  uint32_t *groups;  /* verified copies' groups (roots), distinct */
-  size_t n_groups;
-  double copy_sim;
-  /* story level (new groups) */
-  uint64_t *vid;
-  float *vw;
-  uint32_t nv;
-  uint64_t *samples; /* story_k */
-  ixlink *hits;      /* the groups it links (DEDUP__STORY_TOP_M room) */
-  size_t n_hits;
-} prep;
-
-static void prep_free(prep *q) {
+void dedup__ix_prep_free(prep *q) {
   dedup__free(q->d.text);
   dedup__free(q->d.title);
   dedup__u64vec_free(&q->d.bg);
@@ -360,8 +123,7 @@ static void prep_free(prep *q) {
 static int prep_text(prep *q, const char *text, size_t len,
                      const dedup_doc_meta *meta, int lang) {
   size_t inv = 0;
-  if (dedup__normalise(&q->d.text, &q->d.len, text, len, 0, &inv) !=
-      DEDUP_OK)
+  if (dedup__normalise(&q->d.text, &q->d.len, text, len, 0, &inv) != DEDUP_OK)
     return DEDUP_ENOMEM;
   if (meta && meta->title &&
       dedup__has_word_byte(meta->title, meta->title_len) &&
@@ -390,13 +152,12 @@ static int prep_text(prep *q, const char *text, size_t len,
  * (s: the caller's scratch). */
 static int prep_sign(const dedup_index *ix, dedup__scratch *s, prep *q) {
   const dedup_params *p = &ix->p;
-  size_t sig_words = p->method == DEDUP_METHOD_SIMHASH
-                         ? 1
-                         : ((size_t)p->num_perm + 1) / 2;
+  size_t sig_words =
+      p->method == DEDUP_METHOD_SIMHASH ? 1 : ((size_t)p->num_perm + 1) / 2;
   q->sig64 = dedup__malloc(sig_words * sizeof *q->sig64);
   q->sig = dedup__malloc(ix->sig32 * sizeof *q->sig);
-  q->words = dedup__malloc(((size_t)ix->copy_b * ix->copy_r + 1) *
-                           sizeof *q->words);
+  q->words =
+      dedup__malloc(((size_t)ix->copy_b * ix->copy_r + 1) * sizeof *q->words);
   if (!q->sig64 || !q->sig || !q->words)
     return DEDUP_ENOMEM;
   if (!(p->flags & DEDUP_F_NO_CLEAN)) {
@@ -419,8 +180,7 @@ static int prep_sign(const dedup_index *ix, dedup__scratch *s, prep *q) {
                            &ix->heavy, ix->langs, &q->item,
                            q->sig64) != DEDUP_OK)
     return DEDUP_ENOMEM;
-  if (q->d.lang_state == CDOC_LANG_UNKNOWN &&
-      !(p->flags & DEDUP_F_NO_LANGID)) {
+  if (q->d.lang_state == CDOC_LANG_UNKNOWN && !(p->flags & DEDUP_F_NO_LANGID)) {
     q->d.lang = (uint8_t)s->lang;
     q->d.lang_state = CDOC_LANG_FOUND;
   }
@@ -449,8 +209,7 @@ static int copies_of(const dedup_index *ix, prep *q, const uint32_t *sig,
                            cap) != DEDUP_OK)
     return DEDUP_ENOMEM;
   n = dedup__u32_sort_unique(*buf, n);
-  uint32_t *v = dedup__reallocarray(q->groups, q->n_groups + n + 1,
-                                    sizeof *v);
+  uint32_t *v = dedup__reallocarray(q->groups, q->n_groups + n + 1, sizeof *v);
   if (!v)
     return DEDUP_ENOMEM;
   q->groups = v;
@@ -500,24 +259,23 @@ static int shares_lines(const dedup_index *ix, const prep *q) {
  * both alike, below 0.5 here).  So a page that found no copy is signed
  * once more with its own lines left out of the counts, and that
  * signature's copies count too; the one kept is the first (today's). */
-static int copies_as_before(const dedup_index *ix, dedup__scratch *s,
-                            prep *q, uint32_t **buf, size_t *cap) {
+static int copies_as_before(const dedup_index *ix, dedup__scratch *s, prep *q,
+                            uint32_t **buf, size_t *cap) {
   const dedup_params *p = &ix->p;
-  size_t sig_words = p->method == DEDUP_METHOD_SIMHASH
-                         ? 1
-                         : ((size_t)p->num_perm + 1) / 2;
+  size_t sig_words =
+      p->method == DEDUP_METHOD_SIMHASH ? 1 : ((size_t)p->num_perm + 1) / 2;
   cdoc d = q->d;
   d.bg = (dedup__u64vec){0};
   citem it;
   uint64_t *sig64 = dedup__malloc(sig_words * sizeof *sig64);
   uint32_t *sig = dedup__malloc(ix->sig32 * sizeof *sig);
-  uint64_t *words = dedup__malloc(((size_t)ix->copy_b * ix->copy_r + 1) *
-                                  sizeof *words);
+  uint64_t *words =
+      dedup__malloc(((size_t)ix->copy_b * ix->copy_r + 1) * sizeof *words);
   extra x = {ix->lines, NULL, NULL, 0};
   int rc = DEDUP_ENOMEM;
   if (sig64 && sig && words &&
-      dedup__doc_sign_main(s, &d, p, sig_words, extra_lines_df, &x,
-                           &ix->heavy, ix->langs, &it, sig64) == DEDUP_OK) {
+      dedup__doc_sign_main(s, &d, p, sig_words, extra_lines_df, &x, &ix->heavy,
+                           ix->langs, &it, sig64) == DEDUP_OK) {
     rc = DEDUP_OK;
     if (!it.empty) {
       if (p->method == DEDUP_METHOD_SIMHASH) {
@@ -562,8 +320,7 @@ static int prep_copies(const dedup_index *ix, dedup__scratch *s, prep *q,
     while (i < q->n_groups && q->groups[i] != g)
       i++;
     if (i == q->n_groups) {
-      uint32_t *v = dedup__reallocarray(q->groups, q->n_groups + 1,
-                                        sizeof *v);
+      uint32_t *v = dedup__reallocarray(q->groups, q->n_groups + 1, sizeof *v);
       if (!v)
         return DEDUP_ENOMEM;
       q->groups = v;
@@ -574,345 +331,7 @@ static int prep_copies(const dedup_index *ix, dedup__scratch *s, prep *q,
   return DEDUP_OK;
 }
 
-/* ---- the story of a new group ------------------------------------------ */
-
-typedef struct hitcount {
-  uint32_t g, cnt;
-} hitcount;
-
-
-typedef struct score {
-  uint32_t story;
-  uint32_t g; /* the group scored (while per group) */
-  double sum;
-} score;
-
-static int cmp_score(const void *x, const void *y) {
-  const score *a = x, *b = y;
-  if (a->story != b->story)
-    return (a->story > b->story) - (a->story < b->story);
-  return (a->g > b->g) - (a->g < b->g);
-}
-
-/* The time factor of two groups' dates (1 unless both are dated and time
- * is used), as story.c applies it. */
-static double decay(const dedup_index *ix, int da, int64_t ta, int db,
-                    int64_t tb) {
-  if (ix->p.story_days <= 0 || !da || !db)
-    return 1;
-  return dedup__story_time_factor(ix->p.story_days, ta, tb);
-}
-
-/* A group's vector as it is now: weighed again first when stale (in
- * place by the writer, ixw; into *own, freed by the caller, for a
- * reader). */
-static int group_vec(const dedup_index *ix, dedup_index *ixw, uint32_t g,
-                     const uint64_t **vid, const float **vw, uint32_t *nv,
-                     uint64_t **own) {
-  *own = NULL;
-  if (stale(ix, &ix->groups[g])) {
-    if (ixw) {
-      int rc = dedup__index_reweigh(ixw, g);
-      if (rc != DEDUP_OK)
-        return rc;
-    } else {
-      const ixdoc *r = &ix->docs[ix->groups[g].rep];
-      float *w;
-      int rc = weigh(ix, ixdoc_terms(r), ixdoc_counts(r), r->n_terms,
-                     dedup__ixdoc_lt(r), NULL, own, &w, nv);
-      *vid = *own;
-      *vw = w;
-      return rc;
-    }
-  }
-  const ixgroup *G = &ix->groups[g];
-  *vid = G->vid;
-  *vw = G->vw;
-  *nv = G->nv;
-  return DEDUP_OK;
-}
-
-/* The story score of a linked pair: cosine times the time factor, capped
- * at 1, 0 below DEDUP__STORY_EDGE_MIN (no link), as story.c scores. */
-static double link_sim(const dedup_index *ix, const uint64_t *ia,
-                       const float *wa, uint32_t na, int da, int64_t ta,
-                       const uint64_t *ib, const float *wb, uint32_t nb,
-                       int db, int64_t tb) {
-  double x = vdot(ia, wa, na, ib, wb, nb) * decay(ix, da, ta, db, tb);
-  return x < DEDUP__STORY_EDGE_MIN ? 0 : DEDUP__MIN(x, 1.0);
-}
-
-/* Ids read from a story bucket (the newest): a sample many groups share
- * is a common term, and fewer reads of it cost less and leave room for
- * the rare ones.  Measured streaming (pairwise F1; CPU of 6,000
- * generated pages):
- *
- *   walk            8      16     32     64
- *   newswcl50       0.969  0.969  0.969  0.969
- *   gva-dev-jsonl   0.824  0.824  0.821  0.821
- *   gva-dev         0.685  0.694  0.694  0.688
- *   6,000 pages     3.7 s  4.3 s  5.1 s  5.8 s
- */
-#define STORY_WALK 16
-
-/* The DEDUP__STORY_TOP_M groups that share most samples with q's (ties:
- * the older group) into cand[0..*nc) (room for DEDUP__STORY_TOP_M). */
-static int lsh_cands(const dedup_index *ix, prep *q, uint32_t *cand,
-                     size_t *nc_out) {
-  *nc_out = 0;
-  if (!q->samples) {
-    q->samples = dedup__malloc(ix->story_k * sizeof *q->samples);
-    if (!q->samples ||
-        samples_of(ix, q->vid, q->vw, q->nv, q->samples) != DEDUP_OK)
-      return DEDUP_ENOMEM;
-  }
-  /* An index of no more groups than are scored scores them all: the
-   * search is for large ones, and samples taken while it was small are
-   * those of its first, coarse statistics. */
-  if (ix->n_groups <= DEDUP__STORY_TOP_M) {
-    size_t m = 0;
-    for (uint32_t g = 0; g < ix->n_groups; g++)
-      if (ix->groups[g].parent == g && ix->groups[g].n_members)
-        cand[m++] = g;
-    *nc_out = m;
-    return DEDUP_OK;
-  }
-  if (!q->samples) {
-    q->samples = dedup__malloc(ix->story_k * sizeof *q->samples);
-    if (!q->samples ||
-        samples_of(ix, q->vid, q->vw, q->nv, q->samples) != DEDUP_OK)
-      return DEDUP_ENOMEM;
-  }
-  uint32_t *ids = NULL, *hist = NULL;
-  size_t n = 0, cap = 0, nc = 0;
-  hitcount *cv = NULL;
-  int rc = dedup__lsh_query_all(ix->story_lsh, q->samples, STORY_WALK,
-                                &ids, &n, &cap);
-  if (rc != DEDUP_OK)
-    goto out;
-  rc = DEDUP_ENOMEM;
-  /* Shared samples per group, counted in a table of twice the hits at
-   * least (open addressing; group slots + 1, 0 empty). */
-  size_t hcap = 16;
-  while (hcap < 2 * n)
-    hcap *= 2;
-  cv = dedup__calloc(hcap, sizeof *cv);
-  hist = dedup__calloc(ix->story_k + 1, sizeof *hist);
-  if (!cv || !hist)
-    goto out;
-  for (size_t i = 0; i < n; i++) {
-    uint32_t key = ids[i] + 1;
-    size_t h = (size_t)(key * 0x9E3779B1u) & (hcap - 1);
-    while (cv[h].g && cv[h].g != key)
-      h = (h + 1) & (hcap - 1);
-    cv[h].g = key;
-    cv[h].cnt++;
-  }
-  for (size_t h = 0; h < hcap; h++)
-    if (cv[h].g) {
-      cv[nc] = (hitcount){cv[h].g - 1, cv[h].cnt};
-      hist[DEDUP__MIN(cv[nc].cnt, ix->story_k)]++;
-      nc++;
-    }
-  /* The best M: all above some count c, the oldest of those at c for
-   * the rest (as story.c selects). */
-  size_t m = 0;
-  if (nc <= DEDUP__STORY_TOP_M) {
-    for (size_t t = 0; t < nc; t++)
-      cand[m++] = cv[t].g;
-  } else {
-    size_t above = 0, c = ix->story_k;
-    while (above + hist[c] < DEDUP__STORY_TOP_M)
-      above += hist[c--];
-    size_t nties = 0;
-    for (size_t t = 0; t < nc; t++) {
-      size_t ct = DEDUP__MIN(cv[t].cnt, ix->story_k);
-      if (ct > c)
-        cand[m++] = cv[t].g;
-      else if (ct == c)
-        ids[nties++] = cv[t].g; /* nties <= t < n: ids is free there */
-    }
-    dedup__u32_select(ids, nties, DEDUP__STORY_TOP_M - above);
-    memcpy(cand + m, ids, (DEDUP__STORY_TOP_M - above) * sizeof *cand);
-    m = DEDUP__STORY_TOP_M;
-  }
-  dedup__u32_insertion_sort(cand, m);
-  *nc_out = m;
-  rc = DEDUP_OK;
-out:
-  dedup__free(ids);
-  dedup__free(cv);
-  dedup__free(hist);
-  return rc;
-}
-
-/* Scores q's vector against the groups cand[0..nc) (skipping skip and
- * groups no longer live): their links (cosine times the time factor,
- * DEDUP__STORY_EDGE_MIN at least) into q->hits, and per story linked
- * the sum of its links over its live groups (pairs without a link count
- * 0, as in average link) into *out (story slots, averages), best first
- * (ties: the older story). */
-static int score_cands(const dedup_index *ix, dedup_index *ixw, prep *q,
-                       const uint32_t *cand, size_t nc, uint32_t skip,
-                       score **out, size_t *n_out) {
-  *out = NULL;
-  *n_out = 0;
-  q->n_hits = 0;
-  score *sc = dedup__malloc((nc ? nc : 1) * sizeof *sc);
-  if (!sc)
-    return DEDUP_ENOMEM;
-  if (!q->hits &&
-      !(q->hits = dedup__malloc(DEDUP__STORY_TOP_M * sizeof *q->hits))) {
-    dedup__free(sc);
-    return DEDUP_ENOMEM;
-  }
-  size_t ns = 0;
-  int rc = DEDUP_OK;
-  for (size_t t = 0; t < nc; t++) {
-    uint32_t g = cand[t];
-    const ixgroup *G = &ix->groups[g];
-    if (g == skip || G->parent != g || !G->n_members || !G->nv)
-      continue;
-    const uint64_t *vid;
-    const float *vw;
-    uint32_t nv;
-    uint64_t *own;
-    if ((rc = group_vec(ix, ixw, g, &vid, &vw, &nv, &own)) != DEDUP_OK)
-      break;
-    G = &ix->groups[g];
-    double x = link_sim(ix, q->vid, q->vw, q->nv, q->d.has_date, q->d.date,
-                        vid, vw, nv, G->dated, G->date);
-    dedup__free(own);
-    /* Kept as a link even when too weak for one: weights move. */
-    if (q->n_hits < DEDUP__STORY_TOP_M)
-      q->hits[q->n_hits++] = (ixlink){g, (float)x};
-    if (x <= 0)
-      continue;
-    sc[ns++] = (score){dedup__story_root(ix, G->story), g, x};
-  }
-  if (rc != DEDUP_OK) {
-    dedup__free(sc);
-    return rc;
-  }
-  qsort(sc, ns, sizeof *sc, cmp_score);
-  size_t m = 0;
-  for (size_t i = 0; i < ns;) {
-    size_t j = i;
-    double sum = 0;
-    for (; j < ns && sc[j].story == sc[i].story; j++)
-      sum += sc[j].sum;
-    const ixstory *S = &ix->stories[sc[i].story];
-    sc[m++] = (score){sc[i].story, 0,
-                      sum / (S->n_groups ? S->n_groups : 1)};
-    i = j;
-  }
-  /* Best first; ties: the older story. */
-  for (size_t i = 1; i < m; i++)
-    for (size_t j = i; j > 0; j--) {
-      const score *x = &sc[j - 1], *y = &sc[j];
-      int swap = y->sum > x->sum ||
-                 (y->sum == x->sum && ix->stories[y->story].story_id <
-                                          ix->stories[x->story].story_id);
-      if (!swap)
-        break;
-      score tmp = sc[j - 1];
-      sc[j - 1] = sc[j];
-      sc[j] = tmp;
-    }
-  *out = sc;
-  *n_out = m;
-  return DEDUP_OK;
-}
-
-/* A new group's scores: its LSH candidates scored. */
-static int score_stories(const dedup_index *ix, dedup_index *ixw, prep *q,
-                         score **out, size_t *n_out) {
-  *out = NULL;
-  *n_out = 0;
-  if (!q->nv)
-    return DEDUP_OK;
-  uint32_t cand[DEDUP__STORY_TOP_M];
-  size_t nc;
-  int rc = lsh_cands(ix, q, cand, &nc);
-  if (rc != DEDUP_OK)
-    return rc;
-
-  return score_cands(ix, ixw, q, cand, nc, IX_NONE, out, n_out);
-}
-
-/* Stories whose every pair of groups is scored when deciding whether two
- * stories merge: at most this many pairs (larger stories are left as
- * they are; a rebuild joins them if the batch level does). */
-#define MERGE_PAIRS_MAX 4096
-
-/* The group slots of story st (live ones) appended to *v. */
-static int story_groups(const dedup_index *ix, uint32_t st, uint32_t **v,
-                        size_t *n, size_t *cap) {
-  for (uint32_t g = ix->stories[st].head; g != IX_NONE;
-       g = ix->groups[g].snext) {
-    const ixgroup *G = &ix->groups[g];
-    if (G->parent != g || !G->n_members)
-      continue;
-    if (*n == *cap) {
-      void *p = *v;
-      if (dedup__grow(&p, cap, *n, 1, sizeof **v) != DEDUP_OK)
-        return DEDUP_ENOMEM;
-      *v = p;
-    }
-    (*v)[(*n)++] = g;
-  }
-  return DEDUP_OK;
-}
-
-/* Average link between the groups a[0..na) plus the new group (q; NULL:
- * none) and the groups b[0..nb): the sum of their links over all pairs,
- * into *avg. */
-static int cross_average(const dedup_index *ix, dedup_index *ixw,
-                         const prep *q, const uint32_t *a, size_t na,
-                         const uint32_t *b, size_t nb, double *avg) {
-  double sum = 0;
-  int rc = DEDUP_OK;
-  for (size_t j = 0; j < nb && rc == DEDUP_OK; j++) {
-    const uint64_t *ib;
-    const float *wb;
-    uint32_t nvb;
-    uint64_t *ownb;
-    if ((rc = group_vec(ix, ixw, b[j], &ib, &wb, &nvb, &ownb)) != DEDUP_OK)
-      break;
-    const ixgroup *B = &ix->groups[b[j]];
-    if (q)
-      sum += link_sim(ix, q->vid, q->vw, q->nv, q->d.has_date, q->d.date,
-                      ib, wb, nvb, B->dated, B->date);
-    for (size_t i = 0; i < na; i++) {
-      const uint64_t *ia;
-      const float *wa;
-      uint32_t nva;
-      uint64_t *owna;
-      if ((rc = group_vec(ix, ixw, a[i], &ia, &wa, &nva, &owna)) != DEDUP_OK)
-        break;
-      const ixgroup *A = &ix->groups[a[i]];
-      sum += link_sim(ix, ia, wa, nva, A->dated, A->date, ib, wb, nvb,
-                      B->dated, B->date);
-      dedup__free(owna);
-    }
-    dedup__free(ownb);
-  }
-  *avg = sum / ((double)(na + (q != NULL)) * (double)(nb ? nb : 1));
-  return rc;
-}
-
 /* ---- add and query ----------------------------------------------------- */
-
-/* What an add would do: q prepared, its copies' groups found, and for a
- * new group its vector and best story. */
-typedef struct plan {
-  uint32_t target;  /* the group it joins (oldest of q->groups); IX_NONE */
-  uint32_t story;   /* a new group's story (IX_NONE: a new one) */
-  double story_avg; /* the best average found (0: none linked) */
-  uint32_t *merge;  /* other stories a new group brings together with
-                       its own: average link between them >= threshold */
-  size_t n_merge;
-} plan;
 
 static uint32_t oldest_group(const dedup_index *ix, const prep *q) {
   uint32_t t = IX_NONE;
@@ -923,69 +342,8 @@ static uint32_t oldest_group(const dedup_index *ix, const prep *q) {
   return t;
 }
 
-/* A new group's story: the best scored one when its average reaches the
- * threshold; then every other story it links with an average that
- * reaches it too is merged in when the average link between the two
- * (every pair of their groups scored, the new group in its story)
- * reaches it: the merge average link would make with this group in
- * place. */
-static int plan_story(const dedup_index *ix, dedup_index *ixw, prep *q,
-                      plan *pl) {
-  score *sc;
-  size_t ns;
-  int rc = score_stories(ix, ixw, q, &sc, &ns);
-  if (rc != DEDUP_OK)
-    return rc;
-  uint32_t *mine = NULL, *theirs = NULL;
-  size_t nm = 0, cm = 0, nt = 0, ct = 0;
-  if (ns)
-    pl->story_avg = sc[0].sum;
-  size_t first = 0;
-  if (ns && sc[0].sum >= ix->p.story_threshold) {
-    pl->story = sc[0].story;
-    first = 1;
-    if ((rc = story_groups(ix, pl->story, &mine, &nm, &cm)) != DEDUP_OK)
-      goto out;
-  }
-  pl->merge = dedup__malloc((ns ? ns : 1) * sizeof *pl->merge);
-  if (!pl->merge) {
-    rc = DEDUP_ENOMEM;
-    goto out;
-  }
-  for (size_t i = first; i < ns && sc[i].sum >= ix->p.story_threshold; i++) {
-    nt = 0;
-    if ((rc = story_groups(ix, sc[i].story, &theirs, &nt, &ct)) != DEDUP_OK)
-      goto out;
-    if ((nm + 1) * nt > MERGE_PAIRS_MAX)
-      continue;
-    double avg;
-    if ((rc = cross_average(ix, ixw, q, mine, nm, theirs, nt, &avg)) !=
-        DEDUP_OK)
-      goto out;
-    if (avg < ix->p.story_threshold)
-      continue;
-    pl->merge[pl->n_merge++] = sc[i].story;
-    for (size_t j = 0; j < nt; j++) {
-      if (nm == cm) {
-        void *p = mine;
-        if (dedup__grow(&p, &cm, nm, 1, sizeof *mine) != DEDUP_OK) {
-          rc = DEDUP_ENOMEM;
-          goto out;
-        }
-        mine = p;
-      }
-      mine[nm++] = theirs[j];
-    }
-  }
-out:
-  dedup__free(sc);
-  dedup__free(mine);
-  dedup__free(theirs);
-  return rc;
-}
-
-static int make_plan(const dedup_index *ix, dedup_index *ixw,
-                     dedup__scratch *s, prep *q, plan *pl) {
+static int make_plan(const dedup_index *ix, dedup_index *ixw, dedup__scratch *s,
+                     prep *q, plan *pl) {
   uint32_t *buf = NULL;
   size_t cap = 0;
   *pl = (plan){IX_NONE, IX_NONE, 0, NULL, 0};
@@ -1008,10 +366,10 @@ static int make_plan(const dedup_index *ix, dedup_index *ixw,
     if (dedup__countmap_add(&q->own_df, q->d.bg.v[j], 1) != DEDUP_OK)
       return DEDUP_ENOMEM;
   extra x = {ix->lines, NULL, &q->own_df, 1 + (uint32_t)q->d.n_bg};
-  if ((rc = weigh(ix, ts->id, ts->w, (uint32_t)ts->n, q->lt, &x, &q->vid,
-                  &q->vw, &q->nv)) != DEDUP_OK)
+  if ((rc = dedup__ix_weigh(ix, ts->id, ts->w, (uint32_t)ts->n, q->lt, &x,
+                            &q->vid, &q->vw, &q->nv)) != DEDUP_OK)
     return rc;
-  return plan_story(ix, ixw, q, pl);
+  return dedup__ix_plan_story(ix, ixw, q, pl);
 }
 
 static int cmp_u64(const void *x, const void *y) {
@@ -1020,8 +378,7 @@ static int cmp_u64(const void *x, const void *y) {
 }
 
 /* Ids merged away, ascending, into a count and the first MERGES. */
-static void list_merged(uint64_t *ids, size_t n, size_t *n_out,
-                        uint64_t *out) {
+static void list_merged(uint64_t *ids, size_t n, size_t *n_out, uint64_t *out) {
   if (n) /* none: ids may be NULL */
     qsort(ids, n, sizeof *ids, cmp_u64);
   *n_out = n;
@@ -1136,7 +493,7 @@ DEDUP_API int dedup_index_query(const dedup_index *ix, const char *text,
     if (rc == DEDUP_OK && out && pl.target == IX_NONE && pl.story == IX_NONE)
       out->story_id = 0;
   }
-  prep_free(&q);
+  dedup__ix_prep_free(&q);
   dedup__free(pl.merge);
   dedup__scratch_free(&s);
   dedup__langs_free(langs);
@@ -1144,24 +501,6 @@ DEDUP_API int dedup_index_query(const dedup_index *ix, const char *text,
 }
 
 /* ---- the commit -------------------------------------------------------- */
-
-/* Group G keeps a link to h of score x: its score renewed when kept
- * already, else in a free place or the weakest one's (when stronger). */
-static void add_link(ixgroup *G, uint32_t h, float x) {
-  size_t weak = 0;
-  for (size_t i = 0; i < G->n_links; i++) {
-    if (G->links[i].g == h) {
-      G->links[i].x = x;
-      return;
-    }
-    if (G->links[i].x < G->links[weak].x)
-      weak = i;
-  }
-  if (G->n_links < IX_LINKS)
-    G->links[G->n_links++] = (ixlink){h, x};
-  else if (x > G->links[weak].x)
-    G->links[weak] = (ixlink){h, x};
-}
 
 /* Subtracts (sign -1) or adds (+1) a document's terms as a
  * representative: df of each term and N of its language. */
@@ -1201,94 +540,6 @@ uint32_t dedup__index_better(const dedup_index *ix, uint32_t a, uint32_t b) {
   if (wa != wb)
     return wa > wb ? a : b;
   return a < b ? a : b;
-}
-
-/* Removes group g's current samples from the story LSH. */
-static void unsample(dedup_index *ix, uint32_t g) {
-  ixgroup *G = &ix->groups[g];
-  if (!G->nv || !G->smp)
-    return;
-  uint64_t smp[DEDUP__WMINHASH_MAX_K]; /* story_k <= it: no allocation */
-  widen(ix, G, smp);
-  dedup__lsh_remove(ix->story_lsh, g, smp);
-}
-
-/* Group g's representative becomes r (already counted in df): vector
- * weighed, samples in the story LSH.  Out of memory, the group is left
- * without a vector (out of the story LSH: no later group finds it, a
- * rebuild weighs it), never half made. */
-int dedup__index_set_rep(dedup_index *ix, uint32_t g, uint32_t r) {
-  ixgroup *G = &ix->groups[g];
-  unsample(ix, g);
-  dedup__free(G->vid);
-  dedup__free(G->smp);
-  G->vid = NULL;
-  G->vw = NULL;
-  G->smp = NULL;
-  G->nv = 0;
-  G->rep = r;
-  if (r == IX_NONE)
-    return DEDUP_OK;
-  const ixdoc *d = &ix->docs[r];
-  G->weighed_n = G->sampled_n = ix->N[dedup__ixdoc_lt(d)];
-  uint64_t *vid;
-  float *vw;
-  uint32_t nv;
-  int rc = weigh(ix, ixdoc_terms(d), ixdoc_counts(d), d->n_terms,
-                 dedup__ixdoc_lt(d), NULL, &vid, &vw, &nv);
-  if (rc != DEDUP_OK || !nv) {
-    dedup__free(vid);
-    return rc;
-  }
-  uint64_t smp[DEDUP__WMINHASH_MAX_K];
-  uint32_t *keep = dedup__malloc(ix->story_k * sizeof *keep);
-  if (!keep || samples_of(ix, vid, vw, nv, smp) != DEDUP_OK ||
-      dedup__lsh_insert(ix->story_lsh, g, smp) != DEDUP_OK) {
-    dedup__free(keep);
-    dedup__free(vid);
-    return DEDUP_ENOMEM;
-  }
-  for (unsigned j = 0; j < ix->story_k; j++)
-    keep[j] = (uint32_t)smp[j];
-  G->vid = vid;
-  G->vw = vw;
-  G->nv = nv;
-  G->smp = keep;
-  return DEDUP_OK;
-}
-
-/* Merges story b into story a (a survives): b's groups are a's.  Room
- * in the merge log was made. */
-static void merge_story(dedup_index *ix, uint32_t a, uint32_t b) {
-  ixstory *A = &ix->stories[a], *B = &ix->stories[b];
-  (void)dedup__index_log_merge(ix, DEDUP_LEVEL_STORY, B->story_id,
-                               A->story_id);
-  for (uint32_t g = B->head; g != IX_NONE; g = ix->groups[g].snext)
-    ix->groups[g].story = a;
-  if (B->head != IX_NONE) {
-    if (A->head == IX_NONE)
-      A->head = B->head;
-    else
-      ix->groups[A->tail].snext = B->head;
-    A->tail = B->tail;
-  }
-  B->head = B->tail = IX_NONE;
-  A->n_groups += B->n_groups;
-  B->n_groups = 0;
-  B->parent = a;
-}
-
-/* Group g (new) joins story st: its list and count. */
-static void story_add_group(dedup_index *ix, uint32_t st, uint32_t g) {
-  ixstory *S = &ix->stories[st];
-  ix->groups[g].story = st;
-  ix->groups[g].snext = IX_NONE;
-  if (S->head == IX_NONE)
-    S->head = g;
-  else
-    ix->groups[S->tail].snext = g;
-  S->tail = g;
-  S->n_groups++;
 }
 
 /* The record block of a prepared document into d. */
@@ -1385,8 +636,7 @@ static int commit(dedup_index *ix, prep *q, const plan *pl, uint32_t sl,
           DEDUP_OK ||
       (rc = dedup__countmap_reserve(&ix->exact, 1)) != DEDUP_OK)
     goto fail;
-  memcpy(ix->sigs + (size_t)sl * ix->sig32, q->sig,
-         ix->sig32 * sizeof *q->sig);
+  memcpy(ix->sigs + (size_t)sl * ix->sig32, q->sig, ix->sig32 * sizeof *q->sig);
   if (!q->item.empty) {
     if ((rc = dedup__lsh_insert(ix->copy_lsh, sl, q->words)) != DEDUP_OK)
       goto fail;
@@ -1398,8 +648,7 @@ static int commit(dedup_index *ix, prep *q, const plan *pl, uint32_t sl,
       rc = DEDUP_ENOMEM;
       goto fail;
     }
-    if ((rc = dedup__lsh_insert(ix->story_lsh, g_new, q->samples)) !=
-        DEDUP_OK)
+    if ((rc = dedup__lsh_insert(ix->story_lsh, g_new, q->samples)) != DEDUP_OK)
       goto fail;
   }
 
@@ -1439,25 +688,24 @@ static int commit(dedup_index *ix, prep *q, const plan *pl, uint32_t sl,
     if (G->nv) {
       G->smp = smp;
       smp = NULL;
-      (void)keep_samples(ix, G, q->samples); /* has its room */
+      (void)dedup__ix_keep_samples(ix, G, q->samples); /* has its room */
     }
     if (pl->story != IX_NONE) {
-      story_add_group(ix, pl->story, g);
+      dedup__ix_story_add_group(ix, pl->story, g);
       /* The stories it brings together merge into the oldest. */
       for (size_t i = 0; i < pl->n_merge; i++)
         if (pl->merge[i] != surv_story)
-          merge_story(ix, surv_story, pl->merge[i]);
+          dedup__ix_merge_story(ix, surv_story, pl->merge[i]);
       if (pl->story != surv_story)
-        merge_story(ix, surv_story, pl->story);
+        dedup__ix_merge_story(ix, surv_story, pl->story);
     } else {
       uint32_t st = (uint32_t)ix->n_stories++;
-      ix->stories[st] =
-          (ixstory){ix->next_story_id++, st, 0, IX_NONE, IX_NONE};
-      story_add_group(ix, st, g);
+      ix->stories[st] = (ixstory){ix->next_story_id++, st, 0, IX_NONE, IX_NONE};
+      dedup__ix_story_add_group(ix, st, g);
     }
     for (size_t i = 0; i < q->n_hits; i++) {
-      add_link(&ix->groups[g], q->hits[i].g, q->hits[i].x);
-      add_link(&ix->groups[q->hits[i].g], g, q->hits[i].x);
+      dedup__ix_add_link(&ix->groups[g], q->hits[i].g, q->hits[i].x);
+      dedup__ix_add_link(&ix->groups[q->hits[i].g], g, q->hits[i].x);
     }
     d->group = g;
     dedup__free(scratch);
@@ -1470,7 +718,7 @@ static int commit(dedup_index *ix, prep *q, const plan *pl, uint32_t sl,
   for (size_t i = 0; i < q->n_groups; i++) {
     uint32_t r = dedup__story_root(ix, ix->groups[q->groups[i]].story);
     if (r != surv_story)
-      merge_story(ix, surv_story, r);
+      dedup__ix_merge_story(ix, surv_story, r);
   }
   uint32_t rep = dedup__index_better(ix, T->rep, sl);
   for (size_t i = 0; i < q->n_groups; i++)
@@ -1482,7 +730,7 @@ static int commit(dedup_index *ix, prep *q, const plan *pl, uint32_t sl,
       continue;
     ixgroup *M = &ix->groups[m];
     if (M->nv) { /* its samples out of the story LSH */
-      widen(ix, M, scratch);
+      dedup__ix_widen(ix, M, scratch);
       dedup__lsh_remove(ix->story_lsh, m, scratch);
     }
     if (M->rep != rep)
@@ -1493,7 +741,7 @@ static int commit(dedup_index *ix, prep *q, const plan *pl, uint32_t sl,
     T->n_members += M->n_members;
     for (size_t l = 0; l < M->n_links; l++)
       if (M->links[l].g != t)
-        add_link(T, M->links[l].g, M->links[l].x);
+        dedup__ix_add_link(T, M->links[l].g, M->links[l].x);
     M->n_links = 0;
     if (M->dated && (!T->dated || M->date < T->date)) {
       T->dated = 1;
@@ -1509,8 +757,7 @@ static int commit(dedup_index *ix, prep *q, const plan *pl, uint32_t sl,
     M->head = M->tail = IX_NONE;
     M->n_members = 0;
     M->parent = t;
-    (void)dedup__index_log_merge(ix, DEDUP_LEVEL_COPY, M->copy_id,
-                                 T->copy_id);
+    (void)dedup__index_log_merge(ix, DEDUP_LEVEL_COPY, M->copy_id, T->copy_id);
     ix->stories[surv_story].n_groups--;
   }
   /* Members carry their group slot: the merged ones now t's. */
@@ -1552,142 +799,9 @@ fail: /* the story LSH insert is the last step that can fail */
   return rc;
 }
 
-/* Each add looks again at this many old groups, in turn (round robin
- * over the group slots): a group's first story was chosen with the
- * statistics of its day, and early in an index (N small) those are
- * coarse, so two stories of one event may have started apart.  With its
- * weights as they are now, the group's story merges with each story it
- * links with an average of at least story_threshold when the average
- * link between the two stories reaches it: what average link would do
- * with these weights.  Two a document: the cursor then gains one group
- * an add on the groups the adds make, so it comes round to a group
- * again each time the index has about doubled, when its IDF has moved
- * most; one would only ever look at the group just made (measured:
- * newswcl50 in order 0.870 pairwise F1 at one, 0.947 at two, three or
- * four, as the batch; gva-dev-jsonl 0.811 / 0.816 / 0.816 / 0.819). */
-#define REVISIT_PER_ADD 2
-
-static int revisit_group(dedup_index *ix, uint32_t g) {
-  const uint64_t *vid;
-  const float *vw;
-  uint32_t nv;
-  uint64_t *own;
-  uint32_t sampled = ix->groups[g].sampled_n;
-  int rc = group_vec(ix, ix, g, &vid, &vw, &nv, &own);
-  if (rc != DEDUP_OK)
-    return rc;
-  ixgroup *G = &ix->groups[g];
-  prep q = {0};
-  q.vid = (uint64_t *)(uintptr_t)vid;
-  q.vw = (float *)(uintptr_t)vw;
-  q.nv = nv;
-  q.d.has_date = G->dated;
-  q.d.date = G->date;
-  /* The groups it links (their roots, each once), scored again with the
-   * weights of today; and when it was sampled just now (it had no vector
-   * before), the groups its samples find. */
-  uint32_t cand[IX_LINKS + DEDUP__STORY_TOP_M];
-  size_t nc = 0;
-  if (G->sampled_n != sampled && G->nv) {
-    q.samples = dedup__malloc(ix->story_k * sizeof *q.samples);
-    if (!q.samples) {
-      dedup__free(own);
-      return DEDUP_ENOMEM;
-    }
-    widen(ix, G, q.samples);
-    if ((rc = lsh_cands(ix, &q, cand, &nc)) != DEDUP_OK) {
-      q.vid = NULL;
-      q.vw = NULL;
-      prep_free(&q);
-      dedup__free(own);
-      return rc;
-    }
-  }
-  for (size_t i = 0; i < G->n_links; i++) {
-    uint32_t h = dedup__group_root(ix, G->links[i].g);
-    size_t k = 0;
-    while (k < nc && cand[k] != h)
-      k++;
-    if (k == nc)
-      cand[nc++] = h;
-  }
-  dedup__u32_insertion_sort(cand, nc);
-  score *sc = NULL;
-  size_t ns = 0, nm = 0, cm = 0, nt = 0, ct = 0;
-  uint32_t *mine = NULL, *theirs = NULL;
-  rc = score_cands(ix, ix, &q, cand, nc, g, &sc, &ns);
-  q.vid = NULL; /* borrowed */
-  q.vw = NULL;
-  G = &ix->groups[g];
-  G->n_links = 0;
-  for (size_t i = 0; rc == DEDUP_OK && i < q.n_hits && i < IX_LINKS; i++)
-    G->links[G->n_links++] = q.hits[i];
-  uint32_t S = dedup__story_root(ix, G->story);
-  if (rc == DEDUP_OK)
-    rc = story_groups(ix, S, &mine, &nm, &cm);
-  for (size_t i = 0; i < ns && rc == DEDUP_OK; i++) {
-    uint32_t T = sc[i].story;
-    if (sc[i].sum < ix->p.story_threshold)
-      break;
-    if (T == S)
-      continue;
-    nt = 0;
-    if ((rc = story_groups(ix, T, &theirs, &nt, &ct)) != DEDUP_OK)
-      break;
-    if (nm * nt > MERGE_PAIRS_MAX)
-      continue;
-    double avg;
-    if ((rc = cross_average(ix, ix, NULL, mine, nm, theirs, nt, &avg)) !=
-            DEDUP_OK ||
-        avg < ix->p.story_threshold)
-      continue;
-    if ((rc = dedup__index_merge_room(ix, 1)) != DEDUP_OK)
-      break;
-    uint32_t a = S, b = T;
-    if (ix->stories[b].story_id < ix->stories[a].story_id) {
-      a = T;
-      b = S;
-    }
-    merge_story(ix, a, b);
-    S = a;
-    void *p = mine;
-    if (dedup__grow(&p, &cm, nm, nt, sizeof *mine) != DEDUP_OK) {
-      rc = DEDUP_ENOMEM;
-      break;
-    }
-    mine = p;
-    memcpy(mine + nm, theirs, nt * sizeof *mine);
-    nm += nt;
-  }
-  dedup__free(own);
-  dedup__free(sc);
-  dedup__free(mine);
-  dedup__free(theirs);
-  prep_free(&q);
-  return rc;
-}
-
-static int revisit(dedup_index *ix) {
-  for (int k = 0; k < REVISIT_PER_ADD && ix->n_groups > 1; k++) {
-    for (size_t tries = 0; tries < ix->n_groups; tries++) {
-      uint32_t g = ix->revisit;
-      ix->revisit = (uint32_t)((ix->revisit + 1) % ix->n_groups);
-      const ixgroup *G = &ix->groups[g];
-      if (G->parent != g || !G->n_members || !G->nv)
-        continue;
-      int rc = revisit_group(ix, g);
-      if (rc != DEDUP_OK)
-        return rc;
-      break;
-    }
-  }
-  return DEDUP_OK;
-}
-
-DEDUP_API int dedup_index_add(dedup_index *ix, const char *id,
-                              const char *text, size_t len,
-                              const dedup_doc_meta *meta, unsigned flags,
-                              dedup_assignment *out) {
+DEDUP_API int dedup_index_add(dedup_index *ix, const char *id, const char *text,
+                              size_t len, const dedup_doc_meta *meta,
+                              unsigned flags, dedup_assignment *out) {
   if (!ix || !id || !*id || !check_out(out) ||
       (flags & ~(unsigned)(DEDUP_ADD_REPLACE | DEDUP_ADD_DEFER)))
     return DEDUP_EINVAL;
@@ -1709,7 +823,7 @@ DEDUP_API int dedup_index_add(dedup_index *ix, const char *id,
   if (rc == DEDUP_OK)
     rc = dedup__index_ready(ix);
   if (rc != DEDUP_OK) {
-    prep_free(&q);
+    dedup__ix_prep_free(&q);
     return rc;
   }
   if (flags & DEDUP_ADD_DEFER) {
@@ -1719,7 +833,7 @@ DEDUP_API int dedup_index_add(dedup_index *ix, const char *id,
       count_live(ix, sl);
       ix->n_deferred++;
     }
-    prep_free(&q);
+    dedup__ix_prep_free(&q);
     return rc;
   }
   if (rc == DEDUP_OK)
@@ -1738,7 +852,7 @@ DEDUP_API int dedup_index_add(dedup_index *ix, const char *id,
       uint64_t given = ix->stories[dedup__story_root(ix, G->story)].story_id;
       /* Out of memory here leaves the document added and the index
        * whole; only the look at old groups is skipped. */
-      (void)revisit(ix);
+      (void)dedup__ix_revisit(ix);
       if (out) {
         G = &ix->groups[ix->docs[sl].group];
         out->copy_id = G->copy_id;
@@ -1749,8 +863,8 @@ DEDUP_API int dedup_index_add(dedup_index *ix, const char *id,
         if (out->story_id != given) {
           out->story_joined = 1;
           /* In its place: the list ascends, the first MERGES kept. */
-          size_t k = DEDUP__MIN(out->n_story_merged,
-                                (size_t)DEDUP_ASSIGNMENT_MERGES);
+          size_t k =
+              DEDUP__MIN(out->n_story_merged, (size_t)DEDUP_ASSIGNMENT_MERGES);
           uint64_t v[DEDUP_ASSIGNMENT_MERGES + 1];
           size_t m = 0;
           for (size_t i = 0; i < k; i++) {
@@ -1770,7 +884,7 @@ DEDUP_API int dedup_index_add(dedup_index *ix, const char *id,
       dedup__ixdoc_free(&ix->docs[sl]);
     }
   }
-  prep_free(&q);
+  dedup__ix_prep_free(&q);
   dedup__free(pl.merge);
   return rc;
 }

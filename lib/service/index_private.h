@@ -2,7 +2,10 @@
  * files of lib/service/ (the layer above corpus/):
  *
  *   index.c       the handle: new, free, ids, lookups, documents' records
- *   assign.c      online add and query: copy group, then story
+ *   assign.c      online add and query: the document prepared, its copy
+ *                 group, the commit (assign.h: what it shares with ...)
+ *   stories.c     ... the story level: weighing, candidates, the story
+ *                 joined and merged, the second looks at old groups
  *   remove.c      remove and expire: records taken back from the tables
  *   rebuild.c     a batch run over the texts, ids carried over
  *   index_file.c  save and open: the file format, the writer's lock
