@@ -220,9 +220,8 @@ void dedup__remove_stale_temps(const char *path) {
   errno = saved;
 }
 
-DEDUP_API int dedup_corpus_save(const dedup_corpus *c, const char *path) {
-  if (!c || !path || !*path)
-    return DEDUP_EINVAL;
+int dedup__save_atomic(const char *path, dedup__write_fn write_fn,
+                       void *ctx) {
   /* The rename would replace whatever path names: a symbolic link, a FIFO
    * or a device (--save /dev/null as root) would become a regular file.
    * Only a regular file, or nothing, is replaced. */
@@ -255,19 +254,13 @@ DEDUP_API int dedup_corpus_save(const dedup_corpus *c, const char *path) {
   struct stat st;
   if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
     (void)fchmod(fd, st.st_mode & 07777); /* a replaced index keeps its mode */
-  FILE *f = fdopen(fd, "wb");
-  int rc = DEDUP_EIO;
-  if (!f) {
-    close(fd);
-  } else {
-    rc = write_index(c, f);
-    if (rc == DEDUP_OK && (fflush(f) != 0 || fsync(fileno(f)) != 0))
-      rc = DEDUP_EIO;
-    if (fclose(f) != 0 && rc == DEDUP_OK)
-      rc = DEDUP_EIO;
-    if (rc == DEDUP_OK && rename(tmp, path) != 0)
-      rc = DEDUP_EIO;
-  }
+  int rc = write_fn(ctx, fd);
+  if (rc == DEDUP_OK && fsync(fd) != 0)
+    rc = DEDUP_EIO;
+  if (close(fd) != 0 && rc == DEDUP_OK)
+    rc = DEDUP_EIO;
+  if (rc == DEDUP_OK && rename(tmp, path) != 0)
+    rc = DEDUP_EIO;
   if (rc != DEDUP_OK) {
     int e = errno;
     unlink(tmp);
@@ -277,6 +270,30 @@ DEDUP_API int dedup_corpus_save(const dedup_corpus *c, const char *path) {
   }
   dedup__free(tmp);
   return rc;
+}
+
+/* The corpus through stdio, on a second descriptor of the temporary file
+ * (fclose closes it; dedup__save_atomic syncs and closes the first). */
+static int write_corpus(void *ctx, int fd) {
+  int fd2 = dup(fd);
+  FILE *f = fd2 >= 0 ? fdopen(fd2, "wb") : NULL;
+  if (!f) {
+    if (fd2 >= 0)
+      close(fd2);
+    return DEDUP_EIO;
+  }
+  int rc = write_index(ctx, f);
+  if (rc == DEDUP_OK && fflush(f) != 0)
+    rc = DEDUP_EIO;
+  if (fclose(f) != 0 && rc == DEDUP_OK)
+    rc = DEDUP_EIO;
+  return rc;
+}
+
+DEDUP_API int dedup_corpus_save(const dedup_corpus *c, const char *path) {
+  if (!c || !path || !*path)
+    return DEDUP_EINVAL;
+  return dedup__save_atomic(path, write_corpus, (void *)(uintptr_t)c);
 }
 
 /* ---- load ------------------------------------------------------------- */

@@ -39,6 +39,16 @@ int dedup__index_load_mem(dedup_corpus **out, const void *buf, size_t len);
 
 /* What the service index's file (service/index_file.c) shares with this
  * one: the same atomic save and the same text check. */
+/* Writes a file at path atomically: write_fn(ctx, fd) fills a temporary
+ * "<path>.tmp.<pid>.<k>" in the same directory (its status returned),
+ * which is synced and renamed over path; on any failure the temporary is
+ * removed and path left as it was.  Only a regular file, or nothing, is
+ * replaced (DEDUP_EIO, errno EISDIR, ELOOP or EINVAL otherwise); a
+ * replaced file's mode is kept; temporaries of dead processes are
+ * removed first.  write_fn must not close fd. */
+typedef int (*dedup__write_fn)(void *ctx, int fd);
+int dedup__save_atomic(const char *path, dedup__write_fn write_fn,
+                       void *ctx);
 /* fsync of path's directory (buf: room for path); errors ignored. */
 void dedup__sync_dir(char *buf, const char *path);
 /* Removes "<path>.tmp.<pid>.<k>" files of processes that are gone. */

@@ -92,7 +92,6 @@
 #define GROUP_FIXED 65
 #define STORY_LEN 24
 #define MERGE_LEN 17
-#define TMP_TRIES 100
 #define WBUF (1u << 16)
 
 enum {
@@ -702,61 +701,24 @@ static int holds_lock(const dedup_index *ix, const char *path) {
   return same;
 }
 
-static int save_atomic(const dedup_index *ix, const char *path) {
-  /* Only a regular file, or nothing, is replaced (as dedup_corpus_save). */
-  struct stat lst;
-  if (lstat(path, &lst) == 0 && !S_ISREG(lst.st_mode)) {
-    errno = S_ISDIR(lst.st_mode)   ? EISDIR
-            : S_ISLNK(lst.st_mode) ? ELOOP
-                                   : EINVAL;
-    return DEDUP_EIO;
-  }
-  size_t cap = strlen(path) + 48;
-  char *tmp = dedup__malloc(cap);
+/* The index through the buffered writer (fw) onto dedup__save_atomic's
+ * temporary file. */
+static int write_to(void *ctx, int fd) {
   unsigned char *buf = dedup__malloc(WBUF);
-  if (!tmp || !buf) {
-    dedup__free(tmp);
-    dedup__free(buf);
+  if (!buf)
     return DEDUP_ENOMEM;
-  }
-  dedup__remove_stale_temps(path);
-  int fd = -1;
-  for (unsigned k = 0; k < TMP_TRIES && fd < 0; k++) {
-    snprintf(tmp, cap, "%s.tmp.%ld.%u", path, (long)getpid(), k);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0 && errno != EEXIST)
-      break;
-  }
-  if (fd < 0) {
-    dedup__free(tmp);
-    dedup__free(buf);
-    return DEDUP_EIO;
-  }
-  struct stat st;
-  if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-    (void)fchmod(fd, st.st_mode & 07777); /* a replaced index keeps its mode */
   fw w;
   memset(&w, 0, sizeof w);
   w.fd = fd;
   w.buf = buf;
   w.rc = DEDUP_OK;
-  int rc = write_index(ix, &w);
-  if (rc == DEDUP_OK && fsync(fd) != 0)
-    rc = DEDUP_EIO;
-  if (close(fd) != 0 && rc == DEDUP_OK)
-    rc = DEDUP_EIO;
-  if (rc == DEDUP_OK && rename(tmp, path) != 0)
-    rc = DEDUP_EIO;
-  if (rc != DEDUP_OK) {
-    int e = errno;
-    unlink(tmp);
-    errno = e;
-  } else {
-    dedup__sync_dir(tmp, path);
-  }
-  dedup__free(tmp);
+  int rc = write_index(ctx, &w);
   dedup__free(buf);
   return rc;
+}
+
+static int save_atomic(const dedup_index *ix, const char *path) {
+  return dedup__save_atomic(path, write_to, (void *)(uintptr_t)ix);
 }
 
 DEDUP_API int dedup_index_save(dedup_index *ix, const char *path) {
