@@ -655,6 +655,29 @@ static void out_of_memory(run *r) {
   exit(EXIT_FAIL);
 }
 
+/* A document the library refused (status rc; len: its bytes), in batch
+ * and in --index mode alike: empty or binary ones are skipped with a
+ * warning, one too large makes the exit status 1, anything else ends
+ * the run. */
+static void refused(run *r, const char *where, int rc, size_t len) {
+  switch (rc) {
+  case DEDUP_EEMPTY:
+    warn(r, where, len ? "no words, skipped" : "empty file, skipped");
+    break;
+  case DEDUP_EBINARY:
+    warn(r, where, "binary data, not text; skipped");
+    break;
+  case DEDUP_ETOOBIG:
+    warn(r, where, dedup_strerror(rc));
+    r->status = EXIT_UNREADABLE;
+    break;
+  default: /* out of memory too: named with the document */
+    progress_clear(r);
+    fprintf(stderr, "dedup-cluster: %s: %s\n", where, dedup_strerror(rc));
+    exit(EXIT_FAIL);
+  }
+}
+
 /* What became of an added document (a file, or a line of --jsonl); doc:
  * its index for dedup_corpus_doc_invalid. */
 static void add_result(run *r, const char *path, int rc, size_t len,
@@ -679,20 +702,8 @@ static void add_result(run *r, const char *path, int rc, size_t len,
       out_of_memory(r);
     r->n_docs++;
     break;
-  case DEDUP_EEMPTY:
-    warn(r, path, len ? "no words, skipped" : "empty file, skipped");
-    break;
-  case DEDUP_EBINARY:
-    warn(r, path, "binary data, not text; skipped");
-    break;
-  case DEDUP_ETOOBIG:
-    warn(r, path, dedup_strerror(rc));
-    r->status = EXIT_UNREADABLE;
-    break;
   default:
-    progress_clear(r);
-    fprintf(stderr, "dedup-cluster: %s: %s\n", path, dedup_strerror(rc));
-    exit(EXIT_FAIL);
+    refused(r, path, rc, len);
   }
   progress_draw(r, 0);
 }
@@ -1478,23 +1489,11 @@ static void svc_add(run *r, const char *id, const char *where,
          "replaces it)");
     r->status = EXIT_UNREADABLE;
     break;
-  case DEDUP_EEMPTY:
-    warn(r, where, len ? "no words, skipped" : "empty file, skipped");
-    break;
-  case DEDUP_EBINARY:
-    warn(r, where, "binary data, not text; skipped");
-    break;
-  case DEDUP_ETOOBIG:
-    warn(r, where, dedup_strerror(rc));
-    r->status = EXIT_UNREADABLE;
-    break;
   case DEDUP_ENOMEM:
     out_of_memory(r);
     break;
   default:
-    progress_clear(r);
-    fprintf(stderr, "dedup-cluster: %s: %s\n", where, dedup_strerror(rc));
-    exit(EXIT_FAIL);
+    refused(r, where, rc, len);
   }
   progress_draw(r, 0);
 }
