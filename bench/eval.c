@@ -163,6 +163,34 @@ static int cmp_label(const void *a, const void *b) {
   return strcmp((*(entry *const *)a)->label, (*(entry *const *)b)->label);
 }
 
+/* The documents of a labelled set: the JSON Lines file, or the files
+ * the labels name under folder; into corpus c, or kept for --stream
+ * (c NULL).  Returns 0, 1 (some skipped, said on stderr) or -1. */
+static int read_docs(dedup_corpus *c, const char *folder, const char *jsonl,
+                     const entry *e, size_t n) {
+  if (jsonl)
+    return add_jsonl(c, jsonl);
+  char path[4096];
+  for (size_t i = 0; i < n; i++) {
+    snprintf(path, sizeof path, "%s/%s", folder, e[i].file);
+    size_t blen;
+    char *buf = read_all(path, &blen);
+    if (!buf) {
+      fprintf(stderr, "dedup-eval: %s: cannot read\n", path);
+      continue;
+    }
+    if (!c) {
+      keep_doc(e[i].file, buf, blen, NULL);
+    } else {
+      int rc = dedup_corpus_add(c, e[i].file, buf, blen, NULL);
+      if (rc)
+        fprintf(stderr, "dedup-eval: %s: %s\n", path, dedup_strerror(rc));
+    }
+    free(buf);
+  }
+  return 0;
+}
+
 static void print_scores(const size_t *pred, const size_t *truth, size_t m) {
   dedup_scores s;
   if (dedup_eval_scores(&s, pred, truth, m) != DEDUP_OK)
@@ -180,21 +208,9 @@ static void print_scores(const size_t *pred, const size_t *truth, size_t m) {
 static int eval_stream(const dedup_params *p, dedup_level level,
                        const char *folder, const char *jsonl, entry *e,
                        size_t n, int rebuild) {
-  char path[4096];
-  int status = 0;
-  if (jsonl && (status = add_jsonl(NULL, jsonl)) < 0)
+  int status = read_docs(NULL, folder, jsonl, e, n);
+  if (status < 0)
     return 1;
-  for (size_t i = 0; i < n && !jsonl; i++) {
-    snprintf(path, sizeof path, "%s/%s", folder, e[i].file);
-    size_t blen;
-    char *buf = read_all(path, &blen);
-    if (!buf) {
-      fprintf(stderr, "dedup-eval: %s: cannot read\n", path);
-      continue;
-    }
-    keep_doc(e[i].file, buf, blen, NULL);
-    free(buf);
-  }
   qsort(sdocs, n_sdocs, sizeof *sdocs, cmp_sdoc);
   dedup_index *ix;
   int rc = dedup_index_new(&ix, p, rebuild ? DEDUP_INDEX_KEEP_TEXTS : 0);
@@ -362,22 +378,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "dedup-eval: %s\n", dedup_strerror(rc));
     return 2;
   }
-  int status = 0;
-  if (jsonl && (status = add_jsonl(c, jsonl)) < 0)
+  int status = read_docs(c, folder, jsonl, e, n);
+  if (status < 0)
     return 1;
-  for (size_t i = 0; i < n && !jsonl; i++) {
-    snprintf(path, sizeof path, "%s/%s", folder, e[i].file);
-    size_t blen;
-    char *buf = read_all(path, &blen);
-    if (!buf) {
-      fprintf(stderr, "dedup-eval: %s: cannot read\n", path);
-      continue;
-    }
-    rc = dedup_corpus_add(c, e[i].file, buf, blen, NULL);
-    if (rc)
-      fprintf(stderr, "dedup-eval: %s: %s\n", path, dedup_strerror(rc));
-    free(buf);
-  }
   rc = dedup_corpus_run_with(c, &ro);
   if (rc) {
     fprintf(stderr, "dedup-eval: %s\n", dedup_strerror(rc));
