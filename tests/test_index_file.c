@@ -18,6 +18,7 @@
 #include "common/hash.h"
 #include "dedup.h"
 #include "testgen.h"
+#include "tmpdir.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -33,50 +34,15 @@
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static char tmpdir[256];
-
 static int setup_dir(void **state) {
   (void)state;
-  const char *t = getenv("TMPDIR");
-  snprintf(tmpdir, sizeof tmpdir, "%s/dedup-ixfile-XXXXXX", t ? t : "/tmp");
-  return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static void remove_tree(const char *path) {
-  struct stat st;
-  if (lstat(path, &st) != 0)
-    return;
-  if (S_ISDIR(st.st_mode)) {
-    chmod(path, 0700);
-    DIR *d = opendir(path);
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-      if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-        continue;
-      char sub[1024];
-      snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-      remove_tree(sub);
-    }
-    if (d)
-      closedir(d);
-    rmdir(path);
-  } else {
-    unlink(path);
-  }
+  return tmpdir_make("dedup-ixfile-");
 }
 
 static int teardown_dir(void **state) {
   (void)state;
   remove_tree(tmpdir);
   return 0;
-}
-
-static char *path_in(const char *name) {
-  static char buf[8][512];
-  static int k;
-  k = (k + 1) % 8;
-  snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-  return buf[k];
 }
 
 static unsigned char *slurp(const char *path, size_t *len) {
