@@ -10,7 +10,7 @@
  * batch   adds the pack's first N documents to a corpus and runs it
  *         (dedup_corpus_run_with): the full run a service would redo.
  * index   builds an index of the first N documents (DEDUP_ADD_DEFER and
- *         one dedup_index_rebuild() when the library has it, else one
+ *         one dedup_index_rebuild(), or with --build adds one
  *         dedup_index_add() each), saves it (without texts), then --runs
  *         times: opens it, adds the next --new documents and saves (the
  *         service's step); the share of old documents whose story id is
@@ -18,10 +18,7 @@
  *         time (the per-document rate and each add's latency) and
  *         --queries queries of documents after those (latency).
  *
- * Every stage prints one JSON line.  Functions the library may not have
- * yet (open, save, rebuild: other branches) are weak references: when one
- * is missing the stage says so and measures what it can in memory.  Uses
- * dedup.h only (the pack format is dedup-gen's: "#DOC <name> <nbytes>\n"
+ * Every stage prints one JSON line.  Uses dedup.h only (the pack format is dedup-gen's: "#DOC <name> <nbytes>\n"
  * then the bytes).
  */
 #define _POSIX_C_SOURCE 200809L
@@ -35,12 +32,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-/* Calls other branches add: NULL at run time when this library lacks
- * them (a weak undefined symbol resolves to 0). */
-#pragma weak dedup_index_open
-#pragma weak dedup_index_save
-#pragma weak dedup_index_rebuild
 
 static void die(const char *what) {
   fprintf(stderr, "dedup-service-bench: %s\n", what);
@@ -274,11 +265,9 @@ static void stage_index(const opts *o, const pack *pk) {
     die("the pack has fewer than --n + --new + --adds + --queries "
         "documents");
   /* --build adds: one add each and no texts kept (the file a service
-   * that never rebuilds saves); rebuild (the default when the library
-   * has it): deferred adds, one rebuild, texts kept. */
-  int can_rebuild = dedup_index_rebuild != NULL &&
-                    (!o->build || strcmp(o->build, "adds") != 0);
-  int can_file = dedup_index_open != NULL && dedup_index_save != NULL;
+   * that never rebuilds saves); rebuild (the default): deferred adds, one
+   * rebuild, texts kept. */
+  int can_rebuild = !o->build || strcmp(o->build, "adds") != 0;
   dedup_run_options ro = DEDUP_RUN_OPTIONS_INIT;
   ro.threads = o->threads;
 
@@ -296,16 +285,12 @@ static void stage_index(const opts *o, const pack *pk) {
     rebuild_s = now_s() - r0;
   }
   double build_s = now_s() - t0;
-  long long bytes = -1;
-  double save_full_s = 0;
-  if (can_file) {
-    /* The service saves without texts: a kept-text index is only the
-     * way rebuild() needs; the figure per document is the index's. */
-    double s0 = now_s();
-    check(dedup_index_save(ix, o->index), "index save");
-    save_full_s = now_s() - s0;
-    bytes = file_size(o->index);
-  }
+  /* The service saves without texts: a kept-text index is only the way
+   * rebuild() needs; the figure per document is the index's. */
+  double s00 = now_s();
+  check(dedup_index_save(ix, o->index), "index save");
+  double save_full_s = now_s() - s00;
+  long long bytes = file_size(o->index);
   printf("{\"stage\":\"build\",\"n\":%zu,\"how\":\"%s\",\"add_s\":%.3f,"
          "\"rebuild_s\":%.3f,\"build_s\":%.3f,\"docs_per_s\":%.1f,"
          "\"save_s\":%.3f,\"file_bytes\":%lld,\"bytes_per_doc\":%.1f,"
@@ -327,22 +312,19 @@ static void stage_index(const opts *o, const pack *pk) {
   size_t unchanged = 0, unchanged_resolved = 0;
   char *next = xmalloc(strlen(o->index) + 8);
   sprintf(next, "%s.next", o->index);
-  unsigned runs = can_file ? o->runs : 1;
+  unsigned runs = o->runs;
   for (unsigned r = 0; r < runs; r++) {
     dedup_index *sx = ix;
     double s0 = now_s();
-    if (can_file) {
-      if (r == 0) {
-        dedup_index_free(ix); /* releases the lock; memory back */
-        ix = NULL;
-      }
-      check(dedup_index_open(&sx, o->index, 0), "index open");
+    if (r == 0) {
+      dedup_index_free(ix); /* releases the lock; memory back */
+      ix = NULL;
     }
+    check(dedup_index_open(&sx, o->index, 0), "index open");
     double s1 = now_s();
     add_range(sx, pk, o->n, o->n + o->n_new, 0, NULL);
     double s2 = now_s();
-    if (can_file)
-      check(dedup_index_save(sx, next), "index save");
+    check(dedup_index_save(sx, next), "index save");
     double s3 = now_s();
     open_s[r] = s1 - s0;
     add_s[r] = s2 - s1;
@@ -370,13 +352,12 @@ static void stage_index(const opts *o, const pack *pk) {
          "\"step_s\":%.4f,\"story_unchanged\":%zu,\"old_docs\":%zu,"
          "\"story_unchanged_share\":%.6f,"
          "\"story_unchanged_after_resolve_share\":%.6f}\n",
-         o->n, o->n_new, runs, can_file, median(open_s, runs),
+         o->n, o->n_new, runs, 1, median(open_s, runs),
          median(add_s, runs), median(save_s, runs), median(step_s, runs),
          unchanged, n0, n0 ? (double)unchanged / (double)n0 : 1.0,
          n0 ? (double)unchanged_resolved / (double)n0 : 1.0);
   fflush(stdout);
-  if (can_file)
-    unlink(next);
+  unlink(next);
   free(next);
   free(before);
 
