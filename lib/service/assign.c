@@ -471,18 +471,22 @@ DEDUP_API int dedup_index_query(const dedup_index *ix, const char *text,
   int rc = dedup__add_check("", text, len, meta, &lang);
   if (rc != DEDUP_OK)
     return rc;
-  /* A reader has its own scratch and stop tables: many may run at once. */
-  dedup__langs *langs = NULL;
+  /* A reader has its own scratch: many may run at once.  The stop tables
+   * are only read once made, so the writer's serve (no writer runs
+   * beside readers); until a writer has made them, the reader makes its
+   * own. */
+  dedup__langs *own = NULL;
   dedup__scratch s;
-  if (dedup__langs_new(&langs, ix->p.seed) != DEDUP_OK)
+  if (!ix->langs && dedup__langs_new(&own, ix->p.seed) != DEDUP_OK)
     return DEDUP_ENOMEM;
   if (dedup__scratch_init(&s, &ix->p) != DEDUP_OK) {
-    dedup__langs_free(langs);
+    dedup__langs_free(own);
     return DEDUP_ENOMEM;
   }
-  /* prep_sign reads ix->langs: a copy of the handle with the reader's. */
+  /* prep_sign reads ix->langs: a copy of the handle with the tables. */
   dedup_index view = *ix;
-  view.langs = langs;
+  if (own)
+    view.langs = own;
   prep q = {0};
   plan pl = {IX_NONE, IX_NONE, 0, NULL, 0};
   rc = prep_text(&q, text, len, meta, lang);
@@ -496,7 +500,7 @@ DEDUP_API int dedup_index_query(const dedup_index *ix, const char *text,
   dedup__ix_prep_free(&q);
   dedup__free(pl.merge);
   dedup__scratch_free(&s);
-  dedup__langs_free(langs);
+  dedup__langs_free(own);
   return rc;
 }
 
