@@ -11,6 +11,9 @@
  *   run.c       one run: the phases in order, clusters numbered
  *   explain.c   why two items are (not) clustered
  *   index_io.c  a corpus to a file and back
+ *   shard_stats.c    a run split over shards: statistics, their exchange,
+ *                    signing with them
+ *   shard_records.c  ... the shards' records and the run over them
  */
 #ifndef DEDUP_CORPUS_PRIVATE_H
 #define DEDUP_CORPUS_PRIVATE_H
@@ -201,7 +204,7 @@ void dedup__corpus_free_results(dedup_corpus *c);
 /* Documents in the run's order: by name, then length, then text. */
 void dedup__docs_sort(dedup_corpus *c);
 /* Phases D and E and the numbering over the items made (run.c; the
- * shards' records run, shards.c); frees the documents' bg.  Results
+ * shards' records run, shard_records.c); frees the documents' bg.  Results
  * freed on failure. */
 int dedup__run_back(dedup_corpus *c, const dedup__runopts *o);
 /* c->doc_at: where each document (by order of adding) went in the sort. */
@@ -239,8 +242,8 @@ uint32_t dedup__lines_df(const void *lines, uint64_t key);
  * name, the others own "name#k" (k = a + 1).  DEDUP_OK or DEDUP_ENOMEM. */
 int dedup__item_name(citem *item, const cdoc *d, size_t a);
 
-/* A shard's statistics (shards.c): in how many documents each short line
- * (page cleaning) and each word run (sub-line chrome) appears. */
+/* A shard's statistics (shard_stats.c): in how many documents each short
+ * line (page cleaning) and each word run (sub-line chrome) appears. */
 struct dedup_stats {
   dedup__lines lines;
   dedup__lines grams;
