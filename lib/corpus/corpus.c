@@ -103,6 +103,7 @@ void dedup__corpus_free_results(dedup_corpus *c) {
   c->doc_at = NULL;
   c->ran = 0;
   c->has_story = 0;
+  c->signed_levels = 0;
 }
 
 void dedup__doc_free(cdoc *d) {
@@ -231,6 +232,8 @@ DEDUP_API int dedup_corpus_add_doc(dedup_corpus *c, const char *name,
     *n_invalid = 0;
   if (!c)
     return DEDUP_EINVAL;
+  if (c->records) /* records have no texts to run again */
+    return DEDUP_ESTATE;
   int lang;
   int rc = dedup__add_check(name, text, len, meta, &lang);
   if (rc != DEDUP_OK)
@@ -376,6 +379,8 @@ DEDUP_API int dedup_corpus_add_many(dedup_corpus *c, const dedup_doc_in *docs,
                                     int *status) {
   if (!c || (n && (!docs || !status)))
     return DEDUP_EINVAL;
+  if (c->records)
+    return DEDUP_ESTATE;
   if (!n)
     return DEDUP_OK;
   if (!threads)
@@ -434,7 +439,7 @@ DEDUP_API int dedup_corpus_doc_invalid(const dedup_corpus *c, size_t doc,
     *n_invalid = 0;
   if (!c || !n_invalid || doc >= c->n_docs)
     return DEDUP_EINVAL;
-  if (!c->ran)
+  if (!c->ran && !c->signed_levels) /* a shard knows after its sign */
     return DEDUP_ESTATE;
   *n_invalid = c->docs[c->doc_at[doc]].n_invalid;
   return DEDUP_OK;

@@ -11,6 +11,9 @@
  *   run.c       one run: the phases in order, clusters numbered
  *   explain.c   why two items are (not) clustered
  *   index_io.c  a corpus to a file and back
+ *   shard_stats.c    a run split over shards: statistics, their exchange,
+ *                    signing with them
+ *   shard_records.c  ... the shards' records and the run over them
  */
 #ifndef DEDUP_CORPUS_PRIVATE_H
 #define DEDUP_CORPUS_PRIVATE_H
@@ -185,12 +188,27 @@ struct dedup_corpus {
   size_t n_story_ids;
   uint32_t *doc_at;  /* document seq -> its index in docs, after a run */
   dedup__keep *keep; /* NULL, or what the next run hands over */
+  unsigned signed_levels; /* dedup_corpus_sign's levels (0: not signed) */
+  int records;       /* holds records (dedup_corpus_records_add), no texts */
+  int records_story; /* ... signed with the story level's terms */
+  int records_spent; /* ... and run (the run uses them up) */
   int ran;           /* results are in place */
   int has_story;     /* ... and include the story level */
 };
 
 /* Drops every result (items, signatures, clusters). */
 void dedup__corpus_free_results(dedup_corpus *c);
+
+/* ---- run.c --------------------------------------------------------------- */
+
+/* Documents in the run's order: by name, then length, then text. */
+void dedup__docs_sort(dedup_corpus *c);
+/* Phases D and E and the numbering over the items made (run.c; the
+ * shards' records run, shard_records.c); frees the documents' bg.  Results
+ * freed on failure. */
+int dedup__run_back(dedup_corpus *c, const dedup__runopts *o);
+/* c->doc_at: where each document (by order of adding) went in the sort. */
+int dedup__set_doc_at(dedup_corpus *c);
 
 /* ---- items.c ----------------------------------------------------------- */
 
@@ -219,6 +237,17 @@ int dedup__lines_add(dedup__lines *l, const uint64_t *keys, size_t n);
 int dedup__lines_reserve(dedup__lines *l, const uint64_t *keys, size_t n);
 /* A dedup__df_fn over a dedup__lines. */
 uint32_t dedup__lines_df(const void *lines, uint64_t key);
+
+/* item->name for article a of document d: art 0 borrows the document's
+ * name, the others own "name#k" (k = a + 1).  DEDUP_OK or DEDUP_ENOMEM. */
+int dedup__item_name(citem *item, const cdoc *d, size_t a);
+
+/* A shard's statistics (shard_stats.c): in how many documents each short
+ * line (page cleaning) and each word run (sub-line chrome) appears. */
+struct dedup_stats {
+  dedup__lines lines;
+  dedup__lines grams;
+};
 
 /* What a worker reuses from one document to the next. */
 typedef struct dedup__scratch {
@@ -257,6 +286,11 @@ int dedup__doc_count_lines(dedup__lines *lines, dedup__scratch *s,
 #define DEDUP__GRAM_K 8
 #define DEDUP__GRAM_DF 5
 
+/* Counts into counts, once a document, the keys of its word runs that
+ * are part modulo parts (keys of DEDUP__GRAM_K tokens, hashed). */
+int dedup__grams_count(dedup__lines *counts, const dedup_corpus *c,
+                       dedup__scratch *ws, unsigned threads, unsigned part,
+                       unsigned parts);
 /* End of phase A (story level, pages cleaned): the keys of the word runs
  * of more than DEDUP__GRAM_DF documents into heavy (counted in passes,
  * see items.c). */

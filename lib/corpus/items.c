@@ -196,6 +196,13 @@ static int phase_grams(void *vctx, unsigned worker, size_t i) {
   return dedup__lines_add(g->counts, s->sh.v, s->sh.n);
 }
 
+int dedup__grams_count(dedup__lines *counts, const dedup_corpus *c,
+                       dedup__scratch *ws, unsigned threads, unsigned part,
+                       unsigned parts) {
+  gram_ctx g = {c, ws, counts, part, parts};
+  return dedup__parallel_for(threads, c->n_docs, phase_grams, &g);
+}
+
 int dedup__grams_heavy(dedup__countmap *heavy, const dedup_corpus *c,
                        dedup__scratch *ws, unsigned threads) {
   size_t bytes = 0;
@@ -209,8 +216,7 @@ int dedup__grams_heavy(dedup__countmap *heavy, const dedup_corpus *c,
   int rc = DEDUP_OK;
   for (unsigned part = 0; part < parts && rc == DEDUP_OK; part++) {
     dedup__lines_init(counts);
-    gram_ctx g = {c, ws, counts, part, parts};
-    rc = dedup__parallel_for(threads, c->n_docs, phase_grams, &g);
+    rc = dedup__grams_count(counts, c, ws, threads, part, parts);
     for (unsigned t = 0; t < DEDUP__LINE_PARTS && rc == DEDUP_OK; t++) {
       const dedup__countmap *m = &counts->part[t].map;
       for (size_t j = 0; j < m->cap && rc == DEDUP_OK; j++)
@@ -462,7 +468,7 @@ int dedup__doc_sign_main(dedup__scratch *s, cdoc *d, const dedup_params *p,
   return doc_bg(s, d, p, langs, 1);
 }
 
-static int item_name(citem *item, const cdoc *d, size_t a) {
+int dedup__item_name(citem *item, const cdoc *d, size_t a) {
   if (a == 0) {
     item->name = d->name;
     return DEDUP_OK;
@@ -518,7 +524,7 @@ static int phase_items(void *vctx, unsigned worker, size_t i) {
     uint64_t *sig = sigs + a * c->sig_words;
     item->doc = (uint32_t)i;
     item->art = (uint32_t)a;
-    if (item_name(item, d, a) != DEDUP_OK)
+    if (dedup__item_name(item, d, a) != DEDUP_OK)
       return DEDUP_ENOMEM;
     if (keep == 0) {
       item->empty = 1;

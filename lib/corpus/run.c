@@ -23,6 +23,16 @@ static int cmp_doc(const void *a, const void *b) {
   return memcmp(x->text, y->text, x->len);
 }
 
+void dedup__docs_sort(dedup_corpus *c) {
+  for (size_t i = 1; i < c->n_docs; i++) {
+    /* Documents are usually added in order already. */
+    if (cmp_doc(&c->docs[i - 1], &c->docs[i]) > 0) {
+      qsort(c->docs, c->n_docs, sizeof *c->docs, cmp_doc);
+      break;
+    }
+  }
+}
+
 static int cmp_edge(const void *x, const void *y) {
   const dedup__edge *a = x, *b = y;
   if (a->a != b->a)
@@ -189,7 +199,7 @@ static int set_by_name(dedup_corpus *c) {
 
 /* Where each document went in the sort by name, for
  * dedup_corpus_doc_invalid (asked in the order of adding). */
-static int set_doc_at(dedup_corpus *c) {
+int dedup__set_doc_at(dedup_corpus *c) {
   c->doc_at = dedup__malloc((c->n_docs ? c->n_docs : 1) * sizeof *c->doc_at);
   if (!c->doc_at)
     return DEDUP_ENOMEM;
@@ -276,78 +286,14 @@ static int report(const dedup__runopts *o, dedup_phase phase) {
              : DEDUP_OK;
 }
 
-DEDUP_API int dedup_corpus_run(dedup_corpus *c) {
-  return dedup_corpus_run_with(c, NULL);
-}
-
-DEDUP_API int dedup_corpus_run_with(dedup_corpus *c,
-                                    const dedup_run_options *opts) {
-  if (!c)
-    return DEDUP_EINVAL;
-  dedup__runopts o;
-  int rc = dedup__runopts_resolve(&o, opts);
-  if (rc != DEDUP_OK)
-    return rc;
-  dedup__corpus_free_results(c);
-  size_t nd = c->n_docs;
+/* D, E and the numbering: the items are made (and signed); the
+ * documents' embedded-article terms (bg) are freed at the end. */
+int dedup__run_back(dedup_corpus *c, const dedup__runopts *o_) {
+  const dedup__runopts o = *o_;
   uint32_t *copy_label = NULL, *story_label = NULL;
   dedup__edge *ce = NULL, *se = NULL;
   size_t nce = 0, nse = 0;
-  dedup__lines *lines = dedup__malloc(sizeof *lines);
-  dedup__countmap heavy = {0}; /* word runs many documents share */
-  dedup__langs *langs = NULL;  /* stop words of every language */
-  dedup__scratch *ws = dedup__calloc(o.threads, sizeof *ws);
-  unsigned n_ws = 0;
-  rc = DEDUP_ENOMEM;
-  if (lines)
-    dedup__lines_init(lines);
-  if (!lines || !ws || dedup__langs_new(&langs, c->p.seed) != DEDUP_OK)
-    goto out;
-  for (; n_ws < o.threads; n_ws++)
-    if (dedup__scratch_init(&ws[n_ws], &c->p) != DEDUP_OK)
-      goto out;
-
-  /* A: normalise; in how many documents each short line appears. */
-  if ((rc = report(&o, DEDUP_PHASE_NORMALISE)) != DEDUP_OK)
-    goto out;
-  prep_ctx pr = {c, ws, lines};
-  if ((rc = dedup__parallel_for(o.threads, nd, phase_prepare, &pr)) !=
-      DEDUP_OK)
-    goto out;
-  for (size_t i = 1; i < nd; i++) {
-    /* Documents are usually added in order already. */
-    if (cmp_doc(&c->docs[i - 1], &c->docs[i]) > 0) {
-      qsort(c->docs, nd, sizeof *c->docs, cmp_doc);
-      break;
-    }
-  }
-
-  /* ... and the word runs many documents share (sub-line chrome), for
-   * the story level's terms. */
-  if ((o.levels & DEDUP_RUN_STORY) && !(c->p.flags & DEDUP_F_NO_CLEAN) &&
-      (rc = dedup__grams_heavy(&heavy, c, ws, o.threads)) != DEDUP_OK)
-    goto out;
-
-  /* C: pages to items, items to signatures and terms. */
-  if ((rc = report(&o, DEDUP_PHASE_ITEMS)) != DEDUP_OK ||
-      (rc = dedup__items_make(c, ws, lines, &heavy, langs, &o)) != DEDUP_OK)
-    goto out;
-  if (c->keep) { /* handed over */
-    c->keep->lines = lines;
-    c->keep->heavy = heavy;
-    lines = NULL;
-    heavy = (dedup__countmap){0};
-  } else {
-    dedup__lines_free(lines);
-    dedup__countmap_free(&heavy);
-  }
-  for (unsigned t = 0; t < n_ws; t++)
-    dedup__scratch_free(&ws[t]);
-  dedup__langs_free(langs);
-  langs = NULL;
-  if (c->keep && (rc = keep_records(c)) != DEDUP_OK)
-    goto out;
-
+  int rc;
   /* D: copy level. */
   if ((rc = report(&o, DEDUP_PHASE_COPY)) != DEDUP_OK ||
       (rc = dedup__copy_links(c, o.threads, &ce, &nce)) != DEDUP_OK)
@@ -392,13 +338,91 @@ DEDUP_API int dedup_corpus_run_with(dedup_corpus *c,
   if (rc == DEDUP_OK)
     rc = set_by_name(c);
   if (rc == DEDUP_OK)
-    rc = set_doc_at(c);
+    rc = dedup__set_doc_at(c);
   if (rc == DEDUP_OK)
     rc = report(&o, DEDUP_PHASE_DONE);
   if (rc == DEDUP_OK) {
     c->ran = 1;
     c->has_story = story_label != NULL;
   }
+out:
+  for (size_t i = 0; i < c->n_docs; i++)
+    dedup__u64vec_free(&c->docs[i].bg);
+  dedup__free(copy_label);
+  dedup__free(story_label);
+  dedup__free(ce);
+  dedup__free(se);
+  if (rc != DEDUP_OK)
+    dedup__corpus_free_results(c);
+  return rc;
+}
+
+DEDUP_API int dedup_corpus_run(dedup_corpus *c) {
+  return dedup_corpus_run_with(c, NULL);
+}
+
+DEDUP_API int dedup_corpus_run_with(dedup_corpus *c,
+                                    const dedup_run_options *opts) {
+  if (!c)
+    return DEDUP_EINVAL;
+  if (c->records) /* no texts: dedup_corpus_run_records */
+    return DEDUP_ESTATE;
+  dedup__runopts o;
+  int rc = dedup__runopts_resolve(&o, opts);
+  if (rc != DEDUP_OK)
+    return rc;
+  dedup__corpus_free_results(c);
+  size_t nd = c->n_docs;
+  dedup__lines *lines = dedup__malloc(sizeof *lines);
+  dedup__countmap heavy = {0}; /* word runs many documents share */
+  dedup__langs *langs = NULL;  /* stop words of every language */
+  dedup__scratch *ws = dedup__calloc(o.threads, sizeof *ws);
+  unsigned n_ws = 0;
+  rc = DEDUP_ENOMEM;
+  if (lines)
+    dedup__lines_init(lines);
+  if (!lines || !ws || dedup__langs_new(&langs, c->p.seed) != DEDUP_OK)
+    goto out;
+  for (; n_ws < o.threads; n_ws++)
+    if (dedup__scratch_init(&ws[n_ws], &c->p) != DEDUP_OK)
+      goto out;
+
+  /* A: normalise; in how many documents each short line appears. */
+  if ((rc = report(&o, DEDUP_PHASE_NORMALISE)) != DEDUP_OK)
+    goto out;
+  prep_ctx pr = {c, ws, lines};
+  if ((rc = dedup__parallel_for(o.threads, nd, phase_prepare, &pr)) !=
+      DEDUP_OK)
+    goto out;
+  dedup__docs_sort(c);
+
+  /* ... and the word runs many documents share (sub-line chrome), for
+   * the story level's terms. */
+  if ((o.levels & DEDUP_RUN_STORY) && !(c->p.flags & DEDUP_F_NO_CLEAN) &&
+      (rc = dedup__grams_heavy(&heavy, c, ws, o.threads)) != DEDUP_OK)
+    goto out;
+
+  /* C: pages to items, items to signatures and terms. */
+  if ((rc = report(&o, DEDUP_PHASE_ITEMS)) != DEDUP_OK ||
+      (rc = dedup__items_make(c, ws, lines, &heavy, langs, &o)) != DEDUP_OK)
+    goto out;
+  if (c->keep) { /* handed over */
+    c->keep->lines = lines;
+    c->keep->heavy = heavy;
+    lines = NULL;
+    heavy = (dedup__countmap){0};
+  } else {
+    dedup__lines_free(lines);
+    dedup__countmap_free(&heavy);
+  }
+  for (unsigned t = 0; t < n_ws; t++)
+    dedup__scratch_free(&ws[t]);
+  dedup__langs_free(langs);
+  langs = NULL;
+  if (c->keep && (rc = keep_records(c)) != DEDUP_OK)
+    goto out;
+
+  rc = dedup__run_back(c, &o);
 out:
   dedup__langs_free(langs);
   if (lines)
@@ -411,10 +435,6 @@ out:
   if (lines)
     dedup__free(lines);
   dedup__free(ws);
-  dedup__free(copy_label);
-  dedup__free(story_label);
-  dedup__free(ce);
-  dedup__free(se);
   if (rc != DEDUP_OK)
     dedup__corpus_free_results(c);
   return rc;

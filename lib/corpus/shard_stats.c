@@ -1,0 +1,360 @@
+/* shard_stats.c - a run split over shards (dedup.h, "Shardable passes";
+ * doc/shards.md has the byte layouts), its first passes:
+ *
+ *   count    pass 1: a shard's line and word-run counts (run.c's phase A)
+ *   stats    their exchange by key ownership: parts, sums, answers
+ *   sign     pass 3: phase C with the merged statistics
+ *
+ * shard_records.c has the records and the run over them.  The passes
+ * call the batch run's own code for every step (items.c, copy.c,
+ * story.c, run.c), so the clusters are those of one corpus. */
+#include "corpus/corpus_private.h"
+
+#include "common/bytes.h"
+#include "common/hash.h"
+#include "common/sort.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- statistics --------------------------------------------------------- */
+
+DEDUP_API int dedup_stats_new(dedup_stats **out) {
+  if (!out)
+    return DEDUP_EINVAL;
+  *out = dedup__malloc(sizeof **out);
+  if (!*out)
+    return DEDUP_ENOMEM;
+  dedup__lines_init(&(*out)->lines);
+  dedup__lines_init(&(*out)->grams);
+  return DEDUP_OK;
+}
+
+DEDUP_API void dedup_stats_free(dedup_stats *st) {
+  if (!st)
+    return;
+  dedup__lines_free(&st->lines);
+  dedup__lines_free(&st->grams);
+  dedup__free(st);
+}
+
+/* What every pass over a shard's documents needs: resolved options and a
+ * scratch per thread. */
+typedef struct pass {
+  dedup__runopts o;
+  dedup__scratch *ws;
+  unsigned n_ws;
+} pass;
+
+static void pass_free(pass *x) {
+  for (unsigned t = 0; x->ws && t < x->n_ws; t++)
+    dedup__scratch_free(&x->ws[t]);
+  dedup__free(x->ws);
+  x->ws = NULL;
+}
+
+static int pass_init(pass *x, const dedup_corpus *c,
+                     const dedup_run_options *opts) {
+  *x = (pass){0};
+  int rc = dedup__runopts_resolve(&x->o, opts);
+  if (rc != DEDUP_OK)
+    return rc;
+  x->ws = dedup__calloc(x->o.threads, sizeof *x->ws);
+  if (!x->ws)
+    return DEDUP_ENOMEM;
+  for (; x->n_ws < x->o.threads; x->n_ws++)
+    if (dedup__scratch_init(&x->ws[x->n_ws], &c->p) != DEDUP_OK) {
+      pass_free(x);
+      return DEDUP_ENOMEM;
+    }
+  return DEDUP_OK;
+}
+
+typedef struct count_ctx {
+  dedup_corpus *c;
+  dedup__scratch *ws;
+  dedup__lines *lines; /* NULL: normalise only */
+} count_ctx;
+
+static int count_doc(void *vctx, unsigned worker, size_t i) {
+  count_ctx *x = vctx;
+  cdoc *d = &x->c->docs[i];
+  if (!d->text && dedup__doc_normalise(d) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  return x->lines ? dedup__doc_count_lines(x->lines, &x->ws[worker], d,
+                                           &x->c->p)
+                  : DEDUP_OK;
+}
+
+DEDUP_API int dedup_corpus_count(dedup_corpus *c, dedup_stats *st,
+                                 const dedup_run_options *opts) {
+  if (!c || !st || c->records)
+    return !c || !st ? DEDUP_EINVAL : DEDUP_ESTATE;
+  pass x;
+  int rc = pass_init(&x, c, opts);
+  if (rc != DEDUP_OK)
+    return rc;
+  dedup__corpus_free_results(c);
+  count_ctx cx = {c, x.ws, &st->lines};
+  rc = dedup__parallel_for(x.o.threads, c->n_docs, count_doc, &cx);
+  /* Word runs in one pass: a shard is a part of the corpus already (the
+   * batch's passes over key ranges bound the memory of one process). */
+  if (rc == DEDUP_OK && (x.o.levels & DEDUP_RUN_STORY) &&
+      !(c->p.flags & DEDUP_F_NO_CLEAN))
+    rc = dedup__grams_count(&st->grams, c, x.ws, x.o.threads, 0, 1);
+  pass_free(&x);
+  return rc;
+}
+
+/* The encoded table:
+ *   "DEDUPSTA", u32 version, u32 part, u32 parts, u32 0,
+ *   u64 n_lines, u64 n_grams, (u64 key, u32 count) x (n_lines + n_grams),
+ *   keys ascending within each table, counts > 0,
+ *   u64 XXH3 of every byte before it. */
+#define ST_MAGIC "DEDUPSTA"
+#define ST_VERSION 1
+#define ST_HEAD 40
+#define ST_ENTRY 12
+
+/* The keys of l that are part modulo parts (all: parts 1) with their
+ * counts, ascending, in *out (dedup__free()); how many in *n. */
+static int table_part(dedup__kid **out, size_t *n, const dedup__lines *l,
+                      unsigned part, unsigned parts, uint32_t min) {
+  size_t m = 0;
+  for (unsigned t = 0; t < DEDUP__LINE_PARTS; t++)
+    m += l->part[t].map.n;
+  dedup__kid *v = dedup__malloc(2 * (m ? m : 1) * sizeof *v);
+  *out = NULL;
+  *n = 0;
+  if (!v)
+    return DEDUP_ENOMEM;
+  size_t k = 0;
+  for (unsigned t = 0; t < DEDUP__LINE_PARTS; t++) {
+    const dedup__countmap *cm = &l->part[t].map;
+    for (size_t j = 0; j < cm->cap; j++)
+      if (cm->counts[j] >= min && cm->counts[j] && cm->keys[j] % parts == part)
+        v[k++] = (dedup__kid){cm->keys[j], cm->counts[j]};
+    if (cm->zero_count >= min && cm->zero_count && part == 0)
+      v[k++] = (dedup__kid){0, cm->zero_count};
+  }
+  dedup__kid_radix(v, v + k, k);
+  *out = v;
+  *n = k;
+  return DEDUP_OK;
+}
+
+static int encode_tables(void **buf, size_t *len, unsigned part,
+                         unsigned parts, const dedup__kid *a, size_t na,
+                         const dedup__kid *b, size_t nb) {
+  size_t total = ST_HEAD + (na + nb) * ST_ENTRY + 8;
+  unsigned char *p = dedup__malloc(total);
+  if (!p)
+    return DEDUP_ENOMEM;
+  memcpy(p, ST_MAGIC, 8);
+  dedup__put32(p + 8, ST_VERSION);
+  dedup__put32(p + 12, part);
+  dedup__put32(p + 16, parts);
+  dedup__put32(p + 20, 0);
+  dedup__put64(p + 24, na);
+  dedup__put64(p + 32, nb);
+  unsigned char *q = p + ST_HEAD;
+  for (size_t i = 0; i < na + nb; i++, q += ST_ENTRY) {
+    const dedup__kid *e = i < na ? &a[i] : &b[i - na];
+    dedup__put64(q, e->key);
+    dedup__put32(q + 8, e->id);
+  }
+  dedup__put64(q, dedup__hash(p, total - 8, 0));
+  *buf = p;
+  *len = total;
+  return DEDUP_OK;
+}
+
+DEDUP_API int dedup_stats_encode(const dedup_stats *st, unsigned part,
+                                 unsigned parts, void **buf, size_t *len) {
+  if (buf)
+    *buf = NULL;
+  if (len)
+    *len = 0;
+  if (!st || !buf || !len || !parts || part >= parts)
+    return DEDUP_EINVAL;
+  dedup__kid *a = NULL, *b = NULL;
+  size_t na, nb;
+  int rc = table_part(&a, &na, &st->lines, part, parts, 1);
+  if (rc == DEDUP_OK)
+    rc = table_part(&b, &nb, &st->grams, part, parts, 1);
+  if (rc == DEDUP_OK)
+    rc = encode_tables(buf, len, part, parts, a, na, b, nb);
+  dedup__free(a);
+  dedup__free(b);
+  return rc;
+}
+
+/* Checks an encoded table whole; its two tables' entries at *lines and
+ * *grams, their numbers in *nl, *ng. */
+static int decode_tables(const void *buf, size_t len,
+                         const unsigned char **lines, size_t *nl,
+                         const unsigned char **grams, size_t *ng) {
+  const unsigned char *p = buf;
+  if (len < ST_HEAD + 8 || memcmp(p, ST_MAGIC, 8))
+    return DEDUP_EFORMAT;
+  if (dedup__get32(p + 8) != ST_VERSION)
+    return DEDUP_EVERSION;
+  uint64_t a = dedup__get64(p + 24), b = dedup__get64(p + 32);
+  uint32_t part = dedup__get32(p + 12), parts = dedup__get32(p + 16);
+  size_t room = (len - ST_HEAD - 8) / ST_ENTRY;
+  if (!parts || part >= parts || a > room || b > room - a ||
+      ST_HEAD + (a + b) * ST_ENTRY + 8 != len ||
+      dedup__get64(p + len - 8) != dedup__hash(p, len - 8, 0))
+    return DEDUP_EFORMAT;
+  const unsigned char *e = p + ST_HEAD;
+  for (int t = 0; t < 2; t++) {
+    size_t n = t ? b : a;
+    for (size_t i = 0; i < n; i++) {
+      const unsigned char *q = e + i * ST_ENTRY;
+      uint64_t k = dedup__get64(q);
+      if (!dedup__get32(q + 8) || k % parts != part ||
+          (i && k <= dedup__get64(q - ST_ENTRY)))
+        return DEDUP_EFORMAT;
+    }
+    if (t == 0) {
+      *lines = e;
+      *nl = n;
+    } else {
+      *grams = e;
+      *ng = n;
+    }
+    e += n * ST_ENTRY;
+  }
+  return DEDUP_OK;
+}
+
+/* Adds n entries to l, which has room for them (dedup__lines_reserve):
+ * nothing fails.  Sums stop at UINT32_MAX (4 billion documents). */
+static void add_entries(dedup__lines *l, const unsigned char *e, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    uint64_t key = dedup__get64(e + i * ST_ENTRY);
+    dedup__countmap *m = &l->part[key >> (64 - DEDUP__LINE_BITS)].map;
+    uint32_t had = dedup__countmap_get(m, key);
+    uint32_t add = dedup__get32(e + i * ST_ENTRY + 8);
+    (void)dedup__countmap_add(m, key, DEDUP__MIN(add, UINT32_MAX - had));
+  }
+}
+
+DEDUP_API int dedup_stats_add_encoded(dedup_stats *st, const void *buf,
+                                      size_t len) {
+  if (!st || !buf)
+    return DEDUP_EINVAL;
+  const unsigned char *a, *b;
+  size_t na, nb;
+  int rc = decode_tables(buf, len, &a, &na, &b, &nb);
+  if (rc != DEDUP_OK)
+    return rc;
+  /* Room in both tables first: an add that fails changes no count. */
+  uint64_t *keys = dedup__malloc((na + nb + 1) * sizeof *keys);
+  if (!keys)
+    return DEDUP_ENOMEM;
+  for (size_t i = 0; i < na; i++)
+    keys[i] = dedup__get64(a + i * ST_ENTRY);
+  for (size_t i = 0; i < nb; i++)
+    keys[na + i] = dedup__get64(b + i * ST_ENTRY);
+  rc = dedup__lines_reserve(&st->lines, keys, na);
+  if (rc == DEDUP_OK)
+    rc = dedup__lines_reserve(&st->grams, keys + na, nb);
+  dedup__free(keys);
+  if (rc != DEDUP_OK)
+    return rc;
+  add_entries(&st->lines, a, na);
+  add_entries(&st->grams, b, nb);
+  return DEDUP_OK;
+}
+
+/* Of the n entries e asked, those whose count in l is at least min, with
+ * that count, into out (room for n). */
+static size_t answer_table(dedup__kid *out, const dedup__lines *l,
+                           const unsigned char *e, size_t n, uint32_t min) {
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint64_t key = dedup__get64(e + i * ST_ENTRY);
+    uint32_t v = dedup__lines_df(l, key);
+    if (v >= min)
+      out[k++] = (dedup__kid){key, v};
+  }
+  return k;
+}
+
+DEDUP_API int dedup_stats_answer(const dedup_stats *owner, const void *asked,
+                                 size_t asked_len, void **buf, size_t *len) {
+  if (buf)
+    *buf = NULL;
+  if (len)
+    *len = 0;
+  if (!owner || !asked || !buf || !len)
+    return DEDUP_EINVAL;
+  const unsigned char *a, *b;
+  size_t na, nb;
+  int rc = decode_tables(asked, asked_len, &a, &na, &b, &nb);
+  if (rc != DEDUP_OK)
+    return rc;
+  const unsigned char *p = asked;
+  dedup__kid *v = dedup__malloc((na + nb + 1) * sizeof *v);
+  if (!v)
+    return DEDUP_ENOMEM;
+  /* What the cleaning asks of the counts: a line in 2 documents or more
+   * is repeated (page.c), a word run in more than DEDUP__GRAM_DF is
+   * chrome (items.c). */
+  size_t ka = answer_table(v, &owner->lines, a, na, 2);
+  size_t kb = answer_table(v + ka, &owner->grams, b, nb, DEDUP__GRAM_DF + 1);
+  rc = encode_tables(buf, len, dedup__get32(p + 12), dedup__get32(p + 16), v,
+                     ka, v + ka, kb);
+  dedup__free(v);
+  return rc;
+}
+
+/* ---- pass 3: sign ------------------------------------------------------- */
+
+DEDUP_API int dedup_corpus_sign(dedup_corpus *c, const dedup_stats *st,
+                                const dedup_run_options *opts) {
+  if (!c || !st)
+    return DEDUP_EINVAL;
+  if (c->records)
+    return DEDUP_ESTATE;
+  pass x;
+  int rc = pass_init(&x, c, opts);
+  if (rc != DEDUP_OK)
+    return rc;
+  dedup__corpus_free_results(c);
+  for (size_t i = 0; i < c->n_docs; i++)
+    dedup__u64vec_free(&c->docs[i].bg);
+  dedup__countmap heavy = {0};
+  dedup__langs *langs = NULL;
+  count_ctx cx = {c, x.ws, NULL};
+  rc = dedup__parallel_for(x.o.threads, c->n_docs, count_doc, &cx);
+  if (rc == DEDUP_OK)
+    rc = dedup__langs_new(&langs, c->p.seed);
+  if (rc == DEDUP_OK) {
+    dedup__docs_sort(c);
+    /* The word runs of more than DEDUP__GRAM_DF documents, as
+     * dedup__grams_heavy keeps them. */
+    if ((x.o.levels & DEDUP_RUN_STORY) && !(c->p.flags & DEDUP_F_NO_CLEAN))
+      for (unsigned t = 0; t < DEDUP__LINE_PARTS && rc == DEDUP_OK; t++) {
+        const dedup__countmap *m = &st->grams.part[t].map;
+        for (size_t j = 0; j < m->cap && rc == DEDUP_OK; j++)
+          if (m->counts[j] > DEDUP__GRAM_DF)
+            rc = dedup__countmap_add(&heavy, m->keys[j], 1);
+        if (m->zero_count > DEDUP__GRAM_DF && rc == DEDUP_OK)
+          rc = dedup__countmap_add(&heavy, 0, 1);
+      }
+  }
+  if (rc == DEDUP_OK)
+    rc = dedup__items_make(c, x.ws, &st->lines, &heavy, langs, &x.o);
+  if (rc == DEDUP_OK)
+    rc = dedup__set_doc_at(c);
+  if (rc == DEDUP_OK)
+    c->signed_levels = x.o.levels | DEDUP_RUN_COPY;
+  else
+    dedup__corpus_free_results(c);
+  dedup__countmap_free(&heavy);
+  dedup__langs_free(langs);
+  pass_free(&x);
+  return rc;
+}

@@ -1,0 +1,424 @@
+/* test_shards.c - the shardable passes (dedup.h): documents split over
+ * shards, statistics exchanged by key ownership, records clustered in one
+ * corpus, give what one corpus run over all of them gives, byte for byte.
+ * Texts: seeds/ and testgen.h, with chrome lines, word runs and embedded
+ * articles that repeat across shards, so the exchange decides cleaning. */
+#include "dedup.h"
+#include "snapshot.h"
+#include "testgen.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+typedef struct tdoc {
+  char *name;
+  char *text;
+  int has_date;
+  int64_t date;
+  const char *title;
+} tdoc;
+
+static tdoc docs[200];
+static size_t n_docs;
+
+static void add(const char *name, const char *text, int64_t date,
+                const char *title) {
+  assert_true(n_docs < sizeof docs / sizeof *docs);
+  docs[n_docs].name = strdup(name);
+  docs[n_docs].text = strdup(text);
+  docs[n_docs].has_date = date != 0;
+  docs[n_docs].date = date;
+  docs[n_docs].title = title;
+  assert_non_null(docs[n_docs].name);
+  assert_non_null(docs[n_docs].text);
+  n_docs++;
+}
+
+/* A caption many pages carry inside their paragraphs (sub-line chrome: a
+ * word run of more than five documents). */
+static const char caption[] =
+    "Photo by the staff photographer for the daily herald image one of "
+    "twelve caption close";
+
+static int setup(void **state) {
+  (void)state;
+  const char *dir = getenv("DEDUP_SEEDS");
+  const char *seeds[] = {"cnn.txt", "foxnews.txt", "ap.txt"};
+  for (size_t i = 0; i < 3; i++) {
+    char p[1024];
+    snprintf(p, sizeof p, "%s/%s", dir ? dir : "seeds", seeds[i]);
+    char *t = tg_slurp(p, NULL);
+    if (t) { /* the seeds where the checkout has them */
+      add(seeds[i], t, 0, NULL);
+      free(t);
+    }
+  }
+  int64_t day = 1700000000;
+  for (uint64_t topic = 0; topic < 30; topic++) {
+    char nm[64];
+    tg_buf a = {0}, t = {0};
+    tg_article(&t, 300 + topic, 1, 120 + 25 * (topic % 5));
+    /* The caption inside the second paragraph, after its first sentence,
+     * in 14 of the pages (with the copies). */
+    const char *at = strstr(t.p, "\n\n");
+    at = at ? strstr(at + 2, "\n\n") : NULL;
+    at = at ? strstr(at + 2, ". ") : NULL;
+    assert_non_null(at);
+    tg_put(&a, t.p, (size_t)(at - t.p) + 2);
+    if (topic % 3 == 0) {
+      tg_puts(&a, caption);
+      tg_puts(&a, ". ");
+    }
+    tg_puts(&a, at + 2);
+    tg_free(&t);
+    for (size_t c = 1; c <= topic % 4; c++) {
+      tg_buf b = {0};
+      tg_copy(&b, a.p, topic * 10 + c, 1 + c);
+      if (c == 2) { /* an unrelated article below the story */
+        tg_puts(&b, "\n\nMore from this site\n\n");
+        tg_article(&b, 900 + topic % 7, 5, 150);
+      }
+      snprintf(nm, sizeof nm, "t%02u-copy%zu.txt", (unsigned)topic, c);
+      add(nm, b.p, c % 2 ? day + (int64_t)topic * 86400 : 0,
+          c == 3 ? "A title of its own" : NULL);
+      tg_free(&b);
+    }
+    if (topic % 4 == 1) { /* same topic, other sentences */
+      tg_buf o = {0};
+      tg_article(&o, 300 + topic, 2, 200);
+      snprintf(nm, sizeof nm, "t%02u-other.txt", (unsigned)topic);
+      add(nm, o.p, day + (int64_t)topic * 86400 + 3600, NULL);
+      tg_free(&o);
+    }
+    snprintf(nm, sizeof nm, "t%02u.txt", (unsigned)topic);
+    add(nm, a.p, day + (int64_t)topic * 86400, NULL);
+    tg_free(&a);
+  }
+  /* Two documents of one name (they must share a shard) and a page with
+   * invalid UTF-8. */
+  tg_buf d = {0};
+  tg_article(&d, 777, 3, 150);
+  add("same.txt", d.p, 0, NULL);
+  tg_copy(&d, docs[n_docs - 1].text, 1, 3);
+  add("same.txt", d.p, 0, NULL);
+  tg_free(&d);
+  tg_article(&d, 778, 3, 150);
+  tg_puts(&d, "bad \xff\xfe bytes here\n");
+  add("invalid.txt", d.p, 0, NULL);
+  tg_free(&d);
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  for (size_t i = 0; i < n_docs; i++) {
+    free(docs[i].name);
+    free(docs[i].text);
+  }
+  return 0;
+}
+
+static void add_to(dedup_corpus *c, const tdoc *d) {
+  dedup_doc_meta m = DEDUP_DOC_META_INIT;
+  m.has_date = d->has_date;
+  m.date = d->date;
+  if (d->title) {
+    m.title = d->title;
+    m.title_len = strlen(d->title);
+  }
+  assert_int_equal(dedup_corpus_add_doc(c, d->name, d->text, strlen(d->text),
+                                        &m, NULL),
+                   DEDUP_OK);
+}
+
+static dedup_run_options opts(unsigned levels, unsigned threads) {
+  dedup_run_options o;
+  assert_int_equal(dedup_run_options_init(&o, DEDUP_RUN_OPTIONS_VERSION),
+                   DEDUP_OK);
+  o.levels = levels;
+  o.threads = threads;
+  return o;
+}
+
+/* Every document's name and invalid-UTF-8 count, in name order. */
+static char *invalid_counts(const dedup_corpus *c) {
+  tg_buf b = {0};
+  for (size_t i = 0; i < dedup_corpus_doc_count(c); i++) {
+    size_t k = 99;
+    assert_int_equal(dedup_corpus_doc_invalid(c, i, &k), DEDUP_OK);
+    if (k)
+      snap_printf(&b, "%zu;", k);
+  }
+  return b.p ? b.p : strdup("");
+}
+
+static char *batch(const dedup_params *p, unsigned levels, char **invalid) {
+  dedup_corpus *c;
+  assert_int_equal(dedup_corpus_new(&c, p), DEDUP_OK);
+  for (size_t i = 0; i < n_docs; i++)
+    add_to(c, &docs[i]);
+  dedup_run_options o = opts(levels, 2);
+  assert_int_equal(dedup_corpus_run_with(c, &o), DEDUP_OK);
+  char *s = snapshot(c);
+  *invalid = invalid_counts(c);
+  dedup_corpus_free(c);
+  return s;
+}
+
+/* The shard of a document: by its name, so one name is one shard. */
+static unsigned shard_of(const char *name, unsigned parts) {
+  return (unsigned)(dedup_hash_bytes(name, strlen(name), 0) % parts);
+}
+
+/* The passes as an engine drives them, P shards in one process: counts,
+ * the exchange by key ownership (every shard's part to its owner, the
+ * owner's answers back), sign, records, one corpus that clusters them. */
+static char *sharded(const dedup_params *p, unsigned levels, unsigned P,
+                     char **invalid) {
+  dedup_corpus *sh[8];
+  dedup_stats *st[8], *own[8], *merged[8];
+  void *part[8][8], *ans[8][8];
+  size_t plen[8][8], alen[8][8];
+  assert_true(P <= 8);
+  dedup_run_options o = opts(levels, 1 + P % 2);
+  for (unsigned r = 0; r < P; r++) {
+    assert_int_equal(dedup_corpus_new(&sh[r], p), DEDUP_OK);
+    assert_int_equal(dedup_stats_new(&st[r]), DEDUP_OK);
+    assert_int_equal(dedup_stats_new(&own[r]), DEDUP_OK);
+    assert_int_equal(dedup_stats_new(&merged[r]), DEDUP_OK);
+  }
+  for (size_t i = 0; i < n_docs; i++)
+    add_to(sh[shard_of(docs[i].name, P)], &docs[i]);
+  for (unsigned r = 0; r < P; r++) {
+    assert_int_equal(dedup_corpus_count(sh[r], st[r], &o), DEDUP_OK);
+    for (unsigned q = 0; q < P; q++)
+      assert_int_equal(dedup_stats_encode(st[r], q, P, &part[r][q],
+                                          &plen[r][q]),
+                       DEDUP_OK);
+  }
+  for (unsigned q = 0; q < P; q++) /* owner q sums its parts */
+    for (unsigned r = 0; r < P; r++)
+      assert_int_equal(dedup_stats_add_encoded(own[q], part[r][q],
+                                               plen[r][q]),
+                       DEDUP_OK);
+  for (unsigned q = 0; q < P; q++)
+    for (unsigned r = 0; r < P; r++)
+      assert_int_equal(dedup_stats_answer(own[q], part[r][q], plen[r][q],
+                                          &ans[q][r], &alen[q][r]),
+                       DEDUP_OK);
+  dedup_corpus *all;
+  assert_int_equal(dedup_corpus_new(&all, p), DEDUP_OK);
+  tg_buf inv = {0};
+  for (unsigned r = 0; r < P; r++) {
+    for (unsigned q = 0; q < P; q++)
+      assert_int_equal(dedup_stats_add_encoded(merged[r], ans[q][r],
+                                               alen[q][r]),
+                       DEDUP_OK);
+    assert_int_equal(dedup_corpus_sign(sh[r], merged[r], &o), DEDUP_OK);
+    void *rec;
+    size_t rlen;
+    assert_int_equal(dedup_corpus_records_encode(sh[r], &rec, &rlen),
+                     DEDUP_OK);
+    assert_int_equal(dedup_corpus_records_add(all, rec, rlen), DEDUP_OK);
+    dedup_free(rec);
+  }
+  assert_int_equal(dedup_corpus_run_records(all, &o), DEDUP_OK);
+  char *s = snapshot(all);
+  char *ic = invalid_counts(all);
+  tg_puts(&inv, ic);
+  free(ic);
+  *invalid = inv.p ? inv.p : strdup("");
+  dedup_corpus_free(all);
+  for (unsigned r = 0; r < P; r++) {
+    for (unsigned q = 0; q < P; q++) {
+      dedup_free(part[r][q]);
+      dedup_free(ans[r][q]);
+    }
+    dedup_corpus_free(sh[r]);
+    dedup_stats_free(st[r]);
+    dedup_stats_free(own[r]);
+    dedup_stats_free(merged[r]);
+  }
+  return s;
+}
+
+static void same_as_batch(const dedup_params *p, unsigned levels) {
+  char *inv_b, *inv_s;
+  char *want = batch(p, levels, &inv_b);
+  /* A test that cannot fail would compare nothing: the corpus has
+   * copies and stories. */
+  assert_non_null(strstr(want, "link "));
+  for (unsigned P = 1; P <= 5; P += (P == 3 ? 2 : 1)) {
+    char *got = sharded(p, levels, P, &inv_s);
+    assert_string_equal(got, want);
+    assert_string_equal(inv_s, inv_b);
+    free(got);
+    free(inv_s);
+  }
+  assert_non_null(strchr(inv_b, ';')); /* the invalid bytes were seen */
+  free(want);
+  free(inv_b);
+}
+
+static void shards_default(void **state) {
+  (void)state;
+  dedup_params p = DEDUP_PARAMS_INIT;
+  same_as_batch(&p, DEDUP_RUN_COPY | DEDUP_RUN_STORY);
+}
+
+static void shards_copy_level(void **state) {
+  (void)state;
+  dedup_params p = DEDUP_PARAMS_INIT;
+  same_as_batch(&p, DEDUP_RUN_COPY);
+}
+
+static void shards_split_embedded(void **state) {
+  (void)state;
+  dedup_params p = DEDUP_PARAMS_INIT;
+  p.flags = DEDUP_F_SPLIT_EMBEDDED;
+  p.seed = 7;
+  same_as_batch(&p, DEDUP_RUN_COPY | DEDUP_RUN_STORY);
+}
+
+static void shards_simhash(void **state) {
+  (void)state;
+  dedup_params p = DEDUP_PARAMS_INIT;
+  p.method = DEDUP_METHOD_SIMHASH;
+  same_as_batch(&p, DEDUP_RUN_COPY | DEDUP_RUN_STORY);
+}
+
+/* The exchange matters: a shard that cleans with its own counts only
+ * misses chrome the others share, and its records differ. */
+static void shards_exchange_matters(void **state) {
+  (void)state;
+  dedup_params p = DEDUP_PARAMS_INIT;
+  dedup_run_options o = opts(DEDUP_RUN_COPY | DEDUP_RUN_STORY, 1);
+  void *rec[2];
+  size_t len[2];
+  for (int k = 0; k < 2; k++) {
+    dedup_corpus *all, *one;
+    dedup_stats *st;
+    assert_int_equal(dedup_corpus_new(&all, &p), DEDUP_OK);
+    assert_int_equal(dedup_corpus_new(&one, &p), DEDUP_OK);
+    assert_int_equal(dedup_stats_new(&st), DEDUP_OK);
+    for (size_t i = 0; i < n_docs; i++) {
+      add_to(all, &docs[i]);
+      if (shard_of(docs[i].name, 3) == 0)
+        add_to(one, &docs[i]);
+    }
+    /* k 0: the whole corpus' table; k 1: the shard's own */
+    assert_int_equal(dedup_corpus_count(k ? one : all, st, &o), DEDUP_OK);
+    assert_int_equal(dedup_corpus_sign(one, st, &o), DEDUP_OK);
+    assert_int_equal(dedup_corpus_records_encode(one, &rec[k], &len[k]),
+                     DEDUP_OK);
+    dedup_stats_free(st);
+    dedup_corpus_free(all);
+    dedup_corpus_free(one);
+  }
+  assert_false(len[0] == len[1] && !memcmp(rec[0], rec[1], len[0]));
+  dedup_free(rec[0]);
+  dedup_free(rec[1]);
+}
+
+/* Damaged bytes are refused whole, and so are calls out of order. */
+static void shards_refusals(void **state) {
+  (void)state;
+  dedup_params p = DEDUP_PARAMS_INIT;
+  dedup_run_options o = opts(DEDUP_RUN_COPY | DEDUP_RUN_STORY, 1);
+  dedup_corpus *c, *r;
+  dedup_stats *st, *st2;
+  assert_int_equal(dedup_corpus_new(&c, &p), DEDUP_OK);
+  assert_int_equal(dedup_stats_new(&st), DEDUP_OK);
+  assert_int_equal(dedup_stats_new(&st2), DEDUP_OK);
+  for (size_t i = 0; i < 12; i++)
+    add_to(c, &docs[i]);
+  void *buf;
+  size_t len;
+  assert_int_equal(dedup_corpus_records_encode(c, &buf, &len), DEDUP_ESTATE);
+  assert_null(buf);
+  assert_int_equal(dedup_corpus_count(c, st, &o), DEDUP_OK);
+  assert_int_equal(dedup_stats_encode(st, 2, 2, &buf, &len), DEDUP_EINVAL);
+  assert_int_equal(dedup_stats_encode(st, 0, 0, &buf, &len), DEDUP_EINVAL);
+  assert_int_equal(dedup_stats_encode(st, 1, 3, &buf, &len), DEDUP_OK);
+  unsigned char *b = buf;
+  for (size_t i = 0; i < len; i++) { /* every byte flipped */
+    b[i] ^= 0x20;
+    int rc = dedup_stats_add_encoded(st2, b, len);
+    assert_true(rc == DEDUP_EFORMAT || rc == DEDUP_EVERSION);
+    b[i] ^= 0x20;
+  }
+  for (size_t k = 0; k < len; k += 1 + k / 8) /* truncated */
+    assert_int_equal(dedup_stats_add_encoded(st2, b, k), DEDUP_EFORMAT);
+  assert_int_equal(dedup_stats_add_encoded(st2, b, len), DEDUP_OK);
+  dedup_free(buf);
+
+  assert_int_equal(dedup_corpus_sign(c, st, &o), DEDUP_OK);
+  assert_int_equal(dedup_corpus_records_encode(c, &buf, &len), DEDUP_OK);
+  b = buf;
+  assert_int_equal(dedup_corpus_new(&r, &p), DEDUP_OK);
+  for (size_t i = 0; i < len; i += 1 + i / 64) {
+    b[i] ^= 0x01;
+    int rc = dedup_corpus_records_add(r, b, len);
+    assert_true(rc == DEDUP_EFORMAT || rc == DEDUP_EVERSION);
+    b[i] ^= 0x01;
+  }
+  for (size_t k = 0; k < len; k += 1 + k / 8)
+    assert_int_equal(dedup_corpus_records_add(r, b, k), DEDUP_EFORMAT);
+  assert_int_equal(dedup_corpus_doc_count(r), 0);
+  /* Other params, or a corpus of texts: refused. */
+  dedup_params q = p;
+  q.seed = 99;
+  dedup_corpus *other;
+  assert_int_equal(dedup_corpus_new(&other, &q), DEDUP_OK);
+  assert_int_equal(dedup_corpus_records_add(other, buf, len), DEDUP_EINVAL);
+  dedup_corpus_free(other);
+  assert_int_equal(dedup_corpus_records_add(c, buf, len), DEDUP_ESTATE);
+  /* A corpus of records runs once, and has no texts. */
+  assert_int_equal(dedup_corpus_run_records(r, &o), DEDUP_ESTATE);
+  assert_int_equal(dedup_corpus_records_add(r, buf, len), DEDUP_OK);
+  assert_int_equal(dedup_corpus_add(r, "x", "some words", 10, NULL),
+                   DEDUP_ESTATE);
+  assert_int_equal(dedup_corpus_run(r), DEDUP_ESTATE);
+  assert_int_equal(dedup_corpus_run_records(r, &o), DEDUP_OK);
+  assert_int_equal(dedup_corpus_item_count(r), 12);
+  char *text;
+  size_t tl;
+  assert_int_equal(dedup_corpus_item_text(&text, &tl, r, 0), DEDUP_ESTATE);
+  assert_int_equal(dedup_corpus_run_records(r, &o), DEDUP_ESTATE);
+  assert_int_equal(dedup_corpus_records_add(r, buf, len), DEDUP_ESTATE);
+  /* Copy-level records cannot make stories. */
+  dedup_run_options oc = opts(DEDUP_RUN_COPY, 1);
+  assert_int_equal(dedup_corpus_sign(c, st, &oc), DEDUP_OK);
+  dedup_free(buf);
+  assert_int_equal(dedup_corpus_records_encode(c, &buf, &len), DEDUP_OK);
+  dedup_corpus *r2;
+  assert_int_equal(dedup_corpus_new(&r2, &p), DEDUP_OK);
+  assert_int_equal(dedup_corpus_records_add(r2, buf, len), DEDUP_OK);
+  assert_int_equal(dedup_corpus_run_records(r2, &o), DEDUP_EINVAL);
+  assert_int_equal(dedup_corpus_run_records(r2, &oc), DEDUP_OK);
+  dedup_corpus_free(r2);
+  dedup_free(buf);
+  dedup_corpus_free(r);
+  dedup_corpus_free(c);
+  dedup_stats_free(st);
+  dedup_stats_free(st2);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(shards_default),
+      cmocka_unit_test(shards_copy_level),
+      cmocka_unit_test(shards_split_embedded),
+      cmocka_unit_test(shards_simhash),
+      cmocka_unit_test(shards_exchange_matters),
+      cmocka_unit_test(shards_refusals),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
