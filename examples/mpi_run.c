@@ -405,7 +405,11 @@ int mpi_refuse(const cli_opts *o) {
 }
 
 int main(int argc, char **argv) {
-  if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
+  /* Funneled: the library's workers, the read-ahead and the progress
+   * ticker are threads, but only this one calls MPI. */
+  int provided;
+  if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) !=
+      MPI_SUCCESS) {
     fprintf(stderr, PROG ": MPI could not be initialised\n");
     return EXIT_FAIL;
   }
