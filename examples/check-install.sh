@@ -25,6 +25,12 @@ done
 case $(find_one dedup-cluster) in */bin/dedup-cluster) ;; *) exit 1 ;; esac
 case $(find_one dedup-cluster.1) in */man/man1/*) ;; *) exit 1 ;; esac
 case $(find_one dedup.h) in */include/dedup.h) ;; *) exit 1 ;; esac
+# dedup-cluster-mpi, when meson found MPI, beside dedup-cluster.
+if [ -x "$build/examples/dedup-cluster-mpi" ]; then
+  f=$(find_one dedup-cluster-mpi)
+  case $f in */bin/dedup-cluster-mpi) ;; *) exit 1 ;; esac
+  echo "installed: ${f#"$root"}"
+fi
 
 pcdir=$(dirname "$(find_one libdedup.pc)")
 libdir=$(dirname "$pcdir")

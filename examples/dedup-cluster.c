@@ -34,6 +34,35 @@
 #include <wchar.h>
 #include <locale.h>
 
+/* dedup-cluster-mpi is this file built again with DEDUP_CLI_MPI and
+ * mpi_run.c: one process per MPI rank, each adding its shard of the
+ * documents, the run split into the library's shardable passes, rank 0
+ * printing what dedup-cluster prints.  These are the hooks; without MPI
+ * each is what one process does. */
+#ifdef DEDUP_CLI_MPI
+#include "mpi_run.h"
+#define PROG "dedup-cluster-mpi"
+#define main dedup_cluster_main /* mpi_run.c's main() runs it on each rank */
+#define shard_owns(name) mpi_owns(name) /* this rank adds it */
+#define shard_speaks() (mpi_rank() == 0) /* says what all ranks meet */
+#define die(status) mpi_die(status)      /* no rank left waiting */
+#define share_stdin() mpi_share_stdin()  /* rank 0's, read on every rank */
+#define who() mpi_who()                  /* "rank N: " */
+#define notes_open() mpi_notes_open()    /* messages gathered to rank 0 */
+#define notes_close(f) mpi_notes_close(f)
+#define refuse_unsupported(o) mpi_refuse(o)
+#else
+#define PROG "dedup-cluster"
+#define shard_owns(name) 1
+#define shard_speaks() 1
+#define die(status) exit(status)
+#define share_stdin() 0
+#define who() ""
+#define notes_open() stderr
+#define notes_close(f) (void)(f)
+#define refuse_unsupported(o) 0
+#endif
+
 enum {
   EXIT_DONE = 0,
   EXIT_UNREADABLE = 1,
@@ -48,11 +77,11 @@ enum {
 };
 
 static const char usage[] =
-    "Usage: dedup-cluster [OPTIONS] FILE...\n"
-    "       dedup-cluster [OPTIONS] --explain A B [FILE...]\n"
-    "       dedup-cluster --load INDEX [--save INDEX] [OPTIONS] [FILE...]\n"
-    "       dedup-cluster [OPTIONS] --jsonl FILE [--jsonl FILE...]\n"
-    "       dedup-cluster --index PATH [OPTIONS] [FILE... | --jsonl F...]\n"
+    "Usage: " PROG " [OPTIONS] FILE...\n"
+    "       " PROG " [OPTIONS] --explain A B [FILE...]\n"
+    "       " PROG " --load INDEX [--save INDEX] [OPTIONS] [FILE...]\n"
+    "       " PROG " [OPTIONS] --jsonl FILE [--jsonl FILE...]\n"
+    "       " PROG " --index PATH [OPTIONS] [FILE... | --jsonl F...]\n"
     "Groups text files that tell the same story (default) or are\n"
     "near-verbatim copies (--level copy).  FILE '-' reads a list of paths,\n"
     "one per line (NUL-separated with -0), from standard input.  Options\n"
@@ -212,6 +241,8 @@ typedef struct added_doc {
 typedef struct run {
   opts o;
   dedup_corpus *c;
+  dedup_corpus *res; /* the run's results: c; with MPI, on rank 0 a corpus
+                        of every shard's records, NULL on the others */
   int status;
   size_t added;
   added_doc *docs; /* in the order of adding; none with -q */
@@ -314,7 +345,12 @@ static int run_corpus(run *r) {
     pthread_mutex_destroy(&p->mu);
     ticking = 0;
   }
+#ifdef DEDUP_CLI_MPI
+  int rc = mpi_run_passes(r->c, &r->o.p, &r->o.ro, &r->res);
+#else
   int rc = dedup_corpus_run_with(r->c, &r->o.ro);
+  r->res = r->c;
+#endif
   if (ticking) {
     pthread_mutex_lock(&p->mu);
     p->stop = 1;
@@ -331,8 +367,15 @@ static int run_corpus(run *r) {
 static void warn(run *r, const char *path, const char *msg) {
   if (!r->o.quiet && !r->counting) {
     progress_clear(r);
-    fprintf(stderr, "dedup-cluster: %s: %s\n", path, msg);
+    fprintf(stderr, PROG ": %s: %s\n", path, msg);
   }
+}
+
+/* A problem every rank of dedup-cluster-mpi meets alike (of the walk, or
+ * of an input all of them read), said once. */
+static void warn_all(run *r, const char *path, const char *msg) {
+  if (shard_speaks())
+    warn(r, path, msg);
 }
 
 /* The largest input: what dedup_corpus_add takes (DEDUP_ETOOBIG past
@@ -442,7 +485,7 @@ static void add_dir(run *r, const char *path) {
   if (!d) {
     int e = errno;
     flush_reads(r);
-    warn(r, path, strerror(e));
+    warn_all(r, path, strerror(e));
     if (!r->counting)
       r->status = EXIT_UNREADABLE;
     return;
@@ -488,7 +531,7 @@ static void add_path(run *r, const char *path, int walked) {
   if (stat(path, &st) != 0) {
     int e = errno;
     flush_reads(r); /* the files before it have their say first */
-    warn(r, path, strerror(e));
+    warn_all(r, path, strerror(e));
     if (!r->counting)
       r->status = EXIT_UNREADABLE;
     return;
@@ -497,14 +540,14 @@ static void add_path(run *r, const char *path, int walked) {
     struct stat lst;
     if (walked && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
       flush_reads(r);
-      warn(r, path, "symbolic link to a directory, not followed");
+      warn_all(r, path, "symbolic link to a directory, not followed");
       return;
     }
     if (r->o.recursive) {
       add_dir(r, path);
     } else if (!r->counting) {
       flush_reads(r);
-      warn(r, path, "is a directory (use -r to walk it)");
+      warn_all(r, path, "is a directory (use -r to walk it)");
       r->status = EXIT_UNREADABLE;
     }
     return;
@@ -512,6 +555,8 @@ static void add_path(run *r, const char *path, int walked) {
   for (int k = 0; k < 2; k++)
     if (r->o.explain[k] && !strcmp(path, r->o.explain[k]))
       r->found[k] = 1;
+  if (!shard_owns(path)) /* another rank reads it and says its problems */
+    return;
   if (r->counting) {
     if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size <= MAX_INPUT) {
       r->pr.files_total++;
@@ -651,8 +696,8 @@ static void add_read(run *r, const char *path, int got, char *buf,
 
 static void out_of_memory(run *r) {
   progress_clear(r);
-  fprintf(stderr, "dedup-cluster: %s\n", dedup_strerror(DEDUP_ENOMEM));
-  exit(EXIT_FAIL);
+  fprintf(stderr, PROG ": %s%s\n", who(), dedup_strerror(DEDUP_ENOMEM));
+  die(EXIT_FAIL);
 }
 
 /* A document the library refused (status rc; len: its bytes), in batch
@@ -673,8 +718,8 @@ static void refused(run *r, const char *where, int rc, size_t len) {
     break;
   default: /* out of memory too: named with the document */
     progress_clear(r);
-    fprintf(stderr, "dedup-cluster: %s: %s\n", where, dedup_strerror(rc));
-    exit(EXIT_FAIL);
+    fprintf(stderr, PROG ": %s%s: %s\n", who(), where, dedup_strerror(rc));
+    die(EXIT_FAIL);
   }
 }
 
@@ -711,16 +756,18 @@ static void add_result(run *r, const char *path, int rc, size_t len,
 /* The invalid UTF-8 the run replaced, per document in the order they
  * were added (after the warnings of reading, which come as it goes). */
 static void say_invalid(run *r) {
+  FILE *out = notes_open(); /* MPI: every rank's, said by rank 0 */
   for (size_t i = 0; i < r->n_docs; i++) {
     size_t invalid = 0;
     if (dedup_corpus_doc_invalid(r->c, r->docs[i].doc, &invalid) ==
             DEDUP_OK &&
         invalid)
-      fprintf(stderr,
-              "dedup-cluster: %s: %zu invalid UTF-8 sequences replaced\n",
+      fprintf(out,
+              PROG ": %s: %zu invalid UTF-8 sequences replaced\n",
               r->docs[i].shown, invalid);
     free(r->docs[i].shown);
   }
+  notes_close(out);
   free(r->docs);
   r->docs = NULL;
   r->n_docs = r->cap_docs = 0;
@@ -745,7 +792,7 @@ static void add_jsonl(run *r) {
     char msg[256];
     jsonl_reader *jr;
     if (jsonl_open(&jr, path, &f, msg, sizeof msg) != 0) {
-      warn(r, shown, msg);
+      warn_all(r, shown, msg);
       r->status = EXIT_UNREADABLE;
       continue;
     }
@@ -754,8 +801,8 @@ static void add_jsonl(run *r) {
     while ((k = jsonl_next(jr, &d)) != JSONL_END) {
       unsigned long line = jsonl_line(jr);
       if (k != JSONL_DOC) {
-        if (!r->o.quiet)
-          fprintf(stderr, "dedup-cluster: %s:%lu: %s\n", shown, line,
+        if (!r->o.quiet && shard_speaks())
+          fprintf(stderr, PROG ": %s:%lu: %s\n", shown, line,
                   jsonl_message(jr));
         r->status = EXIT_UNREADABLE;
         continue;
@@ -764,12 +811,11 @@ static void add_jsonl(run *r) {
       unsigned long fl;
       int dup = jsonl_ids_add(&ids, d.id, shown, line, &ff, &fl);
       if (dup < 0) {
-        fprintf(stderr, "dedup-cluster: %s\n", dedup_strerror(DEDUP_ENOMEM));
-        exit(EXIT_FAIL);
+        out_of_memory(r);
       }
       if (dup) {
-        if (!r->o.quiet) {
-          fprintf(stderr, "dedup-cluster: %s:%lu: id ", shown, line);
+        if (!r->o.quiet && shard_speaks()) {
+          fprintf(stderr, PROG ": %s:%lu: id ", shown, line);
           put_name_to(stderr, d.id);
           fprintf(stderr, " already seen at %s%s%lu; line skipped\n",
                   ff == shown ? "line " : ff, ff == shown ? "" : ":", fl);
@@ -788,6 +834,8 @@ static void add_jsonl(run *r) {
         unknown_file = shown;
         unknown_line = line;
       }
+      if (!shard_owns(d.id)) /* every rank reads every line, one adds it */
+        continue;
       if (!meta.lang)
         meta.lang = r->o.lang; /* --lang: for those that give none */
       char where[300];
@@ -804,16 +852,16 @@ static void add_jsonl(run *r) {
     jsonl_close(jr);
   }
   jsonl_ids_free(&ids);
-  if (undated && !r->o.quiet) {
+  if (undated && !r->o.quiet && shard_speaks()) {
     progress_clear(r);
-    fprintf(stderr, "dedup-cluster: %zu of %zu documents have no usable "
+    fprintf(stderr, PROG ": %zu of %zu documents have no usable "
             "date (first: %s%s%lu)\n", undated, docs,
             r->o.n_jsonl > 1 ? undated_file : "line ",
             r->o.n_jsonl > 1 ? ":" : "", undated_line);
   }
-  if (unknown_lang && !r->o.quiet) {
+  if (unknown_lang && !r->o.quiet && shard_speaks()) {
     progress_clear(r);
-    fprintf(stderr, "dedup-cluster: %zu of %zu documents name a language "
+    fprintf(stderr, PROG ": %zu of %zu documents name a language "
             "the library does not know; identified from the text instead "
             "(first: %s%s%lu)\n", unknown_lang, docs,
             r->o.n_jsonl > 1 ? unknown_file : "line ",
@@ -977,7 +1025,7 @@ static void print_json_cluster(const dedup_corpus *c, dedup_level level,
 }
 
 static void print_results(const run *r) {
-  const dedup_corpus *c = r->c;
+  const dedup_corpus *c = r->res;
   dedup_level level = r->o.level;
   size_t nc = dedup_corpus_cluster_count(c, level);
   for (size_t k = 0; k < nc && !ferror(stdout); k++) {
@@ -1024,7 +1072,7 @@ static void print_results(const run *r) {
 /* No line of output can look like a failure: say that nothing clustered
  * (on stderr, not with -q; with --all every item is listed anyway). */
 static void say_if_empty(run *r) {
-  const dedup_corpus *c = r->c;
+  const dedup_corpus *c = r->res;
   if (r->o.quiet || r->o.all)
     return;
   size_t nc = dedup_corpus_cluster_count(c, r->o.level);
@@ -1037,13 +1085,13 @@ static void say_if_empty(run *r) {
   size_t items = dedup_corpus_item_count(c);
   progress_clear(r);
   if (items < 2)
-    fprintf(stderr, "dedup-cluster: %zu item%s, nothing to compare; 0 "
+    fprintf(stderr, PROG ": %zu item%s, nothing to compare; 0 "
             "clusters of 2+\n", items, items == 1 ? "" : "s");
   else if (r->o.level == DEDUP_LEVEL_COPY)
-    fprintf(stderr, "dedup-cluster: no two of the %zu items are copies "
+    fprintf(stderr, PROG ": no two of the %zu items are copies "
             "(--level copy); 0 clusters of 2+\n", items);
   else
-    fprintf(stderr, "dedup-cluster: no two of the %zu items tell the same "
+    fprintf(stderr, PROG ": no two of the %zu items tell the same "
             "story; 0 clusters of 2+\n", items);
 }
 
@@ -1250,7 +1298,7 @@ static int explain(run *r) {
         hint = " (with --load, name it as a FILE to add it)";
       else if (strchr(r->o.explain[k], '#') && !split)
         hint = " (embedded articles need --split-embedded)";
-      fprintf(stderr, "dedup-cluster: %s: not among the clustered items%s\n",
+      fprintf(stderr, PROG ": %s: not among the clustered items%s\n",
               r->o.explain[k], hint);
       return EXIT_UNREADABLE;
     }
@@ -1258,7 +1306,7 @@ static int explain(run *r) {
   dedup_explanation *e;
   int rc = dedup_corpus_explain(&e, r->c, id[0], id[1]);
   if (rc != DEDUP_OK) {
-    fprintf(stderr, "dedup-cluster: %s\n", dedup_strerror(rc));
+    fprintf(stderr, PROG ": %s\n", dedup_strerror(rc));
     return EXIT_FAIL;
   }
   /* Display widths of terms; numbers and names are not affected. */
@@ -1268,7 +1316,7 @@ static int explain(run *r) {
   for (int k = 0; k < 2 && r->o.show_text; k++) {
     rc = dedup_corpus_item_text(&kept[k], NULL, r->c, id[k]);
     if (rc != DEDUP_OK) {
-      fprintf(stderr, "dedup-cluster: %s\n", dedup_strerror(rc));
+      fprintf(stderr, PROG ": %s\n", dedup_strerror(rc));
       dedup_free(kept[0]);
       dedup_explanation_free(e);
       return EXIT_FAIL;
@@ -1529,13 +1577,13 @@ static void svc_list(const run *r) {
 /* "PATH: why" for a library status, errno's text after an EIO. */
 static void say_status(const char *path, const char *what, int rc,
                        int err) {
-  fprintf(stderr, "dedup-cluster: %s: %s%s%s%s\n", path, what,
+  fprintf(stderr, PROG ": %s: %s%s%s%s\n", path, what,
           dedup_strerror(rc), rc == DEDUP_EIO ? ": " : "",
           rc == DEDUP_EIO ? strerror(err) : "");
 }
 
 static void say_locked(const char *path) {
-  fprintf(stderr, "dedup-cluster: %s: locked: another dedup-cluster holds "
+  fprintf(stderr, PROG ": %s: locked: another dedup-cluster holds "
           "%s.lock (one writer at a time; --query and --list alone only "
           "read)\n", path, path);
 }
@@ -1581,17 +1629,17 @@ static int params_differ(const opts *o, const dedup_params *ix) {
   if (!name)
     return 0;
   if (!strcmp(given, "given"))
-    fprintf(stderr, "dedup-cluster: --%s cannot be used with --index %s: "
+    fprintf(stderr, PROG ": --%s cannot be used with --index %s: "
             "the index was made without it (%s); it fixes the matching "
             "options\n", name, o->index, saved);
   else if (!strcmp(name, "story-days") && (p->story_days < 0 ||
                                            ix->story_days < 0))
-    fprintf(stderr, "dedup-cluster: --story-days %s differs from the "
+    fprintf(stderr, PROG ": --story-days %s differs from the "
             "index's %s (it fixes the matching options)\n",
             p->story_days < 0 ? "off" : given,
             ix->story_days < 0 ? "off" : saved);
   else
-    fprintf(stderr, "dedup-cluster: --%s %s differs from the index's %s "
+    fprintf(stderr, PROG ": --%s %s differs from the index's %s "
             "(it fixes the matching options)\n", name, given, saved);
   return 1;
 }
@@ -1617,17 +1665,17 @@ static int service(run *r, int from_load) {
   struct stat st;
   int exists = lstat(path, &st) == 0;
   if (!exists && errno != ENOENT) {
-    fprintf(stderr, "dedup-cluster: %s: index refused: %s\n", path,
+    fprintf(stderr, PROG ": %s: index refused: %s\n", path,
             strerror(errno));
     return EXIT_INDEX;
   }
   if (exists && !S_ISREG(st.st_mode)) {
-    fprintf(stderr, "dedup-cluster: %s: index refused: %s, not a regular "
+    fprintf(stderr, PROG ": %s: index refused: %s, not a regular "
             "file\n", path, file_type(st.st_mode));
     return EXIT_INDEX;
   }
   if (!exists && read_only) {
-    fprintf(stderr, "dedup-cluster: %s: no such index (%s makes none)\n",
+    fprintf(stderr, PROG ": %s: no such index (%s makes none)\n",
             path, o->query ? "--query" : "--list");
     return EXIT_INDEX;
   }
@@ -1668,7 +1716,7 @@ static int service(run *r, int from_load) {
       return EXIT_USAGE;
     }
     if (o->keep_texts && !dedup_index_keeps_texts(r->ix)) {
-      fprintf(stderr, "dedup-cluster: --keep-texts: the index %s was made "
+      fprintf(stderr, PROG ": --keep-texts: the index %s was made "
               "without it (texts are kept or not from the start)\n", path);
       dedup_index_free(r->ix);
       return EXIT_USAGE;
@@ -1683,7 +1731,7 @@ static int service(run *r, int from_load) {
       warn(r, o->remove[i], "--remove: no such id in the index");
       r->status = EXIT_UNREADABLE;
     } else if (rc != DEDUP_OK) {
-      fprintf(stderr, "dedup-cluster: --remove %s: %s\n", o->remove[i],
+      fprintf(stderr, PROG ": --remove %s: %s\n", o->remove[i],
               dedup_strerror(rc));
       dedup_index_free(r->ix);
       return EXIT_FAIL;
@@ -1693,12 +1741,12 @@ static int service(run *r, int from_load) {
     size_t n = 0;
     rc = dedup_index_expire(r->ix, o->expire_at, &n);
     if (rc != DEDUP_OK) {
-      fprintf(stderr, "dedup-cluster: --expire: %s\n", dedup_strerror(rc));
+      fprintf(stderr, PROG ": --expire: %s\n", dedup_strerror(rc));
       dedup_index_free(r->ix);
       return EXIT_FAIL;
     }
     if (!o->quiet)
-      fprintf(stderr, "dedup-cluster: %zu document%s dated before %s "
+      fprintf(stderr, PROG ": %zu document%s dated before %s "
               "removed\n", n, n == 1 ? "" : "s", o->expire);
   }
   if (r->print_adds)
@@ -1710,14 +1758,14 @@ static int service(run *r, int from_load) {
   if (o->rebuild) {
     rc = dedup_index_rebuild(r->ix, &o->ro);
     if (rc == DEDUP_ESTATE) {
-      fprintf(stderr, "dedup-cluster: --rebuild: the index %s does not keep "
+      fprintf(stderr, PROG ": --rebuild: the index %s does not keep "
               "its documents' texts (make it with --keep-texts, or add "
               "every document with --defer)\n", path);
       dedup_index_free(r->ix);
       return EXIT_USAGE;
     }
     if (rc != DEDUP_OK) {
-      fprintf(stderr, "dedup-cluster: --rebuild: %s\n", dedup_strerror(rc));
+      fprintf(stderr, PROG ": --rebuild: %s\n", dedup_strerror(rc));
       dedup_index_free(r->ix);
       return EXIT_FAIL;
     }
@@ -1773,7 +1821,7 @@ static int flush_stdout(int status) {
   errno = 0;
   int out_err = fflush(stdout) != 0 || ferror(stdout);
   if (out_err) {
-    fprintf(stderr, "dedup-cluster: standard output: write error: %s\n",
+    fprintf(stderr, PROG ": standard output: write error: %s\n",
             errno ? strerror(errno) : "unknown error");
     if (status < EXIT_UNREADABLE)
       status = EXIT_UNREADABLE;
@@ -1785,8 +1833,14 @@ static int flush_stdout(int status) {
  * and adds each, in order, to the corpus or the service index.  0, or
  * the exit status of a failure that ends the run. */
 static int add_all(run *r) {
-  int rc = 0, stdin_list = 0;
+  int rc = 0, stdin_list = 0, from_stdin = 0;
   cli_paths in = {0};
+  for (int i = 0; i < r->o.n_files; i++)
+    from_stdin |= !strcmp(r->o.files[i], "-");
+  for (int i = 0; i < r->o.n_jsonl; i++)
+    from_stdin |= !strcmp(r->o.jsonl[i], "-");
+  if (from_stdin && share_stdin() != 0)
+    return EXIT_FAIL;
   for (int i = 0; i < r->o.n_files && rc == 0; i++) {
     if (!strcmp(r->o.files[i], "-")) {
       if (!stdin_list++)
@@ -1796,19 +1850,20 @@ static int add_all(run *r) {
     }
   }
   if (rc == -2) {
-    fprintf(stderr, "dedup-cluster: standard input: the list of paths "
+    if (shard_speaks())
+      fprintf(stderr, PROG ": standard input: the list of paths "
             "holds a NUL byte (for a NUL-separated list, as find -print0 "
             "writes, use -0)\n");
     cli_paths_free(&in);
     return EXIT_USAGE;
   }
   if (rc != 0) {
-    fprintf(stderr, "dedup-cluster: %s\n", rc == -1 && ferror(stdin)
+    fprintf(stderr, PROG ": %s\n", rc == -1 && ferror(stdin)
             ? "standard input: read error" : dedup_strerror(DEDUP_ENOMEM));
     cli_paths_free(&in);
     return EXIT_FAIL;
   }
-  r->pr.on = !r->o.quiet && isatty(STDERR_FILENO);
+  r->pr.on = !r->o.quiet && isatty(STDERR_FILENO) && shard_speaks();
   if (r->o.n_jsonl) {
     /* No stat pass (a stream's size is unknown): the ticker only. */
     add_jsonl(r);
@@ -1848,10 +1903,12 @@ int main(int argc, char **argv) {
   run r = {0};
   char msg[1024];
   if (cli_parse(&r.o, argc, argv, msg, sizeof msg) != 0) {
-    fprintf(stderr, "dedup-cluster: %s\n", msg);
-    fprintf(stderr, "Try 'dedup-cluster --help'.\n");
+    if (shard_speaks())
+      fprintf(stderr, PROG ": %s\nTry '" PROG " --help'.\n", msg);
     return EXIT_USAGE;
   }
+  if (!shard_speaks() && (r.o.help || r.o.version))
+    return EXIT_DONE;
   if (r.o.help) {
     fputs(usage, stdout);
     fputs(usage2, stdout);
@@ -1860,9 +1917,11 @@ int main(int argc, char **argv) {
     return EXIT_DONE;
   }
   if (r.o.version) {
-    printf("dedup-cluster %s\n", dedup_version_string());
+    printf(PROG " %s\n", dedup_version_string());
     return EXIT_DONE;
   }
+  if (refuse_unsupported(&r.o))
+    return EXIT_USAGE;
   /* Listing copies needs no story level (an index keeps the documents
    * only, so a later --load can still list stories). */
   if (r.o.level == DEDUP_LEVEL_COPY)
@@ -1876,7 +1935,7 @@ int main(int argc, char **argv) {
   struct stat st;
   if (r.o.save && lstat(r.o.save, &st) == 0 && !S_ISREG(st.st_mode)) {
     fprintf(stderr,
-            "dedup-cluster: %s: index not saved: %s, not a regular file "
+            PROG ": %s: index not saved: %s, not a regular file "
             "(only a regular file is replaced)\n",
             r.o.save, file_type(st.st_mode));
     return EXIT_UNREADABLE;
@@ -1884,7 +1943,7 @@ int main(int argc, char **argv) {
   if (r.o.index || (r.o.load && is_service_index(r.o.load))) {
     int from_load = !r.o.index;
     if (from_load && r.o.explain[0]) {
-      fprintf(stderr, "dedup-cluster: --explain: %s is a service index "
+      fprintf(stderr, PROG ": --explain: %s is a service index "
               "(--index), which keeps no corpus to explain\n", r.o.load);
       return EXIT_USAGE;
     }
@@ -1896,7 +1955,7 @@ int main(int argc, char **argv) {
     int fd = open(r.o.load, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) &&
         !S_ISDIR(st.st_mode)) { /* a directory: the library's message */
-      fprintf(stderr, "dedup-cluster: %s: index refused: %s, not a regular "
+      fprintf(stderr, PROG ": %s: index refused: %s, not a regular "
               "file\n", r.o.load, file_type(st.st_mode));
       close(fd);
       return EXIT_INDEX;
@@ -1910,16 +1969,21 @@ int main(int argc, char **argv) {
     rc = dedup_corpus_load(&r.c, r.o.load);
     if (rc != DEDUP_OK) {
       int err = errno;
-      fprintf(stderr, "dedup-cluster: %s: %s%s%s\n", r.o.load,
+      fprintf(stderr, PROG ": %s: %s%s%s\n", r.o.load,
               dedup_strerror(rc), rc == DEDUP_EIO ? ": " : "",
               rc == DEDUP_EIO ? strerror(err) : "");
       return rc == DEDUP_ENOMEM ? EXIT_FAIL : EXIT_INDEX;
     }
   } else {
     rc = dedup_corpus_new(&r.c, &r.o.p);
+    if (rc == DEDUP_EINVAL) { /* the options: alike on every rank */
+      if (shard_speaks())
+        fprintf(stderr, PROG ": %s\n", dedup_strerror(rc));
+      return EXIT_USAGE;
+    }
     if (rc != DEDUP_OK) {
-      fprintf(stderr, "dedup-cluster: %s\n", dedup_strerror(rc));
-      return rc == DEDUP_EINVAL ? EXIT_USAGE : EXIT_FAIL;
+      fprintf(stderr, PROG ": %s%s\n", who(), dedup_strerror(rc));
+      die(EXIT_FAIL);
     }
   }
   if ((rc = add_all(&r)) != 0) {
@@ -1928,7 +1992,7 @@ int main(int argc, char **argv) {
   }
   rc = run_corpus(&r);
   if (rc != DEDUP_OK) {
-    fprintf(stderr, "dedup-cluster: %s\n", dedup_strerror(rc));
+    fprintf(stderr, PROG ": %s\n", dedup_strerror(rc));
     dedup_corpus_free(r.c);
     return EXIT_FAIL;
   }
@@ -1939,7 +2003,7 @@ int main(int argc, char **argv) {
     rc = dedup_corpus_save(r.c, r.o.save);
     if (rc != DEDUP_OK) {
       int err = errno;
-      fprintf(stderr, "dedup-cluster: %s: index not saved: %s%s%s\n",
+      fprintf(stderr, PROG ": %s: index not saved: %s%s%s\n",
               r.o.save, dedup_strerror(rc), rc == DEDUP_EIO ? ": " : "",
               rc == DEDUP_EIO ? strerror(err) : "");
       int st_save = rc == DEDUP_ENOMEM ? EXIT_FAIL : EXIT_UNREADABLE;
@@ -1950,11 +2014,13 @@ int main(int argc, char **argv) {
   if (r.o.explain[0]) {
     int st_ex = explain(&r);
     r.status = st_ex > r.status ? st_ex : r.status;
-  } else {
+  } else if (r.res) { /* dedup-cluster-mpi: rank 0 */
     print_results(&r);
     say_if_empty(&r);
   }
   r.status = flush_stdout(r.status);
+  if (r.res != r.c)
+    dedup_corpus_free(r.res);
   dedup_corpus_free(r.c);
   return r.status;
 }

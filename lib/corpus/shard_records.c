@@ -463,7 +463,8 @@ static int order_records(dedup_corpus *c) {
       memcpy(sigs + t * sw, c->sigs + q * sw, sw * sizeof *sigs);
     }
   }
-  memcpy(c->docs, docs, nd * sizeof *docs);
+  if (nd) /* no documents: c->docs may be NULL, which memcpy must not get */
+    memcpy(c->docs, docs, nd * sizeof *docs);
   dedup__free(c->items);
   dedup__free(c->sigs);
   c->items = items;

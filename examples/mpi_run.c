@@ -1,0 +1,441 @@
+/* mpi_run.c - dedup-cluster-mpi's MPI transport (mpi_run.h).
+ *
+ * Every buffer crosses MPI in rounds of at most `chunk` bytes from each
+ * rank to each rank, chunk * size <= INT_MAX, so no count or
+ * displacement of MPI_Alltoallv or MPI_Gatherv overflows an int however
+ * large the statistics or records are: nothing is ever truncated.
+ *
+ * For tests: the environment variable DEDUP_MPI_CHUNK sets a smaller
+ * chunk, and DEDUP_MPI_FAIL_RANK=N makes rank N fail as the library
+ * would out of memory, in pass 3 (after the exchanges, the other ranks
+ * waiting for its records). */
+#include "mpi_run.h"
+
+#include <mpi.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PROG "dedup-cluster-mpi"
+enum { EXIT_FAIL = 3 }; /* dedup-cluster's status of a failure */
+
+static int g_rank, g_size = 1;
+static size_t g_chunk;
+static int g_fail_rank = -1; /* DEDUP_MPI_FAIL_RANK */
+
+int mpi_rank(void) { return g_rank; }
+int mpi_size(void) { return g_size; }
+
+int mpi_owns(const char *name) {
+  return dedup_hash_bytes(name, strlen(name), 0) % (uint64_t)g_size ==
+         (uint64_t)g_rank;
+}
+
+const char *mpi_who(void) {
+  static char who[32];
+  snprintf(who, sizeof who, "rank %d: ", g_rank);
+  return who;
+}
+
+_Noreturn void mpi_die(int status) {
+  fflush(stdout);
+  fflush(stderr);
+  MPI_Abort(MPI_COMM_WORLD, status);
+  _exit(status); /* MPI_Abort does not return; if it did, still end */
+}
+
+/* A library failure (status rc) on this rank: said, every rank ended. */
+static void check(int rc, const char *what) {
+  if (rc == DEDUP_OK)
+    return;
+  fprintf(stderr, PROG ": rank %d: %s (%s)\n", g_rank, dedup_strerror(rc),
+          what);
+  mpi_die(EXIT_FAIL);
+}
+
+static void *xmalloc(size_t n) {
+  void *p = malloc(n ? n : 1);
+  if (!p)
+    check(DEDUP_ENOMEM, "exchange");
+  return p;
+}
+
+static void *xcalloc(size_t n, size_t size) {
+  void *p = calloc(n ? n : 1, size);
+  if (!p)
+    check(DEDUP_ENOMEM, "exchange");
+  return p;
+}
+
+static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
+
+/* The largest length over every rank (each rank gives its own). */
+static size_t max_over_ranks(size_t len) {
+  uint64_t mine = len, all = 0;
+  MPI_Allreduce(&mine, &all, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
+  return (size_t)all;
+}
+
+/* ---- every rank to every rank: MPI_Alltoall + MPI_Alltoallv --------- */
+
+/* Sends send[p] (slen[p] bytes) to rank p, for every p; *recv[q] (its
+ * *rlen[q] bytes, malloc'd) is what rank q sent this one. */
+static void exchange(void *const *send, const size_t *slen, char ***recv,
+                     size_t **rlen) {
+  int n = g_size;
+  uint64_t *s64 = xcalloc((size_t)n, sizeof *s64);
+  uint64_t *r64 = xcalloc((size_t)n, sizeof *r64);
+  for (int p = 0; p < n; p++)
+    s64[p] = slen[p];
+  MPI_Alltoall(s64, 1, MPI_UINT64_T, r64, 1, MPI_UINT64_T, MPI_COMM_WORLD);
+  char **rv = xcalloc((size_t)n, sizeof *rv);
+  size_t *rl = xcalloc((size_t)n, sizeof *rl);
+  size_t most = 0, sround = 0, rround = 0; /* round 0 is the largest */
+  for (int p = 0; p < n; p++) {
+    if (r64[p] > SIZE_MAX)
+      check(DEDUP_ENOMEM, "exchange");
+    rl[p] = (size_t)r64[p];
+    rv[p] = xmalloc(rl[p]);
+    if (slen[p] > most)
+      most = slen[p];
+    sround += min_size(slen[p], g_chunk);
+    rround += min_size(rl[p], g_chunk);
+  }
+  free(s64);
+  free(r64);
+  /* Rounds of at most chunk bytes each way per pair of ranks. */
+  size_t rounds = (max_over_ranks(most) + g_chunk - 1) / g_chunk;
+  int *sc = xcalloc((size_t)n, sizeof *sc);
+  int *sd = xcalloc((size_t)n, sizeof *sd);
+  int *rc = xcalloc((size_t)n, sizeof *rc);
+  int *rd = xcalloc((size_t)n, sizeof *rd);
+  char *sbuf = xmalloc(sround), *rbuf = xmalloc(rround);
+  for (size_t k = 0; k < rounds; k++) {
+    size_t off = k * g_chunk, at = 0, rat = 0;
+    for (int p = 0; p < n; p++) {
+      size_t m = slen[p] > off ? min_size(slen[p] - off, g_chunk) : 0;
+      if (m)
+        memcpy(sbuf + at, (const char *)send[p] + off, m);
+      sc[p] = (int)m;
+      sd[p] = (int)at;
+      at += m;
+      size_t mr = rl[p] > off ? min_size(rl[p] - off, g_chunk) : 0;
+      rc[p] = (int)mr;
+      rd[p] = (int)rat;
+      rat += mr;
+    }
+    MPI_Alltoallv(sbuf, sc, sd, MPI_BYTE, rbuf, rc, rd, MPI_BYTE,
+                  MPI_COMM_WORLD);
+    for (int p = 0; p < n; p++)
+      if (rc[p])
+        memcpy(rv[p] + off, rbuf + rd[p], (size_t)rc[p]);
+  }
+  free(sbuf);
+  free(rbuf);
+  free(sc);
+  free(sd);
+  free(rc);
+  free(rd);
+  *recv = rv;
+  *rlen = rl;
+}
+
+/* ---- every rank to rank 0: MPI_Gather + MPI_Gatherv ------------------ */
+
+/* Rank 0 gets (*all)[r], (*lens)[r]: rank r's buf, len (malloc'd); the
+ * others get NULL. */
+static void gather(const void *buf, size_t len, char ***all, size_t **lens) {
+  int n = g_size;
+  uint64_t mine = len, *l64 = NULL;
+  if (g_rank == 0)
+    l64 = xcalloc((size_t)n, sizeof *l64);
+  MPI_Gather(&mine, 1, MPI_UINT64_T, l64, 1, MPI_UINT64_T, 0,
+             MPI_COMM_WORLD);
+  char **av = NULL, *rbuf = NULL;
+  size_t *al = NULL;
+  int *rc = NULL, *rd = NULL;
+  if (g_rank == 0) {
+    av = xcalloc((size_t)n, sizeof *av);
+    al = xcalloc((size_t)n, sizeof *al);
+    for (int r = 0; r < n; r++) {
+      if (l64[r] > SIZE_MAX)
+        check(DEDUP_ENOMEM, "gather");
+      al[r] = (size_t)l64[r];
+      av[r] = xmalloc(al[r]);
+    }
+    rc = xcalloc((size_t)n, sizeof *rc);
+    rd = xcalloc((size_t)n, sizeof *rd);
+    size_t round = 0; /* round 0 is the largest */
+    for (int r = 0; r < n; r++)
+      round += min_size(al[r], g_chunk);
+    rbuf = xmalloc(round);
+  }
+  free(l64);
+  size_t rounds = (max_over_ranks(len) + g_chunk - 1) / g_chunk;
+  for (size_t k = 0; k < rounds; k++) {
+    size_t off = k * g_chunk;
+    size_t m = len > off ? min_size(len - off, g_chunk) : 0;
+    if (g_rank == 0) {
+      size_t at = 0;
+      for (int r = 0; r < n; r++) {
+        size_t mr = al[r] > off ? min_size(al[r] - off, g_chunk) : 0;
+        rc[r] = (int)mr;
+        rd[r] = (int)at;
+        at += mr;
+      }
+    }
+    MPI_Gatherv(m ? (const char *)buf + off : NULL, (int)m, MPI_BYTE, rbuf,
+                rc, rd, MPI_BYTE, 0, MPI_COMM_WORLD);
+    if (g_rank == 0)
+      for (int r = 0; r < n; r++)
+        if (rc[r])
+          memcpy(av[r] + off, rbuf + rd[r], (size_t)rc[r]);
+  }
+  free(rbuf);
+  free(rc);
+  free(rd);
+  *all = av;
+  *lens = al;
+}
+
+static void free_parts(char **v, int n) {
+  for (int i = 0; v && i < n; i++)
+    free(v[i]);
+  free(v);
+}
+
+/* ---- the passes ------------------------------------------------------ */
+
+int mpi_run_passes(dedup_corpus *c, const dedup_params *p,
+                   const dedup_run_options *ro, dedup_corpus **res) {
+  int n = g_size;
+  *res = NULL;
+  /* 1. This shard's counts. */
+  dedup_stats *st;
+  check(dedup_stats_new(&st), "pass 1, counting");
+  check(dedup_corpus_count(c, st, ro), "pass 1, counting");
+  /* 2. Each owner gets its keys' counts from every shard... */
+  void **part = xcalloc((size_t)n, sizeof *part);
+  size_t *plen = xcalloc((size_t)n, sizeof *plen);
+  for (int q = 0; q < n; q++)
+    check(dedup_stats_encode(st, (unsigned)q, (unsigned)n, &part[q],
+                             &plen[q]),
+          "pass 2, exchange");
+  dedup_stats_free(st);
+  char **asked;
+  size_t *asked_len;
+  exchange(part, plen, &asked, &asked_len);
+  for (int q = 0; q < n; q++)
+    dedup_free(part[q]);
+  dedup_stats *own;
+  check(dedup_stats_new(&own), "pass 2, exchange");
+  for (int q = 0; q < n; q++)
+    check(dedup_stats_add_encoded(own, asked[q], asked_len[q]),
+          "pass 2, exchange");
+  /* ...and answers each shard what it needs of them. */
+  for (int q = 0; q < n; q++)
+    check(dedup_stats_answer(own, asked[q], asked_len[q], &part[q],
+                             &plen[q]),
+          "pass 2, exchange");
+  dedup_stats_free(own);
+  free_parts(asked, n);
+  free(asked_len);
+  char **answer;
+  size_t *answer_len;
+  exchange(part, plen, &answer, &answer_len);
+  for (int q = 0; q < n; q++)
+    dedup_free(part[q]);
+  free(part);
+  free(plen);
+  dedup_stats *merged;
+  check(dedup_stats_new(&merged), "pass 2, exchange");
+  for (int q = 0; q < n; q++)
+    check(dedup_stats_add_encoded(merged, answer[q], answer_len[q]),
+          "pass 2, exchange");
+  free_parts(answer, n);
+  free(answer_len);
+  /* 3. Cleaned and signed with the corpus' statistics, as records. */
+  check(g_rank == g_fail_rank ? DEDUP_ENOMEM
+                               : dedup_corpus_sign(c, merged, ro),
+        "pass 3, signing");
+  dedup_stats_free(merged);
+  void *rec;
+  size_t rec_len;
+  check(dedup_corpus_records_encode(c, &rec, &rec_len), "pass 3, records");
+  /* 4. Rank 0 clusters every shard's records, in rank order. */
+  char **all;
+  size_t *all_len;
+  gather(rec, rec_len, &all, &all_len);
+  dedup_free(rec);
+  if (g_rank != 0)
+    return DEDUP_OK;
+  dedup_corpus *c0;
+  check(dedup_corpus_new(&c0, p), "pass 4, records");
+  for (int r = 0; r < n; r++) {
+    check(dedup_corpus_records_add(c0, all[r], all_len[r]),
+          "pass 4, records");
+    free(all[r]);
+    all[r] = NULL;
+  }
+  free(all);
+  free(all_len);
+  check(dedup_corpus_run_records(c0, ro), "pass 4, clustering");
+  *res = c0;
+  return DEDUP_OK;
+}
+
+/* ---- messages, standard input, options ------------------------------- */
+
+static char *notes;
+static size_t notes_len;
+
+FILE *mpi_notes_open(void) {
+  FILE *f = open_memstream(&notes, &notes_len);
+  if (!f)
+    check(DEDUP_ENOMEM, "messages");
+  return f;
+}
+
+void mpi_notes_close(FILE *f) {
+  if (fclose(f) != 0)
+    check(DEDUP_ENOMEM, "messages");
+  char **all;
+  size_t *all_len;
+  gather(notes, notes_len, &all, &all_len);
+  free(notes);
+  notes = NULL;
+  notes_len = 0;
+  if (g_rank != 0)
+    return;
+  for (int r = 0; r < g_size; r++)
+    fwrite(all[r], 1, all_len[r], stderr);
+  free_parts(all, g_size);
+  free(all_len);
+}
+
+/* Writes all of buf to fd; 0 or -1 (errno). */
+static int write_all(int fd, const char *buf, size_t len) {
+  while (len) {
+    ssize_t w = write(fd, buf, len);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w < 0)
+      return -1;
+    buf += w;
+    len -= (size_t)w;
+  }
+  return 0;
+}
+
+int mpi_share_stdin(void) {
+  FILE *tmp = tmpfile();
+  if (!tmp) {
+    fprintf(stderr, PROG ": rank %d: standard input: temporary file: %s\n",
+            g_rank, strerror(errno));
+    mpi_die(EXIT_FAIL);
+  }
+  int fd = fileno(tmp);
+  size_t cap = min_size(g_chunk, (size_t)4 << 20);
+  char *buf = xmalloc(cap);
+  int64_t got;
+  int err = 0;
+  do { /* a chunk at a time: got > 0 bytes, 0 the end, -1 an error */
+    got = 0;
+    if (g_rank == 0) {
+      ssize_t r;
+      do
+        r = read(STDIN_FILENO, buf, cap);
+      while (r < 0 && errno == EINTR);
+      got = r;
+      err = errno;
+    }
+    MPI_Bcast(&got, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
+    if (got > 0) {
+      MPI_Bcast(buf, (int)got, MPI_BYTE, 0, MPI_COMM_WORLD);
+      if (write_all(fd, buf, (size_t)got) != 0) {
+        fprintf(stderr, PROG ": rank %d: standard input: temporary file: "
+                "%s\n", g_rank, strerror(errno));
+        mpi_die(EXIT_FAIL);
+      }
+    }
+  } while (got > 0);
+  free(buf);
+  if (got < 0) {
+    if (g_rank == 0)
+      fprintf(stderr, PROG ": standard input: read error: %s\n",
+              strerror(err));
+    fclose(tmp);
+    return -1;
+  }
+  if (lseek(fd, 0, SEEK_SET) != 0 || dup2(fd, STDIN_FILENO) < 0) {
+    fprintf(stderr, PROG ": rank %d: standard input: %s\n", g_rank,
+            strerror(errno));
+    mpi_die(EXIT_FAIL);
+  }
+  fclose(tmp); /* fd 0 keeps the (unlinked) file */
+  clearerr(stdin);
+  return 0;
+}
+
+int mpi_refuse(const cli_opts *o) {
+  const char *opt = o->explain[0] ? "--explain"
+                    : o->show_text ? "--show-text"
+                    : o->load      ? "--load"
+                    : o->save      ? "--save"
+                    : o->index     ? "--index"
+                    : o->replace   ? "--replace"
+                    : o->keep_texts ? "--keep-texts"
+                    : o->defer     ? "--defer"
+                    : o->rebuild   ? "--rebuild"
+                    : o->n_remove  ? "--remove"
+                    : o->expire    ? "--expire"
+                    : o->list      ? "--list"
+                    : o->query     ? "--query"
+                                   : NULL;
+  if (!opt)
+    return 0;
+  if (g_rank == 0)
+    fprintf(stderr, PROG ": %s is not supported (yet) with MPI; use "
+            "dedup-cluster\n", opt);
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  /* Funneled: the library's workers, the read-ahead and the progress
+   * ticker are threads, but only this one calls MPI. */
+  int provided;
+  if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) !=
+      MPI_SUCCESS) {
+    fprintf(stderr, PROG ": MPI could not be initialised\n");
+    return EXIT_FAIL;
+  }
+  MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &g_size);
+  g_chunk = (size_t)INT_MAX / (size_t)g_size;
+  if (g_chunk > (size_t)64 << 20)
+    g_chunk = (size_t)64 << 20;
+  const char *env = getenv("DEDUP_MPI_CHUNK");
+  if (env) {
+    char *end;
+    unsigned long long v = strtoull(env, &end, 10);
+    if (*env && !*end && v > 0 && v < g_chunk)
+      g_chunk = (size_t)v;
+  }
+  if ((env = getenv("DEDUP_MPI_FAIL_RANK")) && *env)
+    g_fail_rank = atoi(env);
+  int status = dedup_cluster_main(argc, argv);
+  /* 3 ends a run that failed (out of memory) on this rank, whatever the
+   * others are doing; every other status comes at the same point on
+   * every rank. */
+  if (status == EXIT_FAIL)
+    mpi_die(EXIT_FAIL);
+  fflush(stdout);
+  int all = status;
+  MPI_Allreduce(&status, &all, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  MPI_Finalize();
+  return all;
+}

@@ -1,0 +1,205 @@
+#!/bin/sh
+# test_mpi.sh DEDUP_CLUSTER DEDUP_CLUSTER_MPI DEDUP_GEN MPIRUN -
+# dedup-cluster-mpi on 1, 2 and 3 ranks prints what dedup-cluster prints,
+# byte for byte, and exits with its status: the seed pages (both levels,
+# every format, --all), a generated corpus of a few hundred pages (also
+# with exchanges cut into small rounds), JSON Lines (from a file and from
+# standard input, with a malformed line, a repeated id and undated
+# documents), a list of paths on standard input, and inputs that are
+# refused (a FIFO, a directory, a binary file, an empty file, a missing
+# path).  Every message comes once: the sorted stderr of both programs is
+# the same but for the program's name.  The options the passes cannot
+# serve are refused with the usage status.  Seeds: $DEDUP_SEEDS.
+set -eu
+cli=$1 mpi=$2 gen=$3 mpirun=$4
+seeds=${DEDUP_SEEDS:?DEDUP_SEEDS must name the seed pages}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# OpenMPI leaks at exit (ASan would fail every run): leak checks off for
+# the MPI runs only, every other check on.  Shared memory and the local
+# launcher only: no network in a container; ob1 over shared memory, not
+# UCX (whose probing doubles each start); no second's wait for ranks to
+# die when a rank exits with a status other than 0 (all have finished).
+mpi_asan="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+export OMPI_MCA_btl=self,vader
+export OMPI_MCA_pml=ob1
+export OMPI_MCA_btl_vader_single_copy_mechanism=none
+export OMPI_MCA_rmaps_base_oversubscribe=1
+export OMPI_MCA_hwloc_base_binding_policy=none
+export OMPI_MCA_odls_base_sigkill_timeout=0
+
+fail() {
+  echo "FAIL: $*"
+  exit 1
+}
+# run_cli NAME [ARGS...]: dedup-cluster; stdout in $tmp/NAME.out, stderr
+# in $tmp/NAME.err, status in $tmp/NAME.rc.  stdin: $tmp/stdin.
+run_cli() {
+  rn=$1
+  shift
+  set +e
+  "$cli" "$@" <"$tmp/stdin" >"$tmp/$rn.out" 2>"$tmp/$rn.err"
+  echo $? >"$tmp/$rn.rc"
+  set -e
+}
+# run_mpi NAME NP [ARGS...]: dedup-cluster-mpi on NP ranks, likewise.
+run_mpi() {
+  rn=$1 rnp=$2
+  shift 2
+  set +e
+  ASAN_OPTIONS=$mpi_asan "$mpirun" --oversubscribe --allow-run-as-root \
+    -np "$rnp" "$mpi" "$@" <"$tmp/stdin" >"$tmp/$rn.out" 2>"$tmp/$rn.err"
+  echo $? >"$tmp/$rn.rc"
+  set -e
+}
+# msgs PROG: the program's messages on stdin, named PROG, sorted (without
+# what mpirun adds when a rank exits with a status other than 0).
+msgs() {
+  sed -n "s/^$1: /PROG: /p; s/^Try '$1 /Try 'PROG /p" | LC_ALL=C sort
+}
+# check NAME ARGS...: dedup-cluster and dedup-cluster-mpi on 1, 2 and 3
+# ranks: the same stdout, status and (sorted) messages.
+check() {
+  n=$1
+  shift
+  run_cli "$n" "$@"
+  msgs dedup-cluster <"$tmp/$n.err" >"$tmp/$n.msgs"
+  for np in 1 2 3; do
+    m=$n.np$np
+    run_mpi "$m" "$np" "$@"
+    cmp -s "$tmp/$n.out" "$tmp/$m.out" || {
+      diff "$tmp/$n.out" "$tmp/$m.out" | head -20 || true
+      fail "$n: $np ranks print other output ($*)"
+    }
+    [ "$(cat "$tmp/$n.rc")" = "$(cat "$tmp/$m.rc")" ] || {
+      cat "$tmp/$m.err"
+      fail "$n: $np ranks exit $(cat "$tmp/$m.rc"), dedup-cluster" \
+        "$(cat "$tmp/$n.rc") ($*)"
+    }
+    msgs dedup-cluster-mpi <"$tmp/$m.err" >"$tmp/$m.msgs"
+    cmp -s "$tmp/$n.msgs" "$tmp/$m.msgs" || {
+      diff "$tmp/$n.msgs" "$tmp/$m.msgs" || true
+      fail "$n: $np ranks say other messages ($*)"
+    }
+  done
+}
+: >"$tmp/stdin"
+
+# The seed pages: one story of three pages.
+set -- "$seeds"/*.txt
+[ $# -eq 3 ] || fail "expected 3 seed pages, found $#"
+check seeds "$@"
+[ -s "$tmp/seeds.out" ] || fail "seeds: no cluster"
+check seeds_tsv --format tsv "$@"
+check seeds_json --format json "$@"
+check seeds_copy --level copy "$@"
+check seeds_copy_json --level copy --format json --all "$@"
+check seeds_all --all --format tsv "$@"
+check seeds_null -0 --all --level copy "$@"
+
+# A generated corpus: a few hundred pages, near copies among them.
+"$gen" --seeds "$seeds" --n 300 --dir "$tmp/gen" --seed 7 --quiet \
+  >/dev/null 2>&1 || fail "dedup-gen failed"
+check gen -r "$tmp/gen"
+[ -s "$tmp/gen.out" ] || fail "gen: no cluster"
+check gen_copy -r --level copy --format json "$tmp/gen"
+check gen_split -r --split-embedded --format tsv --all "$tmp/gen"
+# Every exchange and gather in rounds of 1000 bytes (a buffer over
+# INT_MAX bytes goes the same way, in rounds of 64 MiB).
+DEDUP_MPI_CHUNK=1000 run_mpi gen_chunk 3 -r "$tmp/gen"
+cmp -s "$tmp/gen.out" "$tmp/gen_chunk.out" ||
+  fail "gen: other output with DEDUP_MPI_CHUNK=1000"
+
+# JSON Lines: titles and dates, one undated, a malformed line, an id seen
+# before, an empty text (refused by the rank that owns it).
+{
+  i=0
+  for f in "$seeds"/*.txt "$tmp"/gen/*; do
+    i=$((i + 1))
+    [ $i -le 40 ] || break
+    # The page as one JSON string: \ and " escaped, lines joined by \n.
+    text=$(sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/	/ /g' "$f" |
+      tr -d '\r\000-\010\013\014\016-\037' | awk '{printf "%s\\n", $0}')
+    case $i in
+    5) date='' ;;
+    *) date=",\"date\":\"2024-03-$(printf %02d $((i % 28 + 1)))\"" ;;
+    esac
+    printf '{"id":"doc%d","title":"Title %d","text":"%s"%s}\n' \
+      "$i" "$i" "$text" "$date"
+    [ $i -ne 7 ] || echo '{"id":"broken", "text": '
+    [ $i -ne 9 ] || printf '{"id":"doc3","text":"again"}\n'
+    [ $i -ne 11 ] || printf '{"id":"empty","text":""}\n'
+  done
+} >"$tmp/docs.jsonl"
+check jsonl --jsonl "$tmp/docs.jsonl"
+grep -q 'already seen' "$tmp/jsonl.err" || fail "jsonl: no repeated id"
+grep -q 'no usable date' "$tmp/jsonl.err" || fail "jsonl: no undated"
+[ "$(cat "$tmp/jsonl.rc")" -eq 1 ] || fail "jsonl: status not 1"
+check jsonl_tsv --jsonl "$tmp/docs.jsonl" --format tsv --all --level copy
+# --jsonl -: rank 0's standard input, read by every rank.
+cp "$tmp/docs.jsonl" "$tmp/stdin"
+check jsonl_stdin --jsonl - --format tsv --all --level copy
+cmp -s "$tmp/jsonl_tsv.out" "$tmp/jsonl_stdin.out" ||
+  fail "--jsonl -: other output than --jsonl FILE"
+gzip -c "$tmp/docs.jsonl" >"$tmp/stdin"
+check jsonl_gz --jsonl - --format tsv --all --level copy
+cmp -s "$tmp/jsonl_tsv.out" "$tmp/jsonl_gz.out" ||
+  fail "--jsonl - (gzip): other output than --jsonl FILE"
+
+# A list of paths on standard input ('-'), with operands too.
+printf '%s\n' "$seeds"/*.txt >"$tmp/stdin"
+printf '%s\n' "$tmp"/gen/* | head -60 >>"$tmp/stdin"
+check list - --format tsv
+printf '%s\0' "$seeds"/*.txt >"$tmp/stdin"
+check list0 -0 - "$tmp/gen/doc0000000.txt"
+: >"$tmp/stdin"
+
+# Inputs that are refused: said once, by the rank that reads them (or by
+# rank 0 for the walk), the rest clustered, status 1.
+mkdir "$tmp/bad" "$tmp/bad/dir"
+mkfifo "$tmp/bad/fifo"
+ln -s . "$tmp/bad/loop"
+printf 'ELF\000\001\002\003binary\000data\000' >"$tmp/bad/binary"
+: >"$tmp/bad/empty"
+printf 'Caf\351 au lait, \377 bytes that are not UTF-8 in a page of words\n' \
+  >"$tmp/bad/latin1.txt"
+check bad "$@" "$tmp/bad/fifo" "$tmp/bad/dir" "$tmp/bad/binary" \
+  "$tmp/bad/empty" "$tmp/bad/missing" "$tmp/bad/latin1.txt"
+[ "$(cat "$tmp/bad.rc")" -eq 1 ] || fail "bad: status not 1"
+grep -q 'invalid UTF-8' "$tmp/bad.err" || fail "bad: no invalid UTF-8"
+check bad_walk -r "$tmp/bad" "$@"
+grep -q 'symbolic link to a directory' "$tmp/bad_walk.err" ||
+  fail "bad_walk: no loop"
+check nothing "$tmp/bad/empty"
+
+# What the passes cannot serve yet: refused before any work.
+for opt in "--save $tmp/ix" "--load $tmp/ix" "--explain $1 $2" \
+  "--index $tmp/svc"; do
+  # shellcheck disable=SC2086 # the option and its value
+  run_mpi refused 2 $opt "$@"
+  [ "$(cat "$tmp/refused.rc")" -eq 2 ] ||
+    fail "$opt: exit $(cat "$tmp/refused.rc"), expected 2"
+  [ ! -s "$tmp/refused.out" ] || fail "$opt: output"
+  [ "$(grep -c 'is not supported (yet) with MPI' "$tmp/refused.err")" -eq 1 ] ||
+    fail "$opt: not refused once: $(cat "$tmp/refused.err")"
+done
+if [ -e "$tmp/ix" ] || [ -e "$tmp/svc" ]; then fail "refused: a file written"; fi
+check usage --threshold 7 "$@"
+[ "$(cat "$tmp/usage.rc")" -eq 2 ] || fail "usage: status not 2"
+
+# A failure on one rank (as out of memory, DEDUP_MPI_FAIL_RANK) ends
+# every rank at once with status 3, said by that rank, no output.
+DEDUP_MPI_FAIL_RANK=1 run_mpi fault 3 "$@"
+[ "$(cat "$tmp/fault.rc")" -eq 3 ] || fail "fault: exit $(cat "$tmp/fault.rc")"
+[ ! -s "$tmp/fault.out" ] || fail "fault: output"
+[ "$(grep -c '^dedup-cluster-mpi: rank 1: out of memory (pass 3' \
+  "$tmp/fault.err")" -eq 1 ] || fail "fault: $(cat "$tmp/fault.err")"
+
+# --help and --version name the program, once.
+run_mpi help 2 --help
+grep -q '^Usage: dedup-cluster-mpi ' "$tmp/help.out" || fail "--help"
+[ "$(grep -c '^Usage:' "$tmp/help.out")" -eq 1 ] || fail "--help twice"
+run_mpi version 2 --version
+grep -qx 'dedup-cluster-mpi [0-9.]*' "$tmp/version.out" || fail "--version"
+echo "ok: dedup-cluster-mpi on 1-3 ranks is dedup-cluster"
