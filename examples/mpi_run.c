@@ -210,10 +210,49 @@ static void free_parts(char **v, int n) {
 
 /* ---- the passes ------------------------------------------------------ */
 
+/* What bench/mpi.sh reads (DEDUP_MPI_REPORT=path): the bytes each
+ * exchange sends between ranks (a rank's part for itself never leaves
+ * it), summed over the ranks, and each pass's wall time on rank 0. */
+enum { B_STATS, B_ANSWERS, B_RECORDS, B_DOCS, B_N };
+static uint64_t g_bytes[B_N];
+
+static uint64_t sent_elsewhere(const size_t *len) {
+  uint64_t b = 0;
+  for (int q = 0; q < g_size; q++)
+    if (q != g_rank)
+      b += len[q];
+  return b;
+}
+
+static void report(const double *t, int nt) {
+  const char *path = getenv("DEDUP_MPI_REPORT");
+  if (!path || !*path)
+    return;
+  uint64_t sum[B_N];
+  MPI_Reduce(g_bytes, sum, B_N, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
+  if (g_rank != 0)
+    return;
+  FILE *f = fopen(path, "w");
+  if (!f)
+    return;
+  double d = sum[B_DOCS] ? (double)sum[B_DOCS] : 1;
+  fprintf(f, "B/doc stats %.0f answers %.0f records %.0f; s", sum[B_STATS] / d,
+          sum[B_ANSWERS] / d, sum[B_RECORDS] / d);
+  static const char *name[] = {"count", "exchange", "sign", "gather",
+                               "cluster"};
+  for (int i = 0; i + 1 < nt; i++)
+    fprintf(f, " %s %.2f", name[i], t[i + 1] - t[i]);
+  fputc('\n', f);
+  fclose(f);
+}
+
 int mpi_run_passes(dedup_corpus *c, const dedup_params *p,
                    const dedup_run_options *ro, dedup_corpus **res) {
   int n = g_size;
   *res = NULL;
+  double t[6];
+  t[0] = MPI_Wtime();
+  g_bytes[B_DOCS] = dedup_corpus_doc_count(c);
   /* 1. This shard's counts. */
   dedup_stats *st;
   check(dedup_stats_new(&st), "pass 1, counting");
@@ -226,6 +265,8 @@ int mpi_run_passes(dedup_corpus *c, const dedup_params *p,
                              &plen[q]),
           "pass 2, exchange");
   dedup_stats_free(st);
+  t[1] = MPI_Wtime();
+  g_bytes[B_STATS] = sent_elsewhere(plen);
   char **asked;
   size_t *asked_len;
   exchange(part, plen, &asked, &asked_len);
@@ -244,6 +285,7 @@ int mpi_run_passes(dedup_corpus *c, const dedup_params *p,
   dedup_stats_free(own);
   free_parts(asked, n);
   free(asked_len);
+  g_bytes[B_ANSWERS] = sent_elsewhere(plen);
   char **answer;
   size_t *answer_len;
   exchange(part, plen, &answer, &answer_len);
@@ -258,6 +300,7 @@ int mpi_run_passes(dedup_corpus *c, const dedup_params *p,
           "pass 2, exchange");
   free_parts(answer, n);
   free(answer_len);
+  t[2] = MPI_Wtime();
   /* 3. Cleaned and signed with the corpus' statistics, as records. */
   check(g_rank == g_fail_rank ? DEDUP_ENOMEM
                                : dedup_corpus_sign(c, merged, ro),
@@ -266,13 +309,18 @@ int mpi_run_passes(dedup_corpus *c, const dedup_params *p,
   void *rec;
   size_t rec_len;
   check(dedup_corpus_records_encode(c, &rec, &rec_len), "pass 3, records");
+  t[3] = MPI_Wtime();
+  g_bytes[B_RECORDS] = g_rank ? rec_len : 0;
   /* 4. Rank 0 clusters every shard's records, in rank order. */
   char **all;
   size_t *all_len;
   gather(rec, rec_len, &all, &all_len);
   dedup_free(rec);
-  if (g_rank != 0)
+  t[4] = MPI_Wtime();
+  if (g_rank != 0) {
+    report(t, 5);
     return DEDUP_OK;
+  }
   dedup_corpus *c0;
   check(dedup_corpus_new(&c0, p), "pass 4, records");
   for (int r = 0; r < n; r++) {
@@ -284,6 +332,8 @@ int mpi_run_passes(dedup_corpus *c, const dedup_params *p,
   free(all);
   free(all_len);
   check(dedup_corpus_run_records(c0, ro), "pass 4, clustering");
+  t[5] = MPI_Wtime();
+  report(t, 6);
   *res = c0;
   return DEDUP_OK;
 }

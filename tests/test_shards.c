@@ -71,7 +71,10 @@ static int setup(void **state) {
     at = at ? strstr(at + 2, "\n\n") : NULL;
     at = at ? strstr(at + 2, ". ") : NULL;
     assert_non_null(at);
-    tg_put(&a, t.p, (size_t)(at - t.p) + 2);
+    char *cut = t.p + (at - t.p) + 2, kept = *cut;
+    *cut = '\0'; /* the text up to the cut */
+    tg_puts(&a, t.p);
+    *cut = kept;
     if (topic % 3 == 0) {
       tg_puts(&a, caption);
       tg_puts(&a, ". ");
