@@ -246,18 +246,11 @@ static void report(const double *t, int nt) {
   fclose(f);
 }
 
-int mpi_run_passes(dedup_corpus *c, const dedup_params *p,
-                   const dedup_run_options *ro, dedup_corpus **res) {
+/* Pass 2: st's parts to their owners, the owners' answers back; st is
+ * freed, the table of what this shard needs returned. */
+static dedup_stats *exchange_stats(dedup_stats *st) {
   int n = g_size;
-  *res = NULL;
-  double t[6];
-  t[0] = MPI_Wtime();
-  g_bytes[B_DOCS] = dedup_corpus_doc_count(c);
-  /* 1. This shard's counts. */
-  dedup_stats *st;
-  check(dedup_stats_new(&st), "pass 1, counting");
-  check(dedup_corpus_count(c, st, ro), "pass 1, counting");
-  /* 2. Each owner gets its keys' counts from every shard... */
+  /* Each owner gets its keys' counts from every shard... */
   void **part = xcalloc((size_t)n, sizeof *part);
   size_t *plen = xcalloc((size_t)n, sizeof *plen);
   for (int q = 0; q < n; q++)
@@ -265,8 +258,7 @@ int mpi_run_passes(dedup_corpus *c, const dedup_params *p,
                              &plen[q]),
           "pass 2, exchange");
   dedup_stats_free(st);
-  t[1] = MPI_Wtime();
-  g_bytes[B_STATS] = sent_elsewhere(plen);
+  g_bytes[B_STATS] += sent_elsewhere(plen);
   char **asked;
   size_t *asked_len;
   exchange(part, plen, &asked, &asked_len);
@@ -285,7 +277,7 @@ int mpi_run_passes(dedup_corpus *c, const dedup_params *p,
   dedup_stats_free(own);
   free_parts(asked, n);
   free(asked_len);
-  g_bytes[B_ANSWERS] = sent_elsewhere(plen);
+  g_bytes[B_ANSWERS] += sent_elsewhere(plen);
   char **answer;
   size_t *answer_len;
   exchange(part, plen, &answer, &answer_len);
@@ -300,7 +292,55 @@ int mpi_run_passes(dedup_corpus *c, const dedup_params *p,
           "pass 2, exchange");
   free_parts(answer, n);
   free(answer_len);
-  t[2] = MPI_Wtime();
+  return merged;
+}
+
+int mpi_run_passes(dedup_corpus *c, const dedup_params *p,
+                   const dedup_run_options *ro, dedup_corpus **res) {
+  int n = g_size;
+  *res = NULL;
+  double t[6];
+  t[0] = MPI_Wtime();
+  g_bytes[B_DOCS] = dedup_corpus_doc_count(c);
+  /* 1 and 2. This shard's counts, exchanged with the other shards': the
+   * lines, then the word runs in parts (as many as the largest shard
+   * needs, the same on every rank), so no rank holds all its runs'
+   * counts at once.  One rank owns every key: it only drops the counts
+   * no cleaning needs. */
+  double counting = 0, exchanging = 0;
+  dedup_stats *merged = NULL;
+  uint64_t parts = dedup_corpus_count_parts(c), most = parts;
+  MPI_Allreduce(&parts, &most, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
+  /* No word runs are counted without the story level (levels 0: every
+   * level) or without cleaning. */
+  if ((ro->levels && !(ro->levels & DEDUP_RUN_STORY)) ||
+      (p->flags & DEDUP_F_NO_CLEAN))
+    most = 0;
+  for (uint64_t k = 0; k <= most; k++) { /* 0: lines; 1..: runs */
+    double a = MPI_Wtime();
+    dedup_stats *st;
+    check(dedup_stats_new(&st), "pass 1, counting");
+    check(k ? dedup_corpus_count_runs(c, st, (unsigned)(k - 1),
+                                      (unsigned)most, ro)
+            : dedup_corpus_count_lines(c, st, ro),
+          "pass 1, counting");
+    double b = MPI_Wtime();
+    if (n > 1) {
+      st = exchange_stats(st);
+    } else {
+      check(dedup_stats_prune(st), "pass 2, exchange");
+    }
+    if (merged) {
+      check(dedup_stats_add(merged, st), "pass 2, exchange");
+      dedup_stats_free(st);
+    } else {
+      merged = st;
+    }
+    counting += b - a;
+    exchanging += MPI_Wtime() - b;
+  }
+  t[1] = t[0] + counting;
+  t[2] = t[1] + exchanging;
   /* 3. Cleaned and signed with the corpus' statistics, as records. */
   check(g_rank == g_fail_rank ? DEDUP_ENOMEM
                                : dedup_corpus_sign(c, merged, ro),

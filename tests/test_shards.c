@@ -180,50 +180,76 @@ static unsigned shard_of(const char *name, unsigned parts) {
   return (unsigned)(dedup_hash_bytes(name, strlen(name), 0) % parts);
 }
 
-/* The passes as an engine drives them, P shards in one process: counts,
- * the exchange by key ownership (every shard's part to its owner, the
- * owner's answers back), sign, records, one corpus that clusters them. */
-static char *sharded(const dedup_params *p, unsigned levels, unsigned P,
-                     char **invalid) {
-  dedup_corpus *sh[8];
-  dedup_stats *st[8], *own[8], *merged[8];
+/* The exchange by key ownership among P shards in one process: every
+ * shard's part q to owner q, which sums them and answers each shard;
+ * the answers are added to merged[r]. */
+static void exchange_into(dedup_stats *const *st, dedup_stats **merged,
+                          unsigned P) {
   void *part[8][8], *ans[8][8];
   size_t plen[8][8], alen[8][8];
+  for (unsigned r = 0; r < P; r++)
+    for (unsigned q = 0; q < P; q++)
+      assert_int_equal(dedup_stats_encode(st[r], q, P, &part[r][q],
+                                          &plen[r][q]),
+                       DEDUP_OK);
+  for (unsigned q = 0; q < P; q++) {
+    dedup_stats *own;
+    assert_int_equal(dedup_stats_new(&own), DEDUP_OK);
+    for (unsigned r = 0; r < P; r++)
+      assert_int_equal(dedup_stats_add_encoded(own, part[r][q], plen[r][q]),
+                       DEDUP_OK);
+    for (unsigned r = 0; r < P; r++)
+      assert_int_equal(dedup_stats_answer(own, part[r][q], plen[r][q],
+                                          &ans[q][r], &alen[q][r]),
+                       DEDUP_OK);
+    dedup_stats_free(own);
+  }
+  for (unsigned r = 0; r < P; r++)
+    for (unsigned q = 0; q < P; q++) {
+      assert_int_equal(dedup_stats_add_encoded(merged[r], ans[q][r],
+                                               alen[q][r]),
+                       DEDUP_OK);
+      dedup_free(part[r][q]);
+      dedup_free(ans[q][r]);
+    }
+}
+
+/* The passes as an engine drives them, P shards in one process: counts
+ * (all at once, or with `parts` > 0 the lines and then the word runs in
+ * parts, each exchanged), sign, records, one corpus that clusters
+ * them. */
+static char *sharded(const dedup_params *p, unsigned levels, unsigned P,
+                     unsigned parts, char **invalid) {
+  dedup_corpus *sh[8];
+  dedup_stats *st[8], *merged[8];
   assert_true(P <= 8);
   dedup_run_options o = opts(levels, 1 + P % 2);
   for (unsigned r = 0; r < P; r++) {
     assert_int_equal(dedup_corpus_new(&sh[r], p), DEDUP_OK);
     assert_int_equal(dedup_stats_new(&st[r]), DEDUP_OK);
-    assert_int_equal(dedup_stats_new(&own[r]), DEDUP_OK);
     assert_int_equal(dedup_stats_new(&merged[r]), DEDUP_OK);
   }
   for (size_t i = 0; i < n_docs; i++)
     add_to(sh[shard_of(docs[i].name, P)], &docs[i]);
-  for (unsigned r = 0; r < P; r++) {
-    assert_int_equal(dedup_corpus_count(sh[r], st[r], &o), DEDUP_OK);
-    for (unsigned q = 0; q < P; q++)
-      assert_int_equal(dedup_stats_encode(st[r], q, P, &part[r][q],
-                                          &plen[r][q]),
+  for (unsigned r = 0; r < P; r++)
+    assert_int_equal(parts ? dedup_corpus_count_lines(sh[r], st[r], &o)
+                           : dedup_corpus_count(sh[r], st[r], &o),
+                     DEDUP_OK);
+  exchange_into(st, merged, P);
+  for (unsigned k = 0; k < parts; k++) {
+    dedup_stats *runs[8];
+    for (unsigned r = 0; r < P; r++) {
+      assert_int_equal(dedup_stats_new(&runs[r]), DEDUP_OK);
+      assert_int_equal(dedup_corpus_count_runs(sh[r], runs[r], k, parts, &o),
                        DEDUP_OK);
+    }
+    exchange_into(runs, merged, P);
+    for (unsigned r = 0; r < P; r++)
+      dedup_stats_free(runs[r]);
   }
-  for (unsigned q = 0; q < P; q++) /* owner q sums its parts */
-    for (unsigned r = 0; r < P; r++)
-      assert_int_equal(dedup_stats_add_encoded(own[q], part[r][q],
-                                               plen[r][q]),
-                       DEDUP_OK);
-  for (unsigned q = 0; q < P; q++)
-    for (unsigned r = 0; r < P; r++)
-      assert_int_equal(dedup_stats_answer(own[q], part[r][q], plen[r][q],
-                                          &ans[q][r], &alen[q][r]),
-                       DEDUP_OK);
   dedup_corpus *all;
   assert_int_equal(dedup_corpus_new(&all, p), DEDUP_OK);
-  tg_buf inv = {0};
   for (unsigned r = 0; r < P; r++) {
-    for (unsigned q = 0; q < P; q++)
-      assert_int_equal(dedup_stats_add_encoded(merged[r], ans[q][r],
-                                               alen[q][r]),
-                       DEDUP_OK);
     assert_int_equal(dedup_corpus_sign(sh[r], merged[r], &o), DEDUP_OK);
     void *rec;
     size_t rlen;
@@ -234,21 +260,50 @@ static char *sharded(const dedup_params *p, unsigned levels, unsigned P,
   }
   assert_int_equal(dedup_corpus_run_records(all, &o), DEDUP_OK);
   char *s = snapshot(all);
-  char *ic = invalid_counts(all);
-  tg_puts(&inv, ic);
-  free(ic);
-  *invalid = inv.p ? inv.p : strdup("");
+  *invalid = invalid_counts(all);
   dedup_corpus_free(all);
   for (unsigned r = 0; r < P; r++) {
-    for (unsigned q = 0; q < P; q++) {
-      dedup_free(part[r][q]);
-      dedup_free(ans[r][q]);
-    }
     dedup_corpus_free(sh[r]);
     dedup_stats_free(st[r]);
-    dedup_stats_free(own[r]);
     dedup_stats_free(merged[r]);
   }
+  return s;
+}
+
+/* One process counting in parts: each part pruned, then added. */
+static char *one_in_parts(const dedup_params *p, unsigned levels,
+                          unsigned parts) {
+  dedup_run_options o = opts(levels, 2);
+  dedup_corpus *c, *all;
+  dedup_stats *st;
+  assert_int_equal(dedup_corpus_new(&c, p), DEDUP_OK);
+  assert_int_equal(dedup_stats_new(&st), DEDUP_OK);
+  for (size_t i = 0; i < n_docs; i++)
+    add_to(c, &docs[i]);
+  assert_int_equal(dedup_corpus_count_lines(c, st, &o), DEDUP_OK);
+  assert_int_equal(dedup_stats_prune(st), DEDUP_OK);
+  for (unsigned k = 0; k < parts; k++) {
+    dedup_stats *runs;
+    assert_int_equal(dedup_stats_new(&runs), DEDUP_OK);
+    assert_int_equal(dedup_corpus_count_runs(c, runs, k, parts, &o),
+                     DEDUP_OK);
+    assert_int_equal(dedup_stats_prune(runs), DEDUP_OK);
+    assert_int_equal(dedup_stats_add(st, runs), DEDUP_OK);
+    dedup_stats_free(runs);
+  }
+  assert_int_equal(dedup_stats_add(st, st), DEDUP_EINVAL);
+  assert_int_equal(dedup_corpus_sign(c, st, &o), DEDUP_OK);
+  void *rec;
+  size_t rlen;
+  assert_int_equal(dedup_corpus_records_encode(c, &rec, &rlen), DEDUP_OK);
+  assert_int_equal(dedup_corpus_new(&all, p), DEDUP_OK);
+  assert_int_equal(dedup_corpus_records_add(all, rec, rlen), DEDUP_OK);
+  dedup_free(rec);
+  assert_int_equal(dedup_corpus_run_records(all, &o), DEDUP_OK);
+  char *s = snapshot(all);
+  dedup_corpus_free(all);
+  dedup_corpus_free(c);
+  dedup_stats_free(st);
   return s;
 }
 
@@ -259,12 +314,17 @@ static void same_as_batch(const dedup_params *p, unsigned levels) {
    * copies and stories. */
   assert_non_null(strstr(want, "link "));
   for (unsigned P = 1; P <= 5; P += (P == 3 ? 2 : 1)) {
-    char *got = sharded(p, levels, P, &inv_s);
-    assert_string_equal(got, want);
-    assert_string_equal(inv_s, inv_b);
-    free(got);
-    free(inv_s);
+    for (unsigned parts = 0; parts <= 3; parts += 3) {
+      char *got = sharded(p, levels, P, parts, &inv_s);
+      assert_string_equal(got, want);
+      assert_string_equal(inv_s, inv_b);
+      free(got);
+      free(inv_s);
+    }
   }
+  char *one = one_in_parts(p, levels, 2);
+  assert_string_equal(one, want);
+  free(one);
   assert_non_null(strchr(inv_b, ';')); /* the invalid bytes were seen */
   free(want);
   free(inv_b);
@@ -346,6 +406,8 @@ static void shards_refusals(void **state) {
   size_t len;
   assert_int_equal(dedup_corpus_records_encode(c, &buf, &len), DEDUP_ESTATE);
   assert_null(buf);
+  assert_int_equal(dedup_corpus_count_runs(c, st, 3, 3, &o), DEDUP_EINVAL);
+  assert_int_equal(dedup_corpus_count_parts(c), 1); /* < 256 MB of text */
   assert_int_equal(dedup_corpus_count(c, st, &o), DEDUP_OK);
   assert_int_equal(dedup_stats_encode(st, 2, 2, &buf, &len), DEDUP_EINVAL);
   assert_int_equal(dedup_stats_encode(st, 0, 0, &buf, &len), DEDUP_EINVAL);

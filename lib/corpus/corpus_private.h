@@ -286,11 +286,13 @@ int dedup__doc_count_lines(dedup__lines *lines, dedup__scratch *s,
 #define DEDUP__GRAM_K 8
 #define DEDUP__GRAM_DF 5
 
-/* Counts into counts, once a document, the keys of its word runs that
- * are part modulo parts (keys of DEDUP__GRAM_K tokens, hashed). */
+/* Counts into counts, once a document, the keys of its word runs whose
+ * high half is part modulo parts (keys of DEDUP__GRAM_K tokens, hashed). */
 int dedup__grams_count(dedup__lines *counts, const dedup_corpus *c,
                        dedup__scratch *ws, unsigned threads, unsigned part,
                        unsigned parts);
+/* In how many passes the corpus' word runs are counted (items.c). */
+unsigned dedup__grams_parts(const dedup_corpus *c);
 /* End of phase A (story level, pages cleaned): the keys of the word runs
  * of more than DEDUP__GRAM_DF documents into heavy (counted in passes,
  * see items.c). */

@@ -153,7 +153,9 @@ int dedup__doc_count_lines(dedup__lines *lines, dedup__scratch *s,
  * DEDUP__GRAM_DF documents are kept, so the keys are counted in passes,
  * one range of key values (key % parts) at a time, each pass's heavy keys
  * kept and its counts freed, for one more tokenising of the corpus a
- * pass.  A pass takes GRAM_PASS_BYTES of text at least and a quarter of
+ * pass (the range: the key's high half modulo the passes, so it is
+ * independent of the shards' key ownership, the low bits: shard_stats.c
+ * counts a shard in passes too).  A pass takes GRAM_PASS_BYTES of text at least and a quarter of
  * the corpus at most: its counts then stay within a third of the texts
  * the corpus holds anyway (and below the story level's own arrays),
  * while the passes, each a full tokenising, stay GRAM_PASSES_MAX at most
@@ -188,7 +190,7 @@ static int phase_grams(void *vctx, unsigned worker, size_t i) {
     return DEDUP_ENOMEM;
   for (size_t j = 0; j < ng; j++) {
     uint64_t k = gram_key(s->tok.v + j, seed);
-    if (k % g->parts == g->part)
+    if ((k >> 32) % g->parts == g->part)
       s->sh.v[s->sh.n++] = k;
   }
   /* Sorted: the keys of one share together, as lines_add wants them. */
@@ -203,13 +205,16 @@ int dedup__grams_count(dedup__lines *counts, const dedup_corpus *c,
   return dedup__parallel_for(threads, c->n_docs, phase_grams, &g);
 }
 
-int dedup__grams_heavy(dedup__countmap *heavy, const dedup_corpus *c,
-                       dedup__scratch *ws, unsigned threads) {
+unsigned dedup__grams_parts(const dedup_corpus *c) {
   size_t bytes = 0;
   for (size_t i = 0; i < c->n_docs; i++)
-    bytes += c->docs[i].len;
-  unsigned parts =
-      (unsigned)DEDUP__MIN(bytes / GRAM_PASS_BYTES + 1, GRAM_PASSES_MAX);
+    bytes += c->docs[i].text ? c->docs[i].len : c->docs[i].raw_len;
+  return (unsigned)DEDUP__MIN(bytes / GRAM_PASS_BYTES + 1, GRAM_PASSES_MAX);
+}
+
+int dedup__grams_heavy(dedup__countmap *heavy, const dedup_corpus *c,
+                       dedup__scratch *ws, unsigned threads) {
+  unsigned parts = dedup__grams_parts(c);
   dedup__lines *counts = dedup__malloc(sizeof *counts);
   if (!counts)
     return DEDUP_ENOMEM;

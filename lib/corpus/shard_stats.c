@@ -19,6 +19,12 @@
 
 /* ---- statistics --------------------------------------------------------- */
 
+/* What the cleaning asks of the counts: a line in NEED_LINE documents or
+ * more is repeated (page.c), a word run in NEED_RUN or more is chrome
+ * (items.c, mark_chrome).  Smaller counts change nothing. */
+#define NEED_LINE 2
+#define NEED_RUN (DEDUP__GRAM_DF + 1)
+
 DEDUP_API int dedup_stats_new(dedup_stats **out) {
   if (!out)
     return DEDUP_EINVAL;
@@ -86,24 +92,117 @@ static int count_doc(void *vctx, unsigned worker, size_t i) {
                   : DEDUP_OK;
 }
 
-DEDUP_API int dedup_corpus_count(dedup_corpus *c, dedup_stats *st,
-                                 const dedup_run_options *opts) {
-  if (!c || !st || c->records)
-    return !c || !st ? DEDUP_EINVAL : DEDUP_ESTATE;
+/* Normalises every document, counting its line keys into lines (NULL:
+ * none) and then, for runs_parts > 0, its word runs of part runs_part. */
+static int count_pass(dedup_corpus *c, dedup__lines *lines,
+                      dedup__lines *runs, unsigned runs_part,
+                      unsigned runs_parts, const dedup_run_options *opts) {
+  if (c->records)
+    return DEDUP_ESTATE;
   pass x;
   int rc = pass_init(&x, c, opts);
   if (rc != DEDUP_OK)
     return rc;
   dedup__corpus_free_results(c);
-  count_ctx cx = {c, x.ws, &st->lines};
+  count_ctx cx = {c, x.ws, (c->p.flags & DEDUP_F_NO_CLEAN) ? NULL : lines};
   rc = dedup__parallel_for(x.o.threads, c->n_docs, count_doc, &cx);
-  /* Word runs in one pass: a shard is a part of the corpus already (the
-   * batch's passes over key ranges bound the memory of one process). */
-  if (rc == DEDUP_OK && (x.o.levels & DEDUP_RUN_STORY) &&
+  /* Word runs only where the batch counts them: for the story level's
+   * terms, on cleaned pages. */
+  if (rc == DEDUP_OK && runs && (x.o.levels & DEDUP_RUN_STORY) &&
       !(c->p.flags & DEDUP_F_NO_CLEAN))
-    rc = dedup__grams_count(&st->grams, c, x.ws, x.o.threads, 0, 1);
+    rc = dedup__grams_count(runs, c, x.ws, x.o.threads, runs_part,
+                            runs_parts);
   pass_free(&x);
   return rc;
+}
+
+DEDUP_API int dedup_corpus_count(dedup_corpus *c, dedup_stats *st,
+                                 const dedup_run_options *opts) {
+  if (!c || !st)
+    return DEDUP_EINVAL;
+  return count_pass(c, &st->lines, &st->grams, 0, 1, opts);
+}
+
+DEDUP_API int dedup_corpus_count_lines(dedup_corpus *c, dedup_stats *st,
+                                       const dedup_run_options *opts) {
+  if (!c || !st)
+    return DEDUP_EINVAL;
+  return count_pass(c, &st->lines, NULL, 0, 0, opts);
+}
+
+DEDUP_API int dedup_corpus_count_runs(dedup_corpus *c, dedup_stats *st,
+                                      unsigned part, unsigned parts,
+                                      const dedup_run_options *opts) {
+  if (!c || !st || !parts || part >= parts)
+    return DEDUP_EINVAL;
+  return count_pass(c, NULL, &st->grams, part, parts, opts);
+}
+
+DEDUP_API unsigned dedup_corpus_count_parts(const dedup_corpus *c) {
+  return c ? dedup__grams_parts(c) : 1;
+}
+
+/* Adds every count of `from` (keys of at least min) to `to`, room made
+ * first: nothing fails midway. */
+static int add_lines(dedup__lines *to, const dedup__lines *from) {
+  for (unsigned t = 0; t < DEDUP__LINE_PARTS; t++)
+    if (from->part[t].map.n &&
+        dedup__countmap_reserve(&to->part[t].map, from->part[t].map.n) !=
+            DEDUP_OK)
+      return DEDUP_ENOMEM;
+  for (unsigned t = 0; t < DEDUP__LINE_PARTS; t++) {
+    const dedup__countmap *m = &from->part[t].map;
+    dedup__countmap *o = &to->part[t].map;
+    for (size_t j = 0; j < m->cap; j++)
+      if (m->keys[j] && m->counts[j]) {
+        uint32_t had = dedup__countmap_get(o, m->keys[j]);
+        (void)dedup__countmap_add(o, m->keys[j],
+                                  DEDUP__MIN(m->counts[j], UINT32_MAX - had));
+      }
+    o->zero_count += DEDUP__MIN(m->zero_count, UINT32_MAX - o->zero_count);
+  }
+  return DEDUP_OK;
+}
+
+DEDUP_API int dedup_stats_add(dedup_stats *to, const dedup_stats *from) {
+  if (!to || !from || to == from)
+    return DEDUP_EINVAL;
+  int rc = add_lines(&to->lines, &from->lines);
+  return rc == DEDUP_OK ? add_lines(&to->grams, &from->grams) : rc;
+}
+
+/* The counts of l of at least min, into a fresh table; l freed. */
+static int prune_lines(dedup__lines *l, uint32_t min) {
+  dedup__lines kept;
+  dedup__lines_init(&kept);
+  for (unsigned t = 0; t < DEDUP__LINE_PARTS; t++) {
+    const dedup__countmap *m = &l->part[t].map;
+    dedup__countmap *o = &kept.part[t].map;
+    size_t n = 0;
+    for (size_t j = 0; j < m->cap; j++)
+      n += m->keys[j] && m->counts[j] >= min;
+    if (n && dedup__countmap_reserve(o, n) != DEDUP_OK) {
+      dedup__lines_free(&kept);
+      return DEDUP_ENOMEM;
+    }
+    for (size_t j = 0; j < m->cap; j++)
+      if (m->keys[j] && m->counts[j] >= min)
+        (void)dedup__countmap_add(o, m->keys[j], m->counts[j]);
+    if (m->zero_count >= min)
+      o->zero_count = m->zero_count;
+  }
+  dedup__lines_free(l);
+  for (unsigned t = 0; t < DEDUP__LINE_PARTS; t++)
+    l->part[t].map = kept.part[t].map;
+  return DEDUP_OK;
+}
+
+DEDUP_API int dedup_stats_prune(dedup_stats *st) {
+  if (!st)
+    return DEDUP_EINVAL;
+  /* What the cleaning asks of the counts (dedup_stats_answer). */
+  int rc = prune_lines(&st->lines, NEED_LINE);
+  return rc == DEDUP_OK ? prune_lines(&st->grams, NEED_RUN) : rc;
 }
 
 /* The encoded table:
@@ -302,8 +401,8 @@ DEDUP_API int dedup_stats_answer(const dedup_stats *owner, const void *asked,
   /* What the cleaning asks of the counts: a line in 2 documents or more
    * is repeated (page.c), a word run in more than DEDUP__GRAM_DF is
    * chrome (items.c). */
-  size_t ka = answer_table(v, &owner->lines, a, na, 2);
-  size_t kb = answer_table(v + ka, &owner->grams, b, nb, DEDUP__GRAM_DF + 1);
+  size_t ka = answer_table(v, &owner->lines, a, na, NEED_LINE);
+  size_t kb = answer_table(v + ka, &owner->grams, b, nb, NEED_RUN);
   rc = encode_tables(buf, len, dedup__get32(p + 12), dedup__get32(p + 16), v,
                      ka, v + ka, kb);
   dedup__free(v);
