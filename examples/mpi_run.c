@@ -202,6 +202,31 @@ static void gather(const void *buf, size_t len, char ***all, size_t **lens) {
   *lens = al;
 }
 
+/* Rank r's buf (len bytes) to rank 0, in chunks: rank 0 gets it
+ * (malloc'd, *got_len bytes); every other rank gets NULL. */
+static char *to_root(int r, const void *buf, size_t len, size_t *got_len) {
+  uint64_t n64 = len;
+  *got_len = 0;
+  if (g_rank == r) {
+    MPI_Send(&n64, 1, MPI_UINT64_T, 0, 1, MPI_COMM_WORLD);
+    for (size_t off = 0; off < len; off += g_chunk)
+      MPI_Send((const char *)buf + off, (int)min_size(len - off, g_chunk),
+               MPI_BYTE, 0, 2, MPI_COMM_WORLD);
+    return NULL;
+  }
+  if (g_rank != 0)
+    return NULL;
+  MPI_Recv(&n64, 1, MPI_UINT64_T, r, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  if (n64 > SIZE_MAX)
+    check(DEDUP_ENOMEM, "pass 4, records");
+  char *got = xmalloc((size_t)n64);
+  for (size_t off = 0; off < (size_t)n64; off += g_chunk)
+    MPI_Recv(got + off, (int)min_size((size_t)n64 - off, g_chunk), MPI_BYTE,
+             r, 2, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  *got_len = (size_t)n64;
+  return got;
+}
+
 static void free_parts(char **v, int n) {
   for (int i = 0; v && i < n; i++)
     free(v[i]);
@@ -351,26 +376,28 @@ int mpi_run_passes(dedup_corpus *c, const dedup_params *p,
   check(dedup_corpus_records_encode(c, &rec, &rec_len), "pass 3, records");
   t[3] = MPI_Wtime();
   g_bytes[B_RECORDS] = g_rank ? rec_len : 0;
-  /* 4. Rank 0 clusters every shard's records, in rank order. */
-  char **all;
-  size_t *all_len;
-  gather(rec, rec_len, &all, &all_len);
+  /* 4. Rank 0 clusters every shard's records, in rank order, taking one
+   * rank's at a time (its own first), so it never holds more than one
+   * shard's bytes beside the corpus they become. */
+  dedup_corpus *c0 = NULL;
+  if (g_rank == 0) {
+    check(dedup_corpus_new(&c0, p), "pass 4, records");
+    check(dedup_corpus_records_add(c0, rec, rec_len), "pass 4, records");
+  }
+  for (int r = 1; r < n; r++) {
+    size_t got_len;
+    char *got = to_root(r, rec, rec_len, &got_len);
+    if (got) {
+      check(dedup_corpus_records_add(c0, got, got_len), "pass 4, records");
+      free(got);
+    }
+  }
   dedup_free(rec);
   t[4] = MPI_Wtime();
   if (g_rank != 0) {
     report(t, 5);
     return DEDUP_OK;
   }
-  dedup_corpus *c0;
-  check(dedup_corpus_new(&c0, p), "pass 4, records");
-  for (int r = 0; r < n; r++) {
-    check(dedup_corpus_records_add(c0, all[r], all_len[r]),
-          "pass 4, records");
-    free(all[r]);
-    all[r] = NULL;
-  }
-  free(all);
-  free(all_len);
   check(dedup_corpus_run_records(c0, ro), "pass 4, clustering");
   t[5] = MPI_Wtime();
   report(t, 6);
