@@ -291,6 +291,10 @@ int dedup__doc_count_lines(dedup__lines *lines, dedup__scratch *s,
 int dedup__grams_count(dedup__lines *counts, const dedup_corpus *c,
                        dedup__scratch *ws, unsigned threads, unsigned part,
                        unsigned parts);
+/* The keys of counts of more than DEDUP__GRAM_DF documents into heavy
+ * (one each). */
+int dedup__grams_keep_heavy(dedup__countmap *heavy,
+                            const dedup__lines *counts);
 /* In how many passes the corpus' word runs are counted (items.c). */
 unsigned dedup__grams_parts(const dedup_corpus *c);
 /* End of phase A (story level, pages cleaned): the keys of the word runs

@@ -205,6 +205,20 @@ int dedup__grams_count(dedup__lines *counts, const dedup_corpus *c,
   return dedup__parallel_for(threads, c->n_docs, phase_grams, &g);
 }
 
+int dedup__grams_keep_heavy(dedup__countmap *heavy,
+                            const dedup__lines *counts) {
+  int rc = DEDUP_OK;
+  for (unsigned t = 0; t < DEDUP__LINE_PARTS && rc == DEDUP_OK; t++) {
+    const dedup__countmap *m = &counts->part[t].map;
+    for (size_t j = 0; j < m->cap && rc == DEDUP_OK; j++)
+      if (m->counts[j] > DEDUP__GRAM_DF)
+        rc = dedup__countmap_add(heavy, m->keys[j], 1);
+    if (m->zero_count > DEDUP__GRAM_DF && rc == DEDUP_OK)
+      rc = dedup__countmap_add(heavy, 0, 1);
+  }
+  return rc;
+}
+
 unsigned dedup__grams_parts(const dedup_corpus *c) {
   size_t bytes = 0;
   for (size_t i = 0; i < c->n_docs; i++)
@@ -222,14 +236,8 @@ int dedup__grams_heavy(dedup__countmap *heavy, const dedup_corpus *c,
   for (unsigned part = 0; part < parts && rc == DEDUP_OK; part++) {
     dedup__lines_init(counts);
     rc = dedup__grams_count(counts, c, ws, threads, part, parts);
-    for (unsigned t = 0; t < DEDUP__LINE_PARTS && rc == DEDUP_OK; t++) {
-      const dedup__countmap *m = &counts->part[t].map;
-      for (size_t j = 0; j < m->cap && rc == DEDUP_OK; j++)
-        if (m->counts[j] > DEDUP__GRAM_DF)
-          rc = dedup__countmap_add(heavy, m->keys[j], 1);
-      if (m->zero_count > DEDUP__GRAM_DF && rc == DEDUP_OK)
-        rc = dedup__countmap_add(heavy, 0, 1);
-    }
+    if (rc == DEDUP_OK)
+      rc = dedup__grams_keep_heavy(heavy, counts);
     dedup__lines_free(counts);
   }
   dedup__free(counts);

@@ -76,6 +76,18 @@ static int pass_init(pass *x, const dedup_corpus *c,
   return DEDUP_OK;
 }
 
+/* A pass over a shard of texts (not records) begins: its options and
+ * scratch made, the results of any earlier run dropped. */
+static int pass_begin(pass *x, dedup_corpus *c,
+                      const dedup_run_options *opts) {
+  if (c->records)
+    return DEDUP_ESTATE;
+  int rc = pass_init(x, c, opts);
+  if (rc == DEDUP_OK)
+    dedup__corpus_free_results(c);
+  return rc;
+}
+
 typedef struct count_ctx {
   dedup_corpus *c;
   dedup__scratch *ws;
@@ -97,13 +109,10 @@ static int count_doc(void *vctx, unsigned worker, size_t i) {
 static int count_pass(dedup_corpus *c, dedup__lines *lines,
                       dedup__lines *runs, unsigned runs_part,
                       unsigned runs_parts, const dedup_run_options *opts) {
-  if (c->records)
-    return DEDUP_ESTATE;
   pass x;
-  int rc = pass_init(&x, c, opts);
+  int rc = pass_begin(&x, c, opts);
   if (rc != DEDUP_OK)
     return rc;
-  dedup__corpus_free_results(c);
   count_ctx cx = {c, x.ws, (c->p.flags & DEDUP_F_NO_CLEAN) ? NULL : lines};
   rc = dedup__parallel_for(x.o.threads, c->n_docs, count_doc, &cx);
   /* Word runs only where the batch counts them: for the story level's
@@ -415,13 +424,10 @@ DEDUP_API int dedup_corpus_sign(dedup_corpus *c, const dedup_stats *st,
                                 const dedup_run_options *opts) {
   if (!c || !st)
     return DEDUP_EINVAL;
-  if (c->records)
-    return DEDUP_ESTATE;
   pass x;
-  int rc = pass_init(&x, c, opts);
+  int rc = pass_begin(&x, c, opts);
   if (rc != DEDUP_OK)
     return rc;
-  dedup__corpus_free_results(c);
   for (size_t i = 0; i < c->n_docs; i++)
     dedup__u64vec_free(&c->docs[i].bg);
   dedup__countmap heavy = {0};
@@ -435,14 +441,7 @@ DEDUP_API int dedup_corpus_sign(dedup_corpus *c, const dedup_stats *st,
     /* The word runs of more than DEDUP__GRAM_DF documents, as
      * dedup__grams_heavy keeps them. */
     if ((x.o.levels & DEDUP_RUN_STORY) && !(c->p.flags & DEDUP_F_NO_CLEAN))
-      for (unsigned t = 0; t < DEDUP__LINE_PARTS && rc == DEDUP_OK; t++) {
-        const dedup__countmap *m = &st->grams.part[t].map;
-        for (size_t j = 0; j < m->cap && rc == DEDUP_OK; j++)
-          if (m->counts[j] > DEDUP__GRAM_DF)
-            rc = dedup__countmap_add(&heavy, m->keys[j], 1);
-        if (m->zero_count > DEDUP__GRAM_DF && rc == DEDUP_OK)
-          rc = dedup__countmap_add(&heavy, 0, 1);
-      }
+      rc = dedup__grams_keep_heavy(&heavy, &st->grams);
   }
   if (rc == DEDUP_OK)
     rc = dedup__items_make(c, x.ws, &st->lines, &heavy, langs, &x.o);
