@@ -8,13 +8,15 @@
  * For tests: the environment variable DEDUP_MPI_CHUNK sets a smaller
  * chunk, and DEDUP_MPI_FAIL_RANK=N makes rank N fail as the library
  * would out of memory, in pass 3 (after the exchanges, the other ranks
- * waiting for its records). */
+ * waiting for its records); DEDUP_MPI_KILL_RANK=N makes rank N die of
+ * SIGKILL there. */
 #include "mpi_run.h"
 
 #include <mpi.h>
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,7 @@ enum { EXIT_FAIL = 3 }; /* dedup-cluster's status of a failure */
 static int g_rank, g_size = 1;
 static size_t g_chunk;
 static int g_fail_rank = -1; /* DEDUP_MPI_FAIL_RANK */
+static int g_kill_rank = -1; /* DEDUP_MPI_KILL_RANK */
 
 int mpi_rank(void) { return g_rank; }
 int mpi_size(void) { return g_size; }
@@ -366,7 +369,11 @@ int mpi_run_passes(dedup_corpus *c, const dedup_params *p,
   }
   t[1] = t[0] + counting;
   t[2] = t[1] + exchanging;
-  /* 3. Cleaned and signed with the corpus' statistics, as records. */
+  /* 3. Cleaned and signed with the corpus' statistics, as records.  (A
+   * test's rank dies here as a killed process would, the others waiting
+   * in the gather below: mpirun must end them, not hang.) */
+  if (g_rank == g_kill_rank)
+    raise(SIGKILL);
   check(g_rank == g_fail_rank ? DEDUP_ENOMEM
                                : dedup_corpus_sign(c, merged, ro),
         "pass 3, signing");
@@ -544,6 +551,8 @@ int main(int argc, char **argv) {
   }
   if ((env = getenv("DEDUP_MPI_FAIL_RANK")) && *env)
     g_fail_rank = atoi(env);
+  if ((env = getenv("DEDUP_MPI_KILL_RANK")) && *env)
+    g_kill_rank = atoi(env);
   int status = dedup_cluster_main(argc, argv);
   /* 3 ends a run that failed (out of memory) on this rank, whatever the
    * others are doing; every other status comes at the same point on

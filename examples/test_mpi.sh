@@ -196,6 +196,12 @@ DEDUP_MPI_FAIL_RANK=1 run_mpi fault 3 "$@"
 [ "$(grep -c '^dedup-cluster-mpi: rank 1: out of memory (pass 3' \
   "$tmp/fault.err")" -eq 1 ] || fail "fault: $(cat "$tmp/fault.err")"
 
+# A rank killed (SIGKILL, DEDUP_MPI_KILL_RANK) while the others wait for
+# it: mpirun ends them all, with a status that is not 0 and no output.
+DEDUP_MPI_KILL_RANK=1 run_mpi killed 3 "$@"
+[ "$(cat "$tmp/killed.rc")" -ne 0 ] || fail "killed: exit 0"
+[ ! -s "$tmp/killed.out" ] || fail "killed: output"
+
 # --help and --version name the program, once.
 run_mpi help 2 --help
 grep -q '^Usage: dedup-cluster-mpi ' "$tmp/help.out" || fail "--help"
