@@ -1005,7 +1005,8 @@ static void add_jsonl_input(run *r, int i, const jsonl_fields *f,
   if (split) {
     mpi_range(size, &off, &end);
     if (jsonl_open_range(&jr, path, f, off, end, msg, sizeof msg) != 0) {
-      /* every rank could open it a moment ago */
+      /* Every rank found it a moment ago: rare.  Its lines are lost,
+       * and the line numbers of the ranks after it are off by them. */
       if (!r->o.quiet)
         fprintf(stderr, PROG ": %s%s: %s\n", who(), shown, msg);
       r->status = EXIT_UNREADABLE;
