@@ -1035,6 +1035,7 @@ static void add_jsonl_input(run *r, int i, const jsonl_fields *f,
     lines = jsonl_lines(jr);
     jsonl_close(jr);
   }
+  mpi_lines_parsed(lines);
   /* The line numbers in the file; the ids' first lines. */
   unsigned long base = split ? mpi_lines_before(lines) : 0;
   mpi_id_line *ids = malloc((nd ? nd : 1) * sizeof *ids);

@@ -212,8 +212,10 @@ static void free_parts(char **v, int n) {
 
 /* What bench/mpi.sh reads (DEDUP_MPI_REPORT=path): the bytes each
  * exchange sends between ranks (a rank's part for itself never leaves
- * it), summed over the ranks, and each pass's wall time on rank 0. */
-enum { B_STATS, B_ANSWERS, B_RECORDS, B_DOCS, B_N };
+ * it), summed over the ranks, and each pass's wall time on rank 0; with
+ * --jsonl, the lines the ranks parsed, summed (test_mpi.sh: each line
+ * once when a file is split by bytes). */
+enum { B_STATS, B_ANSWERS, B_RECORDS, B_DOCS, B_LINES, B_N };
 static uint64_t g_bytes[B_N];
 
 static uint64_t sent_elsewhere(const size_t *len) {
@@ -242,6 +244,8 @@ static void report(const double *t, int nt) {
                                "cluster"};
   for (int i = 0; i + 1 < nt; i++)
     fprintf(f, " %s %.2f", name[i], t[i + 1] - t[i]);
+  if (sum[B_LINES])
+    fprintf(f, "; jsonl lines parsed %llu", (unsigned long long)sum[B_LINES]);
   fputc('\n', f);
   fclose(f);
 }
@@ -357,6 +361,8 @@ void mpi_range(uint64_t size, uint64_t *off, uint64_t *end) {
   *off = r * q + r * m / n;
   *end = (r + 1) * q + (r + 1) * m / n;
 }
+
+void mpi_lines_parsed(unsigned long lines) { g_bytes[B_LINES] += lines; }
 
 unsigned long mpi_lines_before(unsigned long lines) {
   uint64_t mine = lines, before = 0;

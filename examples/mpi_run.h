@@ -61,6 +61,10 @@ void mpi_range(uint64_t size, uint64_t *off, uint64_t *end);
  * collective call. */
 unsigned long mpi_lines_before(unsigned long lines);
 
+/* Counts the lines this rank parsed of a --jsonl input (for
+ * DEDUP_MPI_REPORT). */
+void mpi_lines_parsed(unsigned long lines);
+
 /* A document line of this rank's: its id and its line in the input. */
 typedef struct mpi_id_line {
   const char *id;

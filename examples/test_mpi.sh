@@ -190,6 +190,11 @@ grep -q 'no usable date (first: line 7)' "$tmp/jsonl_many.err" ||
   fail "jsonl_many: no undated summary"
 grep -q 'does not know.*(first: line 33)' "$tmp/jsonl_many.err" ||
   fail "jsonl_many: no unknown-language summary"
+# Each line parsed once over the ranks (DEDUP_MPI_REPORT sums them; a
+# compressed file is parsed by every rank).
+DEDUP_MPI_REPORT=$tmp/report run_mpi jsonl_report 3 --jsonl "$tmp/many.jsonl"
+grep -q 'jsonl lines parsed 302$' "$tmp/report" ||
+  fail "many.jsonl: not 302 lines parsed on 3 ranks: $(cat "$tmp/report")"
 # Several inputs, file after file: ids of the second repeat the first's,
 # the third (gzip: read whole by every rank) repeats the second's; the
 # second ends without a newline.
@@ -214,6 +219,10 @@ grep -q 'second.jsonl:1: id g5 already seen at .*many.jsonl:5;' \
   "$tmp/jsonl_files.err" || fail "jsonl_files: g5 not seen in the first"
 grep -q 'third.jsonl.gz:1: id s3 already seen at .*second.jsonl:4;' \
   "$tmp/jsonl_files.err" || fail "jsonl_files: s3 not seen in the second"
+DEDUP_MPI_REPORT=$tmp/report run_mpi jsonl_report 3 \
+  --jsonl "$tmp/third.jsonl.gz"
+grep -q 'jsonl lines parsed 6$' "$tmp/report" ||
+  fail "third.jsonl.gz: not 2 lines on each of 3 ranks: $(cat "$tmp/report")"
 # A line of 100 KB in the middle of a small file: every range boundary
 # of 2 and 3 ranks falls inside it (with 3, rank 1 has no line start).
 {
@@ -241,6 +250,9 @@ grep -q 'third.jsonl.gz:1: id s3 already seen at .*second.jsonl:4;' \
 } >"$tmp/long.jsonl"
 [ "$(wc -c <"$tmp/long.jsonl")" -gt 100000 ] || fail "long.jsonl: short"
 check jsonl_long --jsonl "$tmp/long.jsonl" --format tsv --all
+DEDUP_MPI_REPORT=$tmp/report run_mpi jsonl_report 3 --jsonl "$tmp/long.jsonl"
+grep -q 'jsonl lines parsed 7$' "$tmp/report" ||
+  fail "long.jsonl: not 7 lines parsed on 3 ranks: $(cat "$tmp/report")"
 grep -q ':5: id short1 already seen at line 1;' "$tmp/jsonl_long.err" ||
   fail "jsonl_long: line 5 does not repeat line 1"
 grep -q ':7: malformed JSON' "$tmp/jsonl_long.err" ||
