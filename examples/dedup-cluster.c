@@ -775,6 +775,93 @@ static void say_invalid(run *r) {
 
 /* ---- --jsonl: documents named by their ids ---------------------------- */
 
+/* What the summaries at the end count: the documents (lines with an id
+ * not seen before), the undated ones and those naming a language the
+ * library does not know, each with the first (input, line). */
+typedef struct jsonl_tally {
+  size_t docs, undated, unknown;
+  int undated_file, unknown_file; /* indexes of r->o.jsonl */
+  unsigned long undated_line, unknown_line;
+} jsonl_tally;
+
+static const char *jsonl_shown(const char *path) {
+  return strcmp(path, "-") ? path : "standard input";
+}
+
+/* The line `line` of input i, whose id is not seen before, counted and
+ * added. */
+static void jsonl_add(run *r, const jsonl_doc *d, int i, unsigned long line,
+                      jsonl_tally *t) {
+  const char *shown = jsonl_shown(r->o.jsonl[i]);
+  t->docs++;
+  dedup_doc_meta meta;
+  if (!jsonl_meta(d, &meta) && !t->undated++) {
+    t->undated_file = i;
+    t->undated_line = line;
+  }
+  if (d->lang && !meta.lang && dedup_lang_code(d->lang) == NULL &&
+      !t->unknown++) {
+    t->unknown_file = i;
+    t->unknown_line = line;
+  }
+  if (!meta.lang)
+    meta.lang = r->o.lang; /* --lang: for those that give none */
+  char where[300];
+  snprintf(where, sizeof where, "%s:%lu", shown, line);
+  if (r->ix) {
+    svc_add(r, d->id, where, d->text, d->text_len, &meta);
+    return;
+  }
+  size_t doc = dedup_corpus_doc_count(r->c);
+  int rc = dedup_corpus_add_doc(r->c, d->id, d->text, d->text_len, &meta,
+                                NULL);
+  add_result(r, where, rc, d->text_len, doc);
+}
+
+/* "id X already seen at ...; line skipped" (exit 1); ff: the shown name
+ * of the input where it was first seen.  Written at once (with MPI, the
+ * ranks' lines are not cut into each other). */
+static void jsonl_say_dup(run *r, int i, unsigned long line, const char *id,
+                          const char *ff, unsigned long first_line) {
+  r->status = EXIT_UNREADABLE;
+  if (r->o.quiet)
+    return;
+  const char *shown = jsonl_shown(r->o.jsonl[i]);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *m = open_memstream(&buf, &len);
+  FILE *out = m ? m : stderr;
+  fprintf(out, PROG ": %s:%lu: id ", shown, line);
+  put_name_to(out, id);
+  fprintf(out, " already seen at %s%s%lu; line skipped\n",
+          ff == shown ? "line " : ff, ff == shown ? "" : ":", first_line);
+  if (m && fclose(m) == 0)
+    fwrite(buf, 1, len, stderr);
+  free(buf);
+}
+
+/* The summaries, once every input is read. */
+static void jsonl_say_tally(run *r, const jsonl_tally *t) {
+  if (t->undated && !r->o.quiet && shard_speaks()) {
+    progress_clear(r);
+    fprintf(stderr, PROG ": %zu of %zu documents have no usable "
+            "date (first: %s%s%lu)\n", t->undated, t->docs,
+            r->o.n_jsonl > 1 ? jsonl_shown(r->o.jsonl[t->undated_file])
+                             : "line ",
+            r->o.n_jsonl > 1 ? ":" : "", t->undated_line);
+  }
+  if (t->unknown && !r->o.quiet && shard_speaks()) {
+    progress_clear(r);
+    fprintf(stderr, PROG ": %zu of %zu documents name a language "
+            "the library does not know; identified from the text instead "
+            "(first: %s%s%lu)\n", t->unknown, t->docs,
+            r->o.n_jsonl > 1 ? jsonl_shown(r->o.jsonl[t->unknown_file])
+                             : "line ",
+            r->o.n_jsonl > 1 ? ":" : "", t->unknown_line);
+  }
+}
+
+#ifndef DEDUP_CLI_MPI
 /* Every --jsonl input in turn.  A line that cannot be a document is
  * skipped with a message naming its line (exit 1); so is the second of
  * two lines with one id.  A date the library cannot read is no date:
@@ -783,16 +870,14 @@ static void add_jsonl(run *r) {
   jsonl_fields f = {r->o.id_field, r->o.text_field, r->o.title_field,
                     r->o.date_field, r->o.lang_field};
   jsonl_ids ids = {0};
-  size_t docs = 0, undated = 0, unknown_lang = 0;
-  const char *undated_file = NULL, *unknown_file = NULL;
-  unsigned long undated_line = 0, unknown_line = 0;
+  jsonl_tally t = {0};
   for (int i = 0; i < r->o.n_jsonl; i++) {
     const char *path = r->o.jsonl[i];
-    const char *shown = strcmp(path, "-") ? path : "standard input";
+    const char *shown = jsonl_shown(path);
     char msg[256];
     jsonl_reader *jr;
     if (jsonl_open(&jr, path, &f, msg, sizeof msg) != 0) {
-      warn_all(r, shown, msg);
+      warn(r, shown, msg);
       r->status = EXIT_UNREADABLE;
       continue;
     }
@@ -801,7 +886,7 @@ static void add_jsonl(run *r) {
     while ((k = jsonl_next(jr, &d)) != JSONL_END) {
       unsigned long line = jsonl_line(jr);
       if (k != JSONL_DOC) {
-        if (!r->o.quiet && shard_speaks())
+        if (!r->o.quiet)
           fprintf(stderr, PROG ": %s:%lu: %s\n", shown, line,
                   jsonl_message(jr));
         r->status = EXIT_UNREADABLE;
@@ -814,60 +899,200 @@ static void add_jsonl(run *r) {
         out_of_memory(r);
       }
       if (dup) {
-        if (!r->o.quiet && shard_speaks()) {
-          fprintf(stderr, PROG ": %s:%lu: id ", shown, line);
-          put_name_to(stderr, d.id);
-          fprintf(stderr, " already seen at %s%s%lu; line skipped\n",
-                  ff == shown ? "line " : ff, ff == shown ? "" : ":", fl);
-        }
-        r->status = EXIT_UNREADABLE;
+        jsonl_say_dup(r, i, line, d.id, ff, fl);
         continue;
       }
-      docs++;
-      dedup_doc_meta meta;
-      if (!jsonl_meta(&d, &meta) && !undated++) {
-        undated_file = shown;
-        undated_line = line;
-      }
-      if (d.lang && !meta.lang && dedup_lang_code(d.lang) == NULL &&
-          !unknown_lang++) {
-        unknown_file = shown;
-        unknown_line = line;
-      }
-      if (!shard_owns(d.id)) /* every rank reads every line, one adds it */
-        continue;
-      if (!meta.lang)
-        meta.lang = r->o.lang; /* --lang: for those that give none */
-      char where[300];
-      snprintf(where, sizeof where, "%s:%lu", shown, line);
-      if (r->ix) {
-        svc_add(r, d.id, where, d.text, d.text_len, &meta);
-        continue;
-      }
-      size_t doc = dedup_corpus_doc_count(r->c);
-      int rc = dedup_corpus_add_doc(r->c, d.id, d.text, d.text_len, &meta,
-                                    NULL);
-      add_result(r, where, rc, d.text_len, doc);
+      jsonl_add(r, &d, i, line, &t);
     }
     jsonl_close(jr);
   }
   jsonl_ids_free(&ids);
-  if (undated && !r->o.quiet && shard_speaks()) {
-    progress_clear(r);
-    fprintf(stderr, PROG ": %zu of %zu documents have no usable "
-            "date (first: %s%s%lu)\n", undated, docs,
-            r->o.n_jsonl > 1 ? undated_file : "line ",
-            r->o.n_jsonl > 1 ? ":" : "", undated_line);
-  }
-  if (unknown_lang && !r->o.quiet && shard_speaks()) {
-    progress_clear(r);
-    fprintf(stderr, PROG ": %zu of %zu documents name a language "
-            "the library does not know; identified from the text instead "
-            "(first: %s%s%lu)\n", unknown_lang, docs,
-            r->o.n_jsonl > 1 ? unknown_file : "line ",
-            r->o.n_jsonl > 1 ? ":" : "", unknown_line);
-  }
+  jsonl_say_tally(r, &t);
 }
+#else
+/* dedup-cluster-mpi: each rank parses its own byte range of a plain
+ * --jsonl file (jsonl_open_range: rank r of P the lines that start in
+ * bytes [r*S/P, (r+1)*S/P) of S), says the problems of its lines with
+ * their line numbers in the file (the lines of the ranks before it,
+ * mpi_lines_before), and keeps its documents: an id's owner rank tells
+ * every rank which of its lines repeat an id seen before (mpi_first_ids,
+ * the first in the order of the inputs and their lines wins, as in one
+ * process), and once those are gone every name is on one rank.
+ * Compressed input and standard input cannot be cut by bytes: every rank
+ * parses them whole and keeps the lines whose id it owns (rank 0 says
+ * the problems).  The summaries are summed over the ranks (mpi_tally)
+ * and said by rank 0. */
+
+/* One of this rank's document lines, its strings copied (mem), held
+ * until the ranks have found the repeated ids. */
+typedef struct held_doc {
+  char *mem;
+  jsonl_doc d;
+  unsigned long line;
+} held_doc;
+
+/* A problem of one of its lines, said in line order with the others. */
+typedef struct held_msg {
+  unsigned long line;
+  char *msg;
+} held_msg;
+
+static char *held_copy(char **at, const char *s, size_t len) {
+  if (!s)
+    return NULL;
+  char *c = *at;
+  memcpy(c, s, len);
+  c[len] = '\0';
+  *at += len + 1;
+  return c;
+}
+
+static void hold_doc(run *r, held_doc **v, size_t *n, size_t *cap,
+                     const jsonl_doc *d, unsigned long line) {
+  if (*n == *cap) {
+    size_t nc = *cap ? 2 * *cap : 256;
+    held_doc *nv = realloc(*v, nc * sizeof *nv);
+    if (!nv)
+      out_of_memory(r);
+    *v = nv;
+    *cap = nc;
+  }
+  size_t id_len = strlen(d->id);
+  char *mem = malloc(id_len + d->text_len + d->title_len + d->date_len +
+                     d->lang_len + 5);
+  if (!mem)
+    out_of_memory(r);
+  held_doc *h = &(*v)[(*n)++];
+  char *at = mem;
+  h->mem = mem;
+  h->line = line;
+  h->d = *d;
+  h->d.id = held_copy(&at, d->id, id_len);
+  h->d.text = held_copy(&at, d->text, d->text_len);
+  h->d.title = held_copy(&at, d->title, d->title_len);
+  h->d.date = held_copy(&at, d->date, d->date_len);
+  h->d.lang = held_copy(&at, d->lang, d->lang_len);
+}
+
+static void hold_msg(run *r, held_msg **v, size_t *n, size_t *cap,
+                     unsigned long line, const char *msg) {
+  if (*n == *cap) {
+    size_t nc = *cap ? 2 * *cap : 16;
+    held_msg *nv = realloc(*v, nc * sizeof *nv);
+    if (!nv)
+      out_of_memory(r);
+    *v = nv;
+    *cap = nc;
+  }
+  held_msg *m = &(*v)[(*n)++];
+  m->line = line;
+  if (!(m->msg = strdup(msg)))
+    out_of_memory(r);
+}
+
+/* Input i: read (its range, or whole), its repeated ids found with the
+ * other ranks (every rank calls the same collectives for it, whatever
+ * it met), its problems said and its documents added in line order. */
+static void add_jsonl_input(run *r, int i, const jsonl_fields *f,
+                            jsonl_tally *t) {
+  const char *path = r->o.jsonl[i];
+  const char *shown = jsonl_shown(path);
+  uint64_t size, off = 0, end = 0;
+  int plain = jsonl_plain_size(path, &size);
+  int split = mpi_all_plain(plain, size);
+  char msg[256];
+  jsonl_reader *jr = NULL;
+  if (split) {
+    mpi_range(size, &off, &end);
+    if (jsonl_open_range(&jr, path, f, off, end, msg, sizeof msg) != 0) {
+      /* Every rank found it a moment ago: rare.  Its lines are lost,
+       * and the line numbers of the ranks after it are off by them. */
+      if (!r->o.quiet)
+        fprintf(stderr, PROG ": %s%s: %s\n", who(), shown, msg);
+      r->status = EXIT_UNREADABLE;
+    }
+  } else if (jsonl_open(&jr, path, f, msg, sizeof msg) != 0) {
+    warn_all(r, shown, msg);
+    r->status = EXIT_UNREADABLE;
+  }
+  held_doc *hd = NULL;
+  held_msg *hm = NULL;
+  size_t nd = 0, cd = 0, nm = 0, cm = 0;
+  unsigned long lines = 0;
+  if (jr) {
+    jsonl_doc d;
+    int k;
+    while ((k = jsonl_next(jr, &d)) != JSONL_END) {
+      if (k != JSONL_DOC) {
+        if (!r->o.quiet && (split || shard_speaks()))
+          hold_msg(r, &hm, &nm, &cm, jsonl_line(jr), jsonl_message(jr));
+        r->status = EXIT_UNREADABLE;
+        continue;
+      }
+      if (split || shard_owns(d.id))
+        hold_doc(r, &hd, &nd, &cd, &d, jsonl_line(jr));
+    }
+    lines = jsonl_lines(jr);
+    jsonl_close(jr);
+  }
+  mpi_lines_parsed(lines);
+  /* The line numbers in the file; the ids' first lines. */
+  unsigned long base = split ? mpi_lines_before(lines) : 0;
+  mpi_id_line *ids = malloc((nd ? nd : 1) * sizeof *ids);
+  if (!ids)
+    out_of_memory(r);
+  for (size_t j = 0; j < nd; j++) {
+    hd[j].line += base;
+    ids[j].id = hd[j].d.id;
+    ids[j].line = hd[j].line;
+  }
+  mpi_dup *dup;
+  size_t ndup = mpi_first_ids(i, ids, nd, &dup), di = 0, mi = 0;
+  free(ids);
+  for (size_t j = 0; j <= nd; j++) {
+    for (; mi < nm && (j == nd || base + hm[mi].line < hd[j].line); mi++) {
+      fprintf(stderr, PROG ": %s:%lu: %s\n", shown, base + hm[mi].line,
+              hm[mi].msg);
+      free(hm[mi].msg);
+    }
+    if (j == nd)
+      break;
+    if (di < ndup && dup[di].line == hd[j].line) {
+      jsonl_say_dup(r, i, hd[j].line, hd[j].d.id,
+                    jsonl_shown(r->o.jsonl[dup[di].first_file]),
+                    dup[di].first_line);
+      di++;
+    } else {
+      jsonl_add(r, &hd[j].d, i, hd[j].line, t);
+    }
+    free(hd[j].mem);
+  }
+  free(dup);
+  free(hd);
+  free(hm);
+}
+
+static void add_jsonl(run *r) {
+  jsonl_fields f = {r->o.id_field, r->o.text_field, r->o.title_field,
+                    r->o.date_field, r->o.lang_field};
+  jsonl_tally t = {0};
+  for (int i = 0; i < r->o.n_jsonl; i++)
+    add_jsonl_input(r, i, &f, &t);
+  mpi_first_ids_end();
+  uint64_t count[3] = {t.docs, t.undated, t.unknown};
+  uint64_t file[3] = {0, (uint64_t)t.undated_file, (uint64_t)t.unknown_file};
+  uint64_t line[3] = {0, t.undated_line, t.unknown_line};
+  mpi_tally(count, file, line, 3);
+  t.docs = (size_t)count[0];
+  t.undated = (size_t)count[1];
+  t.unknown = (size_t)count[2];
+  t.undated_file = (int)file[1];
+  t.unknown_file = (int)file[2];
+  t.undated_line = (unsigned long)line[1];
+  t.unknown_line = (unsigned long)line[2];
+  jsonl_say_tally(r, &t);
+}
+#endif
 
 /* Adds (or, counting, measures) the inputs, then the --explain files that
  * were not among them.  A name such as "page.txt#2" is an item of

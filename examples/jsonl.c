@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -60,6 +61,12 @@ struct jsonl_reader {
   int skipping;     /* inside a line over the limit */
   size_t skip_len;
   unsigned long line, next_line;
+  /* A byte range of a plain file (jsonl_open_range): pos is the offset
+   * in the file of buf[beg] (of buf[0] while skipping a long line); the
+   * lines that start before range_end are read; lead: the range began
+   * inside a line, skipped to its end first. */
+  int range, lead, bom_ok; /* bom_ok: the first line starts at byte 0 */
+  uint64_t pos, range_end;
   json_tokener *tok;
   json_object *cur;
   jsonl_fields f;
@@ -77,24 +84,46 @@ static size_t env_max_line(void) {
   return JSONL_MAX_LINE;
 }
 
-int jsonl_open(jsonl_reader **out, const char *path, const jsonl_fields *f,
-               char *msg, size_t msg_len) {
-  *out = NULL;
+/* The format the first n bytes m of an input tell. */
+static int detect(const unsigned char *m, size_t n) {
+  if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b)
+    return FMT_GZIP;
+  if (n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)
+    return FMT_ZSTD;
+  return FMT_PLAIN;
+}
+
+/* A reader with its buffers, no input yet; NULL (said in msg) without
+ * memory. */
+static jsonl_reader *reader_new(const jsonl_fields *f, char *msg,
+                                size_t msg_len) {
   jsonl_reader *r = calloc(1, sizeof *r);
   if (!r) {
     snprintf(msg, msg_len, "out of memory");
-    return -1;
+    return NULL;
   }
+  r->fd = -1;
   r->f = *f;
+  r->bom_ok = 1;
   r->max_line = env_max_line();
   r->cap = CHUNK;
   r->buf = malloc(r->cap);
   r->tok = json_tokener_new();
   if (!r->buf || !r->tok) {
     snprintf(msg, msg_len, "out of memory");
-    goto fail;
+    jsonl_close(r);
+    return NULL;
   }
   json_tokener_set_flags(r->tok, JSON_TOKENER_STRICT);
+  return r;
+}
+
+int jsonl_open(jsonl_reader **out, const char *path, const jsonl_fields *f,
+               char *msg, size_t msg_len) {
+  *out = NULL;
+  jsonl_reader *r = reader_new(f, msg, msg_len);
+  if (!r)
+    return -1;
   if (!strcmp(path, "-")) {
     r->fd = STDIN_FILENO;
   } else {
@@ -121,12 +150,7 @@ int jsonl_open(jsonl_reader **out, const char *path, const jsonl_fields *f,
     }
     r->end += (size_t)got;
   }
-  const unsigned char *m = (const unsigned char *)r->buf;
-  if (r->end >= 2 && m[0] == 0x1f && m[1] == 0x8b)
-    r->fmt = FMT_GZIP;
-  else if (r->end >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f &&
-           m[3] == 0xfd)
-    r->fmt = FMT_ZSTD;
+  r->fmt = detect((const unsigned char *)r->buf, r->end);
   if (r->fmt != FMT_PLAIN) {
     r->in = malloc(CHUNK);
     if (!r->in) {
@@ -154,6 +178,54 @@ int jsonl_open(jsonl_reader **out, const char *path, const jsonl_fields *f,
 fail:
   jsonl_close(r);
   return -1;
+}
+
+int jsonl_plain_size(const char *path, uint64_t *size) {
+  *size = 0;
+  struct stat st;
+  if (!strcmp(path, "-") || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+    return 0;
+  /* O_NONBLOCK: should it have become a FIFO meanwhile, no wait. */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0)
+    return 0;
+  unsigned char m[4];
+  ssize_t got = -1;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    do
+      got = pread(fd, m, sizeof m, 0);
+    while (got < 0 && errno == EINTR);
+  }
+  close(fd);
+  if (got < 0 || detect(m, (size_t)got) != FMT_PLAIN)
+    return 0;
+  *size = (uint64_t)st.st_size;
+  return 1;
+}
+
+int jsonl_open_range(jsonl_reader **out, const char *path,
+                     const jsonl_fields *f, uint64_t off, uint64_t end,
+                     char *msg, size_t msg_len) {
+  *out = NULL;
+  jsonl_reader *r = reader_new(f, msg, msg_len);
+  if (!r)
+    return -1;
+  r->range = 1;
+  r->range_end = end;
+  /* From the byte before off: a '\n' there makes off a line start, any
+   * other byte puts off inside a line of the range before. */
+  r->lead = off > 0;
+  r->bom_ok = off == 0;
+  r->pos = off > 0 ? off - 1 : 0;
+  r->fd = open(path, O_RDONLY | O_CLOEXEC);
+  r->own_fd = r->fd >= 0;
+  if (r->fd < 0 || lseek(r->fd, (off_t)r->pos, SEEK_SET) == (off_t)-1) {
+    snprintf(msg, msg_len, "%s", strerror(errno));
+    jsonl_close(r);
+    return -1;
+  }
+  *out = r;
+  return 0;
 }
 
 /* More raw input into in (compressed formats). 0, or -1 (errno). */
@@ -339,7 +411,8 @@ static int parse_line(jsonl_reader *r, const char *p, size_t n,
     n--;
   /* A UTF-8 byte-order mark before the first line (editors on Windows
    * write one) is not part of the JSON. */
-  if (r->line == 1 && n >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) {
+  if (r->line == 1 && r->bom_ok && n >= 3 &&
+      !memcmp(p, "\xEF\xBB\xBF", 3)) {
     p += 3;
     n -= 3;
   }
@@ -413,7 +486,31 @@ int jsonl_next(jsonl_reader *r, jsonl_doc *d) {
   for (;;) {
     if (r->done)
       return JSONL_END;
+    if (r->range && !r->lead && !r->skipping && r->pos >= r->range_end) {
+      r->done = 1; /* the next line starts in the range after */
+      return JSONL_END;
+    }
     char *nl = memchr(r->buf + r->scan, '\n', r->end - r->scan);
+    if (r->lead) { /* to the first line start at or after the range's */
+      size_t to = nl ? (size_t)(nl - r->buf) + 1 : r->end;
+      r->pos += to - r->beg;
+      r->beg = r->scan = to;
+      if (nl) {
+        r->lead = 0;
+        continue;
+      }
+      r->beg = r->scan = r->end = 0;
+      if (r->eof) { /* the range began in the file's last line */
+        r->done = 1;
+        if (r->failed) {
+          r->line = r->next_line + 1;
+          return JSONL_ERROR;
+        }
+        return JSONL_END;
+      }
+      fill(r);
+      continue;
+    }
     size_t len = nl ? (size_t)(nl - (r->buf + r->beg)) : r->end - r->beg;
     if (nl || (r->eof && (len || r->skipping))) {
       if (!nl && r->failed) { /* a line cut by the break: not a line */
@@ -423,7 +520,9 @@ int jsonl_next(jsonl_reader *r, jsonl_doc *d) {
       }
       r->line = ++r->next_line;
       const char *p = r->buf + r->beg;
-      r->beg = r->scan = nl ? (size_t)(nl - r->buf) + 1 : r->end;
+      size_t next = nl ? (size_t)(nl - r->buf) + 1 : r->end;
+      r->pos += next - r->beg;
+      r->beg = r->scan = next;
       if (r->skipping || len > r->max_line) {
         size_t total = r->skip_len + len;
         r->skipping = 0;
@@ -454,6 +553,7 @@ int jsonl_next(jsonl_reader *r, jsonl_doc *d) {
     if (r->skipping || len > r->max_line) {
       r->skipping = 1;
       r->skip_len += len;
+      r->pos += len;
       r->beg = r->scan = r->end = 0;
     } else if (r->beg > 0) {
       memmove(r->buf, r->buf + r->beg, len);
@@ -480,6 +580,7 @@ int jsonl_next(jsonl_reader *r, jsonl_doc *d) {
 
 const char *jsonl_message(const jsonl_reader *r) { return r->msg; }
 unsigned long jsonl_line(const jsonl_reader *r) { return r->line; }
+unsigned long jsonl_lines(const jsonl_reader *r) { return r->next_line; }
 
 const char *jsonl_format(const jsonl_reader *r) {
   return r->fmt == FMT_GZIP ? "gzip" : r->fmt == FMT_ZSTD ? "zstd" : "plain";

@@ -8,6 +8,7 @@
 #include "dedup.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* The longest line read (bytes, newline excluded); a longer one is
  * skipped with a message while reading on, never held whole.  The
@@ -49,12 +50,34 @@ enum {
  * msg (errno's text, or "out of memory"). */
 int jsonl_open(jsonl_reader **out, const char *path, const jsonl_fields *f,
                char *msg, size_t msg_len);
+/* 1 when path names a regular file of plain (not gzip or zstd) JSON
+ * Lines, *size its bytes: one that jsonl_open_range can split.  0 for
+ * anything else ("-", a pipe or device, compressed data, a path that
+ * cannot be opened: jsonl_open reads it whole, or says why not). */
+int jsonl_plain_size(const char *path, uint64_t *size);
+/* Opens the lines of the plain file path that start in its bytes
+ * [off, end): the reader seeks to off and, unless off is 0 or byte
+ * off - 1 is a '\n', skips to the first line start after off (that line
+ * is the previous range's); it reads every line that starts before end
+ * whole, the one holding byte end - 1 too, and ends there (end at or
+ * past the file's size: at its end, a last line without '\n' included).
+ * Ranges [b0, b1), [b1, b2)... over the file so read every line once.
+ * jsonl_line counts from 1 at the range's first line; jsonl_lines says
+ * how many lines the range had (its first line's number in the file is
+ * one more than the lines of the ranges before).  Returns 0, or -1 with
+ * errno's text in msg. */
+int jsonl_open_range(jsonl_reader **out, const char *path,
+                     const jsonl_fields *f, uint64_t off, uint64_t end,
+                     char *msg, size_t msg_len);
 /* The next document or problem; after JSONL_END or JSONL_ERROR, END. */
 int jsonl_next(jsonl_reader *r, jsonl_doc *d);
 /* The last JSONL_SKIP's or JSONL_ERROR's reason (no path, no line). */
 const char *jsonl_message(const jsonl_reader *r);
 /* The line of the last document or problem, counted from 1. */
 unsigned long jsonl_line(const jsonl_reader *r);
+/* The lines read so far, blank and skipped ones included (at the end:
+ * every line of the input, or of the range). */
+unsigned long jsonl_lines(const jsonl_reader *r);
 /* "plain", "gzip" or "zstd". */
 const char *jsonl_format(const jsonl_reader *r);
 void jsonl_close(jsonl_reader *r);

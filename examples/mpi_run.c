@@ -240,8 +240,10 @@ static void free_parts(char **v, int n) {
 
 /* What bench/mpi.sh reads (DEDUP_MPI_REPORT=path): the bytes each
  * exchange sends between ranks (a rank's part for itself never leaves
- * it), summed over the ranks, and each pass's wall time on rank 0. */
-enum { B_STATS, B_ANSWERS, B_RECORDS, B_DOCS, B_N };
+ * it), summed over the ranks, and each pass's wall time on rank 0; with
+ * --jsonl, the lines the ranks parsed, summed (test_mpi.sh: each line
+ * once when a file is split by bytes). */
+enum { B_STATS, B_ANSWERS, B_RECORDS, B_DOCS, B_LINES, B_N };
 static uint64_t g_bytes[B_N];
 
 static uint64_t sent_elsewhere(const size_t *len) {
@@ -270,6 +272,8 @@ static void report(const double *t, int nt) {
                                "cluster"};
   for (int i = 0; i + 1 < nt; i++)
     fprintf(f, " %s %.2f", name[i], t[i + 1] - t[i]);
+  if (sum[B_LINES])
+    fprintf(f, "; jsonl lines parsed %llu", (unsigned long long)sum[B_LINES]);
   fputc('\n', f);
   fclose(f);
 }
@@ -410,6 +414,238 @@ int mpi_run_passes(dedup_corpus *c, const dedup_params *p,
   report(t, 6);
   *res = c0;
   return DEDUP_OK;
+}
+
+/* ---- --jsonl split by bytes ----------------------------------------- */
+
+int mpi_all_plain(int plain, uint64_t size) {
+  /* max of "not plain", of the size and of its complement: every rank
+   * plain with one size when the first is 0 and max size = min size */
+  uint64_t v[3] = {plain ? 0 : 1, size, UINT64_MAX - size}, m[3];
+  MPI_Allreduce(v, m, 3, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
+  return m[0] == 0 && m[1] == UINT64_MAX - m[2];
+}
+
+void mpi_range(uint64_t size, uint64_t *off, uint64_t *end) {
+  /* floor(r * size / P) without overflow: r * (size / P) plus
+   * floor(r * (size % P) / P), exact since r * size = r * P * (size / P)
+   * + r * (size % P). */
+  uint64_t n = (uint64_t)g_size, q = size / n, m = size % n;
+  uint64_t r = (uint64_t)g_rank;
+  *off = r * q + r * m / n;
+  *end = (r + 1) * q + (r + 1) * m / n;
+}
+
+void mpi_lines_parsed(unsigned long lines) { g_bytes[B_LINES] += lines; }
+
+unsigned long mpi_lines_before(unsigned long lines) {
+  uint64_t mine = lines, before = 0;
+  MPI_Exscan(&mine, &before, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+  return g_rank == 0 ? 0 : (unsigned long)before;
+}
+
+/* The owner's table: every id this rank owns, with where it was first
+ * seen; open addressing over a hash with another seed than ownership's
+ * (whose low bits are the same for every id of one owner). */
+typedef struct first_id {
+  char *id; /* NULL: free */
+  size_t len;
+  uint32_t file;
+  uint64_t line;
+} first_id;
+
+static first_id *g_ids;
+static size_t g_ids_n, g_ids_cap;
+
+#define ID_SEED 0x9e3779b97f4a7c15ull
+
+/* The slot of id: its own, or the free one it goes to. */
+static first_id *id_slot(first_id *t, size_t cap, const char *id,
+                         size_t len) {
+  size_t j = (size_t)dedup_hash_bytes(id, len, ID_SEED) & (cap - 1);
+  while (t[j].id && (t[j].len != len || memcmp(t[j].id, id, len)))
+    j = (j + 1) & (cap - 1);
+  return &t[j];
+}
+
+/* 1: id was there (*file, *line where first); 0: added with file, line. */
+static int id_first(const char *id, size_t len, uint32_t *file,
+                    uint64_t *line) {
+  if (2 * (g_ids_n + 1) > g_ids_cap) {
+    size_t nc = g_ids_cap ? 2 * g_ids_cap : 1024;
+    first_id *nt = xcalloc(nc, sizeof *nt);
+    for (size_t i = 0; i < g_ids_cap; i++)
+      if (g_ids[i].id)
+        *id_slot(nt, nc, g_ids[i].id, g_ids[i].len) = g_ids[i];
+    free(g_ids);
+    g_ids = nt;
+    g_ids_cap = nc;
+  }
+  first_id *s = id_slot(g_ids, g_ids_cap, id, len);
+  if (s->id) {
+    *file = s->file;
+    *line = s->line;
+    return 1;
+  }
+  s->id = xmalloc(len);
+  memcpy(s->id, id, len);
+  s->len = len;
+  s->file = *file;
+  s->line = *line;
+  g_ids_n++;
+  return 0;
+}
+
+void mpi_first_ids_end(void) {
+  for (size_t i = 0; i < g_ids_cap; i++)
+    free(g_ids[i].id);
+  free(g_ids);
+  g_ids = NULL;
+  g_ids_n = g_ids_cap = 0;
+}
+
+/* A growing byte buffer. */
+typedef struct bytes {
+  char *p;
+  size_t len, cap;
+} bytes;
+
+static void put(bytes *b, const void *src, size_t n) {
+  if (b->cap - b->len < n) {
+    size_t nc = b->cap ? b->cap : 4096;
+    while (nc - b->len < n)
+      nc *= 2;
+    char *np = realloc(b->p, nc);
+    if (!np)
+      check(DEDUP_ENOMEM, "--jsonl ids");
+    b->p = np;
+    b->cap = nc;
+  }
+  memcpy(b->p + b->len, src, n);
+  b->len += n;
+}
+
+static int by_line(const void *a, const void *b) {
+  unsigned long x = ((const mpi_dup *)a)->line, y = ((const mpi_dup *)b)->line;
+  return (x > y) - (x < y);
+}
+
+size_t mpi_first_ids(int file, const mpi_id_line *v, size_t n,
+                     mpi_dup **dups) {
+  int np = g_size;
+  /* To each owner: (u32 id length, the id, u64 line) a line. */
+  bytes *out = xcalloc((size_t)np, sizeof *out);
+  for (size_t i = 0; i < n; i++) {
+    size_t len = strlen(v[i].id);
+    uint32_t l32 = (uint32_t)len;
+    uint64_t line = v[i].line;
+    bytes *b = &out[dedup_hash_bytes(v[i].id, len, 0) % (uint64_t)np];
+    if (len > UINT32_MAX)
+      check(DEDUP_ENOMEM, "--jsonl ids");
+    put(b, &l32, sizeof l32);
+    put(b, v[i].id, len);
+    put(b, &line, sizeof line);
+  }
+  void **part = xcalloc((size_t)np, sizeof *part);
+  size_t *plen = xcalloc((size_t)np, sizeof *plen);
+  for (int q = 0; q < np; q++) {
+    part[q] = out[q].p;
+    plen[q] = out[q].len;
+  }
+  char **asked;
+  size_t *asked_len;
+  exchange(part, plen, &asked, &asked_len);
+  /* The owner: the ranks' lines in rank order are the input's in line
+   * order (or only its own come), so the first one given of an id is
+   * its first.  To each rank: (u64 line, u32 first file, u64 first line)
+   * of its lines that repeat one. */
+  for (int q = 0; q < np; q++) {
+    free(out[q].p);
+    out[q] = (bytes){0};
+  }
+  for (int q = 0; q < np; q++) {
+    const char *p = asked[q], *e = p + asked_len[q];
+    while (p < e) {
+      uint32_t len;
+      uint64_t line;
+      memcpy(&len, p, sizeof len);
+      p += sizeof len;
+      const char *id = p;
+      p += len;
+      memcpy(&line, p, sizeof line);
+      p += sizeof line;
+      uint32_t ff = (uint32_t)file;
+      uint64_t fl = line;
+      if (id_first(id, len, &ff, &fl)) {
+        put(&out[q], &line, sizeof line);
+        put(&out[q], &ff, sizeof ff);
+        put(&out[q], &fl, sizeof fl);
+      }
+    }
+  }
+  free_parts(asked, np);
+  free(asked_len);
+  for (int q = 0; q < np; q++) {
+    part[q] = out[q].p;
+    plen[q] = out[q].len;
+  }
+  char **answer;
+  size_t *answer_len;
+  exchange(part, plen, &answer, &answer_len);
+  for (int q = 0; q < np; q++)
+    free(out[q].p);
+  free(out);
+  free(part);
+  free(plen);
+  enum { ANSWER = 2 * sizeof(uint64_t) + sizeof(uint32_t) };
+  size_t nd = 0;
+  for (int q = 0; q < np; q++)
+    nd += answer_len[q] / ANSWER;
+  mpi_dup *d = xcalloc(nd, sizeof *d);
+  size_t k = 0;
+  for (int q = 0; q < np; q++)
+    for (const char *p = answer[q], *e = p + answer_len[q]; p < e;
+         p += ANSWER) {
+      uint64_t line, fl;
+      uint32_t ff;
+      memcpy(&line, p, sizeof line);
+      memcpy(&ff, p + sizeof line, sizeof ff);
+      memcpy(&fl, p + sizeof line + sizeof ff, sizeof fl);
+      d[k].line = (unsigned long)line;
+      d[k].first_file = (int)ff;
+      d[k].first_line = (unsigned long)fl;
+      k++;
+    }
+  free_parts(answer, np);
+  free(answer_len);
+  qsort(d, nd, sizeof *d, by_line); /* each owner's answers ascend */
+  *dups = d;
+  return nd;
+}
+
+void mpi_tally(uint64_t *count, uint64_t *file, uint64_t *line, int n) {
+  /* The smallest file of the ranks that counted, then the smallest line
+   * of the ranks whose first is in that file. */
+  uint64_t *v = xcalloc((size_t)n * 2, sizeof *v);
+  uint64_t *m = xcalloc((size_t)n * 2, sizeof *m);
+  for (int k = 0; k < n; k++) {
+    v[k] = count[k];
+    v[n + k] = count[k] ? file[k] : UINT64_MAX;
+  }
+  MPI_Allreduce(v, m, n, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+  for (int k = 0; k < n; k++)
+    count[k] = m[k];
+  MPI_Allreduce(v + n, m + n, n, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
+  for (int k = 0; k < n; k++) {
+    file[k] = m[n + k];
+    v[k] = file[k] != UINT64_MAX && v[n + k] == file[k] ? line[k]
+                                                        : UINT64_MAX;
+  }
+  MPI_Allreduce(v, m, n, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
+  for (int k = 0; k < n; k++)
+    line[k] = m[k];
+  free(v);
+  free(m);
 }
 
 /* ---- messages, standard input, options ------------------------------- */

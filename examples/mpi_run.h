@@ -1,6 +1,8 @@
 /* mpi_run.h - dedup-cluster-mpi's transport: examples/dedup-cluster.c
  * built with DEDUP_CLI_MPI, one process per MPI rank.  Which rank adds a
- * document, rank 0's standard input shared, the library's shardable
+ * document, which bytes of a --jsonl file a rank parses and which of its
+ * lines repeat an id (asked of the id's owner rank), rank 0's standard
+ * input shared, the library's shardable
  * passes driven over MPI_COMM_WORLD (statistics exchanged by key
  * ownership, records gathered to rank 0), messages gathered, failures
  * ending every rank.  No algorithm of its own: the library's passes do
@@ -11,6 +13,8 @@
 #include "cli_args.h"
 #include "dedup.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* dedup-cluster.c's main, renamed: mpi_run.c's main() initialises MPI,
@@ -40,6 +44,59 @@ _Noreturn void mpi_die(int status);
  * is read alike everywhere.  A collective call.  0, or -1 when rank 0
  * could not read it (said; on every rank). */
 int mpi_share_stdin(void);
+
+/* ---- --jsonl split by bytes (dedup-cluster.c's add_jsonl) ----------- */
+
+/* 1 on every rank when every rank found the input a plain file of the
+ * same size (jsonl_plain_size: plain, size): the ranks split it by bytes;
+ * else 0 on every rank (each reads it whole).  A collective call. */
+int mpi_all_plain(int plain, uint64_t size);
+
+/* This rank's bytes [*off, *end) of size: rank r of P has
+ * [r*size/P, (r+1)*size/P) (rounded down; exact for any size). */
+void mpi_range(uint64_t size, uint64_t *off, uint64_t *end);
+
+/* The sum of lines over the ranks before this one (MPI_Exscan; 0 on rank
+ * 0): what turns a line of its range into a line of the file.  A
+ * collective call. */
+unsigned long mpi_lines_before(unsigned long lines);
+
+/* Counts the lines this rank parsed of a --jsonl input (for
+ * DEDUP_MPI_REPORT). */
+void mpi_lines_parsed(unsigned long lines);
+
+/* A document line of this rank's: its id and its line in the input. */
+typedef struct mpi_id_line {
+  const char *id;
+  unsigned long line;
+} mpi_id_line;
+
+/* One of them whose id was seen before, and where it was first seen. */
+typedef struct mpi_dup {
+  unsigned long line;
+  int first_file; /* the index of the input */
+  unsigned long first_line;
+} mpi_dup;
+
+/* The repeated ids of input `file` (a collective call, the inputs in
+ * order, 0 first): every rank gives its document lines v[0, n), lines
+ * ascending, and the ranks' lines of one input are disjoint, a rank's
+ * after those of the ranks before (ranges in rank order), or each rank's
+ * the lines of the ids it owns.  Each (id, file, line) goes to the id's
+ * owner (dedup_hash_bytes(id) mod ranks), which keeps, of every id, the
+ * first (file, line) it was given, over every input so far, and answers
+ * each rank with its lines that came later.  Returns how many of v are
+ * repeats, in *dups (ascending lines; free()).  Failures end every rank
+ * (status 3). */
+size_t mpi_first_ids(int file, const mpi_id_line *v, size_t n,
+                     mpi_dup **dups);
+/* Frees the owner's table once every input is read. */
+void mpi_first_ids_end(void);
+
+/* Sums count[0, n) over the ranks and, for each k, the smallest
+ * (file[k], line[k]) of the ranks with count[k] > 0 (those with 0 have
+ * none): on every rank.  A collective call. */
+void mpi_tally(uint64_t *count, uint64_t *file, uint64_t *line, int n);
 
 /* 1 (said, on rank 0) when o asks for what the passes cannot do yet:
  * --explain, --load, --save, --index and the service options. */

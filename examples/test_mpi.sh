@@ -5,11 +5,14 @@
 # every format, --all), a generated corpus of a few hundred pages (also
 # with exchanges cut into small rounds), JSON Lines (from a file and from
 # standard input, with a malformed line, a repeated id and undated
-# documents), a list of paths on standard input, and inputs that are
-# refused (a FIFO, a directory, a binary file, an empty file, a missing
-# path).  Every message comes once: the sorted stderr of both programs is
-# the same but for the program's name.  The options the passes cannot
-# serve are refused with the usage status.  Seeds: $DEDUP_SEEDS.
+# documents; plain files split by bytes over the ranks: a few hundred
+# lines with ids repeated across the ranks' ranges, several files, a line
+# of 100 KB across every boundary, an empty file, no final newline), a
+# list of paths on standard input, and inputs that are refused (a FIFO, a
+# directory, a binary file, an empty file, a missing path).  Every
+# message comes once: the sorted stderr of both programs is the same but
+# for the program's name.  The options the passes cannot serve are
+# refused with the usage status.  Seeds: $DEDUP_SEEDS.
 set -eu
 cli=$1 mpi=$2 gen=$3 mpirun=$4
 seeds=${DEDUP_SEEDS:?DEDUP_SEEDS must name the seed pages}
@@ -146,6 +149,123 @@ gzip -c "$tmp/docs.jsonl" >"$tmp/stdin"
 check jsonl_gz --jsonl - --format tsv --all --level copy
 cmp -s "$tmp/jsonl_tsv.out" "$tmp/jsonl_gz.out" ||
   fail "--jsonl - (gzip): other output than --jsonl FILE"
+
+# JSON Lines split by bytes: each rank parses the lines that start in its
+# share of a plain file.  jtext FILE: the page as one JSON string.
+jtext() {
+  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/	/ /g' "$1" |
+    tr -d '\r\000-\010\013\014\016-\037' | awk '{printf "%s\\n", $0}'
+}
+# Every generated page a line (every rank gets lines), and across the
+# ranks' ranges: an id on line 2 and on the last line, one three times, a
+# malformed line in the middle, lines without a date, unknown languages.
+{
+  i=0
+  for f in "$tmp"/gen/*; do
+    i=$((i + 1))
+    case $i in
+    2) id=twice ;;
+    60 | 150 | 290) id=thrice ;;
+    *) id=g$i ;;
+    esac
+    date=",\"date\":\"2024-05-$(printf %02d $((i % 28 + 1)))\""
+    [ $((i % 23)) -ne 7 ] || date=''
+    lang=''
+    [ $((i % 70)) -ne 33 ] || lang=',"lang":"klingon"'
+    printf '{"id":"%s","title":"Page %d","text":"%s"%s%s}\n' \
+      "$id" "$i" "$(jtext "$f")" "$date" "$lang"
+    [ $i -ne 151 ] || echo '{"id":"broken", "text": "no end'
+  done
+  printf '{"id":"twice","text":"%s"}\n' "$(jtext "$seeds/000_3531e110f07c031f.txt")"
+} >"$tmp/many.jsonl"
+[ "$(wc -l <"$tmp/many.jsonl")" -gt 300 ] || fail "many.jsonl: too short"
+check jsonl_many --jsonl "$tmp/many.jsonl" --format tsv --all
+[ "$(grep -c 'already seen' "$tmp/jsonl_many.err")" -eq 3 ] ||
+  fail "jsonl_many: not 3 repeated ids"
+grep -q ':302: id twice already seen at line 2;' "$tmp/jsonl_many.err" ||
+  fail "jsonl_many: line 302 does not repeat line 2"
+grep -q ':152: malformed JSON' "$tmp/jsonl_many.err" ||
+  fail "jsonl_many: no malformed line 152"
+grep -q 'no usable date (first: line 7)' "$tmp/jsonl_many.err" ||
+  fail "jsonl_many: no undated summary"
+grep -q 'does not know.*(first: line 33)' "$tmp/jsonl_many.err" ||
+  fail "jsonl_many: no unknown-language summary"
+# Each line parsed once over the ranks (DEDUP_MPI_REPORT sums them; a
+# compressed file is parsed by every rank).
+DEDUP_MPI_REPORT=$tmp/report run_mpi jsonl_report 3 --jsonl "$tmp/many.jsonl"
+grep -q 'jsonl lines parsed 302$' "$tmp/report" ||
+  fail "many.jsonl: not 302 lines parsed on 3 ranks: $(cat "$tmp/report")"
+# Several inputs, file after file: ids of the second repeat the first's,
+# the third (gzip: read whole by every rank) repeats the second's; the
+# second ends without a newline.
+{
+  printf '{"id":"g5","text":"again in the second file"}\n'
+  i=0
+  for f in "$seeds"/*.txt "$tmp"/gen/doc000001[0-4].txt; do
+    i=$((i + 1))
+    printf '{"id":"s%d","text":"%s"}\n' "$i" "$(jtext "$f")"
+  done
+  printf '{"id":"thrice","text":"a fourth time"}\n'
+  printf '{"id":"s2","date":"2024-01-02","text":"%s"}' \
+    "$(jtext "$seeds/001_555ed024e9d771e5.txt")"
+} >"$tmp/second.jsonl"
+{
+  printf '{"id":"s3","text":"third file"}\n'
+  printf '{"id":"t1","text":"%s"}\n' "$(jtext "$tmp/gen/doc0000010.txt")"
+} | gzip -c >"$tmp/third.jsonl.gz"
+check jsonl_files --jsonl "$tmp/many.jsonl" --jsonl "$tmp/second.jsonl" \
+  --jsonl "$tmp/third.jsonl.gz" --format tsv --all
+grep -q 'second.jsonl:1: id g5 already seen at .*many.jsonl:5;' \
+  "$tmp/jsonl_files.err" || fail "jsonl_files: g5 not seen in the first"
+grep -q 'third.jsonl.gz:1: id s3 already seen at .*second.jsonl:4;' \
+  "$tmp/jsonl_files.err" || fail "jsonl_files: s3 not seen in the second"
+DEDUP_MPI_REPORT=$tmp/report run_mpi jsonl_report 3 \
+  --jsonl "$tmp/third.jsonl.gz"
+grep -q 'jsonl lines parsed 6$' "$tmp/report" ||
+  fail "third.jsonl.gz: not 2 lines on each of 3 ranks: $(cat "$tmp/report")"
+# A line of 100 KB in the middle of a small file: every range boundary
+# of 2 and 3 ranks falls inside it (with 3, rank 1 has no line start).
+{
+  for i in 1 2 3; do
+    printf '{"id":"short%d","text":"%s"}\n' "$i" \
+      "$(jtext "$tmp/gen/doc000002$i.txt")"
+  done
+  printf '{"id":"long","date":"2024-02-03","text":"'
+  k=0
+  while [ $k -lt 200 ]; do
+    printf 'word%d and some more words to make a very long line. ' $k
+    printf 'padding padding padding padding padding padding padding. '
+    printf 'padding padding padding padding padding padding padding. '
+    printf 'padding padding padding padding padding padding padding. '
+    printf 'padding padding padding padding padding padding padding. '
+    printf 'padding padding padding padding padding padding padding. '
+    printf 'padding padding padding padding padding padding padding. '
+    printf 'padding padding padding padding padding padding padding.\\n'
+    k=$((k + 1))
+  done
+  printf '"}\n'
+  printf '{"id":"short1","text":"the first id again"}\n'
+  printf '{"id":"after","text":"%s"}\n' "$(jtext "$tmp/gen/doc0000030.txt")"
+  printf 'not json\n'
+} >"$tmp/long.jsonl"
+[ "$(wc -c <"$tmp/long.jsonl")" -gt 100000 ] || fail "long.jsonl: short"
+check jsonl_long --jsonl "$tmp/long.jsonl" --format tsv --all
+DEDUP_MPI_REPORT=$tmp/report run_mpi jsonl_report 3 --jsonl "$tmp/long.jsonl"
+grep -q 'jsonl lines parsed 7$' "$tmp/report" ||
+  fail "long.jsonl: not 7 lines parsed on 3 ranks: $(cat "$tmp/report")"
+grep -q ':5: id short1 already seen at line 1;' "$tmp/jsonl_long.err" ||
+  fail "jsonl_long: line 5 does not repeat line 1"
+grep -q ':7: malformed JSON' "$tmp/jsonl_long.err" ||
+  fail "jsonl_long: no malformed line 7"
+# An empty file (no lines at all), alone and between others; a file of
+# one line without a newline, shorter than 3 bytes a rank.
+: >"$tmp/empty.jsonl"
+check jsonl_empty --jsonl "$tmp/empty.jsonl"
+printf '{"id":"x","text":"one line, no newline"}' >"$tmp/oneline.jsonl"
+check jsonl_mixed --jsonl "$tmp/oneline.jsonl" --jsonl "$tmp/empty.jsonl" \
+  --jsonl "$tmp/long.jsonl" --format tsv --all
+printf '{}' >"$tmp/tiny.jsonl"
+check jsonl_tiny --jsonl "$tmp/tiny.jsonl"
 
 # A list of paths on standard input ('-'), with operands too.
 printf '%s\n' "$seeds"/*.txt >"$tmp/stdin"

@@ -7,7 +7,10 @@
  * id, and its id, text, title and date are NUL-free, NUL-terminated at
  * their lengths and valid UTF-8 (what dedup-cluster names items with);
  * line numbers never go down; a problem comes with a message; the end is
- * the end (JSONL_END again after it); the id set agrees with itself. */
+ * the end (JSONL_END again after it); the id set agrees with itself.
+ * A plain file read in byte ranges (jsonl_open_range: evenly in 2 to 4,
+ * and for a short file in two at every byte) gives what it gives read
+ * whole, line numbers offset by the lines of the ranges before. */
 #define _POSIX_C_SOURCE 200809L
 #include "fuzz.h"
 #include "jsonl.h"
@@ -53,6 +56,80 @@ static void check_str(const char *s, size_t n) {
   CHECK(s[n] == '\0');
   CHECK(strlen(s) == n);
   CHECK(valid_utf8((const unsigned char *)s, n));
+}
+
+/* Every document and problem of r to out (lines offset by base);
+ * returns the lines read. */
+static unsigned long events(jsonl_reader *r, FILE *out, unsigned long base) {
+  jsonl_doc d;
+  int k;
+  while ((k = jsonl_next(r, &d)) != JSONL_END) {
+    fprintf(out, "%d %lu ", k, base + jsonl_line(r));
+    if (k == JSONL_DOC) {
+      fprintf(out, "%s %zu:", d.id, d.text_len);
+      fwrite(d.text, 1, d.text_len, out);
+      fprintf(out, " %s %s %s\n", d.title ? d.title : "-",
+              d.date ? d.date : "-", d.lang ? d.lang : "-");
+    } else {
+      fprintf(out, "%s\n", jsonl_message(r));
+    }
+  }
+  return jsonl_lines(r);
+}
+
+/* The file in the ranges [cut[i], cut[i + 1]) of n + 1 cuts, as events. */
+static char *in_ranges(const char *p, const uint64_t *cut, int n,
+                       size_t *len, unsigned long *lines) {
+  jsonl_fields f = JSONL_FIELDS_INIT;
+  char *s = NULL, msg[256];
+  FILE *out = open_memstream(&s, len);
+  CHECK(out);
+  unsigned long base = 0;
+  for (int i = 0; i < n; i++) {
+    jsonl_reader *r;
+    CHECK(jsonl_open_range(&r, p, &f, cut[i], cut[i + 1], msg,
+                           sizeof msg) == 0);
+    base += events(r, out, base);
+    jsonl_close(r);
+  }
+  CHECK(fclose(out) == 0);
+  *lines = base;
+  return s;
+}
+
+static void check_ranges(const char *p, size_t size) {
+  uint64_t total;
+  if (!jsonl_plain_size(p, &total))
+    return;
+  CHECK(total == size);
+  jsonl_fields f = JSONL_FIELDS_INIT;
+  jsonl_reader *r;
+  char *whole = NULL, msg[256];
+  size_t whole_len;
+  FILE *out = open_memstream(&whole, &whole_len);
+  CHECK(out && jsonl_open(&r, p, &f, msg, sizeof msg) == 0);
+  unsigned long lines = events(r, out, 0);
+  jsonl_close(r);
+  CHECK(fclose(out) == 0);
+  uint64_t cut[5];
+  for (int n = 2; n <= 4; n++) {
+    for (int i = 0; i <= n; i++)
+      cut[i] = (uint64_t)size * (uint64_t)i / (uint64_t)n;
+    size_t len;
+    unsigned long got;
+    char *s = in_ranges(p, cut, n, &len, &got);
+    CHECK(got == lines && len == whole_len && !memcmp(s, whole, len));
+    free(s);
+  }
+  for (size_t x = 0; size <= 300 && x <= size; x++) {
+    cut[0] = 0, cut[1] = x, cut[2] = size;
+    size_t len;
+    unsigned long got;
+    char *s = in_ranges(p, cut, 2, &len, &got);
+    CHECK(got == lines && len == whole_len && !memcmp(s, whole, len));
+    free(s);
+  }
+  free(whole);
 }
 
 static char path[64];
@@ -111,5 +188,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   CHECK(jsonl_next(r, &d) == JSONL_END);
   jsonl_close(r);
   jsonl_ids_free(&ids);
+  check_ranges(path, size - 1);
   return 0;
 }
