@@ -332,6 +332,20 @@ static void *ticker(void *arg) {
 }
 
 /* dedup_corpus_run() with elapsed time on the progress line. */
+#ifdef DEDUP_CLI_MPI
+static void say_invalid(run *r);
+/* A shard signed: its invalid UTF-8 said (the counts are known after the
+ * sign) and its texts freed before rank 0 clusters every shard's
+ * records: rank 0 then holds its shard's texts or the clustering, not
+ * both at once. */
+static void shard_done(void *ctx) {
+  run *r = ctx;
+  say_invalid(r);
+  dedup_corpus_free(r->c);
+  r->c = NULL;
+}
+#endif
+
 static int run_corpus(run *r) {
   progress *p = &r->pr;
   pthread_t th;
@@ -346,7 +360,7 @@ static int run_corpus(run *r) {
     ticking = 0;
   }
 #ifdef DEDUP_CLI_MPI
-  int rc = mpi_run_passes(r->c, &r->o.p, &r->o.ro, &r->res);
+  int rc = mpi_run_passes(r->c, &r->o.p, &r->o.ro, &r->res, shard_done, r);
 #else
   int rc = dedup_corpus_run_with(r->c, &r->o.ro);
   r->res = r->c;

@@ -254,10 +254,12 @@ static uint64_t sent_elsewhere(const size_t *len) {
   return b;
 }
 
+static int g_report; /* rank 0 has DEDUP_MPI_REPORT (told to every rank) */
+
 static void report(const double *t, int nt) {
-  const char *path = getenv("DEDUP_MPI_REPORT");
-  if (!path || !*path)
+  if (!g_report)
     return;
+  const char *path = getenv("DEDUP_MPI_REPORT");
   uint64_t sum[B_N];
   MPI_Reduce(g_bytes, sum, B_N, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
   if (g_rank != 0)
@@ -328,7 +330,8 @@ static dedup_stats *exchange_stats(dedup_stats *st) {
 }
 
 int mpi_run_passes(dedup_corpus *c, const dedup_params *p,
-                   const dedup_run_options *ro, dedup_corpus **res) {
+                   const dedup_run_options *ro, dedup_corpus **res,
+                   void (*shard_done)(void *ctx), void *ctx) {
   int n = g_size;
   *res = NULL;
   double t[6];
@@ -387,6 +390,11 @@ int mpi_run_passes(dedup_corpus *c, const dedup_params *p,
   check(dedup_corpus_records_encode(c, &rec, &rec_len), "pass 3, records");
   t[3] = MPI_Wtime();
   g_bytes[B_RECORDS] = g_rank ? rec_len : 0;
+  /* The shard (its texts) is not needed any more: shard_done may free
+   * it before rank 0 makes the corpus of every shard's records. */
+  if (shard_done)
+    shard_done(ctx);
+  c = NULL;
   /* 4. Rank 0 clusters every shard's records, in rank order, taking one
    * rank's at a time (its own first), so it never holds more than one
    * shard's bytes beside the corpus they become. */
@@ -789,6 +797,13 @@ int main(int argc, char **argv) {
     g_fail_rank = atoi(env);
   if ((env = getenv("DEDUP_MPI_KILL_RANK")) && *env)
     g_kill_rank = atoi(env);
+  /* Rank 0's chunk and report, so that an environment that differs
+   * between ranks cannot make their collectives differ. */
+  env = getenv("DEDUP_MPI_REPORT");
+  uint64_t shared[2] = {g_chunk, env && *env};
+  MPI_Bcast(shared, 2, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+  g_chunk = (size_t)shared[0];
+  g_report = shared[1] != 0;
   int status = dedup_cluster_main(argc, argv);
   /* 3 ends a run that failed (out of memory) on this rank, whatever the
    * others are doing; every other status comes at the same point on

@@ -103,13 +103,15 @@ void mpi_tally(uint64_t *count, uint64_t *file, uint64_t *line, int n);
 int mpi_refuse(const cli_opts *o);
 
 /* The passes over every rank's shard c (a collective call): count,
- * exchange by key ownership, sign, records gathered to rank 0, which
- * makes *res (params p) of every rank's records, in rank order, and
- * clusters it; *res is NULL on the other ranks.  DEDUP_OK; a failure of
+ * exchange by key ownership, sign, then shard_done(ctx) (NULL: none;
+ * c is not read after it, so it may free c), records gathered to rank 0,
+ * which makes *res (params p) of every rank's records, in rank order,
+ * and clusters it; *res is NULL on the other ranks.  DEDUP_OK; a failure of
  * the library on any rank is said ("rank N: ...") and ends every rank
  * with status 3. */
 int mpi_run_passes(dedup_corpus *c, const dedup_params *p,
-                   const dedup_run_options *ro, dedup_corpus **res);
+                   const dedup_run_options *ro, dedup_corpus **res,
+                   void (*shard_done)(void *ctx), void *ctx);
 
 /* A stream for messages every rank has (each rank's own, in its order);
  * mpi_notes_close() (a collective call) gathers them and rank 0 writes

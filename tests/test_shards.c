@@ -476,6 +476,50 @@ static void shards_refusals(void **state) {
   dedup_stats_free(st2);
 }
 
+/* Names are any string dedup_corpus_add takes, "" too, and the records
+ * carry them: the same clusters as the batch. */
+static void shards_odd_documents(void **state) {
+  (void)state;
+  dedup_params p = DEDUP_PARAMS_INIT;
+  dedup_run_options o = opts(DEDUP_RUN_COPY | DEDUP_RUN_STORY, 1);
+  dedup_corpus *c, *r, *b;
+  dedup_stats *st;
+  assert_int_equal(dedup_corpus_new(&c, &p), DEDUP_OK);
+  assert_int_equal(dedup_corpus_new(&b, &p), DEDUP_OK);
+  assert_int_equal(dedup_stats_new(&st), DEDUP_OK);
+  const char *names[] = {"", "\xc3\xa9t\xc3\xa9", docs[0].name, "x"};
+  const char *texts[] = {docs[0].text, docs[1].text, docs[0].text,
+                         "A short note."};
+  for (int i = 0; i < 4; i++) {
+    assert_int_equal(dedup_corpus_add(c, names[i], texts[i],
+                                      strlen(texts[i]), NULL),
+                     DEDUP_OK);
+    assert_int_equal(dedup_corpus_add(b, names[i], texts[i],
+                                      strlen(texts[i]), NULL),
+                     DEDUP_OK);
+  }
+  assert_int_equal(dedup_corpus_count(c, st, &o), DEDUP_OK);
+  assert_int_equal(dedup_corpus_sign(c, st, &o), DEDUP_OK);
+  void *buf;
+  size_t len;
+  assert_int_equal(dedup_corpus_records_encode(c, &buf, &len), DEDUP_OK);
+  assert_int_equal(dedup_corpus_new(&r, &p), DEDUP_OK);
+  assert_int_equal(dedup_corpus_records_add(r, buf, len), DEDUP_OK);
+  assert_int_equal(dedup_corpus_run_records(r, &o), DEDUP_OK);
+  assert_int_equal(dedup_corpus_run_with(b, &o), DEDUP_OK);
+  char *want = snapshot(b), *got = snapshot(r);
+  assert_string_equal(got, want);
+  assert_int_equal(dedup_corpus_item_count(r), 4);
+  assert_string_equal(dedup_corpus_item_name(r, 0), "");
+  free(want);
+  free(got);
+  dedup_free(buf);
+  dedup_corpus_free(r);
+  dedup_corpus_free(b);
+  dedup_corpus_free(c);
+  dedup_stats_free(st);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(shards_default),
@@ -484,6 +528,7 @@ int main(void) {
       cmocka_unit_test(shards_simhash),
       cmocka_unit_test(shards_exchange_matters),
       cmocka_unit_test(shards_refusals),
+      cmocka_unit_test(shards_odd_documents),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -20,7 +20,10 @@ static int cmp_doc(const void *a, const void *b) {
     return r;
   if (x->len != y->len)
     return x->len < y->len ? -1 : 1;
-  return memcmp(x->text, y->text, x->len);
+  r = memcmp(x->text, y->text, x->len);
+  /* Equal texts under one name: in the order added, whatever qsort
+   * does with ties (they may differ in title, date or language). */
+  return r ? r : (x->seq > y->seq) - (x->seq < y->seq);
 }
 
 void dedup__docs_sort(dedup_corpus *c) {

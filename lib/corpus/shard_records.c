@@ -27,7 +27,6 @@
 #define REC_VERSION 1
 #define REC_STORY 1u
 #define REC_HEAD 64
-#define REC_NAME_MAX ((size_t)1 << 20)
 
 typedef struct wbuf {
   unsigned char *p;
@@ -111,6 +110,10 @@ DEDUP_API int dedup_corpus_records_encode(const dedup_corpus *c, void **buf,
   for (size_t i = 0; i < c->n_docs; i++) {
     const cdoc *d = &c->docs[i];
     size_t nl = strlen(d->name), first = it;
+    if (nl > UINT32_MAX) { /* the layout's u32 */
+      dedup__free(b.p);
+      return DEDUP_ETOOBIG;
+    }
     while (it < c->n_items && c->items[it].doc == i)
       it++;
     wb_u32(&b, (uint32_t)nl);
@@ -239,8 +242,8 @@ static int read_doc(rbuf *r, decoded *x, size_t sig_words, int story,
   cdoc *d = &x->docs[x->nd];
   *d = (cdoc){0};
   uint32_t nl = rb_u32(r);
-  const unsigned char *name = nl <= REC_NAME_MAX ? rb_take(r, nl) : NULL;
-  if (!name || !nl || memchr(name, 0, nl))
+  const unsigned char *name = rb_take(r, nl); /* "" is a name too */
+  if (!name || memchr(name, 0, nl))
     return DEDUP_EFORMAT;
   d->name = dedup__malloc((size_t)nl + 1);
   if (!d->name)

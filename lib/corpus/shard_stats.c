@@ -151,14 +151,19 @@ DEDUP_API unsigned dedup_corpus_count_parts(const dedup_corpus *c) {
   return c ? dedup__grams_parts(c) : 1;
 }
 
-/* Adds every count of `from` (keys of at least min) to `to`, room made
- * first: nothing fails midway. */
-static int add_lines(dedup__lines *to, const dedup__lines *from) {
+/* Room in `to` for every key of `from`. */
+static int reserve_lines(dedup__lines *to, const dedup__lines *from) {
   for (unsigned t = 0; t < DEDUP__LINE_PARTS; t++)
     if (from->part[t].map.n &&
         dedup__countmap_reserve(&to->part[t].map, from->part[t].map.n) !=
             DEDUP_OK)
       return DEDUP_ENOMEM;
+  return DEDUP_OK;
+}
+
+/* Adds every count of `from` to `to`, which has room for them
+ * (reserve_lines): nothing fails. */
+static void add_lines(dedup__lines *to, const dedup__lines *from) {
   for (unsigned t = 0; t < DEDUP__LINE_PARTS; t++) {
     const dedup__countmap *m = &from->part[t].map;
     dedup__countmap *o = &to->part[t].map;
@@ -170,48 +175,66 @@ static int add_lines(dedup__lines *to, const dedup__lines *from) {
       }
     o->zero_count += DEDUP__MIN(m->zero_count, UINT32_MAX - o->zero_count);
   }
-  return DEDUP_OK;
 }
 
 DEDUP_API int dedup_stats_add(dedup_stats *to, const dedup_stats *from) {
   if (!to || !from || to == from)
     return DEDUP_EINVAL;
-  int rc = add_lines(&to->lines, &from->lines);
-  return rc == DEDUP_OK ? add_lines(&to->grams, &from->grams) : rc;
+  /* Room in both tables first: an add that fails changes no count. */
+  if (reserve_lines(&to->lines, &from->lines) != DEDUP_OK ||
+      reserve_lines(&to->grams, &from->grams) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  add_lines(&to->lines, &from->lines);
+  add_lines(&to->grams, &from->grams);
+  return DEDUP_OK;
 }
 
-/* The counts of l of at least min, into a fresh table; l freed. */
-static int prune_lines(dedup__lines *l, uint32_t min) {
-  dedup__lines kept;
-  dedup__lines_init(&kept);
+/* The counts of l of at least min into kept (initialised by the caller;
+ * freed by it on failure). */
+static int prune_lines(dedup__lines *kept, const dedup__lines *l,
+                       uint32_t min) {
   for (unsigned t = 0; t < DEDUP__LINE_PARTS; t++) {
     const dedup__countmap *m = &l->part[t].map;
-    dedup__countmap *o = &kept.part[t].map;
+    dedup__countmap *o = &kept->part[t].map;
     size_t n = 0;
     for (size_t j = 0; j < m->cap; j++)
       n += m->keys[j] && m->counts[j] >= min;
-    if (n && dedup__countmap_reserve(o, n) != DEDUP_OK) {
-      dedup__lines_free(&kept);
+    if (n && dedup__countmap_reserve(o, n) != DEDUP_OK)
       return DEDUP_ENOMEM;
-    }
     for (size_t j = 0; j < m->cap; j++)
       if (m->keys[j] && m->counts[j] >= min)
         (void)dedup__countmap_add(o, m->keys[j], m->counts[j]);
     if (m->zero_count >= min)
       o->zero_count = m->zero_count;
   }
+  return DEDUP_OK;
+}
+
+/* l's maps become kept's (l's freed). */
+static void take_lines(dedup__lines *l, dedup__lines *kept) {
   dedup__lines_free(l);
   for (unsigned t = 0; t < DEDUP__LINE_PARTS; t++)
-    l->part[t].map = kept.part[t].map;
-  return DEDUP_OK;
+    l->part[t].map = kept->part[t].map;
 }
 
 DEDUP_API int dedup_stats_prune(dedup_stats *st) {
   if (!st)
     return DEDUP_EINVAL;
-  /* What the cleaning asks of the counts (dedup_stats_answer). */
-  int rc = prune_lines(&st->lines, NEED_LINE);
-  return rc == DEDUP_OK ? prune_lines(&st->grams, NEED_RUN) : rc;
+  /* What the cleaning asks of the counts (dedup_stats_answer); both
+   * tables made before either is replaced, so a failure changes
+   * nothing. */
+  dedup__lines lines, grams;
+  dedup__lines_init(&lines);
+  dedup__lines_init(&grams);
+  if (prune_lines(&lines, &st->lines, NEED_LINE) != DEDUP_OK ||
+      prune_lines(&grams, &st->grams, NEED_RUN) != DEDUP_OK) {
+    dedup__lines_free(&lines);
+    dedup__lines_free(&grams);
+    return DEDUP_ENOMEM;
+  }
+  take_lines(&st->lines, &lines);
+  take_lines(&st->grams, &grams);
+  return DEDUP_OK;
 }
 
 /* The encoded table:
@@ -231,7 +254,8 @@ static int table_part(dedup__kid **out, size_t *n, const dedup__lines *l,
   size_t m = 0;
   for (unsigned t = 0; t < DEDUP__LINE_PARTS; t++)
     m += l->part[t].map.n;
-  dedup__kid *v = dedup__malloc(2 * (m ? m : 1) * sizeof *v);
+  m++; /* key 0 is counted aside (zero_count), not in map.n */
+  dedup__kid *v = dedup__malloc(2 * m * sizeof *v);
   *out = NULL;
   *n = 0;
   if (!v)
