@@ -270,6 +270,11 @@ void dedup__scratch_free(dedup__scratch *s);
 /* Normalises a document in place (the text takes the raw bytes' room
  * when it fits). */
 int dedup__doc_normalise(cdoc *d);
+/* Phase A over every document on `threads` threads: normalises the
+ * documents not normalised yet and counts their line keys into lines
+ * (NULL: normalise only). */
+int dedup__docs_prepare(dedup_corpus *c, dedup__scratch *ws,
+                        dedup__lines *lines, unsigned threads);
 /* Phase A for one normalised document: counts its line keys into lines
  * (nothing with DEDUP_F_NO_CLEAN). */
 int dedup__doc_count_lines(dedup__lines *lines, dedup__scratch *s,

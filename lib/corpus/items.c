@@ -145,6 +145,28 @@ int dedup__doc_count_lines(dedup__lines *lines, dedup__scratch *s,
   return dedup__lines_add(lines, s->sh.v, s->sh.n);
 }
 
+typedef struct prep_ctx {
+  dedup_corpus *c;
+  dedup__scratch *ws;
+  dedup__lines *lines; /* NULL: normalise only */
+} prep_ctx;
+
+static int phase_prepare(void *vctx, unsigned worker, size_t i) {
+  prep_ctx *r = vctx;
+  cdoc *d = &r->c->docs[i];
+  if (!d->text && dedup__doc_normalise(d) != DEDUP_OK)
+    return DEDUP_ENOMEM;
+  return r->lines ? dedup__doc_count_lines(r->lines, &r->ws[worker], d,
+                                           &r->c->p)
+                  : DEDUP_OK;
+}
+
+int dedup__docs_prepare(dedup_corpus *c, dedup__scratch *ws,
+                        dedup__lines *lines, unsigned threads) {
+  prep_ctx pr = {c, ws, lines};
+  return dedup__parallel_for(threads, c->n_docs, phase_prepare, &pr);
+}
+
 /* ---- word runs many documents share ------------------------------------ */
 
 /* Counting every distinct run at once would hold a count for nearly

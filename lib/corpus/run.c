@@ -268,21 +268,6 @@ static int keep_records(dedup_corpus *c) {
   return DEDUP_OK;
 }
 
-typedef struct prep_ctx {
-  dedup_corpus *c;
-  dedup__scratch *ws;
-  dedup__lines *lines;
-} prep_ctx;
-
-/* A: normalise, count line keys. */
-static int phase_prepare(void *vctx, unsigned worker, size_t i) {
-  prep_ctx *r = vctx;
-  cdoc *d = &r->c->docs[i];
-  if (!d->text && dedup__doc_normalise(d) != DEDUP_OK)
-    return DEDUP_ENOMEM;
-  return dedup__doc_count_lines(r->lines, &r->ws[worker], d, &r->c->p);
-}
-
 static int report(const dedup__runopts *o, dedup_phase phase) {
   return o->progress && o->progress(o->progress_ctx, phase) != 0
              ? DEDUP_ECANCELED
@@ -393,9 +378,7 @@ DEDUP_API int dedup_corpus_run_with(dedup_corpus *c,
   /* A: normalise; in how many documents each short line appears. */
   if ((rc = report(&o, DEDUP_PHASE_NORMALISE)) != DEDUP_OK)
     goto out;
-  prep_ctx pr = {c, ws, lines};
-  if ((rc = dedup__parallel_for(o.threads, nd, phase_prepare, &pr)) !=
-      DEDUP_OK)
+  if ((rc = dedup__docs_prepare(c, ws, lines, o.threads)) != DEDUP_OK)
     goto out;
   dedup__docs_sort(c);
 

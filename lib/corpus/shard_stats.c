@@ -88,22 +88,6 @@ static int pass_begin(pass *x, dedup_corpus *c,
   return rc;
 }
 
-typedef struct count_ctx {
-  dedup_corpus *c;
-  dedup__scratch *ws;
-  dedup__lines *lines; /* NULL: normalise only */
-} count_ctx;
-
-static int count_doc(void *vctx, unsigned worker, size_t i) {
-  count_ctx *x = vctx;
-  cdoc *d = &x->c->docs[i];
-  if (!d->text && dedup__doc_normalise(d) != DEDUP_OK)
-    return DEDUP_ENOMEM;
-  return x->lines ? dedup__doc_count_lines(x->lines, &x->ws[worker], d,
-                                           &x->c->p)
-                  : DEDUP_OK;
-}
-
 /* Normalises every document, counting its line keys into lines (NULL:
  * none) and then, for runs_parts > 0, its word runs of part runs_part. */
 static int count_pass(dedup_corpus *c, dedup__lines *lines,
@@ -113,8 +97,7 @@ static int count_pass(dedup_corpus *c, dedup__lines *lines,
   int rc = pass_begin(&x, c, opts);
   if (rc != DEDUP_OK)
     return rc;
-  count_ctx cx = {c, x.ws, (c->p.flags & DEDUP_F_NO_CLEAN) ? NULL : lines};
-  rc = dedup__parallel_for(x.o.threads, c->n_docs, count_doc, &cx);
+  rc = dedup__docs_prepare(c, x.ws, lines, x.o.threads);
   /* Word runs only where the batch counts them: for the story level's
    * terms, on cleaned pages. */
   if (rc == DEDUP_OK && runs && (x.o.levels & DEDUP_RUN_STORY) &&
@@ -456,8 +439,7 @@ DEDUP_API int dedup_corpus_sign(dedup_corpus *c, const dedup_stats *st,
     dedup__u64vec_free(&c->docs[i].bg);
   dedup__countmap heavy = {0};
   dedup__langs *langs = NULL;
-  count_ctx cx = {c, x.ws, NULL};
-  rc = dedup__parallel_for(x.o.threads, c->n_docs, count_doc, &cx);
+  rc = dedup__docs_prepare(c, x.ws, NULL, x.o.threads);
   if (rc == DEDUP_OK)
     rc = dedup__langs_new(&langs, c->p.seed);
   if (rc == DEDUP_OK) {
