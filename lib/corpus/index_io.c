@@ -464,7 +464,7 @@ static int read_doc(reader *r, cdoc *d, uint32_t version) {
   return DEDUP_OK;
 }
 
-static int same_params(const dedup_params *a, const dedup_params *b) {
+int dedup__same_params(const dedup_params *a, const dedup_params *b) {
   return a->shingle_k == b->shingle_k && a->num_perm == b->num_perm &&
          dedup__dbits(a->threshold) == dedup__dbits(b->threshold) &&
          dedup__dbits(a->story_threshold) == dedup__dbits(b->story_threshold) &&
@@ -515,7 +515,7 @@ static int read_index(dedup_corpus **out, reader *r) {
   if (rc != DEDUP_OK)
     return rc == DEDUP_EINVAL ? DEDUP_EFORMAT : rc;
   /* Zero fields would have been resolved to defaults: not a saved file. */
-  if (!same_params(&c->p, &p)) {
+  if (!dedup__same_params(&c->p, &p)) {
     dedup_corpus_free(c);
     return DEDUP_EFORMAT;
   }

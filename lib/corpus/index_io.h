@@ -56,5 +56,8 @@ void dedup__remove_stale_temps(const char *path);
 /* 1 when s[0..len) is normalised text as the normaliser makes it:
  * well-formed UTF-8 (U+FFFD only as its bytes), no NUL. */
 int dedup__valid_text(const char *s, size_t len);
+/* 1 when every field of a and b is the same, bit for bit: params read
+ * from a file must be the resolved params they were saved as. */
+int dedup__same_params(const dedup_params *a, const dedup_params *b);
 
 #endif

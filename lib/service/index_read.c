@@ -43,15 +43,6 @@ static uint64_t r64(cur *c) {
   return v;
 }
 
-static int same_params(const dedup_params *a, const dedup_params *b) {
-  return a->shingle_k == b->shingle_k && a->num_perm == b->num_perm &&
-         dedup__dbits(a->threshold) == dedup__dbits(b->threshold) &&
-         dedup__dbits(a->story_threshold) == dedup__dbits(b->story_threshold) &&
-         a->method == b->method && a->minhash_kind == b->minhash_kind &&
-         a->seed == b->seed && a->flags == b->flags &&
-         dedup__dbits(a->story_days) == dedup__dbits(b->story_days);
-}
-
 static int read_params(cur *c, dedup_params *out) {
   if (c->left != PARAMS_LEN)
     return DEDUP_EFORMAT;
@@ -71,7 +62,7 @@ static int read_params(cur *c, dedup_params *out) {
   p.story_days = dedup__bitsd(r64(c));
   /* Stored resolved: a zero that resolving would change is no saved
    * file, nor is what dedup_index_new refuses. */
-  if (dedup__params_resolve(out, &p) != DEDUP_OK || !same_params(out, &p) ||
+  if (dedup__params_resolve(out, &p) != DEDUP_OK || !dedup__same_params(out, &p) ||
       (p.flags & DEDUP_F_SPLIT_EMBEDDED))
     return DEDUP_EFORMAT;
   return DEDUP_OK;
