@@ -789,7 +789,10 @@ static int commit(dedup_index *ix, prep *q, const plan *pl, uint32_t sl,
     /* Weighed again (or on its next use); a copy's terms are the old
      * representative's nearly, so its samples stay (reweigh_group). */
     T->weighed_n = 0;
-    (void)dedup__index_reweigh(ix, t);
+    /* A vector weighed later weighs otherwise than the journal's redo
+     * would: the next save writes the file whole. */
+    if (dedup__index_reweigh(ix, t) != DEDUP_OK)
+      dedup__journal_lost(ix);
   }
   dedup__free(scratch);
   return DEDUP_OK;
@@ -815,6 +818,13 @@ DEDUP_API int dedup_index_add(dedup_index *ix, const char *id, const char *text,
   int rc = dedup__add_check(id, text, len, meta, &lang);
   if (rc != DEDUP_OK)
     return rc;
+  return dedup__index_add(ix, id, text, len, meta, lang, flags, out);
+}
+
+int dedup__index_add(dedup_index *ix, const char *id, const char *text,
+                     size_t len, const dedup_doc_meta *meta, int lang,
+                     unsigned flags, dedup_assignment *out) {
+  int rc;
   if (dedup__index_find(ix, id) != IX_NONE && !(flags & DEDUP_ADD_REPLACE))
     return DEDUP_EEXIST;
   prep q = {0};
@@ -823,7 +833,7 @@ DEDUP_API int dedup_index_add(dedup_index *ix, const char *id, const char *text,
   /* The text first: one that is refused replaces nothing. */
   rc = prep_text(&q, text, len, meta, lang);
   if (rc == DEDUP_OK && dedup__index_find(ix, id) != IX_NONE)
-    rc = dedup_index_remove(ix, id);
+    rc = dedup__index_remove_slot(ix, dedup__index_find(ix, id));
   if (rc == DEDUP_OK)
     rc = dedup__index_ready(ix);
   if (rc != DEDUP_OK) {
@@ -836,6 +846,7 @@ DEDUP_API int dedup_index_add(dedup_index *ix, const char *id, const char *text,
       ix->docs[sl].state = IXD_DEFERRED;
       count_live(ix, sl);
       ix->n_deferred++;
+      dedup__journal_add(ix, sl, text, len, meta, lang, flags);
     }
     dedup__ix_prep_free(&q);
     return rc;
@@ -855,8 +866,11 @@ DEDUP_API int dedup_index_add(dedup_index *ix, const char *id, const char *text,
       ixgroup *G = &ix->groups[ix->docs[sl].group];
       uint64_t given = ix->stories[dedup__story_root(ix, G->story)].story_id;
       /* Out of memory here leaves the document added and the index
-       * whole; only the look at old groups is skipped. */
-      (void)dedup__ix_revisit(ix);
+       * whole; only the look at old groups is skipped (which a redo of
+       * the journal would not skip: the next save writes the file). */
+      if (dedup__ix_revisit(ix) != DEDUP_OK)
+        dedup__journal_lost(ix);
+      dedup__journal_add(ix, sl, text, len, meta, lang, flags);
       if (out) {
         G = &ix->groups[ix->docs[sl].group];
         out->copy_id = G->copy_id;

@@ -88,6 +88,7 @@ DEDUP_API void dedup_index_free(dedup_index *ix) {
   dedup__langs_free(ix->langs);
   dedup__scratch_free(&ix->ws);
   dedup__free(ix->live);
+  dedup__free(ix->j.buf);
   dedup__free(ix->path);
   if (ix->lock_fd >= 0)
     close(ix->lock_fd); /* releases the flock */

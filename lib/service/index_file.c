@@ -319,6 +319,7 @@ typedef struct fw {
   uint64_t sec_len;
   XXH3_state_t h;     /* the open section's checksum (on the stack: XXH3
                          wants it 64-byte aligned) */
+  uint64_t tag;       /* the file's tag so far (index_file.h) */
   int rc;
 } fw;
 
@@ -390,6 +391,7 @@ static void sec_end(fw *w, unsigned tag) {
   dedup__put32(h, tag);
   dedup__put64(h + 4, w->sec_len);
   dedup__put64(h + 12, XXH3_64bits_digest(&w->h));
+  w->tag = dedup__index_tag_step(w->tag, h);
   if (fw_flush(w) != DEDUP_OK)
     return;
   size_t done = 0;
@@ -659,7 +661,7 @@ int dedup__index_take_lock(const char *path, int *fd) {
 }
 
 /* 1 when ix's own lock is path's (the same lock file, however named). */
-static int holds_lock(const dedup_index *ix, const char *path) {
+int dedup__index_holds_lock(const dedup_index *ix, const char *path) {
   if (ix->lock_fd < 0)
     return 0;
   size_t n = strlen(path) + sizeof ".lock";
@@ -674,9 +676,16 @@ static int holds_lock(const dedup_index *ix, const char *path) {
   return same;
 }
 
+/* What write_to writes and what it tells of the file written. */
+typedef struct wctx {
+  const dedup_index *ix;
+  uint64_t tag, bytes;
+} wctx;
+
 /* The index through the buffered writer (fw) onto dedup__save_atomic's
  * temporary file. */
 static int write_to(void *ctx, int fd) {
+  wctx *x = ctx;
   unsigned char *buf = dedup__malloc(WBUF);
   if (!buf)
     return DEDUP_ENOMEM;
@@ -684,17 +693,26 @@ static int write_to(void *ctx, int fd) {
   memset(&w, 0, sizeof w);
   w.fd = fd;
   w.buf = buf;
+  w.tag = TAG_SEED;
   w.rc = DEDUP_OK;
-  int rc = write_index(ctx, &w);
+  int rc = write_index(x->ix, &w);
+  x->tag = w.tag;
+  x->bytes = w.off;
   dedup__free(buf);
   return rc;
 }
 
-static int save_atomic(const dedup_index *ix, const char *path) {
-  return dedup__save_atomic(path, write_to, (void *)(uintptr_t)ix);
+/* The index written whole at path; a file of its own path starts a new
+ * journal. */
+static int save_atomic(dedup_index *ix, const char *path) {
+  wctx x = {ix, 0, 0};
+  int rc = dedup__save_atomic(path, write_to, &x);
+  if (rc == DEDUP_OK && ix->path && dedup__index_holds_lock(ix, path))
+    dedup__journal_reset(ix, x.tag, x.bytes);
+  return rc;
 }
 
-DEDUP_API int dedup_index_save(dedup_index *ix, const char *path) {
+static int save(dedup_index *ix, const char *path, int compact) {
   if (!ix)
     return DEDUP_EINVAL;
   if (ix->flags & DEDUP_INDEX_READ_ONLY)
@@ -706,8 +724,14 @@ DEDUP_API int dedup_index_save(dedup_index *ix, const char *path) {
   }
   if (!*path)
     return DEDUP_EINVAL;
+  /* To its own file: the changes appended to its journal, when they can
+   * be (journal.c). */
+  int rc, done = 0;
+  if (ix->path && !compact && dedup__index_holds_lock(ix, path) &&
+      ((rc = dedup__journal_save(ix, &done)) != DEDUP_OK || done))
+    return rc;
   /* A file that open would refuse is not written: the old one stays. */
-  int rc = dedup__index_validate(ix);
+  rc = dedup__index_validate(ix);
   if (rc == DEDUP_OK)
     rc = dedup__lsh_check(ix->copy_lsh, dedup__index_copy_band, ix);
   if (rc == DEDUP_OK)
@@ -715,7 +739,7 @@ DEDUP_API int dedup_index_save(dedup_index *ix, const char *path) {
   if (rc != DEDUP_OK)
     return rc == DEDUP_EFORMAT ? DEDUP_ESTATE : rc;
   int lock = -1;
-  if (!holds_lock(ix, path) &&
+  if (!dedup__index_holds_lock(ix, path) &&
       (rc = dedup__index_take_lock(path, &lock)) != DEDUP_OK)
     return rc;
   rc = save_atomic(ix, path);
@@ -725,6 +749,18 @@ DEDUP_API int dedup_index_save(dedup_index *ix, const char *path) {
     errno = e;
   }
   return rc;
+}
+
+DEDUP_API int dedup_index_save(dedup_index *ix, const char *path) {
+  return save(ix, path, 0);
+}
+
+DEDUP_API int dedup_index_compact(dedup_index *ix) {
+  if (!ix)
+    return DEDUP_EINVAL;
+  if (!ix->path || ix->lock_fd < 0)
+    return DEDUP_ESTATE;
+  return save(ix, ix->path, 1);
 }
 
 DEDUP_API int dedup_index_create(dedup_index **out, const char *path,

@@ -5,6 +5,7 @@
 #ifndef DEDUP_INDEX_FILE_H
 #define DEDUP_INDEX_FILE_H
 
+#include "common/hash.h"
 #include "service/index_private.h"
 
 #define SVC_MAGIC "DEDUPSVC" /* 8 bytes, no NUL */
@@ -38,6 +39,14 @@ enum {
   N_SECTIONS = SEC_STORY_LSH
 };
 
+/* The file's tag: its section headers (tag, length, checksum) hashed in
+ * order, from TAG_SEED.  A journal names the file it follows by it. */
+#define TAG_SEED 0x6a6f75726e616cULL
+static inline uint64_t dedup__index_tag_step(uint64_t tag,
+                                             const unsigned char *sec_header) {
+  return dedup__hash(sec_header, SEC_HEADER, tag);
+}
+
 /* The structure of an index as the code that reads it expects it (every
  * slot number in range, lists and chains without cycles, counts that
  * agree): DEDUP_OK or DEDUP_EFORMAT. */
@@ -48,6 +57,14 @@ int dedup__index_copy_band(void *ctx, uint32_t id, unsigned band,
                            uint64_t *out);
 int dedup__index_story_band(void *ctx, uint32_t id, unsigned band,
                             uint64_t *out);
+/* The whole of the regular file at path into a new block (*out, *len):
+ * DEDUP_OK, DEDUP_EIO (see errno; a FIFO, directory or device is
+ * refused), DEDUP_EFORMAT (shorter than min bytes), DEDUP_ENOMEM. */
+int dedup__index_read_file(const char *path, size_t min, unsigned char **out,
+                           size_t *len);
+/* 1 when ix holds the writer's lock of the index file at path (however
+ * the path is spelled). */
+int dedup__index_holds_lock(const dedup_index *ix, const char *path);
 /* An exclusive non-blocking flock on "PATH.lock" into *fd: DEDUP_OK,
  * DEDUP_ELOCKED, DEDUP_EIO, DEDUP_ENOMEM. */
 int dedup__index_take_lock(const char *path, int *fd);

@@ -120,6 +120,22 @@ typedef struct ixmerge {
   uint8_t level;     /* DEDUP_LEVEL_COPY or DEDUP_LEVEL_STORY */
 } ixmerge;
 
+/* The journal (journal.c): the changes since the index file at path was
+ * written, as operations that open does again. */
+typedef struct ixjournal {
+  unsigned char *buf; /* operations not saved yet, encoded as in the file */
+  size_t len, cap;
+  size_t n_buf;       /* operations in buf */
+  int ok;             /* 1: the file, its journal and buf hold every change
+                         (else the next save writes the file whole) */
+  int replaying;      /* open is doing the journal's operations again */
+  uint64_t tag;       /* the file's tag (0: none written or read) */
+  uint64_t file_bytes;
+  uint64_t bytes;     /* the journal file's committed length (0: none) */
+  size_t ops;         /* operations in it */
+  uint64_t ignored;   /* bytes after its last complete save, left out */
+} ixjournal;
+
 struct dedup_index {
   dedup_params p;    /* resolved */
   unsigned flags;    /* DEDUP_INDEX_KEEP_TEXTS, DEDUP_INDEX_READ_ONLY */
@@ -169,6 +185,7 @@ struct dedup_index {
                         demand for dedup_index_doc; NULL when stale */
   char *path;        /* opened from (NULL: made by dedup_index_new) */
   int lock_fd;       /* the writer's lock (-1: none) */
+  ixjournal j;       /* changes since the file was written (journal.c) */
 };
 
 #define IX_TOMB (UINT32_MAX - 1)
@@ -224,6 +241,40 @@ unsigned dedup__ixdoc_lt(const ixdoc *d);
 int dedup__index_count_rep(dedup_index *ix, const ixdoc *d, int sign);
 /* The better representative of two doc slots (more words, then older). */
 uint32_t dedup__index_better(const dedup_index *ix, uint32_t a, uint32_t b);
+
+/* ---- journal.c -------------------------------------------------------- */
+
+/* After a successful add of slot sl (id, text, meta as given, lang the
+ * language given: 0 none): the operation into the journal's buffer. */
+void dedup__journal_add(dedup_index *ix, uint32_t sl, const char *text,
+                        size_t len, const dedup_doc_meta *meta, int lang,
+                        unsigned flags);
+/* Before slot sl is removed (by remove, expire or a replacing add). */
+void dedup__journal_remove(dedup_index *ix, uint32_t sl);
+/* A change no operation describes (a rebuild): the next save to the
+ * index's own file writes it whole. */
+void dedup__journal_lost(dedup_index *ix);
+/* dedup_index_save() to the index's own file: the buffer appended to the
+ * journal when that will do (*done 1), else *done 0 (write the file
+ * whole).  DEDUP_OK, DEDUP_EIO, DEDUP_ENOMEM. */
+int dedup__journal_save(dedup_index *ix, int *done);
+/* After the file at ix->path was written whole (its tag and length):
+ * the journal removed, the buffer emptied. */
+void dedup__journal_reset(dedup_index *ix, uint64_t tag, uint64_t bytes);
+/* On open of path (the file's tag and length): its journal's complete
+ * saves done again.  DEDUP_OK, DEDUP_EFORMAT, DEDUP_EVERSION, DEDUP_EIO,
+ * DEDUP_ENOMEM. */
+int dedup__journal_replay(dedup_index *ix, uint64_t tag, uint64_t bytes);
+
+/* ---- assign.c (also) ---------------------------------------------------- */
+
+/* dedup_index_add() with its arguments checked and the language given
+ * resolved (0: none): as replay does it again. */
+int dedup__index_add(dedup_index *ix, const char *id, const char *text,
+                     size_t len, const dedup_doc_meta *meta, int lang,
+                     unsigned flags, dedup_assignment *out);
+/* dedup_index_remove() of slot sl. */
+int dedup__index_remove_slot(dedup_index *ix, uint32_t sl);
 
 /* ---- index_file.c ----------------------------------------------------- */
 

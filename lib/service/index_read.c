@@ -427,10 +427,12 @@ int dedup__index_open_mem(dedup_index **out, const void *buf, size_t len,
   /* Every section found and its checksum right before any is read. */
   cur sec[N_SECTIONS + 1];
   size_t at = SVC_HEADER;
+  uint64_t tag = TAG_SEED;
   for (unsigned k = 1; k <= N_SECTIONS; k++) {
     if (len - at < SEC_HEADER || dedup__get32(p + at) != k)
       return DEDUP_EFORMAT;
     uint64_t n = dedup__get64(p + at + 4), sum = dedup__get64(p + at + 12);
+    tag = dedup__index_tag_step(tag, p + at);
     at += SEC_HEADER;
     if (n > len - at || dedup__hash(p + at, (size_t)n, 0) != sum)
       return DEDUP_EFORMAT;
@@ -451,12 +453,17 @@ int dedup__index_open_mem(dedup_index **out, const void *buf, size_t len,
     dedup_index_free(ix);
     return rc;
   }
+  ix->j.tag = tag;
+  ix->j.file_bytes = len;
+  ix->j.ok = 1;
   *out = ix;
   return DEDUP_OK;
 }
 
-/* The whole of a regular file into a new block (memory: its size). */
-static int read_file(const char *path, unsigned char **out, size_t *len) {
+/* The whole of a regular file into a new block (memory: its size);
+ * DEDUP_EFORMAT when it is shorter than min bytes. */
+int dedup__index_read_file(const char *path, size_t min, unsigned char **out,
+                           size_t *len) {
   *out = NULL;
   *len = 0;
   /* O_NONBLOCK: opening a FIFO with no writer would block forever. */
@@ -470,7 +477,7 @@ static int read_file(const char *path, unsigned char **out, size_t *len) {
     /* errno set */
   } else if (!S_ISREG(st.st_mode)) {
     errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-  } else if ((uint64_t)st.st_size < SVC_HEADER) {
+  } else if ((uint64_t)st.st_size < min) {
     rc = DEDUP_EFORMAT;
   } else if ((uint64_t)st.st_size > SIZE_MAX / 2) {
     rc = DEDUP_ENOMEM;
@@ -521,13 +528,18 @@ DEDUP_API int dedup_index_open(dedup_index **out, const char *path,
   unsigned char *buf;
   size_t len;
   dedup_index *ix = NULL;
-  rc = read_file(path, &buf, &len);
+  rc = dedup__index_read_file(path, SVC_HEADER, &buf, &len);
   if (rc == DEDUP_OK) {
     rc = dedup__index_open_mem(&ix, buf, len, flags);
     dedup__free(buf);
   }
   if (rc == DEDUP_OK && !(ix->path = dedup__strdup(path)))
     rc = DEDUP_ENOMEM;
+  if (rc == DEDUP_OK) {
+    ix->lock_fd = lock; /* the journal's writer needs it (and free frees it) */
+    lock = -1;
+    rc = dedup__journal_replay(ix, ix->j.tag, ix->j.file_bytes);
+  }
   if (rc != DEDUP_OK) {
     int e = errno;
     dedup_index_free(ix);
@@ -536,7 +548,6 @@ DEDUP_API int dedup_index_open(dedup_index **out, const char *path,
     errno = e;
     return rc;
   }
-  ix->lock_fd = lock;
   *out = ix;
   return DEDUP_OK;
 }

@@ -409,6 +409,7 @@ DEDUP_API int dedup_index_rebuild(dedup_index *ix,
   *ix = *nx;
   *nx = tmp;
   dedup__index_live_sync(ix, IX_NONE);
+  dedup__journal_lost(ix); /* no operation says what a rebuild did */
 out:
   dedup__keep_free(&keep, c ? c->n_docs : 0);
   dedup_corpus_free(c);

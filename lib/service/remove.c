@@ -107,7 +107,8 @@ static int remove_slot(dedup_index *ix, uint32_t sl) {
         (void)dedup__index_count_rep(ix, &ix->docs[r], 1); /* has room */
         G->rep = r;
         G->weighed_n = 0; /* stale: weighed now or on its next use */
-        (void)dedup__index_reweigh(ix, g);
+        if (dedup__index_reweigh(ix, g) != DEDUP_OK)
+          dedup__journal_lost(ix); /* weighed later: no redo does that */
       } else {
         (void)dedup__index_set_rep(ix, g, IX_NONE); /* allocates nothing */
       }
@@ -117,6 +118,7 @@ static int remove_slot(dedup_index *ix, uint32_t sl) {
   } else if (d->state == IXD_DEFERRED) {
     ix->n_deferred--;
   }
+  dedup__journal_remove(ix, sl);
   dedup__index_unmap(ix, sl);
   dedup__ixdoc_free(d);
   d->state = IXD_DEAD;
@@ -133,6 +135,10 @@ DEDUP_API int dedup_index_remove(dedup_index *ix, const char *id) {
   uint32_t sl = dedup__index_find(ix, id);
   if (sl == IX_NONE)
     return DEDUP_ENOTFOUND;
+  return dedup__index_remove_slot(ix, sl);
+}
+
+int dedup__index_remove_slot(dedup_index *ix, uint32_t sl) {
   int rc = remove_slot(ix, sl);
   dedup__index_live_sync(ix, IX_NONE);
   return rc;
