@@ -51,7 +51,7 @@ bench_n() { # N RUNS
   "$sb" --pack "$p" --stage index --n "$1" --index "$out/ix-$1" \
     --new "$new" --adds "$adds" --queries "$queries" --runs "$2" \
     --threads "$threads" | tee -a "$log"
-  rm -f "$out/ix-$1" "$out/ix-$1.lock" "$out/ix-$1.next"
+  rm -f "$out/ix-$1" "$out/ix-$1.lock" "$out/ix-$1.journal"
 }
 
 bench_n "$n" "$runs"
@@ -71,7 +71,8 @@ if [ "$bytes_n" -gt 0 ]; then
     --index "$out/ixa-$bytes_n" --new "$new" --adds 0 --queries 0 \
     --runs "$runs" | sed 's/"stage":"\([a-z]*\)"/"stage":"\1-notexts"/' |
     tee -a "$log"
-  rm -f "$out/ixa-$bytes_n" "$out/ixa-$bytes_n.lock" "$out/ixa-$bytes_n.next"
+  rm -f "$out/ixa-$bytes_n" "$out/ixa-$bytes_n.lock" \
+    "$out/ixa-$bytes_n.journal"
 fi
 [ "$big" -gt 0 ] && bench_n "$big" 1
 
@@ -111,14 +112,18 @@ for at in [n] + ([big] if big else []):
         continue
     line("N = %d: batch add + run (s)" % at, "%.2f" % b["total_s"])
     line("  index build (%s, s)" % bl["how"], "%.2f" % bl["build_s"])
-    if st["file"]:
-        line("  open + %d adds + save (s)" % st["new"], "%.3f (open %.3f, "
-             "adds %.3f, save %.3f)" % (st["step_s"], st["open_s"],
-                                        st["add_s"], st["save_s"]))
-    else:
-        line("  %d adds, in memory (no open/save yet, s)" % st["new"],
-             "%.3f" % st["step_s"])
-    line("  step / batch (target <= 2%)",
+    hs = get("hot-step", at)
+    if hs:
+        line("  loaded index: %d adds + save (journal, s)" % hs["new"],
+             "%.4f (adds %.4f, save %.4f)" % (hs["step_s"], hs["add_s"],
+                                              hs["save_s"]))
+        line("  loaded step / batch (target <= 2%)",
+             "%.3f%%" % (100 * hs["step_s"] / b["total_s"]))
+    line("  cold: open + %d adds + save (s)" % st["new"], "%.3f (open %.3f, "
+         "adds %.3f, save %.3f; journal %d bytes)" % (
+             st["step_s"], st["open_s"], st["add_s"], st["save_s"],
+             st.get("journal_bytes", 0)))
+    line("  cold step / batch",
          "%.2f%%" % (100 * st["step_s"] / b["total_s"]))
     line("  story ids unchanged after the adds (target >= 99%)",
          "%.3f%% (%.3f%% after resolve)" % (

@@ -47,6 +47,8 @@ enum {
   OPT_KEEP_TEXTS,
   OPT_DEFER,
   OPT_REBUILD,
+  OPT_COMPACT,
+  OPT_SYNC,
   OPT_REPLACE,
   OPT_LIST,
   OPT_QUERY,
@@ -91,6 +93,8 @@ static const struct option longopts[] = {
     {"keep-texts", no_argument, NULL, OPT_KEEP_TEXTS},
     {"defer", no_argument, NULL, OPT_DEFER},
     {"rebuild", no_argument, NULL, OPT_REBUILD},
+    {"compact", no_argument, NULL, OPT_COMPACT},
+    {"sync", no_argument, NULL, OPT_SYNC},
     {"replace", no_argument, NULL, OPT_REPLACE},
     {"list", no_argument, NULL, OPT_LIST},
     {"query", no_argument, NULL, OPT_QUERY},
@@ -291,6 +295,8 @@ static int check_index_opts(const cli_opts *o, const char *svc_opt,
             : o->expire     ? "expire"
             : o->defer      ? "defer"
             : o->rebuild    ? "rebuild"
+            : o->compact    ? "compact"
+            : o->sync       ? "sync"
             : o->replace    ? "replace"
             : o->keep_texts ? "keep-texts"
                             : NULL;
@@ -544,6 +550,8 @@ int cli_parse(cli_opts *o, int argc, char **argv, char *msg, size_t msg_len) {
     case OPT_KEEP_TEXTS:
     case OPT_DEFER:
     case OPT_REBUILD:
+    case OPT_COMPACT:
+    case OPT_SYNC:
     case OPT_REPLACE:
     case OPT_LIST:
     case OPT_QUERY:
@@ -557,6 +565,10 @@ int cli_parse(cli_opts *o, int argc, char **argv, char *msg, size_t msg_len) {
         o->defer = 1;
       else if (c == OPT_REBUILD)
         o->rebuild = 1;
+      else if (c == OPT_COMPACT)
+        o->compact = 1;
+      else if (c == OPT_SYNC)
+        o->sync = 1;
       else if (c == OPT_REPLACE)
         o->replace = 1;
       else if (c == OPT_LIST)

@@ -46,6 +46,7 @@ typedef struct cli_opts {
   /* --index PATH: the service index (dedup_index_*), and what to do */
   const char *index;
   int keep_texts, defer, rebuild, replace, list, query;
+  int compact, sync; /* --compact, --sync (service index) */
   const char *expire; /* --expire DATE as given; expire_at parsed */
   int64_t expire_at;
   const char *remove[CLI_REMOVE_MAX]; /* --remove ID (repeatable) */

@@ -161,6 +161,11 @@ static const char usage_svc[] =
     "                          next --rebuild (a first large build)\n"
     "  --rebuild               after the adds, recompute every cluster as\n"
     "                          a batch run would (ids kept where they can)\n"
+    "  --sync                  save after each document, then print its\n"
+    "                          line (flushed): each line printed is on\n"
+    "                          disk; with --jsonl - a long-lived pipe\n"
+    "  --compact               write PATH whole at the end (saves append\n"
+    "                          to PATH.journal; see doc/service.md)\n"
     "  --remove ID             remove the document ID first (repeatable)\n"
     "  --expire DATE           remove the documents dated before DATE\n"
     "                          (ISO 8601 or Unix seconds) first\n"
@@ -1744,6 +1749,35 @@ static void collect_merges(run *r, const dedup_assignment *a, size_t since,
       qsort(m[k].v, m[k].n, sizeof *m[k].v, cmp_merge);
 }
 
+static void say_status(const char *path, const char *what, int rc,
+                       int err);
+
+/* A journal whose last save was cut short (a crash, a full disk): the
+ * index opened as its last complete save left it, which is said. */
+static void say_journal(const run *r, const char *path) {
+  dedup_index_journal_info j;
+  memset(&j, 0, sizeof j);
+  j.version = DEDUP_INDEX_JOURNAL_INFO_VERSION;
+  if (dedup_index_journal(r->ix, &j) != DEDUP_OK || !j.ignored)
+    return;
+  fprintf(stderr, PROG ": %s.journal: warning: %llu bytes after its last "
+          "complete save left out (a save cut short); the index is as "
+          "that save left it\n", path, (unsigned long long)j.ignored);
+}
+
+/* The index saved to its own file (--sync), or the failure said and the
+ * run ended (the document is in memory, not on disk: no line says it is
+ * there), with exit 1 (3 out of memory). */
+static void svc_sync(run *r) {
+  int rc = dedup_index_save(r->ix, NULL);
+  if (rc == DEDUP_OK)
+    return;
+  int err = errno;
+  progress_clear(r);
+  say_status(r->o.index, "index not saved: ", rc, err);
+  die(rc == DEDUP_ENOMEM ? EXIT_FAIL : EXIT_UNREADABLE);
+}
+
 /* A document given to the index (or, with --query, asked about): id
  * names it in the output, where in messages (a path, or FILE:LINE). */
 static void svc_add(run *r, const char *id, const char *where,
@@ -1759,6 +1793,10 @@ static void svc_add(run *r, const char *id, const char *where,
                ? dedup_index_query(r->ix, text, len, meta, &a)
                : dedup_index_add(r->ix, id, text, len, meta, r->add_flags,
                                  &a);
+  /* --sync: the add saved (appended to the journal) before its line
+   * says it is there. */
+  if (rc == DEDUP_OK && r->o.sync && !r->o.query)
+    svc_sync(r);
   switch (rc) {
   case DEDUP_OK:
     r->added++;
@@ -1769,6 +1807,8 @@ static void svc_add(run *r, const char *id, const char *where,
       print_assignment(r, id, &a, (r->add_flags & DEDUP_ADD_DEFER) != 0, m);
       free(m[0].v);
       free(m[1].v);
+      if (r->o.sync)
+        fflush(stdout);
     }
     break;
   case DEDUP_EEXIST:
@@ -1890,7 +1930,7 @@ static int svc_read_only(const opts *o, int from_load) {
   if (from_load)
     return !o->n_files && !o->n_jsonl && !o->save;
   return o->list && !o->n_files && !o->n_jsonl && !o->n_remove &&
-         !o->expire && !o->rebuild;
+         !o->expire && !o->rebuild && !o->compact;
 }
 
 /* The service mode: --index PATH (or --load of a service index,
@@ -1947,6 +1987,7 @@ static int service(run *r, int from_load) {
         say_status(path, "index refused: ", rc, err);
       return rc == DEDUP_ENOMEM ? EXIT_FAIL : EXIT_INDEX;
     }
+    say_journal(r, path);
     dedup_params saved;
     if (dedup_index_params(r->ix, &saved, DEDUP_PARAMS_VERSION) !=
             DEDUP_OK ||
@@ -2014,7 +2055,8 @@ static int service(run *r, int from_load) {
    * made. */
   const char *target = from_load ? o->save : path;
   if (!read_only && target) {
-    rc = dedup_index_save(r->ix, target);
+    rc = o->compact && target == path ? dedup_index_compact(r->ix)
+                                      : dedup_index_save(r->ix, target);
     if (rc != DEDUP_OK) {
       int err = errno;
       if (rc == DEDUP_ELOCKED)

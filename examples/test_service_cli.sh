@@ -62,6 +62,21 @@ stderr_has() {
 no_stdout() {
   [ ! -s "$1.out" ] || fail "$1 printed to stdout: $(cat "$1.out")"
 }
+# snap, then unchanged MESSAGE: the index (its file and its journal)
+# byte for byte as snap found it.
+snap() {
+  cp ix ix.before
+  rm -f ix.journal.before
+  [ ! -e ix.journal ] || cp ix.journal ix.journal.before
+}
+unchanged() {
+  cmp -s ix ix.before || fail "$1 (the file)"
+  if [ -e ix.journal.before ]; then
+    cmp -s ix.journal ix.journal.before || fail "$1 (the journal)"
+  else
+    [ ! -e ix.journal ] || fail "$1 (a journal written)"
+  fi
+}
 # field NAME ID COLUMN: a column of ID's line in NAME.out (tsv)
 field() {
   awk -F'\t' -v id="$2" -v c="$3" '$1 == id { print $c }' "$1.out"
@@ -196,10 +211,10 @@ run list5 --index ix --list
   fail "a replaced document is not at its new place: $(cat list5.out)"
 
 # ---- --query adds nothing: the file's bytes unchanged -----------------
-cp ix ix.before
+snap
 run query --index ix --query --format tsv a_edit.txt garden.txt
 expect_rc query 0
-cmp -s ix ix.before || fail "--query changed the index file"
+unchanged "--query changed the index file"
 [ "$(wc -l <query.out)" -eq 3 ] || fail "query: $(cat query.out)"
 [ "$(field query a_edit.txt 2)" = "$copy_a" ] || fail "query: a_edit"
 run list6 --index ix --list
@@ -232,7 +247,7 @@ expect_rc alone 2
 stderr_has alone "--defer goes with --index"
 run withsave --index ix --save x.idx a.txt
 expect_rc withsave 2
-cmp -s ix ix.before || fail "a usage error changed the index"
+unchanged "a usage error changed the index"
 
 # ---- --remove, then --list ---------------------------------------------
 run rm1 --index ix --remove garden.txt --remove d.txt --list
@@ -323,11 +338,11 @@ run load --load ix --format tsv
 expect_rc load 0
 run lsame --index ix --list --format tsv
 same load lsame
-cp ix ix.before
+snap
 run load2 --load ix --format json d.txt
 expect_rc load2 0
 grep -q '"id":"d.txt"' load2.out || fail "load2: d.txt not listed"
-cmp -s ix ix.before || fail "--load without --save changed the index"
+unchanged "--load without --save changed the index"
 
 # ---- a damaged index: exit 4, the file untouched --------------------------
 size=$(wc -c <ix)
@@ -362,7 +377,7 @@ run magic --index magic.idx --list
 expect_rc magic 4
 
 # ---- a second writer while one holds the lock: exit 4 ---------------------
-cp ix ix.before
+snap
 # The subshell takes the lock on fd 9, then becomes the sleep, so that
 # killing $holder releases it (and no child keeps the test's output open).
 (
@@ -386,9 +401,51 @@ expect_rc lockq 0
 kill "$holder"
 wait "$holder" 2>/dev/null || true
 holder=
-cmp -s ix ix.before || fail "a refused writer changed the index"
+unchanged "a refused writer changed the index"
 run unlocked --index ix garden.txt # the lock is free again
 expect_rc unlocked 0
 grep -q "^garden.txt	copy" unlocked.out || fail "unlocked: $(cat unlocked.out)"
+
+# ---- the journal: saves append, --compact folds it in, a cut is said -----
+rm -f j.ix j.ix.journal
+run j1 --index j.ix a.txt b.txt
+expect_rc j1 0
+[ -s j.ix.journal ] || fail "a save to a new index wrote no journal"
+cp j.ix j.ix.first
+run j2 --index j.ix --format tsv c.txt
+expect_rc j2 0
+cmp -s j.ix j.ix.first || fail "an add rewrote the index file (not the journal)"
+run jl1 --index j.ix --list --format tsv
+expect_rc jl1 0
+[ "$(wc -l <jl1.out)" -eq 4 ] || fail "the journal's adds not listed: $(cat jl1.out)"
+run jc --index j.ix --compact
+expect_rc jc 0
+[ ! -e j.ix.journal ] || fail "--compact left the journal"
+run jl2 --index j.ix --list --format tsv
+expect_rc jl2 0
+same jl1 jl2
+# --sync: each line printed once its add is saved; a pipe of JSON lines.
+printf '%s\n' \
+  '{"id":"s1","text":"The harbour fire burned all night and the crews came from three towns to fight it."}' \
+  '{"id":"s2","text":"The harbour fire burned all night and the crews came from three towns to fight it!"}' \
+  >sync.jsonl
+run js --index j.ix --sync --format tsv --jsonl - <sync.jsonl
+expect_rc js 0
+[ "$(grep -c '^s[12]	' js.out)" -eq 2 ] || fail "--sync lines: $(cat js.out)"
+[ "$(field js s2 2)" = "$(field js s1 2)" ] || fail "--sync: s2 is no copy of s1"
+# A journal cut inside its last save: the index opens as the save before,
+# with a warning naming the journal (also under -q).
+jb=$(wc -c <j.ix.journal)
+head -c $((jb - 5)) j.ix.journal >j.cut && mv j.cut j.ix.journal
+run jcut --index j.ix --list --format tsv -q
+expect_rc jcut 0
+grep -q "^s1	" jcut.out || fail "the first synced add lost: $(cat jcut.out)"
+grep -q "^s2	" jcut.out && fail "the cut save was kept"
+stderr_has jcut "j.ix.journal: warning"
+# --sync and --compact go with --index only.
+run jsx --sync a.txt
+expect_rc jsx 2
+run jcx --compact a.txt
+expect_rc jcx 2
 
 echo "service CLI: all checks passed"

@@ -904,8 +904,44 @@ static void test_version2_loads(void **state) {
   free(b);
 }
 
+/* The text check of a file's texts (dedup__valid_text): ASCII is read
+ * eight bytes at a time, so a NUL, a stray byte or a bad sequence is put
+ * at every place of texts of every length up to 40, at every alignment. */
+static void test_valid_text(void **state) {
+  (void)state;
+  char buf[64];
+  for (size_t off = 0; off < 8; off++)
+    for (size_t len = 0; len <= 40; len++) {
+      char *t = buf + off;
+      for (size_t i = 0; i < len; i++)
+        t[i] = (char)('a' + i % 26);
+      assert_true(dedup__valid_text(t, len));
+      for (size_t at = 0; at < len; at++) {
+        const char bad[] = {'\0', (char)0x80, (char)0xFF, (char)0xC3};
+        for (size_t b = 0; b < sizeof bad; b++) {
+          char keep = t[at];
+          t[at] = bad[b];
+          assert_false(dedup__valid_text(t, len));
+          t[at] = keep;
+        }
+        if (at + 2 <= len) { /* a whole two-byte sequence: valid */
+          char k0 = t[at], k1 = t[at + 1];
+          t[at] = (char)0xC3;
+          t[at + 1] = (char)0xA9;
+          assert_true(dedup__valid_text(t, len));
+          t[at] = k0;
+          t[at + 1] = k1;
+        }
+      }
+    }
+  /* U+FFFD only as its own bytes; a NUL past eight ASCII bytes. */
+  assert_true(dedup__valid_text("abcdefgh\xEF\xBF\xBDij", 13));
+  assert_false(dedup__valid_text("abcdefghijklmno\0", 16));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_valid_text),
       cmocka_unit_test(test_round_trip_state),
       cmocka_unit_test(test_round_trip_empty),
       cmocka_unit_test(test_round_trip_meta),

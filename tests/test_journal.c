@@ -124,7 +124,7 @@ static void opens_as(const char *path, const unsigned char *want, size_t n) {
   dedup_index *o;
   assert_int_equal(dedup_index_open(&o, path, DEDUP_INDEX_READ_ONLY),
                    DEDUP_OK);
-  size_t m;
+  size_t m = 0;
   unsigned char *got = whole(o, &m);
   same_bytes(want, n, got, m);
   free(got);
@@ -161,7 +161,7 @@ static void test_replay_equals_writer(void **state) {
   char path[512];
   snprintf(path, sizeof path, "%s", path_in("a.ix"));
   dedup_index *ix = made(path, 12);
-  size_t flen;
+  size_t flen = 0;
   unsigned char *file0 = slurp(path, &flen);
   size_t ops = 0;
   for (int step = 0; step < 7; step++) {
@@ -210,16 +210,16 @@ static void test_replay_equals_writer(void **state) {
     j = info(ix);
     assert_int_equal(j.ops, ops);
     assert_int_equal(j.unsaved, 0);
-    size_t jl;
+    size_t jl = 0;
     unsigned char *jb = slurp(jpath(path), &jl);
     assert_int_equal(j.bytes, jl);
     free(jb);
     /* The file itself is the one compacted. */
-    size_t l2;
+    size_t l2 = 0;
     unsigned char *f2 = slurp(path, &l2);
     same_bytes(file0, flen, f2, l2);
     free(f2);
-    size_t wl;
+    size_t wl = 0;
     unsigned char *w = whole(ix, &wl);
     opens_as(path, w, wl);
     free(w);
@@ -232,14 +232,14 @@ static void test_replay_equals_writer(void **state) {
   assert_int_equal(add_doc(ix, 21, 0), DEDUP_OK);
   assert_int_equal(dedup_index_save(ix, NULL), DEDUP_OK);
   assert_int_equal(info(ix).ops, ops + 1);
-  size_t wl;
+  size_t wl = 0;
   unsigned char *w = whole(ix, &wl);
   opens_as(path, w, wl);
   /* Compacted: the file is the whole index, the journal gone. */
   assert_int_equal(dedup_index_compact(ix), DEDUP_OK);
   assert_false(exists(jpath(path)));
   assert_int_equal(info(ix).ops, 0);
-  size_t cl;
+  size_t cl = 0;
   unsigned char *c = slurp(path, &cl);
   same_bytes(w, wl, c, cl);
   free(c);
@@ -263,9 +263,9 @@ static void test_whole_saves(void **state) {
   assert_int_equal(dedup_index_save(ix, NULL), DEDUP_OK);
   assert_false(exists(jpath(path)));
   assert_true(info(ix).appends);
-  size_t wl;
+  size_t wl = 0;
   unsigned char *w = whole(ix, &wl), *f;
-  size_t fl;
+  size_t fl = 0;
   f = slurp(path, &fl);
   same_bytes(w, wl, f, fl);
   free(f);
@@ -324,7 +324,7 @@ static void test_cut(void **state) {
     at[k] = (size_t)info(ix).bytes;
   }
   dedup_index_free(ix);
-  size_t jl;
+  size_t jl = 0;
   unsigned char *jb = slurp(jpath(path), &jl);
   assert_int_equal(jl, at[3]);
   unsigned char *cut = malloc(jl);
@@ -341,7 +341,7 @@ static void test_cut(void **state) {
     assert_int_equal(dedup_index_open(&o, path, DEDUP_INDEX_READ_ONLY),
                      DEDUP_OK);
     assert_int_equal(info(o).ignored, n - at[k]);
-    size_t m;
+    size_t m = 0;
     unsigned char *got = whole(o, &m);
     same_bytes(st[k], sl[k], got, m);
     free(got);
@@ -353,7 +353,7 @@ static void test_cut(void **state) {
   assert_int_equal(dedup_index_open(&ix, path, 0), DEDUP_OK);
   assert_int_equal(add_doc(ix, 50, 0), DEDUP_OK);
   assert_int_equal(dedup_index_save(ix, NULL), DEDUP_OK);
-  size_t wl;
+  size_t wl = 0;
   unsigned char *w = whole(ix, &wl);
   opens_as(path, w, wl);
   dedup_index *o;
@@ -392,7 +392,7 @@ static void test_flips(void **state) {
     at[k] = (size_t)info(ix).bytes;
   }
   dedup_index_free(ix);
-  size_t jl;
+  size_t jl = 0;
   unsigned char *jb = slurp(jpath(path), &jl);
   for (size_t i = 0; i < jl; i++) {
     if (i >= 40 && i < at[1] - 40 && i % 13) /* a text's bytes: some */
@@ -413,7 +413,7 @@ static void test_flips(void **state) {
     /* In the last SAVE record: a save cut short, left out. */
     assert_int_equal(rc, DEDUP_OK);
     assert_true(info(o).ignored > 0);
-    size_t m;
+    size_t m = 0;
     unsigned char *got = whole(o, &m);
     same_bytes(st[1], sl[1], got, m);
     free(got);
@@ -434,7 +434,7 @@ static void test_redo_differs(void **state) {
   assert_int_equal(add_doc(ix, 20, 0), DEDUP_OK);
   assert_int_equal(dedup_index_save(ix, NULL), DEDUP_OK);
   dedup_index_free(ix);
-  size_t jl;
+  size_t jl = 0;
   unsigned char *jb = slurp(jpath(path), &jl);
   /* The first record (the add) at 32: its story id is the payload's last
    * 8 bytes; +1 there and its checksum made right. */
@@ -464,11 +464,11 @@ static void test_stale(void **state) {
   dedup_index *ix = made(path, 5);
   assert_int_equal(add_doc(ix, 20, 0), DEDUP_OK);
   assert_int_equal(dedup_index_save(ix, NULL), DEDUP_OK);
-  size_t jl;
+  size_t jl = 0;
   unsigned char *jb = slurp(jpath(path), &jl);
   assert_int_equal(add_doc(ix, 21, 0), DEDUP_OK);
   assert_int_equal(dedup_index_compact(ix), DEDUP_OK);
-  size_t wl;
+  size_t wl = 0;
   unsigned char *w = whole(ix, &wl);
   dedup_index_free(ix);
   spit(jpath(path), jb, jl);
@@ -492,7 +492,7 @@ static void test_failed_append(void **state) {
   char path[512];
   snprintf(path, sizeof path, "%s", path_in("g.ix"));
   dedup_index *ix = made(path, 5);
-  size_t w0l;
+  size_t w0l = 0;
   unsigned char *w0 = whole(ix, &w0l);
   assert_int_equal(mkdir(jpath(path), 0700), 0);
   assert_int_equal(add_doc(ix, 20, 0), DEDUP_OK);
@@ -501,11 +501,11 @@ static void test_failed_append(void **state) {
   assert_int_equal(rmdir(jpath(path)), 0);
   opens_as(path, w0, w0l);
   assert_int_equal(dedup_index_save(ix, NULL), DEDUP_OK);
-  size_t w1l;
+  size_t w1l = 0;
   unsigned char *w1 = whole(ix, &w1l);
   opens_as(path, w1, w1l);
   /* The journal replaced by a FIFO: the append fails at once. */
-  size_t jl;
+  size_t jl = 0;
   unsigned char *jb = slurp(jpath(path), &jl);
   assert_int_equal(unlink(jpath(path)), 0);
   assert_int_equal(mkfifo(jpath(path), 0600), 0);
@@ -518,7 +518,7 @@ static void test_failed_append(void **state) {
   spit(jpath(path), jb, jl);
   opens_as(path, w1, w1l);
   assert_int_equal(dedup_index_save(ix, NULL), DEDUP_OK);
-  size_t w2l;
+  size_t w2l = 0;
   unsigned char *w2 = whole(ix, &w2l);
   opens_as(path, w2, w2l);
   free(w0);

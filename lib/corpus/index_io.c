@@ -337,6 +337,18 @@ static int rd(reader *r, void *dst, size_t n) {
 int dedup__valid_text(const char *s, size_t len) {
   size_t i = 0;
   while (i < len) {
+    /* Eight ASCII bytes at a time, none of them NUL: most of a text, and
+     * an open of a large index reads every text. */
+    while (len - i >= 8) {
+      uint64_t w;
+      memcpy(&w, s + i, 8);
+      const uint64_t ones = 0x0101010101010101ULL, highs = ones << 7;
+      if ((w & highs) || ((w - ones) & ~w & highs))
+        break;
+      i += 8;
+    }
+    if (i == len)
+      break;
     int32_t cp;
     size_t n = dedup__utf8_next(s + i, len - i, &cp);
     if (cp == 0 ||
