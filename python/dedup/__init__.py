@@ -52,9 +52,10 @@ import tempfile
 import threading
 
 __all__ = [
-    "Corpus", "Index", "Assignment", "DocInfo", "DedupError",
+    "Corpus", "Index", "Assignment", "DocInfo", "JournalInfo", "DedupError",
     "DedupValueError", "DedupIndexError", "DedupOSError", "DedupExistsError",
-    "DedupNotFoundError", "DedupLockedError", "MinHash", "SimHash", "LSH", "normalise", "shingles",
+    "DedupNotFoundError", "DedupLockedError", "MinHash", "SimHash", "LSH",
+    "normalise", "shingles",
     "char_shingles", "hash_token", "scores", "version", "library_path",
 ]
 
@@ -1511,6 +1512,31 @@ _ix_resolve = _optional("dedup_index_resolve", ctypes.c_int, _vp,
 _ix_rebuild = _optional("dedup_index_rebuild", ctypes.c_int, _vp,
                         ctypes.POINTER(_RunOptions))
 
+
+class _JournalInfo(ctypes.Structure):
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("ops", ctypes.c_size_t),
+        ("bytes", ctypes.c_uint64),
+        ("unsaved", ctypes.c_size_t),
+        ("ignored", ctypes.c_uint64),
+        ("appends", ctypes.c_int),
+    ]
+
+
+_JOURNAL_INFO_VERSION = 1
+_ix_compact = _optional("dedup_index_compact", ctypes.c_int, _vp)  # 0.6
+_ix_journal = _optional("dedup_index_journal", ctypes.c_int, _vp,
+                        ctypes.POINTER(_JournalInfo))
+
+JournalInfo = collections.namedtuple("JournalInfo", [
+    "ops", "bytes", "unsaved", "ignored", "appends"])
+JournalInfo.__doc__ = """The journal of an index's own file (Index.journal):
+ops and bytes in PATH.journal, unsaved operations since the last save,
+ignored bytes after its last complete save that open left out (a save cut
+short), appends (bool: the next save appends rather than writing the file
+whole)."""
+
 _LEVEL_NAMES = {v: k for k, v in _LEVELS.items()}
 _METHOD_NAMES = {v: k for k, v in _METHODS.items()}
 _KIND_NAMES = {v: k for k, v in _KINDS.items()}
@@ -1672,10 +1698,12 @@ class Index:
         return self._c
 
     def save(self, path=None):
-        """Saves the index (atomic: a temporary file renamed over path).
-        path None: the file it was opened from.  Saving elsewhere takes
-        that file's lock for the save (DedupLockedError if another writer
-        holds it)."""
+        """Saves the index.  path None: the file it was opened from, where
+        a save appends what changed to PATH.journal (synced) when it can,
+        and open does it again; else (and elsewhere) the whole file,
+        atomically (a temporary file renamed over path).  Saving elsewhere
+        takes that file's lock for the save (DedupLockedError if another
+        writer holds it)."""
         if _ix_save is None:
             raise NotImplementedError("this libdedup has no dedup_index_save")
         raw = None if path is None else _cstr(path, "path")
@@ -1683,6 +1711,28 @@ class Index:
             ctypes.set_errno(0)
             _check_io(_ix_save(self._handle(), raw),
                       path if path is not None else (self.path or "index"))
+
+    def compact(self):
+        """Writes the index's own file whole and removes its journal
+        (saves to its own file append to PATH.journal; see save)."""
+        if _ix_compact is None:
+            raise NotImplementedError("this libdedup has no "
+                                      "dedup_index_compact")
+        with self._rw.write():
+            ctypes.set_errno(0)
+            _check_io(_ix_compact(self._handle()), self.path or "index")
+
+    @property
+    def journal(self):
+        """The journal of the index's own file, a JournalInfo."""
+        if _ix_journal is None:
+            raise NotImplementedError("this libdedup has no "
+                                      "dedup_index_journal")
+        j = _JournalInfo(_JOURNAL_INFO_VERSION, 0, 0, 0, 0, 0)
+        with self._rw.read():
+            _check(_ix_journal(self._handle(), ctypes.byref(j)), "journal")
+        return JournalInfo(j.ops, j.bytes, j.unsaved, j.ignored,
+                           bool(j.appends))
 
     def add(self, id, text, title=None, date=None, lang=None, replace=False,
             defer=False):

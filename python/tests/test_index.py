@@ -313,6 +313,41 @@ class IndexTests(unittest.TestCase):
         with self.assertRaises(dedup.DedupError):
             dedup.Index.open(bad)
 
+    def test_journal(self):
+        # Saves to the index's own file append to PATH.journal; an open
+        # does them again; compact() writes the file whole.
+        ix, _ = self.seeds_index()
+        need(lambda: ix.save(self.path))
+        ix.close()
+        rng = random.Random(4)
+        texts = [article(rng) for _ in range(3)]
+        jpath = self.path + ".journal"
+        with dedup.Index.open(self.path) as w:
+            if not hasattr(w, "compact"):
+                self.skipTest("libdedup before 0.6")
+            before = os.path.getsize(self.path)
+            got = [w.add("j%d" % i, t) for i, t in enumerate(texts)]
+            self.assertEqual(w.journal.unsaved, 3)
+            self.assertTrue(w.journal.appends)
+            w.save()
+            self.assertEqual(os.path.getsize(self.path), before)
+            j = w.journal
+            self.assertEqual((j.ops, j.unsaved, j.ignored), (3, 0, 0))
+            self.assertEqual(j.bytes, os.path.getsize(jpath))
+            w.remove("j1")
+            w.save()
+            self.assertEqual(w.journal.ops, 4)
+            docs = list(w.docs())
+        with dedup.Index.open(self.path, read_only=True) as r:
+            self.assertEqual(list(r.docs()), docs)
+            self.assertEqual(r.lookup("j0").copy_id, got[0].copy_id)
+        with dedup.Index.open(self.path) as w:
+            w.compact()
+            self.assertFalse(os.path.exists(jpath))
+            self.assertEqual(w.journal.ops, 0)
+        with dedup.Index.open(self.path, read_only=True) as r:
+            self.assertEqual(list(r.docs()), docs)
+
     def test_locked(self):
         ix, _ = self.seeds_index()
         need(lambda: ix.save(self.path))
