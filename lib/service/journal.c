@@ -499,6 +499,11 @@ static int redo(dedup_index *ix, const unsigned char *buf, size_t len,
     default:
       rc = DEDUP_EFORMAT;
     }
+    /* An operation done with less than it first had (memory ran out in a
+     * step it may skip: a look at old groups, a vector weighed later) is
+     * not what was done: the open fails, as out of memory. */
+    if (rc == DEDUP_OK && !ix->j.ok)
+      rc = DEDUP_ENOMEM;
     if (rc != DEDUP_OK)
       return rc;
   }
