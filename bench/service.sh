@@ -2,7 +2,10 @@
 # service.sh BUILD [N [BIG_N]] : the service index against the batch run.
 #
 #   bench/service.sh build-rel              # N = 50,000: a few minutes
-#   bench/service.sh build-rel 50000 200000 # and adds at 200,000 documents
+#   bench/service.sh build-rel 50000 1000000 # and at 1M documents (an
+#                                            # hour; the index built by
+#                                            # adds, BIG_BUILD=rebuild
+#                                            # for a rebuild)
 #
 # BUILD is a release build directory (meson setup build-rel
 # --buildtype=release).  Makes (or reuses) dedup-gen packs in $OUT
@@ -43,18 +46,20 @@ pack_for() { # N -> a pack of N + new + adds + queries documents
   echo "$p"
 }
 
-bench_n() { # N RUNS
+bench_n() { # N RUNS BUILD (rebuild: deferred adds + a rebuild, texts
+  # kept; adds: one add each, no texts - a rebuild at 1M would hold a
+  # batch run's memory and the index's at once)
   p=$(pack_for "$1")
   "$sb" --pack "$p" --stage batch --n "$1" --runs "$2" --threads "$threads" \
     | tee -a "$log"
-  rm -f "$out/ix-$1" "$out/ix-$1.lock"
-  "$sb" --pack "$p" --stage index --n "$1" --index "$out/ix-$1" \
+  rm -f "$out/ix-$1" "$out/ix-$1.lock" "$out/ix-$1.journal"
+  "$sb" --pack "$p" --stage index --build "$3" --n "$1" --index "$out/ix-$1" \
     --new "$new" --adds "$adds" --queries "$queries" --runs "$2" \
     --threads "$threads" | tee -a "$log"
   rm -f "$out/ix-$1" "$out/ix-$1.lock" "$out/ix-$1.journal"
 }
 
-bench_n "$n" "$runs"
+bench_n "$n" "$runs" rebuild
 # The batch on one thread too: the index adds on one.
 if [ "$threads" != 1 ]; then
   "$sb" --pack "$(pack_for "$n")" --stage batch --n "$n" --runs 1 \
@@ -74,7 +79,7 @@ if [ "$bytes_n" -gt 0 ]; then
   rm -f "$out/ixa-$bytes_n" "$out/ixa-$bytes_n.lock" \
     "$out/ixa-$bytes_n.journal"
 fi
-[ "$big" -gt 0 ] && bench_n "$big" 1
+[ "$big" -gt 0 ] && bench_n "$big" 1 "${BIG_BUILD:-adds}"
 
 # Streaming accuracy: documents in date order, one add each, against the
 # batch run over the same documents.

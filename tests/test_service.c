@@ -12,6 +12,10 @@
 
 #include "testgen.h"
 
+#include <unistd.h>
+
+#define DEDUP__TEST_MIN(a, b) ((a) < (b) ? (a) : (b))
+
 static dedup_assignment add(dedup_index *ix, const char *id, const char *text,
                             int expect) {
   dedup_assignment a = {.version = DEDUP_ASSIGNMENT_VERSION};
@@ -485,6 +489,151 @@ static void stream_stable_ids(void **state) {
 }
 
 /* Misuse is answered. */
+/* The bytes of an index saved whole to a temporary file. */
+static char *saved_bytes(dedup_index *ix, size_t *len) {
+  char path[] = "/tmp/dedup-addmany-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  close(fd);
+  assert_int_equal(dedup_index_save(ix, path), DEDUP_OK);
+  char *b = tg_slurp(path, len);
+  assert_non_null(b);
+  unlink(path);
+  char lock[64];
+  snprintf(lock, sizeof lock, "%s.lock", path);
+  unlink(lock);
+  return b;
+}
+
+static void same_assignments(const dedup_assignment *x,
+                             const dedup_assignment *y) {
+  assert_int_equal(x->copy_id, y->copy_id);
+  assert_int_equal(x->story_id, y->story_id);
+  assert_int_equal(x->copy_joined, y->copy_joined);
+  assert_int_equal(x->story_joined, y->story_joined);
+  assert_memory_equal(&x->copy_sim, &y->copy_sim, sizeof x->copy_sim);
+  assert_memory_equal(&x->story_sim, &y->story_sim, sizeof x->story_sim);
+  assert_int_equal(x->n_copy_merged, y->n_copy_merged);
+  assert_int_equal(x->n_story_merged, y->n_story_merged);
+}
+
+/* dedup_index_add_many: the generated collection (copies framed by the
+ * same menu and share lines, new to the index when their batch comes, so
+ * that pages signed ahead must be signed again at their turn), with an
+ * id given twice, an empty text and an empty id, in batches of 1, 7 and
+ * all, on 1, 2 and 3 threads, with and without DEDUP_ADD_REPLACE: the
+ * statuses, assignments and saved index of the lone adds, byte for
+ * byte. */
+static void add_many_is_lone_adds(void **state) {
+  (void)state;
+  gen g;
+  gen_make(&g);
+  size_t n = g.n + 3;
+  const char **ids = calloc(n, sizeof *ids), **texts = calloc(n, sizeof *texts);
+  size_t *lens = calloc(n, sizeof *lens);
+  const dedup_doc_meta **metas = calloc(n, sizeof *metas);
+  dedup_doc_meta *m = calloc(n, sizeof *m);
+  assert_true(ids && texts && lens && metas && m);
+  for (size_t i = 0, k = 0; i < n; i++) {
+    if (i == 10) { /* an id given again, another text */
+      ids[i] = g.name[3];
+      texts[i] = g.text[5];
+    } else if (i == 20) {
+      ids[i] = "empty";
+      texts[i] = "";
+    } else if (i == 30) {
+      ids[i] = "";
+      texts[i] = g.text[0];
+    } else {
+      ids[i] = g.name[k];
+      texts[i] = g.text[k++];
+    }
+    lens[i] = strlen(texts[i]);
+    m[i] = (dedup_doc_meta)DEDUP_DOC_META_INIT;
+    m[i].has_date = i % 3 != 0;
+    m[i].date = 1700000000 + (int64_t)i * 3600;
+    metas[i] = i % 5 ? &m[i] : NULL;
+  }
+  for (unsigned fl = 0; fl < 2; fl++) {
+    unsigned flags = fl ? DEDUP_ADD_REPLACE : 0;
+    dedup_index *ref;
+    assert_int_equal(dedup_index_new(&ref, NULL, 0), DEDUP_OK);
+    dedup_assignment *want = calloc(n, sizeof *want);
+    int *want_rc = calloc(n, sizeof *want_rc);
+    assert_true(want && want_rc);
+    for (size_t i = 0; i < n; i++) {
+      want[i].version = DEDUP_ASSIGNMENT_VERSION;
+      want_rc[i] = dedup_index_add(ref, ids[i], texts[i], lens[i], metas[i],
+                                   flags, &want[i]);
+    }
+    assert_int_equal(want_rc[10], fl ? DEDUP_OK : DEDUP_EEXIST);
+    assert_int_equal(want_rc[20], DEDUP_EEMPTY);
+    assert_int_equal(want_rc[30], DEDUP_EINVAL);
+    size_t rl;
+    char *rb = saved_bytes(ref, &rl);
+    const size_t sizes[] = {1, 7, n};
+    for (unsigned th = 1; th <= 3; th++)
+      for (size_t z = 0; z < 3; z++) {
+        dedup_index *ix;
+        assert_int_equal(dedup_index_new(&ix, NULL, 0), DEDUP_OK);
+        dedup_assignment *got = calloc(n, sizeof *got);
+        int *rc = calloc(n, sizeof *rc);
+        assert_true(got && rc);
+        for (size_t i = 0; i < n; i++)
+          got[i].version = DEDUP_ASSIGNMENT_VERSION;
+        for (size_t at = 0; at < n; at += sizes[z]) {
+          size_t k = DEDUP__TEST_MIN(sizes[z], n - at);
+          assert_int_equal(dedup_index_add_many(ix, k, ids + at, texts + at,
+                                                lens + at, metas + at, flags,
+                                                th, got + at, rc + at),
+                           DEDUP_OK);
+        }
+        for (size_t i = 0; i < n; i++) {
+          assert_int_equal(rc[i], want_rc[i]);
+          if (rc[i] == DEDUP_OK)
+            same_assignments(&got[i], &want[i]);
+        }
+        size_t gl;
+        char *gb = saved_bytes(ix, &gl);
+        assert_int_equal(gl, rl);
+        assert_memory_equal(gb, rb, rl);
+        free(gb);
+        free(got);
+        free(rc);
+        dedup_index_free(ix);
+      }
+    free(rb);
+    free(want);
+    free(want_rc);
+    dedup_index_free(ref);
+  }
+  /* The call's own checks. */
+  dedup_index *ix;
+  int st[2];
+  assert_int_equal(dedup_index_new(&ix, NULL, 0), DEDUP_OK);
+  assert_int_equal(dedup_index_add_many(ix, 0, NULL, NULL, NULL, NULL, 0, 0,
+                                        NULL, NULL),
+                   DEDUP_OK);
+  assert_int_equal(dedup_index_add_many(ix, 1, ids, texts, lens, NULL, 0, 0,
+                                        NULL, NULL),
+                   DEDUP_EINVAL);
+  assert_int_equal(dedup_index_add_many(ix, 1, ids, texts, lens, NULL, 1u << 7,
+                                        0, NULL, st),
+                   DEDUP_EINVAL);
+  dedup_assignment bad = {.version = 99};
+  assert_int_equal(dedup_index_add_many(ix, 1, ids, texts, lens, NULL, 0, 0,
+                                        &bad, st),
+                   DEDUP_EINVAL);
+  assert_int_equal(dedup_index_doc_count(ix), 0);
+  dedup_index_free(ix);
+  free(ids);
+  free(texts);
+  free(lens);
+  free(metas);
+  free(m);
+  gen_free(&g);
+}
+
 static void bad_calls(void **state) {
   (void)state;
   dedup_index *ix = (dedup_index *)1;
@@ -553,6 +702,7 @@ int main(void) {
       cmocka_unit_test(remove_replace_expire),
       cmocka_unit_test(rebuild_is_batch),
       cmocka_unit_test(stream_stable_ids),
+      cmocka_unit_test(add_many_is_lone_adds),
       cmocka_unit_test(bad_calls),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

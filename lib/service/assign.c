@@ -148,9 +148,58 @@ static int prep_text(prep *q, const char *text, size_t len,
   return DEDUP_OK;
 }
 
+void dedup__ix_asked_free(asked *a) {
+  dedup__u64vec_free(&a->keys);
+  dedup__free(a->on2);
+  *a = (asked){0};
+}
+
+typedef struct asking {
+  extra x;
+  asked *a;
+} asking;
+
+static uint32_t asking_df(const void *ctx, uint64_t key) {
+  const asking *k = ctx;
+  uint32_t n = extra_lines_df(&k->x, key);
+  asked *a = k->a;
+  if (a->lost)
+    return n;
+  if (a->keys.n == a->cap) {
+    size_t cap = a->cap ? 2 * a->cap : 64;
+    unsigned char *o = dedup__realloc(a->on2, cap);
+    if (!o) {
+      a->lost = 1;
+      return n;
+    }
+    a->on2 = o;
+    a->cap = cap;
+  }
+  if (dedup__u64vec_push(&a->keys, key) != DEDUP_OK) {
+    a->lost = 1;
+    return n;
+  }
+  a->on2[a->keys.n - 1] = n >= 2;
+  return n;
+}
+
+/* 1 when every answer a still holds with the index's counts now. */
+static int answers_hold(const dedup_index *ix, const prep *q,
+                        const asked *a) {
+  if (a->lost)
+    return 0;
+  extra x = {ix->lines, &q->own_lines, NULL, 0};
+  for (size_t i = 0; i < a->keys.n; i++)
+    if ((extra_lines_df(&x, a->keys.v[i]) >= 2) != a->on2[i])
+      return 0;
+  return 1;
+}
+
 /* Cleans and signs q->d with the index's statistics plus its own lines
- * (s: the caller's scratch). */
-static int prep_sign(const dedup_index *ix, dedup__scratch *s, prep *q) {
+ * (s: the caller's scratch); a: NULL, or where the line-count answers it
+ * gets are kept. */
+static int prep_sign(const dedup_index *ix, dedup__scratch *s, prep *q,
+                     asked *a) {
   const dedup_params *p = &ix->p;
   size_t sig_words =
       p->method == DEDUP_METHOD_SIMHASH ? 1 : ((size_t)p->num_perm + 1) / 2;
@@ -175,11 +224,14 @@ static int prep_sign(const dedup_index *ix, dedup__scratch *s, prep *q) {
       if (dedup__countmap_add(&q->own_lines, q->lines.v[i], 1) != DEDUP_OK)
         return DEDUP_ENOMEM;
   }
-  extra x = {ix->lines, &q->own_lines, NULL, 0};
-  if (dedup__doc_sign_main(s, &q->d, p, sig_words, extra_lines_df, &x,
+  asking k = {{ix->lines, &q->own_lines, NULL, 0}, a};
+  if (dedup__doc_sign_main(s, &q->d, p, sig_words,
+                           a ? asking_df : extra_lines_df, a ? (void *)&k
+                                                             : (void *)&k.x,
                            &ix->heavy, ix->langs, &q->item,
                            q->sig64) != DEDUP_OK)
     return DEDUP_ENOMEM;
+  q->signed_ = 1;
   if (q->d.lang_state == CDOC_LANG_UNKNOWN && !(p->flags & DEDUP_F_NO_LANGID)) {
     q->d.lang = (uint8_t)s->lang;
     q->d.lang_state = CDOC_LANG_FOUND;
@@ -347,7 +399,7 @@ static int make_plan(const dedup_index *ix, dedup_index *ixw, dedup__scratch *s,
   uint32_t *buf = NULL;
   size_t cap = 0;
   *pl = (plan){IX_NONE, IX_NONE, 0, NULL, 0};
-  int rc = prep_sign(ix, s, q);
+  int rc = q->signed_ ? DEDUP_OK : prep_sign(ix, s, q, NULL);
   if (rc == DEDUP_OK)
     rc = prep_copies(ix, s, q, &buf, &cap);
   dedup__free(buf);
@@ -821,46 +873,64 @@ DEDUP_API int dedup_index_add(dedup_index *ix, const char *id, const char *text,
   return dedup__index_add(ix, id, text, len, meta, lang, flags, out);
 }
 
-int dedup__index_add(dedup_index *ix, const char *id, const char *text,
-                     size_t len, const dedup_doc_meta *meta, int lang,
-                     unsigned flags, dedup_assignment *out) {
-  int rc;
-  if (dedup__index_find(ix, id) != IX_NONE && !(flags & DEDUP_ADD_REPLACE))
-    return DEDUP_EEXIST;
-  prep q = {0};
+int dedup__ix_prep_ahead(const dedup_index *ix, dedup__scratch *s, prep *q,
+                         asked *a, const char *text, size_t len,
+                         const dedup_doc_meta *meta, int lang,
+                         unsigned flags) {
+  int rc = prep_text(q, text, len, meta, lang);
+  if (rc != DEDUP_OK || (flags & DEDUP_ADD_DEFER))
+    return rc;
+  if (prep_sign(ix, s, q, a) != DEDUP_OK) {
+    /* Signed at its turn instead, from a text prepared again. */
+    dedup__ix_prep_free(q);
+    dedup__ix_asked_free(a);
+    return prep_text(q, text, len, meta, lang);
+  }
+  return DEDUP_OK;
+}
+
+int dedup__ix_add_prepared(dedup_index *ix, const char *id, prep *q,
+                           asked *a, const char *text, size_t len,
+                           const dedup_doc_meta *meta, int lang,
+                           unsigned flags, dedup_assignment *out) {
+  int rc = DEDUP_OK;
   plan pl = {IX_NONE, IX_NONE, 0, NULL, 0};
   uint32_t sl, surv = IX_NONE;
-  /* The text first: one that is refused replaces nothing. */
-  rc = prep_text(&q, text, len, meta, lang);
-  if (rc == DEDUP_OK && dedup__index_find(ix, id) != IX_NONE)
+  if (dedup__index_find(ix, id) != IX_NONE)
     rc = dedup__index_remove_slot(ix, dedup__index_find(ix, id));
   if (rc == DEDUP_OK)
     rc = dedup__index_ready(ix);
+  /* Signed with counts an earlier add of the batch has changed since:
+   * signed again, now. */
+  if (rc == DEDUP_OK && q->signed_ && a && !answers_hold(ix, q, a)) {
+    dedup__ix_prep_free(q);
+    rc = prep_text(q, text, len, meta, lang);
+  }
   if (rc != DEDUP_OK) {
-    dedup__ix_prep_free(&q);
+    dedup__ix_prep_free(q);
     return rc;
   }
   if (flags & DEDUP_ADD_DEFER) {
-    rc = new_slot(ix, id, &q, 1, &sl);
+    rc = new_slot(ix, id, q, 1, &sl);
     if (rc == DEDUP_OK) {
       ix->docs[sl].state = IXD_DEFERRED;
       count_live(ix, sl);
       ix->n_deferred++;
       dedup__journal_add(ix, sl, text, len, meta, lang, flags);
     }
-    dedup__ix_prep_free(&q);
+    dedup__ix_prep_free(q);
     return rc;
   }
   if (rc == DEDUP_OK)
-    rc = make_plan(ix, ix, &ix->ws, &q, &pl);
+    rc = make_plan(ix, ix, &ix->ws, q, &pl);
   if (rc == DEDUP_OK)
-    rc = describe(ix, &q, &pl, out, &surv);
+    rc = describe(ix, q, &pl, out, &surv);
   if (rc == DEDUP_OK)
-    rc = new_slot(ix, id, &q, (ix->flags & DEDUP_INDEX_KEEP_TEXTS) != 0, &sl);
+    rc = new_slot(ix, id, q, (ix->flags & DEDUP_INDEX_KEEP_TEXTS) != 0, &sl);
   if (rc == DEDUP_OK) {
     if (pl.target == IX_NONE && pl.story == IX_NONE)
       surv = IX_NONE;
-    rc = commit(ix, &q, &pl, sl, surv);
+    rc = commit(ix, q, &pl, sl, surv);
     if (rc == DEDUP_OK) {
       count_live(ix, sl);
       ixgroup *G = &ix->groups[ix->docs[sl].group];
@@ -902,7 +972,23 @@ int dedup__index_add(dedup_index *ix, const char *id, const char *text,
       dedup__ixdoc_free(&ix->docs[sl]);
     }
   }
-  dedup__ix_prep_free(&q);
+  dedup__ix_prep_free(q);
   dedup__free(pl.merge);
   return rc;
+}
+
+int dedup__index_add(dedup_index *ix, const char *id, const char *text,
+                     size_t len, const dedup_doc_meta *meta, int lang,
+                     unsigned flags, dedup_assignment *out) {
+  if (dedup__index_find(ix, id) != IX_NONE && !(flags & DEDUP_ADD_REPLACE))
+    return DEDUP_EEXIST;
+  /* The text first: one that is refused replaces nothing. */
+  prep q = {0};
+  int rc = prep_text(&q, text, len, meta, lang);
+  if (rc != DEDUP_OK) {
+    dedup__ix_prep_free(&q);
+    return rc;
+  }
+  return dedup__ix_add_prepared(ix, id, &q, NULL, text, len, meta, lang,
+                                flags, out);
 }

@@ -16,6 +16,7 @@ typedef struct extra {
 } extra;
 
 typedef struct prep {
+  int signed_;               /* prep_sign done (sig, words, item, lines) */
   cdoc d;                    /* normalised text, title, date, language */
   citem item;                /* words, empty, term counts */
   uint64_t *sig64;           /* the corpus' layout of the signature */
@@ -50,9 +51,41 @@ typedef struct plan {
   size_t n_merge;
 } plan;
 
+/* The answers about line counts a signing got ahead of its add
+ * (dedup_index_add_many signs documents in parallel, with the counts as
+ * they were before the batch): each key asked about and whether it was
+ * on 2 pages or more, the only question page cleaning asks of a count
+ * (page.c: classify and strip_title compare df with 2).  The add checks
+ * them against the counts of its turn and signs again when one differs,
+ * so that it is the add a lone dedup_index_add() would make. */
+typedef struct asked {
+  dedup__u64vec keys;
+  unsigned char *on2;
+  size_t cap;
+  int lost; /* an answer not kept (out of memory): sign again */
+} asked;
+
 /* ---- assign.c ---------------------------------------------------------- */
 
 void dedup__ix_prep_free(prep *q);
+void dedup__ix_asked_free(asked *a);
+/* What an add can do before its turn, reading ix only (many at once, each
+ * with its own scratch s): the text normalised and checked (its status
+ * returned: DEDUP_EEMPTY ...) and, unless deferred, the document signed
+ * with its answers kept in a (a signing out of memory is left for the
+ * add's turn). */
+int dedup__ix_prep_ahead(const dedup_index *ix, dedup__scratch *s, prep *q,
+                         asked *a, const char *text, size_t len,
+                         const dedup_doc_meta *meta, int lang,
+                         unsigned flags);
+/* The add of a document whose text q holds (prep_text done; its id not
+ * indexed unless DEDUP_ADD_REPLACE), signed ahead when a is not NULL, in
+ * which case a's answers are checked first.  q is freed; text, len, meta
+ * and lang are the add's own (for the journal, or a signing again). */
+int dedup__ix_add_prepared(dedup_index *ix, const char *id, prep *q,
+                           asked *a, const char *text, size_t len,
+                           const dedup_doc_meta *meta, int lang,
+                           unsigned flags, dedup_assignment *out);
 
 /* ---- stories.c --------------------------------------------------------- */
 
