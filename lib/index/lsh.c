@@ -327,7 +327,7 @@ int dedup__lsh_query(const dedup__lsh *l, const uint64_t *sig, uint32_t **ids,
  * loads started, overlaps their misses.  The ids are still appended
  * band by band, in list order, as a walk of one band after the other
  * would. */
-enum { WALK_BANDS = 16, WALK_DEPTH = 16 };
+enum { WALK_BANDS = 32, WALK_DEPTH = 16 };
 
 int dedup__lsh_query_all(const dedup__lsh *l, const uint64_t *sig,
                          size_t max_bucket, uint32_t **ids, size_t *n_ids,
