@@ -434,6 +434,48 @@ static void max_bucket_bound(void **state) {
   }
 }
 
+/* dedup__lsh_query_all walks many bands at once: its ids must still come
+ * band by band, each list newest first and cut at max_bucket, with more
+ * bands than are walked together, lists longer than are read ahead, and
+ * emptied (DEAD) and missing keys. */
+static void query_all_in_band_order(void **state) {
+  (void)state;
+  enum { N = 90, B = 37, A = 3 };
+  uint64_t s = 11, sigs[N * B], q[B];
+  for (unsigned i = 0; i < N; i++)
+    for (unsigned j = 0; j < B; j++)
+      sigs[i * B + j] = rnd(&s) % A;
+  for (unsigned i = 0; i < N; i += 5)
+    sigs[i * B] = 7; /* band 0's key 7: only removed ids */
+  for (unsigned j = 0; j < B; j++)
+    q[j] = rnd(&s) % A;
+  q[0] = 7;
+  q[B - 1] = 99; /* no such key */
+  dedup__lsh *l;
+  assert_int_equal(dedup__lsh_new(&l, B, 1), DEDUP_OK);
+  for (uint32_t i = 0; i < N; i++)
+    assert_int_equal(dedup__lsh_insert(l, i, sigs + i * B), DEDUP_OK);
+  for (uint32_t i = 0; i < N; i += 5)
+    assert_int_equal(dedup__lsh_remove(l, i, sigs + i * B), B);
+  static const size_t bounds[] = {0, 1, 5, 15, 16, 17, 40, SIZE_MAX};
+  uint32_t *ids = NULL, want[N * B];
+  size_t n_ids, cap = 0;
+  for (size_t t = 0; t < sizeof bounds / sizeof *bounds; t++) {
+    size_t n = 0;
+    for (unsigned j = 0; j < B; j++)
+      for (uint32_t i = N, m = 0; i-- > 0 && m < bounds[t];)
+        if (i % 5 && sigs[i * B + j] == q[j])
+          want[n++] = i, m++;
+    assert_int_equal(
+        dedup__lsh_query_all(l, q, bounds[t], &ids, &n_ids, &cap), DEDUP_OK);
+    assert_int_equal(n_ids, n);
+    for (size_t x = 0; x < n; x++)
+      assert_int_equal(ids[x], want[x]);
+  }
+  dedup__free(ids);
+  dedup__lsh_free(l);
+}
+
 static void degenerate_inputs(void **state) {
   (void)state;
   uint64_t sig[8] = {1, 2, 3, 4, 5, 6, 7, 8};
@@ -520,6 +562,7 @@ int main(void) {
       cmocka_unit_test(batch_mixed_buckets),
       cmocka_unit_test(batch_compaction),
       cmocka_unit_test(max_bucket_bound),
+      cmocka_unit_test(query_all_in_band_order),
       cmocka_unit_test(degenerate_inputs),
       cmocka_unit_test(index_growth),
   };

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "text/normalise.h"
 #include "text/page.h"
 
@@ -171,6 +172,32 @@ static void corpus_repetition_removes_chrome(void **state) {
   dedup__countmap_free(&df);
 }
 
+/* The batched lookup is the lookups one by one: for key 0, keys there
+ * and not, in an empty map too, and for more keys than it prefetches. */
+static void countmap_get_many_is_get(void **state) {
+  (void)state;
+  dedup__countmap m = {0};
+  uint64_t keys[40];
+  uint32_t got[40];
+  for (size_t k = 0; k < 40; k++)
+    keys[k] = k % 3 ? dedup__mix64(k) : k; /* k 0: key 0 */
+  for (int full = 0; full < 2; full++) {
+    for (size_t n = 0; n <= 40; n += 7) {
+      dedup__countmap_get_many(&m, keys, n, got);
+      for (size_t k = 0; k < n; k++)
+        assert_int_equal(got[k], dedup__countmap_get(&m, keys[k]));
+    }
+    for (size_t k = 0; k < 40 && !full; k += 2)
+      assert_int_equal(dedup__countmap_add(&m, keys[k], (uint32_t)k + 1),
+                       DEDUP_OK);
+  }
+  dedup__countmap_get_many(&m, keys, 3, got);
+  assert_int_equal(got[0], 1);
+  assert_int_equal(got[1], 0);
+  assert_int_equal(got[2], 3);
+  dedup__countmap_free(&m);
+}
+
 /* Short sentences (quotes) inside a story do not cut it in two. */
 static void short_sentences_stay_in_the_story(void **state) {
   (void)state;
@@ -218,6 +245,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(story_and_embedded_article),
       cmocka_unit_test(corpus_repetition_removes_chrome),
+      cmocka_unit_test(countmap_get_many_is_get),
       cmocka_unit_test(short_sentences_stay_in_the_story),
       cmocka_unit_test(unknown_text_is_kept_whole),
   };

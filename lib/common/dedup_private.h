@@ -57,6 +57,10 @@ int dedup__countmap_add(dedup__countmap *m, uint64_t key, uint32_t delta);
  * of keys already there) cannot fail after it. */
 int dedup__countmap_reserve(dedup__countmap *m, size_t extra);
 uint32_t dedup__countmap_get(const dedup__countmap *m, uint64_t key);
+/* counts[i] = dedup__countmap_get(m, keys[i]) for i in [0, n), the slots
+ * of later keys prefetched while earlier ones are looked up. */
+void dedup__countmap_get_many(const dedup__countmap *m, const uint64_t *keys,
+                              size_t n, uint32_t *counts);
 void dedup__countmap_free(dedup__countmap *m);
 /* The keys of m with a count (in slot order) into out, room for m->n + 1;
  * returns how many. */

@@ -148,6 +148,27 @@ uint32_t dedup__countmap_get(const dedup__countmap *m, uint64_t key) {
   return 0;
 }
 
+void dedup__countmap_get_many(const dedup__countmap *m, const uint64_t *keys,
+                              size_t n, uint32_t *counts) {
+  /* Lookups this far ahead have their first slot on its way: in a table
+   * larger than the cache each is a miss, and so they overlap. */
+  enum { AHEAD = 8 };
+  if (m->cap)
+    for (size_t i = 0; i < n && i < AHEAD; i++) {
+      size_t s = slot_of(keys[i], m->cap);
+      __builtin_prefetch(&m->keys[s]);
+      __builtin_prefetch(&m->counts[s]);
+    }
+  for (size_t i = 0; i < n; i++) {
+    if (m->cap && i + AHEAD < n) {
+      size_t s = slot_of(keys[i + AHEAD], m->cap);
+      __builtin_prefetch(&m->keys[s]);
+      __builtin_prefetch(&m->counts[s]);
+    }
+    counts[i] = dedup__countmap_get(m, keys[i]);
+  }
+}
+
 size_t dedup__countmap_keys(const dedup__countmap *m, uint64_t *out) {
   size_t k = 0;
   if (m->zero_count)

@@ -272,11 +272,22 @@ static void mark_chrome(dedup__scratch *s, const dedup__countmap *heavy,
                         uint64_t seed) {
   if (s->tok.n < DEDUP__GRAM_K || !heavy->n)
     return;
+  /* The keys of a window of runs looked up together (marking changes
+   * only flags, which the keys do not read). */
+  enum { WINDOW = 64 };
+  uint64_t key[WINDOW];
+  uint32_t count[WINDOW];
   size_t ng = s->tok.n - DEDUP__GRAM_K + 1, until = 0;
-  for (size_t i = 0; i < ng; i++)
-    if (dedup__countmap_get(heavy, gram_key(s->tok.v + i, seed)))
-      for (until = DEDUP__MAX(until, i); until < i + DEDUP__GRAM_K; until++)
-        s->tok.v[until].flags |= DEDUP__TOK_CHROME;
+  for (size_t i0 = 0; i0 < ng; i0 += WINDOW) {
+    size_t nw = DEDUP__MIN(ng - i0, (size_t)WINDOW);
+    for (size_t w = 0; w < nw; w++)
+      key[w] = gram_key(s->tok.v + i0 + w, seed);
+    dedup__countmap_get_many(heavy, key, nw, count);
+    for (size_t w = 0, i = i0; w < nw; w++, i++)
+      if (count[w])
+        for (until = DEDUP__MAX(until, i); until < i + DEDUP__GRAM_K; until++)
+          s->tok.v[until].flags |= DEDUP__TOK_CHROME;
+  }
 }
 
 /* An article whose body is mostly shared runs is a copy many pages

@@ -321,27 +321,75 @@ int dedup__lsh_query(const dedup__lsh *l, const uint64_t *sig, uint32_t **ids,
   return DEDUP_OK;
 }
 
+/* Bands walked together and the nodes of each list read ahead: a list is
+ * a chain of dependent loads (one cache miss a node in a large index),
+ * and walking WALK_BANDS of them a node a round, the next nodes'
+ * loads started, overlaps their misses.  The ids are still appended
+ * band by band, in list order, as a walk of one band after the other
+ * would. */
+enum { WALK_BANDS = 32, WALK_DEPTH = 16 };
+
 int dedup__lsh_query_all(const dedup__lsh *l, const uint64_t *sig,
                          size_t max_bucket, uint32_t **ids, size_t *n_ids,
                          size_t *cap_ids) {
   assert(l && sig && ids && n_ids && cap_ids);
   size_t n = 0;
   *n_ids = 0;
-  for (unsigned j = 0; j < l->b; j++) {
-    const table *t = &l->t[j];
-    if (t->cap == 0)
-      continue;
-    uint64_t key = band_key(sig + (size_t)j * l->r, l->r, j);
-    size_t i = probe(t->s, t->cap - 1, key), m = 0;
-    for (uint32_t x = t->s[i].head; x != NIL && x != DEAD && m < max_bucket;
-         x = t->nd[x].next, m++) {
-      if (n == *cap_ids) {
-        void *p = *ids;
-        if (dedup__grow(&p, cap_ids, n, 1, sizeof **ids) != DEDUP_OK)
+  for (unsigned j0 = 0; j0 < l->b; j0 += WALK_BANDS) {
+    unsigned nb = DEDUP__MIN(l->b - j0, (unsigned)WALK_BANDS);
+    const table *t = l->t + j0;
+    uint64_t key[WALK_BANDS];
+    uint32_t at[WALK_BANDS]; /* the next node of each list (< DEAD) */
+    uint32_t got[WALK_BANDS][WALK_DEPTH];
+    size_t m[WALK_BANDS];
+    for (unsigned k = 0; k < nb; k++) {
+      if (t[k].cap == 0)
+        continue;
+      key[k] = band_key(sig + (size_t)(j0 + k) * l->r, l->r, j0 + k);
+      __builtin_prefetch(&t[k].s[(size_t)key[k] & (t[k].cap - 1)]);
+    }
+    for (unsigned k = 0; k < nb; k++) {
+      m[k] = 0;
+      at[k] = NIL;
+      if (t[k].cap == 0)
+        continue;
+      at[k] = t[k].s[probe(t[k].s, t[k].cap - 1, key[k])].head;
+      if (at[k] < DEAD)
+        __builtin_prefetch(&t[k].nd[at[k]]);
+    }
+    for (unsigned d = 0, more = 1; d < WALK_DEPTH && more; d++) {
+      more = 0;
+      for (unsigned k = 0; k < nb; k++) {
+        if (at[k] >= DEAD || m[k] >= max_bucket)
+          continue;
+        node x = t[k].nd[at[k]];
+        got[k][m[k]++] = x.id;
+        at[k] = x.next;
+        if (x.next < DEAD)
+          __builtin_prefetch(&t[k].nd[x.next]);
+        more = 1;
+      }
+    }
+    for (unsigned k = 0; k < nb; k++) {
+      void *p = *ids;
+      if (m[k]) {
+        if (dedup__grow(&p, cap_ids, n, m[k], sizeof **ids) != DEDUP_OK)
           return DEDUP_ENOMEM;
         *ids = p;
+        memcpy(*ids + n, got[k], m[k] * sizeof **ids);
+        n += m[k];
       }
-      (*ids)[n++] = t->nd[x].id;
+      /* A list longer than WALK_DEPTH: the rest of it alone. */
+      for (size_t mk = m[k]; at[k] < DEAD && mk < max_bucket;
+           at[k] = t[k].nd[at[k]].next, mk++) {
+        if (n == *cap_ids) {
+          p = *ids;
+          if (dedup__grow(&p, cap_ids, n, 1, sizeof **ids) != DEDUP_OK)
+            return DEDUP_ENOMEM;
+          *ids = p;
+        }
+        (*ids)[n++] = t[k].nd[at[k]].id;
+      }
     }
   }
   *n_ids = n;

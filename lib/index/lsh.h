@@ -92,9 +92,9 @@ int dedup__lsh_check(const dedup__lsh *l, dedup__band_fn words, void *ctx);
 int dedup__lsh_query(const dedup__lsh *l, const uint64_t *sig, uint32_t **ids,
                      size_t *n_ids, size_t *cap_ids);
 
-/* As dedup__lsh_query, but each id as often as it shares a band with sig
- * (in no particular order), and at most max_bucket ids of a bucket: the
- * last inserted (a bucket lists its ids newest first). */
+/* As dedup__lsh_query, but each id as often as it shares a band with sig,
+ * and at most max_bucket ids of a bucket: the last inserted.  The ids come
+ * band by band, each bucket's newest first. */
 int dedup__lsh_query_all(const dedup__lsh *l, const uint64_t *sig,
                          size_t max_bucket, uint32_t **ids, size_t *n_ids,
                          size_t *cap_ids);
