@@ -8,6 +8,8 @@
 #include "common/hash.h"
 #include "service/index_private.h"
 
+#include <sys/stat.h>
+
 #define SVC_MAGIC "DEDUPSVC" /* 8 bytes, no NUL */
 #define SVC_VERSION 1u
 #define SVC_HEADER 16
@@ -57,11 +59,12 @@ int dedup__index_copy_band(void *ctx, uint32_t id, unsigned band,
                            uint64_t *out);
 int dedup__index_story_band(void *ctx, uint32_t id, unsigned band,
                             uint64_t *out);
-/* The whole of the regular file at path into a new block (*out, *len):
- * DEDUP_OK, DEDUP_EIO (see errno; a FIFO, directory or device is
- * refused), DEDUP_EFORMAT (shorter than min bytes), DEDUP_ENOMEM. */
+/* The whole of the regular file at path into a new block (*out, *len;
+ * its fstat into *st when st is not NULL): DEDUP_OK, DEDUP_EIO (see
+ * errno; a FIFO, directory or device is refused), DEDUP_EFORMAT (shorter
+ * than min bytes), DEDUP_ENOMEM. */
 int dedup__index_read_file(const char *path, size_t min, unsigned char **out,
-                           size_t *len);
+                           size_t *len, struct stat *st);
 /* 1 when ix holds the writer's lock of the index file at path (however
  * the path is spelled). */
 int dedup__index_holds_lock(const dedup_index *ix, const char *path);

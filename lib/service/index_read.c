@@ -463,7 +463,7 @@ int dedup__index_open_mem(dedup_index **out, const void *buf, size_t len,
 /* The whole of a regular file into a new block (memory: its size);
  * DEDUP_EFORMAT when it is shorter than min bytes. */
 int dedup__index_read_file(const char *path, size_t min, unsigned char **out,
-                           size_t *len) {
+                           size_t *len, struct stat *st_out) {
   *out = NULL;
   *len = 0;
   /* O_NONBLOCK: opening a FIFO with no writer would block forever. */
@@ -503,6 +503,8 @@ int dedup__index_read_file(const char *path, size_t min, unsigned char **out,
       *out = b;
       *len = n;
       b = NULL;
+      if (st_out)
+        *st_out = st;
     }
   }
   int e = errno;
@@ -525,20 +527,34 @@ DEDUP_API int dedup_index_open(dedup_index **out, const char *path,
   if (!(flags & DEDUP_INDEX_READ_ONLY) &&
       (rc = dedup__index_take_lock(path, &lock)) != DEDUP_OK)
     return rc;
-  unsigned char *buf;
-  size_t len;
   dedup_index *ix = NULL;
-  rc = dedup__index_read_file(path, SVC_HEADER, &buf, &len);
-  if (rc == DEDUP_OK) {
-    rc = dedup__index_open_mem(&ix, buf, len, flags);
-    dedup__free(buf);
-  }
-  if (rc == DEDUP_OK && !(ix->path = dedup__strdup(path)))
-    rc = DEDUP_ENOMEM;
-  if (rc == DEDUP_OK) {
-    ix->lock_fd = lock; /* the journal's writer needs it (and free frees it) */
-    lock = -1;
-    rc = dedup__journal_replay(ix, ix->j.tag, ix->j.file_bytes);
+  /* A reader takes no lock: a writer may write the file whole (and
+   * remove its journal, or start another) between the reads of the file
+   * and of its journal, which would give the file without the saves its
+   * journal held.  So the file read must still be the one at path after
+   * the journal was read, or it is read again. */
+  for (int tries = 0;; tries++) {
+    unsigned char *buf;
+    size_t len;
+    struct stat st, now;
+    rc = dedup__index_read_file(path, SVC_HEADER, &buf, &len, &st);
+    if (rc == DEDUP_OK) {
+      rc = dedup__index_open_mem(&ix, buf, len, flags);
+      dedup__free(buf);
+    }
+    if (rc == DEDUP_OK && !(ix->path = dedup__strdup(path)))
+      rc = DEDUP_ENOMEM;
+    if (rc == DEDUP_OK) {
+      ix->lock_fd = lock; /* the journal's writer needs it (free frees it) */
+      lock = -1;
+      rc = dedup__journal_replay(ix, ix->j.tag, ix->j.file_bytes);
+    }
+    if (rc != DEDUP_OK || !(flags & DEDUP_INDEX_READ_ONLY) || tries == 8 ||
+        (stat(path, &now) == 0 && now.st_dev == st.st_dev &&
+         now.st_ino == st.st_ino))
+      break;
+    dedup_index_free(ix);
+    ix = NULL;
   }
   if (rc != DEDUP_OK) {
     int e = errno;

@@ -275,8 +275,8 @@ int dedup__journal_save(dedup_index *ix, int *done) {
     return DEDUP_OK;
   if (!room(ix, REC_HEADER + SAVE_LEN))
     return DEDUP_OK; /* lost: the whole file it is */
-  /* The SAVE record goes after the operations, in the same write; it is
-   * taken off the buffer again if the write fails. */
+  /* The SAVE record after the operations (taken off the buffer again if
+   * the save fails). */
   size_t len0 = j->len;
   unsigned char *p = rec_begin(j, JNL_SAVE, SAVE_LEN);
   save_fields(ix, j->n_buf, p);
@@ -520,7 +520,7 @@ int dedup__journal_replay(dedup_index *ix, uint64_t tag, uint64_t bytes) {
     return DEDUP_ENOMEM;
   unsigned char *buf = NULL;
   size_t len = 0;
-  int rc = dedup__index_read_file(jp, 0, &buf, &len);
+  int rc = dedup__index_read_file(jp, 0, &buf, &len, NULL);
   int writer = !(ix->flags & DEDUP_INDEX_READ_ONLY);
   if (rc == DEDUP_EIO && errno == ENOENT) {
     rc = DEDUP_OK; /* none: nothing changed since the file was written */
