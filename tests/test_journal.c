@@ -306,16 +306,17 @@ static void test_whole_saves(void **state) {
 /* Three saves; the journal cut at every byte opens as the last save
  * before the cut (the bytes after it counted as ignored); a writer's next
  * save writes over them. */
-static void test_cut(void **state) {
-  (void)state;
-  char path[512];
-  snprintf(path, sizeof path, "%s", path_in("c.ix"));
-  dedup_index *ix = made(path, 6);
-  unsigned char *st[4];
-  size_t sl[4], at[4];
+/* An index made at path with docs articles, then `saves` saves of one
+ * add each (the second also a removal): st[k], sl[k] the state after
+ * save k (whole bytes; 0: before them), at[k] the journal's length then;
+ * the journal's bytes returned in *jl. */
+static unsigned char *saves(const char *path, size_t docs, int n,
+                            unsigned char **st, size_t *sl, size_t *at,
+                            size_t *jl) {
+  dedup_index *ix = made(path, docs);
   st[0] = whole(ix, &sl[0]);
   at[0] = 32; /* the journal's header */
-  for (int k = 1; k <= 3; k++) {
+  for (int k = 1; k <= n; k++) {
     assert_int_equal(add_doc(ix, 10 + (size_t)k, 0), DEDUP_OK);
     if (k == 2)
       assert_int_equal(dedup_index_remove(ix, "doc-1"), DEDUP_OK);
@@ -324,8 +325,17 @@ static void test_cut(void **state) {
     at[k] = (size_t)info(ix).bytes;
   }
   dedup_index_free(ix);
-  size_t jl = 0;
-  unsigned char *jb = slurp(jpath(path), &jl);
+  return slurp(jpath(path), jl);
+}
+
+static void test_cut(void **state) {
+  (void)state;
+  char path[512];
+  snprintf(path, sizeof path, "%s", path_in("c.ix"));
+  unsigned char *st[4];
+  size_t sl[4], at[4], jl = 0;
+  unsigned char *jb = saves(path, 6, 3, st, sl, at, &jl);
+  dedup_index *ix;
   assert_int_equal(jl, at[3]);
   unsigned char *cut = malloc(jl);
   assert_non_null(cut);
@@ -380,20 +390,9 @@ static void test_flips(void **state) {
   (void)state;
   char path[512];
   snprintf(path, sizeof path, "%s", path_in("d.ix"));
-  dedup_index *ix = made(path, 5);
   unsigned char *st[3];
-  size_t sl[3], at[3];
-  st[0] = whole(ix, &sl[0]);
-  at[0] = 32;
-  for (int k = 1; k <= 2; k++) {
-    assert_int_equal(add_doc(ix, 10 + (size_t)k, 0), DEDUP_OK);
-    assert_int_equal(dedup_index_save(ix, NULL), DEDUP_OK);
-    st[k] = whole(ix, &sl[k]);
-    at[k] = (size_t)info(ix).bytes;
-  }
-  dedup_index_free(ix);
-  size_t jl = 0;
-  unsigned char *jb = slurp(jpath(path), &jl);
+  size_t sl[3], at[3], jl = 0;
+  unsigned char *jb = saves(path, 5, 2, st, sl, at, &jl);
   for (size_t i = 0; i < jl; i++) {
     if (i >= 40 && i < at[1] - 40 && i % 13) /* a text's bytes: some */
       continue;
