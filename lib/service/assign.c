@@ -972,6 +972,11 @@ int dedup__ix_add_prepared(dedup_index *ix, const char *id, prep *q,
       dedup__ixdoc_free(&ix->docs[sl]);
     }
   }
+  /* A failure once the plan began may leave vectors it weighed again in
+   * place, and the tables' layout other: nothing a redo would make, so
+   * the next save writes the file whole. */
+  if (rc != DEDUP_OK)
+    dedup__journal_lost(ix);
   dedup__ix_prep_free(q);
   dedup__free(pl.merge);
   return rc;

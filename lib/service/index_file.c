@@ -703,11 +703,27 @@ static int write_to(void *ctx, int fd) {
 }
 
 /* The index written whole at path; a file of its own path starts a new
- * journal. */
+ * journal (the old one removed after the rename: until then it is the
+ * old file's).  At another path, the journal of the file replaced there
+ * is removed first: a file of the same bytes would have the same tag
+ * (equal states write equal files, as an empty index does), and that
+ * journal would be done again on it. */
 static int save_atomic(dedup_index *ix, const char *path) {
   wctx x = {ix, 0, 0};
+  int own = ix->path && dedup__index_holds_lock(ix, path);
+  if (!own) {
+    size_t n = strlen(path) + sizeof ".journal";
+    char *jp = dedup__malloc(n);
+    if (!jp)
+      return DEDUP_ENOMEM;
+    snprintf(jp, n, "%s.journal", path);
+    int rc = unlink(jp) == 0 || errno == ENOENT ? DEDUP_OK : DEDUP_EIO;
+    dedup__free(jp);
+    if (rc != DEDUP_OK)
+      return rc;
+  }
   int rc = dedup__save_atomic(path, write_to, &x);
-  if (rc == DEDUP_OK && ix->path && dedup__index_holds_lock(ix, path))
+  if (rc == DEDUP_OK && own)
     dedup__journal_reset(ix, x.tag, x.bytes);
   return rc;
 }

@@ -32,11 +32,12 @@
  * On open, the journal ends at its last SAVE whose records are all whole
  * and whose checksums are right: what follows (a save cut short by a
  * crash, a full disk) is left out, counted in dedup_index_journal_info's
- * ignored bytes and overwritten by the next save.  A save syncs its
- * operations before it writes its SAVE record, so a save cut short
- * leaves no whole SAVE record: a bad record with a whole SAVE record
- * anywhere after it is damage to a save made, and the index is refused
- * (DEDUP_EFORMAT).  A journal whose
+ * ignored bytes and overwritten by the next save.  The journal also ends
+ * at its first record that is not whole or whose checksum is wrong: what
+ * follows cannot be told from a save cut short (a crash can leave zeroed
+ * or stale blocks inside the file's length, and a document's text may
+ * hold the bytes of a whole SAVE record), so it is left out and counted
+ * the same way, never refused, as SQLite's WAL does with its frames.  A journal whose
  * header names another file is one a later full save replaced: ignored,
  * and removed by a writer.  An operation that does not do again what its
  * record says refuses the whole index (DEDUP_EFORMAT).
@@ -243,15 +244,20 @@ static int write_all(int fd, const unsigned char *p, size_t n, off_t at) {
   return DEDUP_OK;
 }
 
-/* What a new journal holds: its header, then the buffer. */
+/* What a new journal holds: its header, then the buffer; and the mode
+ * of the index file (-1: unknown), so that whoever may read the index
+ * may read its journal. */
 typedef struct first {
   uint64_t tag;
   const unsigned char *p;
   size_t n;
+  int mode;
 } first;
 
 static int write_first(void *ctx, int fd) {
   const first *f = ctx;
+  if (f->mode >= 0)
+    (void)fchmod(fd, (mode_t)f->mode);
   unsigned char h[JNL_HEADER];
   header(h, f->tag);
   int rc = write_all(fd, h, sizeof h, 0);
@@ -284,7 +290,9 @@ int dedup__journal_save(dedup_index *ix, int *done) {
   char *jp = journal_path(ix->path);
   int rc = jp ? DEDUP_OK : DEDUP_ENOMEM;
   if (rc == DEDUP_OK && !j->bytes) {
-    first f = {j->tag, j->buf, j->len};
+    struct stat ist;
+    first f = {j->tag, j->buf, j->len,
+               stat(ix->path, &ist) == 0 ? (int)(ist.st_mode & 07777) : -1};
     rc = dedup__save_atomic(jp, write_first, &f);
   } else if (rc == DEDUP_OK) {
     /* O_NONBLOCK: a FIFO put in its place must not block the save. */
@@ -409,8 +417,13 @@ static int redo_add(dedup_index *ix, const rec *r) {
   m.date = (int64_t)date;
   const char *text = id0 + il + tl0;
   const unsigned char *given = p + r->n - 16;
-  int rc = dedup__index_add(ix, id, xl ? text : "", (size_t)xl, &m,
-                            (int)lang, flags, NULL);
+  /* What an add checks of its arguments, checked again (the language is
+   * the one it resolved). */
+  int dummy;
+  int rc = dedup__add_check(id, xl ? text : "", (size_t)xl, &m, &dummy);
+  if (rc == DEDUP_OK)
+    rc = dedup__index_add(ix, id, xl ? text : "", (size_t)xl, &m, (int)lang,
+                          flags, NULL);
   if (rc == DEDUP_OK) {
     uint32_t sl = dedup__index_find(ix, id);
     uint64_t copy, story;
@@ -440,22 +453,6 @@ static int redo_remove(dedup_index *ix, const rec *r) {
   return dedup__index_remove_slot(ix, sl);
 }
 
-/* 1 when a whole SAVE record (its checksum right) starts at some byte
- * after at: looked for at every offset, since a damaged length leaves no
- * way to the records after it. */
-static int save_follows(const unsigned char *buf, size_t len, size_t at) {
-  for (size_t o = at + 1; len - o >= REC_HEADER + SAVE_LEN && o < len; o++) {
-    const unsigned char *h = buf + o;
-    if (dedup__get32(h) != JNL_SAVE || dedup__get64(h + 8) != SAVE_LEN)
-      continue;
-    size_t k = o;
-    rec r;
-    if (next_rec(buf, len, &k, &r))
-      return 1;
-  }
-  return 0;
-}
-
 /* The journal's records from JNL_HEADER up to its last whole save: done
  * again, each save's counters checked; *end: where that save ends. */
 static int redo(dedup_index *ix, const unsigned char *buf, size_t len,
@@ -466,11 +463,6 @@ static int redo(dedup_index *ix, const unsigned char *buf, size_t len,
   while (next_rec(buf, len, &at, &r))
     if (r.kind == JNL_SAVE)
       last = at;
-  /* A bad record with a complete save after it is damage to a save
-   * made, not a save cut short (a save syncs its operations before it
-   * writes its SAVE record, so a cut one leaves no whole SAVE): refused. */
-  if (at < len && save_follows(buf, len, at))
-    return DEDUP_EFORMAT;
   *end = last;
   *ops = 0;
   at = JNL_HEADER;
@@ -520,7 +512,15 @@ int dedup__journal_replay(dedup_index *ix, uint64_t tag, uint64_t bytes) {
     return DEDUP_ENOMEM;
   unsigned char *buf = NULL;
   size_t len = 0;
-  int rc = dedup__index_read_file(jp, 0, &buf, &len, NULL);
+  /* A writer may cut an ignored tail off while it is read (the read then
+   * ends short, DEDUP_EFORMAT): read again. */
+  int rc;
+  for (int tries = 0;
+       (rc = dedup__index_read_file(jp, 0, &buf, &len, NULL)) ==
+           DEDUP_EFORMAT &&
+       tries < 8;
+       tries++)
+    ;
   int writer = !(ix->flags & DEDUP_INDEX_READ_ONLY);
   if (rc == DEDUP_EIO && errno == ENOENT) {
     rc = DEDUP_OK; /* none: nothing changed since the file was written */
