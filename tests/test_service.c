@@ -519,11 +519,11 @@ static void same_assignments(const dedup_assignment *x,
 
 /* dedup_index_add_many: the generated collection (copies framed by the
  * same menu and share lines, new to the index when their batch comes, so
- * that pages signed ahead must be signed again at their turn), with an
- * id given twice, an empty text and an empty id, in batches of 1, 7 and
- * all, on 1, 2 and 3 threads, with and without DEDUP_ADD_REPLACE: the
- * statuses, assignments and saved index of the lone adds, byte for
- * byte. */
+ * that pages signed ahead must be signed again at their turn; titles
+ * with a site's shared part, dates, a language given), with an id given
+ * twice, an empty text and an empty id, in batches of 1, 7 and all, on
+ * 1, 2 and 3 threads, with and without DEDUP_ADD_REPLACE: the statuses,
+ * assignments and saved index of the lone adds, byte for byte. */
 static void add_many_is_lone_adds(void **state) {
   (void)state;
   gen g;
@@ -552,6 +552,12 @@ static void add_many_is_lone_adds(void **state) {
     m[i] = (dedup_doc_meta)DEDUP_DOC_META_INIT;
     m[i].has_date = i % 3 != 0;
     m[i].date = 1700000000 + (int64_t)i * 3600;
+    if (i % 4 == 1) { /* titles of one site: a shared part */
+      m[i].title = i % 8 == 1 ? "News | Daily Site" : "World | Daily Site";
+      m[i].title_len = strlen(m[i].title);
+    }
+    if (i % 7 == 3)
+      m[i].lang = "en";
     metas[i] = i % 5 ? &m[i] : NULL;
   }
   for (unsigned fl = 0; fl < 2; fl++) {
