@@ -683,6 +683,54 @@ static void test_killed(void **state) {
   printf("  %zu documents added across the kills\n", next - 100);
 }
 
+/* A reader beside a writer that adds, saves and now and then compacts
+ * (its file replaced, its journal removed): every read-only open
+ * succeeds, with no fewer documents than the open before it saw (a
+ * reader that read the old file and then found no journal reads the new
+ * file instead of opening an older index). */
+static void test_reader_beside_writer(void **state) {
+  (void)state;
+  char path[512];
+  snprintf(path, sizeof path, "%s", path_in("r.ix"));
+  dedup_index *ix = made(path, 4);
+  dedup_index_free(ix);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    dedup_index *w;
+    if (dedup_index_open(&w, path, 0) != DEDUP_OK)
+      _exit(2);
+    time_t end = time(NULL) + 20; /* never outlives a failed parent long */
+    for (size_t i = 100; time(NULL) < end; i++) {
+      if (add_doc(w, i, 0) != DEDUP_OK)
+        _exit(1);
+      int rc = i % 4 ? dedup_index_save(w, NULL) : dedup_index_compact(w);
+      if (rc != DEDUP_OK)
+        _exit(1);
+    }
+    _exit(3);
+  }
+  size_t seen = 0, opens = 0;
+  struct timespec t0, t;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  do {
+    dedup_index *o;
+    assert_int_equal(dedup_index_open(&o, path, DEDUP_INDEX_READ_ONLY),
+                     DEDUP_OK);
+    size_t n = dedup_index_doc_count(o);
+    assert_true(n >= seen);
+    seen = n;
+    opens++;
+    dedup_index_free(o);
+    clock_gettime(CLOCK_MONOTONIC, &t);
+  } while (t.tv_sec - t0.tv_sec < 3);
+  assert_int_equal(kill(pid, SIGKILL), 0);
+  int st;
+  assert_int_equal(waitpid(pid, &st, 0), pid);
+  assert_true(WIFSIGNALED(st)); /* the writer never failed */
+  printf("  %zu opens beside the writer, up to %zu documents\n", opens, seen);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_replay_equals_writer),
@@ -696,6 +744,7 @@ int main(void) {
       cmocka_unit_test(test_journal_mode),
       cmocka_unit_test(test_failed_append),
       cmocka_unit_test(test_killed),
+      cmocka_unit_test(test_reader_beside_writer),
   };
   return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }

@@ -514,6 +514,31 @@ int dedup__index_read_file(const char *path, size_t min, unsigned char **out,
   return rc;
 }
 
+/* The tag of the index file at path now (its section headers read):
+ * DEDUP_OK, or a failure (then the caller reads it all again). */
+static int file_tag(const char *path, uint64_t *tag) {
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return DEDUP_EIO;
+  unsigned char h[SEC_HEADER > SVC_HEADER ? SEC_HEADER : SVC_HEADER];
+  uint64_t t = TAG_SEED, at = SVC_HEADER;
+  int rc = pread(fd, h, SVC_HEADER, 0) == SVC_HEADER &&
+                   !memcmp(h, SVC_MAGIC, 8)
+               ? DEDUP_OK
+               : DEDUP_EFORMAT;
+  for (unsigned k = 1; rc == DEDUP_OK && k <= N_SECTIONS; k++) {
+    if (pread(fd, h, SEC_HEADER, (off_t)at) != SEC_HEADER) {
+      rc = DEDUP_EFORMAT;
+      break;
+    }
+    t = dedup__index_tag_step(t, h);
+    at += SEC_HEADER + dedup__get64(h + 4);
+  }
+  close(fd);
+  *tag = t;
+  return rc;
+}
+
 DEDUP_API int dedup_index_open(dedup_index **out, const char *path,
                                unsigned flags) {
   if (!out)
@@ -531,13 +556,13 @@ DEDUP_API int dedup_index_open(dedup_index **out, const char *path,
   /* A reader takes no lock: a writer may write the file whole (and
    * remove its journal, or start another) between the reads of the file
    * and of its journal, which would give the file without the saves its
-   * journal held.  So the file read must still be the one at path after
-   * the journal was read, or it is read again. */
+   * journal held.  So the file at path must still have the tag of the
+   * one read once the journal is read, or both are read again (by tag,
+   * not inode: a file written twice since may have the old inode). */
   for (int tries = 0;; tries++) {
     unsigned char *buf;
     size_t len;
-    struct stat st, now;
-    rc = dedup__index_read_file(path, SVC_HEADER, &buf, &len, &st);
+    rc = dedup__index_read_file(path, SVC_HEADER, &buf, &len, NULL);
     if (rc == DEDUP_OK) {
       rc = dedup__index_open_mem(&ix, buf, len, flags);
       dedup__free(buf);
@@ -549,9 +574,9 @@ DEDUP_API int dedup_index_open(dedup_index **out, const char *path,
       lock = -1;
       rc = dedup__journal_replay(ix, ix->j.tag, ix->j.file_bytes);
     }
+    uint64_t now;
     if (rc != DEDUP_OK || !(flags & DEDUP_INDEX_READ_ONLY) || tries == 8 ||
-        (stat(path, &now) == 0 && now.st_dev == st.st_dev &&
-         now.st_ino == st.st_ino))
+        (file_tag(path, &now) == DEDUP_OK && now == ix->j.tag))
       break;
     dedup_index_free(ix);
     ix = NULL;
