@@ -667,7 +667,7 @@ int dedup__index_holds_lock(const dedup_index *ix, const char *path) {
   size_t n = strlen(path) + sizeof ".lock";
   char *lp = dedup__malloc(n);
   if (!lp)
-    return 0;
+    return -1;
   snprintf(lp, n, "%s.lock", path);
   struct stat a, b;
   int same = stat(lp, &a) == 0 && fstat(ix->lock_fd, &b) == 0 &&
@@ -708,9 +708,8 @@ static int write_to(void *ctx, int fd) {
  * is removed first: a file of the same bytes would have the same tag
  * (equal states write equal files, as an empty index does), and that
  * journal would be done again on it. */
-static int save_atomic(dedup_index *ix, const char *path) {
+static int save_atomic(dedup_index *ix, const char *path, int own) {
   wctx x = {ix, 0, 0};
-  int own = ix->path && dedup__index_holds_lock(ix, path);
   if (!own) {
     size_t n = strlen(path) + sizeof ".journal";
     char *jp = dedup__malloc(n);
@@ -742,8 +741,11 @@ static int save(dedup_index *ix, const char *path, int compact) {
     return DEDUP_EINVAL;
   /* To its own file: the changes appended to its journal, when they can
    * be (journal.c). */
-  int rc, done = 0;
-  if (ix->path && !compact && dedup__index_holds_lock(ix, path) &&
+  int held = dedup__index_holds_lock(ix, path);
+  if (held < 0)
+    return DEDUP_ENOMEM;
+  int own = ix->path && held, rc, done = 0;
+  if (own && !compact &&
       ((rc = dedup__journal_save(ix, &done)) != DEDUP_OK || done))
     return rc;
   /* A file that open would refuse is not written: the old one stays. */
@@ -755,10 +757,9 @@ static int save(dedup_index *ix, const char *path, int compact) {
   if (rc != DEDUP_OK)
     return rc == DEDUP_EFORMAT ? DEDUP_ESTATE : rc;
   int lock = -1;
-  if (!dedup__index_holds_lock(ix, path) &&
-      (rc = dedup__index_take_lock(path, &lock)) != DEDUP_OK)
+  if (!held && (rc = dedup__index_take_lock(path, &lock)) != DEDUP_OK)
     return rc;
-  rc = save_atomic(ix, path);
+  rc = save_atomic(ix, path, own);
   if (lock >= 0) {
     int e = errno;
     close(lock);
@@ -808,7 +809,7 @@ DEDUP_API int dedup_index_create(dedup_index **out, const char *path,
     dedup_index_free(ix);
     return rc;
   }
-  if ((rc = save_atomic(ix, path)) != DEDUP_OK) {
+  if ((rc = save_atomic(ix, path, 1)) != DEDUP_OK) {
     dedup_index_free(ix);
     return rc;
   }

@@ -66,7 +66,7 @@ int dedup__index_story_band(void *ctx, uint32_t id, unsigned band,
 int dedup__index_read_file(const char *path, size_t min, unsigned char **out,
                            size_t *len, struct stat *st);
 /* 1 when ix holds the writer's lock of the index file at path (however
- * the path is spelled). */
+ * the path is spelled), 0 when not, -1 out of memory. */
 int dedup__index_holds_lock(const dedup_index *ix, const char *path);
 /* An exclusive non-blocking flock on "PATH.lock" into *fd: DEDUP_OK,
  * DEDUP_ELOCKED, DEDUP_EIO, DEDUP_ENOMEM. */
