@@ -711,11 +711,9 @@ static int write_to(void *ctx, int fd) {
 static int save_atomic(dedup_index *ix, const char *path, int own) {
   wctx x = {ix, 0, 0};
   if (!own) {
-    size_t n = strlen(path) + sizeof ".journal";
-    char *jp = dedup__malloc(n);
+    char *jp = dedup__journal_path(path);
     if (!jp)
       return DEDUP_ENOMEM;
-    snprintf(jp, n, "%s.journal", path);
     int rc = unlink(jp) == 0 || errno == ENOENT ? DEDUP_OK : DEDUP_EIO;
     dedup__free(jp);
     if (rc != DEDUP_OK)

@@ -251,6 +251,8 @@ void dedup__journal_add(dedup_index *ix, uint32_t sl, const char *text,
                         unsigned flags);
 /* Before slot sl is removed (by remove, expire or a replacing add). */
 void dedup__journal_remove(dedup_index *ix, uint32_t sl);
+/* "PATH.journal" into a new block (NULL: out of memory). */
+char *dedup__journal_path(const char *path);
 /* A change no operation describes (a rebuild): the next save to the
  * index's own file writes it whole. */
 void dedup__journal_lost(dedup_index *ix);

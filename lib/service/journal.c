@@ -210,8 +210,8 @@ static void save_fields(const dedup_index *ix, size_t ops, unsigned char *p) {
 
 /* ---- the journal file --------------------------------------------------- */
 
-/* "PATH.journal" into a new block. */
-static char *journal_path(const char *path) {
+/* "PATH.journal" into a new block (index_private.h). */
+char *dedup__journal_path(const char *path) {
   size_t n = strlen(path) + sizeof ".journal";
   char *s = dedup__malloc(n);
   if (s)
@@ -264,6 +264,16 @@ static int write_first(void *ctx, int fd) {
   return rc == DEDUP_OK ? write_all(fd, f->p, f->n, JNL_HEADER) : rc;
 }
 
+/* 1 when the journal, with the unsaved operations and their SAVE record,
+ * would pass its bound: the next save writes the file whole. */
+static int too_long(const dedup_index *ix) {
+  const ixjournal *j = &ix->j;
+  size_t ops = j->ops + j->n_buf;
+  uint64_t bytes = j->bytes + j->len + REC_HEADER + SAVE_LEN;
+  return ops > JOURNAL_OPS_MIN + ix->n_live / JOURNAL_OPS_DIV ||
+         bytes > j->file_bytes / 4 + JOURNAL_BYTES_MIN;
+}
+
 int dedup__journal_save(dedup_index *ix, int *done) {
   ixjournal *j = &ix->j;
   *done = 0;
@@ -273,11 +283,7 @@ int dedup__journal_save(dedup_index *ix, int *done) {
     *done = 1;
     return DEDUP_OK;
   }
-  /* Long enough: the file is written whole instead. */
-  size_t ops = j->ops + j->n_buf;
-  uint64_t bytes = j->bytes + j->len + REC_HEADER + SAVE_LEN;
-  if (ops > JOURNAL_OPS_MIN + ix->n_live / JOURNAL_OPS_DIV ||
-      bytes > j->file_bytes / 4 + JOURNAL_BYTES_MIN)
+  if (too_long(ix)) /* the file is written whole instead */
     return DEDUP_OK;
   if (!room(ix, REC_HEADER + SAVE_LEN))
     return DEDUP_OK; /* lost: the whole file it is */
@@ -287,7 +293,7 @@ int dedup__journal_save(dedup_index *ix, int *done) {
   unsigned char *p = rec_begin(j, JNL_SAVE, SAVE_LEN);
   save_fields(ix, j->n_buf, p);
   rec_end(p, JNL_SAVE, SAVE_LEN);
-  char *jp = journal_path(ix->path);
+  char *jp = dedup__journal_path(ix->path);
   int rc = jp ? DEDUP_OK : DEDUP_ENOMEM;
   if (rc == DEDUP_OK && !j->bytes) {
     struct stat ist;
@@ -350,7 +356,7 @@ void dedup__journal_reset(dedup_index *ix, uint64_t tag, uint64_t bytes) {
   j->ops = 0;
   /* The old journal follows the old file: gone with it (if this fails,
    * its header names the old file, and it is ignored). */
-  char *jp = journal_path(ix->path);
+  char *jp = dedup__journal_path(ix->path);
   if (jp) {
     int e = errno;
     if (unlink(jp) == 0)
@@ -507,7 +513,7 @@ int dedup__journal_replay(dedup_index *ix, uint64_t tag, uint64_t bytes) {
   j->tag = tag;
   j->file_bytes = bytes;
   j->ok = 1;
-  char *jp = journal_path(ix->path);
+  char *jp = dedup__journal_path(ix->path);
   if (!jp)
     return DEDUP_ENOMEM;
   unsigned char *buf = NULL;
@@ -567,8 +573,6 @@ DEDUP_API int dedup_index_journal(const dedup_index *ix,
   out->unsaved = j->n_buf;
   out->ignored = j->ignored;
   out->appends = j->ok && j->tag && ix->path && ix->lock_fd >= 0 &&
-                 j->ops + j->n_buf <=
-                     JOURNAL_OPS_MIN + ix->n_live / JOURNAL_OPS_DIV &&
-                 j->bytes + j->len <= j->file_bytes / 4 + JOURNAL_BYTES_MIN;
+                 !too_long(ix);
   return DEDUP_OK;
 }
