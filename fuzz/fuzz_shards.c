@@ -1,11 +1,14 @@
 /* fuzz_shards.c - the shardable passes' decoders (lib/corpus/shard_*.c)
  * on arbitrary bytes.
  *
- * The first byte chooses: even, a statistics table; odd, a shard's
- * records.  The rest is decoded twice: as it is (almost always refused by
- * its checksum), and with the checksum made right, so the fuzzer reaches
- * the checks behind it.  A table that is taken must encode again and
- * answer; records that are taken must run and give every item a cluster. */
+ * The first byte chooses (mod 3): a statistics table; a shard's records
+ * or heads; a buffer of pass 4 spread over the shards (ids, keys, pairs,
+ * probes, links: each decoder is given it, against a small signed shard
+ * and its heads).  The rest is decoded twice: as it is (almost always
+ * refused by its checksum), and with the checksum made right, so the
+ * fuzzer reaches the checks behind it.  A table that is taken must encode
+ * again and answer; records that are taken must run and give every item
+ * a cluster. */
 #include "fuzz.h"
 #include "common/hash.h"
 #include "dedup.h"
@@ -56,6 +59,10 @@ static void try_records(const uint8_t *p, size_t len) {
     CHECK(dedup_run_options_init(&o, DEDUP_RUN_OPTIONS_VERSION) == DEDUP_OK);
     o.threads = 1;
     int rs = dedup_corpus_run_records(c, &o);
+    if (rs == DEDUP_ESTATE) { /* heads: they run with links */
+      o.levels = DEDUP_RUN_COPY;
+      rs = dedup_corpus_run_links(c, NULL, NULL, 0, &o);
+    }
     if (rs == DEDUP_EINVAL) { /* copy-level records */
       o.levels = DEDUP_RUN_COPY;
       dedup_corpus_free(c);
@@ -76,13 +83,83 @@ static void try_records(const uint8_t *p, size_t len) {
   dedup_corpus_free(c);
 }
 
+static int known(int rc) {
+  return rc == DEDUP_OK || rc == DEDUP_EFORMAT || rc == DEDUP_EVERSION ||
+         rc == DEDUP_EINVAL || rc == DEDUP_ESTATE || rc == DEDUP_ENOMEM;
+}
+
+/* A two-document shard, signed at the copy level, with its ids set (one
+ * shard of one), and a corpus of its heads. */
+static void small_shard(dedup_corpus **sh, dedup_corpus **heads) {
+  static const char t[] = "The council voted on the new budget for the "
+                          "city schools on Monday evening after a long "
+                          "debate about teachers and their pay.";
+  dedup_run_options o;
+  CHECK(dedup_run_options_init(&o, DEDUP_RUN_OPTIONS_VERSION) == DEDUP_OK);
+  o.levels = DEDUP_RUN_COPY;
+  o.threads = 1;
+  dedup_stats *st;
+  CHECK(dedup_corpus_new(sh, NULL) == DEDUP_OK);
+  CHECK(dedup_corpus_new(heads, NULL) == DEDUP_OK);
+  CHECK(dedup_stats_new(&st) == DEDUP_OK);
+  CHECK(dedup_corpus_add(*sh, "a", t, sizeof t - 1, NULL) == DEDUP_OK);
+  CHECK(dedup_corpus_add(*sh, "b", t, sizeof t - 1, NULL) == DEDUP_OK);
+  CHECK(dedup_corpus_count(*sh, st, &o) == DEDUP_OK);
+  CHECK(dedup_corpus_sign(*sh, st, &o) == DEDUP_OK);
+  dedup_stats_free(st);
+  void *b;
+  size_t n;
+  CHECK(dedup_corpus_heads_encode(*sh, &b, &n) == DEDUP_OK);
+  CHECK(dedup_corpus_records_add(*heads, b, n) == DEDUP_OK);
+  dedup_free(b);
+  CHECK(dedup_corpus_ids_encode(*heads, 0, &b, &n) == DEDUP_OK);
+  CHECK(dedup_corpus_ids_set(*sh, b, n) == DEDUP_OK);
+  dedup_free(b);
+}
+
+static void try_spread(const uint8_t *p, size_t len) {
+  dedup_corpus *sh, *heads;
+  small_shard(&sh, &heads);
+  const void *in[1] = {p};
+  size_t in_len[1] = {len};
+  void *out[1], *one;
+  size_t out_len[1], one_len;
+  CHECK(known(dedup_corpus_ids_set(sh, p, len)));
+  int rc = dedup_spread_pairs(in, in_len, 1, out, out_len);
+  CHECK(known(rc));
+  if (rc == DEDUP_OK)
+    dedup_free(out[0]);
+  rc = dedup_corpus_probes(sh, in, in_len, 1, out, out_len);
+  CHECK(known(rc));
+  if (rc == DEDUP_OK)
+    dedup_free(out[0]);
+  rc = dedup_corpus_verify(sh, in, in_len, 1, &one, &one_len);
+  CHECK(known(rc));
+  if (rc == DEDUP_OK)
+    dedup_free(one);
+  dedup_run_options o;
+  CHECK(dedup_run_options_init(&o, DEDUP_RUN_OPTIONS_VERSION) == DEDUP_OK);
+  o.levels = DEDUP_RUN_COPY;
+  o.threads = 1;
+  rc = dedup_corpus_run_links(heads, in, in_len, 1, &o);
+  CHECK(known(rc));
+  if (rc == DEDUP_OK)
+    for (size_t i = 0; i < dedup_corpus_item_count(heads); i++)
+      CHECK(dedup_corpus_cluster_of(heads, DEDUP_LEVEL_COPY, i) <
+            dedup_corpus_cluster_count(heads, DEDUP_LEVEL_COPY));
+  dedup_corpus_free(sh);
+  dedup_corpus_free(heads);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1)
     return 0;
-  int records = data[0] & 1;
+  void (*try_it)(const uint8_t *, size_t) =
+      data[0] % 3 == 0 ? try_stats : data[0] % 3 == 1 ? try_records
+                                                      : try_spread;
   const uint8_t *p = data + 1;
   size_t len = size - 1;
-  (records ? try_records : try_stats)(p, len);
+  try_it(p, len);
   if (len >= 8) { /* the checksum made right */
     uint8_t *q = malloc(len);
     CHECK(q);
@@ -90,7 +167,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint64_t s = dedup__hash(q, len - 8, 0);
     for (int i = 0; i < 8; i++)
       q[len - 8 + i] = (uint8_t)(s >> (8 * i));
-    (records ? try_records : try_stats)(q, len);
+    try_it(q, len);
     free(q);
   }
   return 0;

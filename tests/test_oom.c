@@ -299,7 +299,79 @@ static dedup_corpus *records_corpus(const dedup_params *p, void *const *rec,
   return all;
 }
 
-static char *play_shards(const dedup_params *p) {
+/* The heads corpus of pass 4 spread, its shards' ids set once. */
+static dedup_corpus *heads_corpus(const dedup_params *p, void *const *hd,
+                                  const size_t *hlen, dedup_corpus **sh) {
+  dedup_corpus *all = NULL;
+  CALL(dedup_corpus_new(&all, p));
+  for (int r = 0; r < 2; r++)
+    CALL(dedup_corpus_records_add(all, hd[r], hlen[r]));
+  for (int r = 0; sh && r < 2; r++) {
+    void *ids;
+    size_t il;
+    CALL(dedup_corpus_ids_encode(all, (size_t)r, &ids, &il));
+    CALL(dedup_corpus_ids_set(sh[r], ids, il));
+    dedup_free(ids);
+  }
+  return all;
+}
+
+/* Pass 4 spread over the two signed shards (copy level). */
+static char *play_spread(const dedup_params *p, dedup_corpus **sh,
+                         const dedup_run_options *o) {
+  void *hd[2], *links[4];
+  size_t hlen[2], ll[4];
+  for (int r = 0; r < 2; r++)
+    CALL(dedup_corpus_heads_encode(sh[r], &hd[r], &hlen[r]));
+  dedup_corpus *all = heads_corpus(p, hd, hlen, sh);
+  size_t nl = 0;
+  for (int stage = DEDUP_SPREAD_CROWDS; stage <= DEDUP_SPREAD_BANDS;
+       stage++) {
+    void *keys[2][2], *pairs[2][2], *probes[2][2];
+    size_t kl[2][2], pl[2][2], ql[2][2];
+    for (int r = 0; r < 2; r++)
+      CALL(dedup_corpus_keys_encode(sh[r], (dedup_spread_stage)stage, 2,
+                                    keys[r], kl[r]));
+    for (int q = 0; q < 2; q++) {
+      const void *col[2] = {keys[0][q], keys[1][q]};
+      size_t cl[2] = {kl[0][q], kl[1][q]};
+      CALL(dedup_spread_pairs(col, cl, 2, pairs[q], pl[q]));
+    }
+    for (int r = 0; r < 2; r++) {
+      const void *col[2] = {pairs[0][r], pairs[1][r]};
+      size_t cl[2] = {pl[0][r], pl[1][r]};
+      CALL(dedup_corpus_probes(sh[r], col, cl, 2, probes[r], ql[r]));
+    }
+    for (int r = 0; r < 2; r++, nl++) {
+      const void *col[2] = {probes[0][r], probes[1][r]};
+      size_t cl[2] = {ql[0][r], ql[1][r]};
+      CALL(dedup_corpus_verify(sh[r], col, cl, 2, &links[nl], &ll[nl]));
+    }
+    for (int r = 0; r < 2; r++)
+      for (int q = 0; q < 2; q++) {
+        dedup_free(keys[r][q]);
+        dedup_free(pairs[r][q]);
+        dedup_free(probes[r][q]);
+      }
+  }
+  const void *const *lk = (const void *const *)links;
+  if (dedup_corpus_run_links(all, lk, ll, nl, o) == DEDUP_ENOMEM) {
+    dedup_corpus_free(all); /* it runs once */
+    all = heads_corpus(p, hd, hlen, NULL);
+    CALL(dedup_corpus_run_links(all, lk, ll, nl, o));
+  }
+  char *snap = snapshot(all);
+  dedup_corpus_free(all);
+  for (size_t i = 0; i < nl; i++)
+    dedup_free(links[i]);
+  dedup_free(hd[0]);
+  dedup_free(hd[1]);
+  return snap;
+}
+
+/* levels: DEDUP_RUN_COPY: pass 4 spread over the shards; else (0: every
+ * level) on one corpus of records. */
+static char *play_shards(const dedup_params *p, unsigned levels) {
   dedup_corpus *sh[2];
   dedup_stats *st[2], *own[2], *mg[2];
   void *part[2][2], *ans[2][2], *rec[2];
@@ -308,6 +380,7 @@ static char *play_shards(const dedup_params *p) {
   assert_int_equal(dedup_run_options_init(&o, DEDUP_RUN_OPTIONS_VERSION),
                    DEDUP_OK);
   o.threads = 1;
+  o.levels = levels;
   for (int r = 0; r < 2; r++) {
     CALL(dedup_corpus_new(&sh[r], p));
     CALL(dedup_stats_new(&st[r]));
@@ -339,14 +412,19 @@ static char *play_shards(const dedup_params *p) {
     CALL(dedup_corpus_sign(sh[r], mg[r], &o));
     CALL(dedup_corpus_records_encode(sh[r], &rec[r], &rlen[r]));
   }
-  dedup_corpus *all = records_corpus(p, rec, rlen);
-  if (dedup_corpus_run_records(all, &o) == DEDUP_ENOMEM) {
+  char *snap;
+  if (levels == DEDUP_RUN_COPY) {
+    snap = play_spread(p, sh, &o);
+  } else {
+    dedup_corpus *all = records_corpus(p, rec, rlen);
+    if (dedup_corpus_run_records(all, &o) == DEDUP_ENOMEM) {
+      dedup_corpus_free(all);
+      all = records_corpus(p, rec, rlen);
+      CALL(dedup_corpus_run_records(all, &o));
+    }
+    snap = snapshot(all);
     dedup_corpus_free(all);
-    all = records_corpus(p, rec, rlen);
-    CALL(dedup_corpus_run_records(all, &o));
   }
-  char *snap = snapshot(all);
-  dedup_corpus_free(all);
   for (int r = 0; r < 2; r++) {
     for (int q = 0; q < 2; q++) {
       dedup_free(part[r][q]);
@@ -361,18 +439,17 @@ static char *play_shards(const dedup_params *p) {
   return snap;
 }
 
-static void test_oom_shards(void **state) {
-  (void)state;
+static void oom_shards(unsigned levels) {
   dedup_params p = DEDUP_PARAMS_INIT;
   fail_at = 0;
   n_allocs = injected = live = 0;
-  char *want = play_shards(&p);
+  char *want = play_shards(&p, levels);
   long total = n_allocs;
   assert_int_equal(live, 0);
   assert_non_null(strstr(want, "link ")); /* a copy group at least */
   for (fail_at = 1;; fail_at++) {
     n_allocs = injected = live = 0;
-    char *got = play_shards(&p);
+    char *got = play_shards(&p, levels);
     if (live != 0) {
       report_leaks();
       fail_msg("N=%ld: %ld blocks leaked", fail_at, live);
@@ -386,6 +463,17 @@ static void test_oom_shards(void **state) {
   assert_true(fail_at > total);
   print_message("%ld allocations, each failed once\n", total);
   free(want);
+}
+
+static void test_oom_shards(void **state) {
+  (void)state;
+  oom_shards(0);
+}
+
+/* Pass 4 spread over the shards. */
+static void test_oom_spread(void **state) {
+  (void)state;
+  oom_shards(DEDUP_RUN_COPY);
 }
 
 static void test_oom_default(void **state) {
@@ -843,6 +931,7 @@ int main(void) {
       cmocka_unit_test(test_oom_simhash_split),
       cmocka_unit_test(test_oom_components),
       cmocka_unit_test(test_oom_shards),
+      cmocka_unit_test(test_oom_spread),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

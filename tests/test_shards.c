@@ -25,7 +25,7 @@ typedef struct tdoc {
   const char *title;
 } tdoc;
 
-static tdoc docs[200];
+static tdoc docs[400];
 static size_t n_docs;
 
 static void add(const char *name, const char *text, int64_t date,
@@ -115,6 +115,31 @@ static int setup(void **state) {
   tg_article(&d, 778, 3, 150);
   tg_puts(&d, "bad \xff\xfe bytes here\n");
   add("invalid.txt", d.p, 0, NULL);
+  tg_free(&d);
+  /* A crowd: more exact copies of one page than a bucket pairs in full
+   * (the copy level links them to their first directly).  Then two sets
+   * of as many copies as a bucket pairs in full, of two versions of a
+   * page a word apart: in the bands where the versions agree their
+   * bucket is cut (each id paired with the next 64 only). */
+  tg_article(&d, 779, 4, 160);
+  for (int k = 0; k < 70; k++) {
+    char nm[32];
+    snprintf(nm, sizeof nm, "crowd-%02d.txt", k);
+    add(nm, d.p, 0, NULL);
+  }
+  tg_free(&d);
+  tg_buf v[2] = {{0}, {0}};
+  tg_article(&d, 780, 4, 160);
+  tg_copy(&v[0], d.p, 1, 0);
+  tg_copy(&v[1], d.p, 2, 1);
+  for (int k = 0; k < 64; k++)
+    for (int x = 0; x < 2; x++) {
+      char nm[32];
+      snprintf(nm, sizeof nm, "dup-%02d-%c.txt", k, "ab"[x]);
+      add(nm, v[x].p, 0, NULL);
+    }
+  tg_free(&v[0]);
+  tg_free(&v[1]);
   tg_free(&d);
   return 0;
 }
@@ -214,16 +239,15 @@ static void exchange_into(dedup_stats *const *st, dedup_stats **merged,
     }
 }
 
-/* The passes as an engine drives them, P shards in one process: counts
+/* Passes 1-3 as an engine drives them, P shards in one process: counts
  * (all at once, or with `parts` > 0 the lines and then the word runs in
- * parts, each exchanged), sign, records, one corpus that clusters
- * them. */
-static char *sharded(const dedup_params *p, unsigned levels, unsigned P,
-                     unsigned parts, char **invalid) {
-  dedup_corpus *sh[8];
+ * parts, each exchanged), then each shard signed. */
+static void signed_shards(dedup_corpus **sh, const dedup_params *p,
+                          const dedup_run_options *po, unsigned P,
+                          unsigned parts) {
   dedup_stats *st[8], *merged[8];
+  const dedup_run_options o = *po;
   assert_true(P <= 8);
-  dedup_run_options o = opts(levels, 1 + P % 2);
   for (unsigned r = 0; r < P; r++) {
     assert_int_equal(dedup_corpus_new(&sh[r], p), DEDUP_OK);
     assert_int_equal(dedup_stats_new(&st[r]), DEDUP_OK);
@@ -247,10 +271,22 @@ static char *sharded(const dedup_params *p, unsigned levels, unsigned P,
     for (unsigned r = 0; r < P; r++)
       dedup_stats_free(runs[r]);
   }
+  for (unsigned r = 0; r < P; r++) {
+    assert_int_equal(dedup_corpus_sign(sh[r], merged[r], &o), DEDUP_OK);
+    dedup_stats_free(st[r]);
+    dedup_stats_free(merged[r]);
+  }
+}
+
+/* The passes with pass 4 on one corpus of every shard's records. */
+static char *sharded(const dedup_params *p, unsigned levels, unsigned P,
+                     unsigned parts, char **invalid) {
+  dedup_corpus *sh[8];
+  dedup_run_options o = opts(levels, 1 + P % 2);
+  signed_shards(sh, p, &o, P, parts);
   dedup_corpus *all;
   assert_int_equal(dedup_corpus_new(&all, p), DEDUP_OK);
   for (unsigned r = 0; r < P; r++) {
-    assert_int_equal(dedup_corpus_sign(sh[r], merged[r], &o), DEDUP_OK);
     void *rec;
     size_t rlen;
     assert_int_equal(dedup_corpus_records_encode(sh[r], &rec, &rlen),
@@ -262,11 +298,91 @@ static char *sharded(const dedup_params *p, unsigned levels, unsigned P,
   char *s = snapshot(all);
   *invalid = invalid_counts(all);
   dedup_corpus_free(all);
-  for (unsigned r = 0; r < P; r++) {
+  for (unsigned r = 0; r < P; r++)
     dedup_corpus_free(sh[r]);
-    dedup_stats_free(st[r]);
-    dedup_stats_free(merged[r]);
+  return s;
+}
+
+/* Every shard's buffers for shard q, in shard order. */
+static void column(void *(*grid)[8], size_t (*lens)[8], unsigned P,
+                   unsigned q, const void **col, size_t *col_len) {
+  for (unsigned r = 0; r < P; r++) {
+    col[r] = grid[r][q];
+    col_len[r] = lens[r][q];
   }
+}
+
+/* The passes with pass 4 spread over the shards (copy level): heads to an
+ * assembler, the run's ids back, then crowds and bands each through keys,
+ * owners' pairs, probes and verification, the links to the assembler. */
+static char *spread(const dedup_params *p, unsigned P, unsigned parts,
+                    char **invalid) {
+  dedup_corpus *sh[8], *all;
+  dedup_run_options o = opts(DEDUP_RUN_COPY, 1 + P % 2);
+  signed_shards(sh, p, &o, P, parts);
+  assert_int_equal(dedup_corpus_new(&all, p), DEDUP_OK);
+  for (unsigned r = 0; r < P; r++) {
+    void *h;
+    size_t hl;
+    assert_int_equal(dedup_corpus_heads_encode(sh[r], &h, &hl), DEDUP_OK);
+    assert_int_equal(dedup_corpus_records_add(all, h, hl), DEDUP_OK);
+    dedup_free(h);
+  }
+  for (unsigned r = 0; r < P; r++) {
+    void *ids;
+    size_t il;
+    assert_int_equal(dedup_corpus_ids_encode(all, r, &ids, &il), DEDUP_OK);
+    assert_int_equal(dedup_corpus_ids_set(sh[r], ids, il), DEDUP_OK);
+    dedup_free(ids);
+  }
+  void *links[16];
+  size_t ll[16], nl = 0;
+  for (int stage = DEDUP_SPREAD_CROWDS; stage <= DEDUP_SPREAD_BANDS;
+       stage++) {
+    void *keys[8][8], *pairs[8][8], *probes[8][8];
+    size_t kl[8][8], pl[8][8], ql[8][8];
+    const void *col[8];
+    size_t cl[8];
+    for (unsigned r = 0; r < P; r++)
+      assert_int_equal(dedup_corpus_keys_encode(sh[r],
+                                                (dedup_spread_stage)stage, P,
+                                                keys[r], kl[r]),
+                       DEDUP_OK);
+    for (unsigned q = 0; q < P; q++) { /* owner q */
+      column(keys, kl, P, q, col, cl);
+      assert_int_equal(dedup_spread_pairs(col, cl, P, pairs[q], pl[q]),
+                       DEDUP_OK);
+    }
+    for (unsigned r = 0; r < P; r++) {
+      column(pairs, pl, P, r, col, cl);
+      assert_int_equal(dedup_corpus_probes(sh[r], col, cl, P, probes[r],
+                                           ql[r]),
+                       DEDUP_OK);
+    }
+    for (unsigned r = 0; r < P; r++) {
+      column(probes, ql, P, r, col, cl);
+      assert_int_equal(dedup_corpus_verify(sh[r], col, cl, P, &links[nl],
+                                           &ll[nl]),
+                       DEDUP_OK);
+      nl++;
+    }
+    for (unsigned r = 0; r < P; r++)
+      for (unsigned q = 0; q < P; q++) {
+        dedup_free(keys[r][q]);
+        dedup_free(pairs[r][q]);
+        dedup_free(probes[r][q]);
+      }
+  }
+  for (unsigned r = 0; r < P; r++)
+    dedup_corpus_free(sh[r]);
+  assert_int_equal(dedup_corpus_run_links(all, (const void *const *)links,
+                                          ll, nl, &o),
+                   DEDUP_OK);
+  for (size_t i = 0; i < nl; i++)
+    dedup_free(links[i]);
+  char *s = snapshot(all);
+  *invalid = invalid_counts(all);
+  dedup_corpus_free(all);
   return s;
 }
 
@@ -325,6 +441,14 @@ static void same_as_batch(const dedup_params *p, unsigned levels) {
   char *one = one_in_parts(p, levels, 2);
   assert_string_equal(one, want);
   free(one);
+  for (unsigned P = 1; !(levels & DEDUP_RUN_STORY) && P <= 5;
+       P += (P == 3 ? 2 : 1)) {
+    char *got = spread(p, P, P % 2 ? 0 : 3, &inv_s);
+    assert_string_equal(got, want);
+    assert_string_equal(inv_s, inv_b);
+    free(got);
+    free(inv_s);
+  }
   assert_non_null(strchr(inv_b, ';')); /* the invalid bytes were seen */
   free(want);
   free(inv_b);
@@ -355,6 +479,19 @@ static void shards_simhash(void **state) {
   dedup_params p = DEDUP_PARAMS_INIT;
   p.method = DEDUP_METHOD_SIMHASH;
   same_as_batch(&p, DEDUP_RUN_COPY | DEDUP_RUN_STORY);
+}
+
+/* Pass 4 spread over the shards, at the copy level with each method and
+ * with embedded articles split (items that are no documents). */
+static void shards_spread_params(void **state) {
+  (void)state;
+  dedup_params p = DEDUP_PARAMS_INIT;
+  p.method = DEDUP_METHOD_SIMHASH;
+  same_as_batch(&p, DEDUP_RUN_COPY);
+  p = (dedup_params)DEDUP_PARAMS_INIT;
+  p.flags = DEDUP_F_SPLIT_EMBEDDED;
+  p.threshold = 0.7;
+  same_as_batch(&p, DEDUP_RUN_COPY);
 }
 
 /* The exchange matters: a shard that cleans with its own counts only
@@ -476,6 +613,221 @@ static void shards_refusals(void **state) {
   dedup_stats_free(st2);
 }
 
+/* Every byte of a spread buffer flipped, and every truncation: refused by
+ * call (a buffer for shard 0 of two, from shard `from`). */
+typedef int (*spread_call)(void *ctx, const void *const *bufs,
+                           const size_t *lens);
+
+static void flips_refused(spread_call call, void *ctx, void *buf, size_t len,
+                          const void *other, size_t other_len,
+                          unsigned from) {
+  const void *bufs[2];
+  size_t lens[2];
+  bufs[from] = buf;
+  lens[from] = len;
+  bufs[1 - from] = other;
+  lens[1 - from] = other_len;
+  unsigned char *b = buf;
+  for (size_t i = 0; i < len; i += 1 + i / 32) {
+    b[i] ^= 0x10;
+    int rc = call(ctx, bufs, lens);
+    assert_true(rc == DEDUP_EFORMAT || rc == DEDUP_EVERSION ||
+                rc == DEDUP_EINVAL);
+    b[i] ^= 0x10;
+  }
+  for (size_t k = 0; k < len; k += 1 + k / 8) {
+    lens[from] = k;
+    assert_int_equal(call(ctx, bufs, lens), DEDUP_EFORMAT);
+  }
+}
+
+static int call_pairs(void *ctx, const void *const *bufs,
+                      const size_t *lens) {
+  (void)ctx;
+  void *out[2];
+  size_t ol[2];
+  int rc = dedup_spread_pairs(bufs, lens, 2, out, ol);
+  assert_null(out[0]); /* nothing returned on failure */
+  return rc;
+}
+
+static int call_probes(void *ctx, const void *const *bufs,
+                       const size_t *lens) {
+  void *out[2];
+  size_t ol[2];
+  int rc = dedup_corpus_probes(ctx, bufs, lens, 2, out, ol);
+  assert_null(out[0]);
+  return rc;
+}
+
+static int call_verify(void *ctx, const void *const *bufs,
+                       const size_t *lens) {
+  void *out;
+  size_t ol;
+  int rc = dedup_corpus_verify(ctx, bufs, lens, 2, &out, &ol);
+  assert_null(out);
+  return rc;
+}
+
+static int call_ids(void *ctx, const void *const *bufs, const size_t *lens) {
+  return dedup_corpus_ids_set(ctx, bufs[0], lens[0]);
+}
+
+/* Pass 4 spread: calls out of order, damaged bytes and links that do not
+ * fit are refused, changing nothing: the run that follows is the
+ * batch's. */
+static void shards_spread_refusals(void **state) {
+  (void)state;
+  dedup_params p = DEDUP_PARAMS_INIT;
+  dedup_run_options o = opts(DEDUP_RUN_COPY, 1);
+  dedup_corpus *sh[2], *all, *rec;
+  signed_shards(sh, &p, &o, 2, 0);
+  assert_int_equal(dedup_corpus_new(&all, &p), DEDUP_OK);
+  assert_int_equal(dedup_corpus_new(&rec, &p), DEDUP_OK);
+  void *b, *keys[2][2], *pairs[2][2], *probes[2][2], *links[4];
+  size_t bl, kl[2][2], pl[2][2], ql[2][2], ll[4];
+  const void *col[2];
+  size_t cl[2];
+  /* No ids yet. */
+  assert_int_equal(dedup_corpus_keys_encode(sh[0], DEDUP_SPREAD_CROWDS, 2,
+                                            keys[0], kl[0]),
+                   DEDUP_ESTATE);
+  assert_int_equal(dedup_corpus_ids_encode(all, 0, &b, &bl), DEDUP_ESTATE);
+  for (int r = 0; r < 2; r++) {
+    assert_int_equal(dedup_corpus_heads_encode(sh[r], &b, &bl), DEDUP_OK);
+    assert_int_equal(dedup_corpus_records_add(all, b, bl), DEDUP_OK);
+    dedup_free(b);
+  }
+  /* Heads and records do not mix; heads do not run as records. */
+  assert_int_equal(dedup_corpus_records_encode(sh[0], &b, &bl), DEDUP_OK);
+  assert_int_equal(dedup_corpus_records_add(all, b, bl), DEDUP_EINVAL);
+  assert_int_equal(dedup_corpus_records_add(rec, b, bl), DEDUP_OK);
+  dedup_free(b);
+  assert_int_equal(dedup_corpus_ids_encode(rec, 0, &b, &bl), DEDUP_ESTATE);
+  assert_int_equal(dedup_corpus_run_links(rec, NULL, NULL, 0, &o),
+                   DEDUP_ESTATE);
+  assert_int_equal(dedup_corpus_run_records(all, &o), DEDUP_ESTATE);
+  assert_int_equal(dedup_corpus_ids_encode(all, 2, &b, &bl), DEDUP_EINVAL);
+  void *ids[2];
+  size_t il[2];
+  for (int r = 0; r < 2; r++)
+    assert_int_equal(dedup_corpus_ids_encode(all, (size_t)r, &ids[r], &il[r]),
+                     DEDUP_OK);
+  assert_int_equal(dedup_corpus_heads_encode(sh[0], &b, &bl), DEDUP_OK);
+  assert_int_equal(dedup_corpus_records_add(all, b, bl), DEDUP_ESTATE);
+  dedup_free(b);
+  /* Another shard's ids, and damaged ones. */
+  if (il[0] != il[1])
+    assert_int_equal(dedup_corpus_ids_set(sh[0], ids[1], il[1]),
+                     DEDUP_EFORMAT);
+  flips_refused(call_ids, sh[0], ids[0], il[0], NULL, 0, 0);
+  for (int r = 0; r < 2; r++) {
+    assert_int_equal(dedup_corpus_ids_set(sh[r], ids[r], il[r]), DEDUP_OK);
+    dedup_free(ids[r]);
+  }
+  assert_int_equal(dedup_corpus_keys_encode(sh[0], DEDUP_SPREAD_BANDS, 2,
+                                            keys[0], kl[0]),
+                   DEDUP_ESTATE); /* crowds first */
+  assert_int_equal(dedup_corpus_keys_encode(sh[0], DEDUP_SPREAD_CROWDS, 3,
+                                            keys[0], kl[0]),
+                   DEDUP_EINVAL);
+  size_t nl = 0;
+  for (int stage = DEDUP_SPREAD_CROWDS; stage <= DEDUP_SPREAD_BANDS;
+       stage++) {
+    for (int r = 0; r < 2; r++)
+      assert_int_equal(dedup_corpus_keys_encode(sh[r],
+                                                (dedup_spread_stage)stage, 2,
+                                                keys[r], kl[r]),
+                       DEDUP_OK);
+    flips_refused(call_pairs, NULL, keys[1][0], kl[1][0], keys[0][0],
+                  kl[0][0], 1);
+    for (int q = 0; q < 2; q++) {
+      col[0] = keys[0][q];
+      col[1] = keys[1][q];
+      cl[0] = kl[0][q];
+      cl[1] = kl[1][q];
+      if (q == 0) { /* shards swapped: not from shard s */
+        const void *sw[2] = {col[1], col[0]};
+        size_t swl[2] = {cl[1], cl[0]};
+        assert_int_equal(call_pairs(NULL, sw, swl), DEDUP_EINVAL);
+      }
+      assert_int_equal(dedup_spread_pairs(col, cl, 2, pairs[q], pl[q]),
+                       DEDUP_OK);
+    }
+    flips_refused(call_probes, sh[0], pairs[1][0], pl[1][0], pairs[0][0],
+                  pl[0][0], 1);
+    for (int r = 0; r < 2; r++) {
+      col[0] = pairs[0][r];
+      col[1] = pairs[1][r];
+      cl[0] = pl[0][r];
+      cl[1] = pl[1][r];
+      if (r == 1) /* shard 0's pairs are not shard 1's */
+        assert_int_equal(call_probes(sh[1], (const void *const[]){pairs[0][0], pairs[1][0]},
+                                     (const size_t[]){pl[0][0], pl[1][0]}),
+                         DEDUP_EINVAL);
+      assert_int_equal(dedup_corpus_probes(sh[r], col, cl, 2, probes[r],
+                                           ql[r]),
+                       DEDUP_OK);
+    }
+    flips_refused(call_verify, sh[0], probes[1][0], ql[1][0], probes[0][0],
+                  ql[0][0], 1);
+    for (int r = 0; r < 2; r++) {
+      col[0] = probes[0][r];
+      col[1] = probes[1][r];
+      cl[0] = ql[0][r];
+      cl[1] = ql[1][r];
+      assert_int_equal(dedup_corpus_verify(sh[r], col, cl, 2, &links[nl],
+                                           &ll[nl]),
+                       DEDUP_OK);
+      nl++;
+      /* A stage verified once. */
+      assert_int_equal(call_verify(sh[r], col, cl), DEDUP_ESTATE);
+    }
+    for (int r = 0; r < 2; r++)
+      for (int q = 0; q < 2; q++) {
+        dedup_free(keys[r][q]);
+        dedup_free(pairs[r][q]);
+        dedup_free(probes[r][q]);
+      }
+  }
+  /* The links: with the story level, twice, damaged: refused. */
+  dedup_run_options os = opts(DEDUP_RUN_COPY | DEDUP_RUN_STORY, 1);
+  const void *const *lk = (const void *const *)links;
+  assert_int_equal(dedup_corpus_run_links(all, lk, ll, nl, &os),
+                   DEDUP_EINVAL);
+  size_t most = 0;
+  for (size_t i = 1; i < nl; i++)
+    if (ll[i] > ll[most])
+      most = i;
+  assert_true(ll[most] > 60); /* it holds links */
+  const void *twice[2] = {links[most], links[most]};
+  size_t twice_len[2] = {ll[most], ll[most]};
+  assert_int_equal(dedup_corpus_run_links(all, twice, twice_len, 2, &o),
+                   DEDUP_EFORMAT);
+  unsigned char *lb = links[most];
+  for (size_t i = 0; i < ll[most]; i += 1 + i / 16) {
+    lb[i] ^= 0x04;
+    int rc = dedup_corpus_run_links(all, lk, ll, nl, &o);
+    assert_true(rc == DEDUP_EFORMAT || rc == DEDUP_EVERSION ||
+                rc == DEDUP_EINVAL);
+    lb[i] ^= 0x04;
+  }
+  assert_int_equal(dedup_corpus_run_links(all, lk, ll, nl, &o), DEDUP_OK);
+  assert_int_equal(dedup_corpus_run_links(all, lk, ll, nl, &o),
+                   DEDUP_ESTATE);
+  char *inv, *want = batch(&p, DEDUP_RUN_COPY, &inv), *got = snapshot(all);
+  assert_string_equal(got, want);
+  free(inv);
+  free(want);
+  free(got);
+  for (size_t i = 0; i < nl; i++)
+    dedup_free(links[i]);
+  dedup_corpus_free(all);
+  dedup_corpus_free(rec);
+  dedup_corpus_free(sh[0]);
+  dedup_corpus_free(sh[1]);
+}
+
 /* Names are any string dedup_corpus_add takes, "" too, and the records
  * carry them: the same clusters as the batch. */
 static void shards_odd_documents(void **state) {
@@ -526,8 +878,10 @@ int main(void) {
       cmocka_unit_test(shards_copy_level),
       cmocka_unit_test(shards_split_embedded),
       cmocka_unit_test(shards_simhash),
+      cmocka_unit_test(shards_spread_params),
       cmocka_unit_test(shards_exchange_matters),
       cmocka_unit_test(shards_refusals),
+      cmocka_unit_test(shards_spread_refusals),
       cmocka_unit_test(shards_odd_documents),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -28,7 +28,7 @@
  * copies: 246 s, 3.5 GB, against 14 s for a million distinct pages).  As
  * many as a bucket pairs in full are left to LSH as before, so their
  * links, and every result without such a crowd, are unchanged. */
-#define DUP_CROWD DEDUP__MAX_BUCKET
+#define DUP_CROWD DEDUP__DUP_CROWD
 
 static inline const uint32_t *sig32(const dedup_corpus *c, size_t item) {
   return (const uint32_t *)(const void *)(c->sigs + item * c->sig_words);
@@ -44,6 +44,62 @@ static double est32(const uint32_t *a, const uint32_t *b, unsigned k) {
 
 double dedup__corpus_minhash_est(const dedup_corpus *c, size_t a, size_t b) {
   return est32(sig32(c, a), sig32(c, b), c->p.num_perm);
+}
+
+/* SimHash: the largest Hamming distance that links, and the blocks a
+ * fingerprint is cut into (pigeonhole: within distance d two
+ * fingerprints agree exactly on at least one of d+1 blocks, so blocks
+ * are exact-match bands). */
+static unsigned simhash_maxd(const dedup_params *p) {
+  return (unsigned)floor((1.0 - p->threshold) * 64.0 + 1e-9);
+}
+
+static unsigned simhash_blocks(const dedup_params *p) {
+  return DEDUP__MIN(simhash_maxd(p) + 1, 16u);
+}
+
+static void simhash_cut(uint64_t f, unsigned blocks, uint64_t *out) {
+  for (unsigned k = 0; k < blocks; k++) {
+    unsigned lo = k * 64 / blocks, hi = (k + 1) * 64 / blocks;
+    uint64_t mask = hi - lo == 64 ? UINT64_MAX
+                                  : ((UINT64_C(1) << (hi - lo)) - 1);
+    out[k] = (f >> lo) & mask;
+  }
+}
+
+unsigned dedup__copy_bands(const dedup_params *p) {
+  if (p->method == DEDUP_METHOD_SIMHASH)
+    return simhash_blocks(p);
+  unsigned b, r;
+  dedup__lsh_params(p->threshold, p->num_perm, 0.5, 0.5, &b, &r);
+  return b;
+}
+
+void dedup__copy_band_keys(const dedup_corpus *c, const uint64_t *sig,
+                           uint64_t *keys, uint64_t *scratch) {
+  if (c->p.method == DEDUP_METHOD_SIMHASH) {
+    unsigned blocks = simhash_blocks(&c->p);
+    simhash_cut(sig[0], blocks, scratch);
+    dedup__lsh_band_keys(keys, scratch, blocks, 1);
+    return;
+  }
+  unsigned b, r;
+  dedup__lsh_params(c->p.threshold, c->p.num_perm, 0.5, 0.5, &b, &r);
+  const uint32_t *s = (const uint32_t *)(const void *)sig;
+  for (size_t t = 0; t < (size_t)b * r; t++) /* widened, as the batch */
+    scratch[t] = s[t];
+  dedup__lsh_band_keys(keys, scratch, b, r);
+}
+
+float dedup__copy_sim(const dedup_corpus *c, const uint64_t *x,
+                      const uint64_t *y) {
+  if (c->p.method == DEDUP_METHOD_SIMHASH) {
+    unsigned dist = dedup__popcount64(x[0] ^ y[0]);
+    return dist <= simhash_maxd(&c->p) ? 1.0f - dist / 64.0f : -1;
+  }
+  double e = est32((const uint32_t *)(const void *)x,
+                   (const uint32_t *)(const void *)y, c->p.num_perm);
+  return e >= c->p.threshold ? (float)e : -1;
 }
 
 /* Candidate pairs of the MinHash signatures' bands [j_lo, j_hi) of r
@@ -186,7 +242,6 @@ typedef struct verify_ctx {
   size_t n_pairs;
   const dedup__pair *pairs;
   float *sim;
-  unsigned maxd; /* simhash: largest Hamming distance that links */
 } verify_ctx;
 
 #define VERIFY_CHUNK 4096
@@ -199,17 +254,10 @@ static int verify_chunk(void *vctx, unsigned worker, size_t chunk) {
   size_t hi = DEDUP__MIN(lo + VERIFY_CHUNK, v->n_pairs);
   for (size_t i = lo; i < hi; i++) {
     uint32_t a = v->pairs[i].a, b = v->pairs[i].b;
-    if (c->items[a].empty || c->items[b].empty) {
-      v->sim[i] = -1;
-      continue;
-    }
-    if (c->p.method == DEDUP_METHOD_SIMHASH) {
-      unsigned dist = dedup__popcount64(c->sigs[a] ^ c->sigs[b]);
-      v->sim[i] = dist <= v->maxd ? 1.0f - dist / 64.0f : -1;
-    } else {
-      double e = est32(sig32(c, a), sig32(c, b), c->p.num_perm);
-      v->sim[i] = e >= c->p.threshold ? (float)e : -1;
-    }
+    v->sim[i] = c->items[a].empty || c->items[b].empty
+                    ? -1
+                    : dedup__copy_sim(c, c->sigs + (size_t)a * c->sig_words,
+                                      c->sigs + (size_t)b * c->sig_words);
   }
   return DEDUP_OK;
 }
@@ -282,7 +330,6 @@ fail:
 int dedup__copy_links(const dedup_corpus *c, unsigned threads,
                       dedup__edge **edges, size_t *ne) {
   dedup__pairvec pv = {0};
-  unsigned maxd = 0;
   uint32_t *ids;
   dedup__edge *dup;
   size_t n, n_dup;
@@ -292,22 +339,12 @@ int dedup__copy_links(const dedup_corpus *c, unsigned threads,
   if (rc != DEDUP_OK)
     return rc;
   if (c->p.method == DEDUP_METHOD_SIMHASH) {
-    /* Pigeonhole: two fingerprints within distance d agree exactly on at
-     * least one of d+1 blocks, so blocks are exact-match bands. */
-    maxd = (unsigned)floor((1.0 - c->p.threshold) * 64.0 + 1e-9);
-    unsigned blocks = DEDUP__MIN(maxd + 1, 16u);
+    unsigned blocks = simhash_blocks(&c->p);
     uint64_t *bs = dedup__malloc((n ? n : 1) * blocks * sizeof *bs);
     rc = DEDUP_ENOMEM;
     if (bs) {
-      for (size_t i = 0; i < n; i++) {
-        uint64_t f = c->sigs[ids[i]];
-        for (unsigned k = 0; k < blocks; k++) {
-          unsigned lo = k * 64 / blocks, hi = (k + 1) * 64 / blocks;
-          uint64_t mask = hi - lo == 64 ? UINT64_MAX
-                                        : ((UINT64_C(1) << (hi - lo)) - 1);
-          bs[i * blocks + k] = (f >> lo) & mask;
-        }
-      }
+      for (size_t i = 0; i < n; i++)
+        simhash_cut(c->sigs[ids[i]], blocks, bs + i * blocks);
       rc = dedup__lsh_pairs(&pv, bs, n, blocks, blocks, 1,
                             DEDUP__MAX_BUCKET);
       for (size_t i = 0; rc == DEDUP_OK && i < pv.n; i++)
@@ -327,7 +364,7 @@ int dedup__copy_links(const dedup_corpus *c, unsigned threads,
     dedup__free(dup);
     return rc == DEDUP_OK ? DEDUP_ENOMEM : rc;
   }
-  verify_ctx v = {c, pv.n, pv.v, sim, maxd};
+  verify_ctx v = {c, pv.n, pv.v, sim};
   rc = dedup__parallel_for(threads, (pv.n + VERIFY_CHUNK - 1) / VERIFY_CHUNK,
                            verify_chunk, &v);
   size_t k = 0;

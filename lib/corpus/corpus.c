@@ -104,6 +104,7 @@ void dedup__corpus_free_results(dedup_corpus *c) {
   c->ran = 0;
   c->has_story = 0;
   c->signed_levels = 0;
+  dedup__spread_free(c);
 }
 
 void dedup__doc_free(cdoc *d) {
@@ -125,6 +126,8 @@ DEDUP_API void dedup_corpus_free(dedup_corpus *c) {
   for (size_t i = 0; i < c->n_docs; i++)
     dedup__doc_free(&c->docs[i]);
   dedup__free(c->docs);
+  dedup__free(c->rec_start);
+  dedup__free(c->rec_gid);
   pool_free(&c->pool);
   dedup__free(c);
 }

@@ -190,6 +190,11 @@ struct dedup_corpus {
   dedup__keep *keep; /* NULL, or what the next run hands over */
   unsigned signed_levels; /* dedup_corpus_sign's levels (0: not signed) */
   int records;       /* holds records (dedup_corpus_records_add), no texts */
+  int records_heads; /* ... heads only: no signatures or terms */
+  size_t *rec_start; /* items before each records_add (n_rec of them) */
+  size_t n_rec;
+  uint32_t *rec_gid; /* heads in the run's order: item as added -> id */
+  struct dedup__spread *spread; /* a shard of a spread pass 4 */
   int records_story; /* ... signed with the story level's terms */
   int records_spent; /* ... and run (the run uses them up) */
   int ran;           /* results are in place */
@@ -199,6 +204,20 @@ struct dedup_corpus {
 /* Drops every result (items, signatures, clusters). */
 void dedup__corpus_free_results(dedup_corpus *c);
 
+/* A shard's state in pass 4 spread over the shards (shard_spread.c). */
+typedef struct dedup__spread {
+  uint32_t *gid;   /* item -> the run's id (ascending with the item) */
+  uint8_t *crowd;  /* 1: linked to its crowd's first, not in the bands */
+  uint32_t shard, shards;
+  unsigned stage;  /* the last stage verified (0: none yet) */
+} dedup__spread;
+
+void dedup__spread_free(dedup_corpus *c);
+int dedup__order_records(dedup_corpus *c);
+
+/* More items than this with one signature are a crowd (copy.c). */
+#define DEDUP__DUP_CROWD DEDUP__MAX_BUCKET
+
 /* ---- run.c --------------------------------------------------------------- */
 
 /* Documents in the run's order: by name, then length, then text. */
@@ -206,7 +225,8 @@ void dedup__docs_sort(dedup_corpus *c);
 /* Phases D and E and the numbering over the items made (run.c; the
  * shards' records run, shard_records.c); frees the documents' bg.  Results
  * freed on failure. */
-int dedup__run_back(dedup_corpus *c, const dedup__runopts *o);
+int dedup__run_back(dedup_corpus *c, const dedup__runopts *o,
+                    struct dedup__edge *copy_links, size_t n_copy_links);
 /* c->doc_at: where each document (by order of adding) went in the sort. */
 int dedup__set_doc_at(dedup_corpus *c);
 
@@ -361,6 +381,15 @@ double dedup__corpus_minhash_est(const dedup_corpus *c, size_t a, size_t b);
 /* Copy-level links (a < b, verified) of all items. */
 int dedup__copy_links(const dedup_corpus *c, unsigned threads,
                       dedup__edge **edges, size_t *ne);
+/* The copy level's bands (SimHash: blocks) for p; an item's band keys
+ * from its signature (keys: that many; scratch: num_perm words), as the
+ * batch's LSH keys them; the similarity that links two signatures, or
+ * -1 below the threshold (copy.c). */
+unsigned dedup__copy_bands(const dedup_params *p);
+void dedup__copy_band_keys(const dedup_corpus *c, const uint64_t *sig,
+                           uint64_t *keys, uint64_t *scratch);
+float dedup__copy_sim(const dedup_corpus *c, const uint64_t *x,
+                      const uint64_t *y);
 
 /* Story labels of all items given their copy groups, and the story links
  * (representative pairs inside one story, in item ids).  Turns the

@@ -275,16 +275,20 @@ static int report(const dedup__runopts *o, dedup_phase phase) {
 }
 
 /* D, E and the numbering: the items are made (and signed); the
- * documents' embedded-article terms (bg) are freed at the end. */
-int dedup__run_back(dedup_corpus *c, const dedup__runopts *o_) {
+ * documents' embedded-article terms (bg) are freed at the end.  With
+ * copy_links (taken, also on failure) the copy level's links are those:
+ * found by the shards (shard_spread.c), not here. */
+int dedup__run_back(dedup_corpus *c, const dedup__runopts *o_,
+                    dedup__edge *copy_links, size_t n_copy_links) {
   const dedup__runopts o = *o_;
   uint32_t *copy_label = NULL, *story_label = NULL;
-  dedup__edge *ce = NULL, *se = NULL;
-  size_t nce = 0, nse = 0;
+  dedup__edge *ce = copy_links, *se = NULL;
+  size_t nce = n_copy_links, nse = 0;
   int rc;
   /* D: copy level. */
   if ((rc = report(&o, DEDUP_PHASE_COPY)) != DEDUP_OK ||
-      (rc = dedup__copy_links(c, o.threads, &ce, &nce)) != DEDUP_OK)
+      (!copy_links &&
+       (rc = dedup__copy_links(c, o.threads, &ce, &nce)) != DEDUP_OK))
     goto out;
   rc = DEDUP_ENOMEM;
   size_t n = c->n_items;
@@ -408,7 +412,7 @@ DEDUP_API int dedup_corpus_run_with(dedup_corpus *c,
   if (c->keep && (rc = keep_records(c)) != DEDUP_OK)
     goto out;
 
-  rc = dedup__run_back(c, &o);
+  rc = dedup__run_back(c, &o, NULL, 0);
 out:
   dedup__langs_free(langs);
   if (lines)

@@ -13,7 +13,8 @@
 /* ---- records ------------------------------------------------------------ */
 
 /* A shard's records:
- *   "DEDUPREC", u32 version, u32 flags (1: story terms),
+ *   "DEDUPREC", u32 version, u32 flags (1: story terms; 2: heads, with
+ *   sig_words 0 and no terms),
  *   u32 shingle_k, u32 num_perm, u32 method, u32 minhash_kind,
  *   u64 seed, u32 params flags, u32 sig_words, u64 n_docs, u64 n_items,
  *   per document: u32 name bytes, the name, u64 normalised length,
@@ -26,6 +27,7 @@
 #define REC_MAGIC "DEDUPREC"
 #define REC_VERSION 1
 #define REC_STORY 1u
+#define REC_HEADS 2u
 #define REC_HEAD 64
 
 typedef struct wbuf {
@@ -87,8 +89,8 @@ static void put_params(wbuf *b, const dedup_params *p) {
   wb_u32(b, p->flags);
 }
 
-DEDUP_API int dedup_corpus_records_encode(const dedup_corpus *c, void **buf,
-                                          size_t *len) {
+static int records_encode(const dedup_corpus *c, int heads, void **buf,
+                          size_t *len) {
   if (buf)
     *buf = NULL;
   if (len)
@@ -97,13 +99,14 @@ DEDUP_API int dedup_corpus_records_encode(const dedup_corpus *c, void **buf,
     return DEDUP_EINVAL;
   if (!c->signed_levels || c->records)
     return DEDUP_ESTATE;
-  int story = (c->signed_levels & DEDUP_RUN_STORY) != 0;
+  int story = !heads && (c->signed_levels & DEDUP_RUN_STORY) != 0;
+  size_t sw = heads ? 0 : c->sig_words;
   wbuf b = {0};
   wb_bytes(&b, REC_MAGIC, 8);
   wb_u32(&b, REC_VERSION);
-  wb_u32(&b, story ? REC_STORY : 0);
+  wb_u32(&b, (story ? REC_STORY : 0) | (heads ? REC_HEADS : 0));
   put_params(&b, &c->p);
-  wb_u32(&b, (uint32_t)c->sig_words);
+  wb_u32(&b, (uint32_t)sw);
   wb_u64(&b, c->n_docs);
   wb_u64(&b, c->n_items);
   size_t it = 0;
@@ -125,19 +128,21 @@ DEDUP_API int dedup_corpus_records_encode(const dedup_corpus *c, void **buf,
     wb_u8(&b, d->lang);
     wb_u8(&b, d->lang_state);
     wb_u32(&b, (uint32_t)(it - first));
-    wb_u64(&b, d->n_bg);
-    wb_u64(&b, d->bg.n);
-    for (size_t j = 0; j < d->bg.n; j++)
+    size_t nbg = story ? d->bg.n : 0;
+    wb_u64(&b, story ? d->n_bg : 0);
+    wb_u64(&b, nbg);
+    for (size_t j = 0; j < nbg; j++)
       wb_u64(&b, d->bg.v[j]);
     for (size_t k = first; k < it; k++) {
       const citem *t = &c->items[k];
       wb_u32(&b, t->words);
       wb_u8(&b, (unsigned)t->empty);
       wb_u8(&b, t->lang);
-      for (size_t w = 0; w < c->sig_words; w++)
+      for (size_t w = 0; w < sw; w++)
         wb_u64(&b, c->sigs[k * c->sig_words + w]);
-      wb_u64(&b, t->counts.n);
-      for (size_t j = 0; j < t->counts.n; j++) {
+      size_t nt = story ? t->counts.n : 0;
+      wb_u64(&b, nt);
+      for (size_t j = 0; j < nt; j++) {
         wb_u64(&b, t->counts.id[j]);
         wb_u32(&b, dedup__fbits(t->counts.w[j]));
       }
@@ -152,6 +157,16 @@ DEDUP_API int dedup_corpus_records_encode(const dedup_corpus *c, void **buf,
   *buf = b.p;
   *len = b.n;
   return DEDUP_OK;
+}
+
+DEDUP_API int dedup_corpus_records_encode(const dedup_corpus *c, void **buf,
+                                          size_t *len) {
+  return records_encode(c, 0, buf, len);
+}
+
+DEDUP_API int dedup_corpus_heads_encode(const dedup_corpus *c, void **buf,
+                                        size_t *len) {
+  return records_encode(c, 1, buf, len);
 }
 
 /* Reading: every field through a cursor that refuses to run past the
@@ -297,7 +312,7 @@ static int read_doc(rbuf *r, decoded *x, size_t sig_words, int story,
 }
 
 static int decode_records(decoded *x, const dedup_corpus *c, const void *buf,
-                          size_t len, int *story) {
+                          size_t len, int *story, int *heads) {
   const unsigned char *p = buf;
   *x = (decoded){0};
   if (len < REC_HEAD + 8 || memcmp(p, REC_MAGIC, 8))
@@ -308,9 +323,10 @@ static int decode_records(decoded *x, const dedup_corpus *c, const void *buf,
     return DEDUP_EFORMAT;
   rbuf r = {p + 12, len - 12 - 8, 0};
   uint32_t flags = rb_u32(&r);
-  if (flags & ~REC_STORY)
+  if ((flags & ~(REC_STORY | REC_HEADS)) || flags == (REC_STORY | REC_HEADS))
     return DEDUP_EFORMAT;
   *story = (flags & REC_STORY) != 0;
+  *heads = (flags & REC_HEADS) != 0;
   /* The params that shape records must be the corpus' own. */
   wbuf want = {0};
   put_params(&want, &c->p);
@@ -323,7 +339,8 @@ static int decode_records(decoded *x, const dedup_corpus *c, const void *buf,
     return DEDUP_EINVAL;
   size_t sig_words = rb_u32(&r);
   uint64_t nd = rb_u64(&r), ni = rb_u64(&r);
-  size_t want_words = c->p.method == DEDUP_METHOD_SIMHASH
+  size_t want_words = *heads ? 0
+                      : c->p.method == DEDUP_METHOD_SIMHASH
                           ? 1
                           : ((size_t)c->p.num_perm + 1) / 2;
   /* A document takes 40 bytes at least, an item 14 + its signature. */
@@ -336,7 +353,7 @@ static int decode_records(decoded *x, const dedup_corpus *c, const void *buf,
                : DEDUP_EFORMAT;
   x->docs = dedup__calloc(nd ? nd : 1, sizeof *x->docs);
   x->items = dedup__calloc(ni ? ni : 1, sizeof *x->items);
-  x->sigs = dedup__reallocarray(NULL, (ni ? ni : 1) * sig_words,
+  x->sigs = dedup__reallocarray(NULL, (ni ? ni : 1) * DEDUP__MAX(sig_words, 1),
                                 sizeof *x->sigs);
   if (!x->docs || !x->items || !x->sigs)
     return DEDUP_ENOMEM;
@@ -358,14 +375,26 @@ DEDUP_API int dedup_corpus_records_add(dedup_corpus *c, const void *buf,
     return DEDUP_EINVAL;
   if ((c->n_docs && !c->records) || c->ran || c->records_spent)
     return DEDUP_ESTATE;
+  if (c->rec_gid) /* the heads are in the run's order already */
+    return DEDUP_ESTATE;
   decoded x;
-  int story = 0;
-  int rc = decode_records(&x, c, buf, len, &story);
-  if (rc == DEDUP_OK && c->records && story != c->records_story)
+  int story = 0, heads = 0;
+  int rc = decode_records(&x, c, buf, len, &story, &heads);
+  if (rc == DEDUP_OK && c->records &&
+      (story != c->records_story || heads != c->records_heads))
     rc = DEDUP_EINVAL; /* every shard signed at the same levels */
-  size_t sw = c->p.method == DEDUP_METHOD_SIMHASH
+  size_t sw = heads ? 0
+              : c->p.method == DEDUP_METHOD_SIMHASH
                   ? 1
                   : ((size_t)c->p.num_perm + 1) / 2;
+  if (rc == DEDUP_OK) {
+    size_t *st = dedup__reallocarray(c->rec_start, c->n_rec + 1,
+                                     sizeof *st);
+    if (st)
+      c->rec_start = st; /* room only: n_rec counts it below */
+    else
+      rc = DEDUP_ENOMEM;
+  }
   if (rc == DEDUP_OK && c->cap_docs < c->n_docs + x.nd) {
     cdoc *d = dedup__reallocarray(c->docs, c->n_docs + x.nd, sizeof *d);
     if (d) {
@@ -381,7 +410,8 @@ DEDUP_API int dedup_corpus_records_add(dedup_corpus *c, const void *buf,
     if (it)
       c->items = it;
     uint64_t *sg = it ? dedup__reallocarray(c->sigs,
-                                            (c->n_items + x.ni + 1) * sw,
+                                            (c->n_items + x.ni + 1) *
+                                                DEDUP__MAX(sw, 1),
                                             sizeof *sg)
                       : NULL;
     if (sg)
@@ -402,12 +432,15 @@ DEDUP_API int dedup_corpus_records_add(dedup_corpus *c, const void *buf,
     x.items[i].doc += (uint32_t)c->n_docs;
     c->items[c->n_items + i] = x.items[i];
   }
-  memcpy(c->sigs + c->n_items * sw, x.sigs, x.ni * sw * sizeof *x.sigs);
+  if (sw)
+    memcpy(c->sigs + c->n_items * sw, x.sigs, x.ni * sw * sizeof *x.sigs);
+  c->rec_start[c->n_rec++] = c->n_items;
   c->n_docs += x.nd;
   c->n_items += x.ni;
   c->sig_words = sw;
   c->records = 1;
   c->records_story = story;
+  c->records_heads = heads;
   dedup__free(x.docs);
   dedup__free(x.items);
   dedup__free(x.sigs);
@@ -435,17 +468,22 @@ static int cmp_docpos(const void *x, const void *y) {
   return (a->at > b->at) - (a->at < b->at);
 }
 
-/* Documents (and their items, signatures) into the run's order. */
-static int order_records(dedup_corpus *c) {
+/* Documents (and their items, signatures) into the run's order; for
+ * heads, c->rec_gid maps each item as added to its place in it. */
+int dedup__order_records(dedup_corpus *c) {
   size_t nd = c->n_docs, ni = c->n_items, sw = c->sig_words;
   docpos *pos = dedup__malloc((nd ? nd : 1) * sizeof *pos);
   size_t *first = dedup__malloc((nd + 1) * sizeof *first);
   cdoc *docs = dedup__malloc((nd ? nd : 1) * sizeof *docs);
   citem *items = dedup__malloc((ni ? ni : 1) * sizeof *items);
-  uint64_t *sigs = dedup__reallocarray(NULL, (ni ? ni : 1) * sw,
+  uint64_t *sigs = dedup__reallocarray(NULL, (ni ? ni : 1) * DEDUP__MAX(sw, 1),
                                        sizeof *sigs);
+  uint32_t *gid = c->records_heads
+                      ? dedup__malloc((ni ? ni : 1) * sizeof *gid)
+                      : NULL;
   int rc = DEDUP_ENOMEM;
-  if (!pos || !first || !docs || !items || !sigs)
+  if (!pos || !first || !docs || !items || !sigs ||
+      (c->records_heads && !gid))
     goto out;
   for (size_t i = 0; i < nd; i++)
     pos[i] = (docpos){c->docs[i].name, c->docs[i].len, (uint32_t)i};
@@ -463,7 +501,10 @@ static int order_records(dedup_corpus *c) {
     for (size_t q = first[d]; q < first[d + 1]; q++, t++) {
       items[t] = c->items[q];
       items[t].doc = (uint32_t)k;
-      memcpy(sigs + t * sw, c->sigs + q * sw, sw * sizeof *sigs);
+      if (sw)
+        memcpy(sigs + t * sw, c->sigs + q * sw, sw * sizeof *sigs);
+      if (gid)
+        gid[q] = (uint32_t)t;
     }
   }
   if (nd) /* no documents: c->docs may be NULL, which memcpy must not get */
@@ -472,10 +513,16 @@ static int order_records(dedup_corpus *c) {
   dedup__free(c->sigs);
   c->items = items;
   c->sigs = sigs;
+  if (gid) {
+    dedup__free(c->rec_gid);
+    c->rec_gid = gid;
+  }
   items = NULL;
   sigs = NULL;
+  gid = NULL;
   rc = DEDUP_OK;
 out:
+  dedup__free(gid);
   dedup__free(pos);
   dedup__free(first);
   dedup__free(docs);
@@ -488,7 +535,7 @@ DEDUP_API int dedup_corpus_run_records(dedup_corpus *c,
                                        const dedup_run_options *opts) {
   if (!c)
     return DEDUP_EINVAL;
-  if (!c->records || c->records_spent)
+  if (!c->records || c->records_spent || c->records_heads)
     return DEDUP_ESTATE;
   dedup__runopts o;
   int rc = dedup__runopts_resolve(&o, opts);
@@ -496,9 +543,9 @@ DEDUP_API int dedup_corpus_run_records(dedup_corpus *c,
     return rc;
   if ((o.levels & DEDUP_RUN_STORY) && !c->records_story)
     return DEDUP_EINVAL;
-  if ((rc = order_records(c)) != DEDUP_OK)
+  if ((rc = dedup__order_records(c)) != DEDUP_OK)
     return rc;
   /* The story level weighs the terms away as it goes: one run. */
   c->records_spent = 1;
-  return dedup__run_back(c, &o);
+  return dedup__run_back(c, &o, NULL, 0);
 }
