@@ -243,7 +243,7 @@ static void free_parts(char **v, int n) {
  * it), summed over the ranks, and each pass's wall time on rank 0; with
  * --jsonl, the lines the ranks parsed, summed (test_mpi.sh: each line
  * once when a file is split by bytes). */
-enum { B_STATS, B_ANSWERS, B_RECORDS, B_DOCS, B_LINES, B_N };
+enum { B_STATS, B_ANSWERS, B_RECORDS, B_SPREAD, B_DOCS, B_LINES, B_N };
 static uint64_t g_bytes[B_N];
 
 static uint64_t sent_elsewhere(const size_t *len) {
@@ -255,6 +255,7 @@ static uint64_t sent_elsewhere(const size_t *len) {
 }
 
 static int g_report; /* rank 0 has DEDUP_MPI_REPORT (told to every rank) */
+static int g_spread; /* pass 4 spread over the ranks (the copy level) */
 
 static void report(const double *t, int nt) {
   if (!g_report)
@@ -268,10 +269,16 @@ static void report(const double *t, int nt) {
   if (!f)
     return;
   double d = sum[B_DOCS] ? (double)sum[B_DOCS] : 1;
-  fprintf(f, "B/doc stats %.0f answers %.0f records %.0f; s", sum[B_STATS] / d,
+  fprintf(f, "B/doc stats %.0f answers %.0f records %.0f", sum[B_STATS] / d,
           sum[B_ANSWERS] / d, sum[B_RECORDS] / d);
-  static const char *name[] = {"count", "exchange", "sign", "gather",
-                               "cluster"};
+  if (g_spread)
+    fprintf(f, " spread %.0f", sum[B_SPREAD] / d);
+  fputs("; s", f);
+  static const char *spread_name[] = {"count", "exchange", "sign", "heads",
+                                      "crowds", "bands", "cluster"};
+  static const char *gather_name[] = {"count", "exchange", "sign", "gather",
+                                      "cluster"};
+  const char *const *name = g_spread ? spread_name : gather_name;
   for (int i = 0; i + 1 < nt; i++)
     fprintf(f, " %s %.2f", name[i], t[i + 1] - t[i]);
   if (sum[B_LINES])
@@ -329,12 +336,147 @@ static dedup_stats *exchange_stats(dedup_stats *st) {
   return merged;
 }
 
+/* One stage of pass 4 spread: this shard's keys to their owners, the
+ * owners' pairs to their first items' shards, the probes to the other
+ * items' shards, verified there into links (returned). */
+static void spread_stage(dedup_corpus *c, dedup_spread_stage stage,
+                         void **links, size_t *links_len, const char *what) {
+  int n = g_size;
+  void **part = xcalloc((size_t)n, sizeof *part);
+  size_t *plen = xcalloc((size_t)n, sizeof *plen);
+  char **got;
+  size_t *got_len;
+  for (int step = 0; step < 3; step++) {
+    if (step == 0) {
+      check(dedup_corpus_keys_encode(c, stage, (size_t)n, part, plen), what);
+    } else {
+      const void *const *in = (const void *const *)got;
+      if (step == 1)
+        check(dedup_spread_pairs(in, got_len, (size_t)n, part, plen), what);
+      else
+        check(dedup_corpus_probes(c, in, got_len, (size_t)n, part, plen),
+              what);
+      free_parts(got, n);
+      free(got_len);
+    }
+    g_bytes[B_SPREAD] += sent_elsewhere(plen);
+    exchange(part, plen, &got, &got_len);
+    for (int q = 0; q < n; q++) {
+      dedup_free(part[q]);
+      part[q] = NULL;
+    }
+  }
+  check(dedup_corpus_verify(c, (const void *const *)got, got_len, (size_t)n,
+                            links, links_len),
+        what);
+  free_parts(got, n);
+  free(got_len);
+  free(part);
+  free(plen);
+}
+
+/* Pass 4 spread over the ranks (the copy level): heads to rank 0, the
+ * run's ids back, crowds then bands through their owners, the links to
+ * rank 0, which clusters its heads with them.  No rank holds another's
+ * signatures. */
+static dedup_corpus *spread_pass(dedup_corpus *c, const dedup_params *p,
+                                 const dedup_run_options *ro, double *t,
+                                 void (*shard_done)(void *ctx), void *ctx) {
+  int n = g_size;
+  void *hd;
+  size_t hl;
+  check(dedup_corpus_heads_encode(c, &hd, &hl), "pass 4, heads");
+  g_bytes[B_RECORDS] += g_rank ? hl : 0;
+  dedup_corpus *c0 = NULL;
+  if (g_rank == 0) {
+    check(dedup_corpus_new(&c0, p), "pass 4, heads");
+    check(dedup_corpus_records_add(c0, hd, hl), "pass 4, heads");
+  }
+  for (int r = 1; r < n; r++) {
+    size_t got_len;
+    char *got = to_root(r, hd, hl, &got_len);
+    if (got) {
+      check(dedup_corpus_records_add(c0, got, got_len), "pass 4, heads");
+      free(got);
+    }
+  }
+  dedup_free(hd);
+  /* The run's ids: from rank 0 to each rank. */
+  void **part = xcalloc((size_t)n, sizeof *part);
+  size_t *plen = xcalloc((size_t)n, sizeof *plen);
+  for (int q = 0; g_rank == 0 && q < n; q++)
+    check(dedup_corpus_ids_encode(c0, (size_t)q, &part[q], &plen[q]),
+          "pass 4, heads");
+  g_bytes[B_RECORDS] += sent_elsewhere(plen);
+  char **got;
+  size_t *got_len;
+  exchange(part, plen, &got, &got_len);
+  for (int q = 0; q < n; q++)
+    dedup_free(part[q]);
+  free(part);
+  free(plen);
+  check(dedup_corpus_ids_set(c, got[0], got_len[0]), "pass 4, heads");
+  free_parts(got, n);
+  free(got_len);
+  t[4] = MPI_Wtime();
+  void *links[2];
+  size_t links_len[2];
+  spread_stage(c, DEDUP_SPREAD_CROWDS, &links[0], &links_len[0],
+               "pass 4, crowds");
+  t[5] = MPI_Wtime();
+  spread_stage(c, DEDUP_SPREAD_BANDS, &links[1], &links_len[1],
+               "pass 4, bands");
+  /* The shard is not needed any more. */
+  if (shard_done)
+    shard_done(ctx);
+  /* Every rank's links to rank 0, one rank at a time. */
+  void **all = NULL;
+  size_t *all_len = NULL;
+  if (g_rank == 0) {
+    all = xcalloc(2 * (size_t)n, sizeof *all);
+    all_len = xcalloc(2 * (size_t)n, sizeof *all_len);
+  }
+  for (int k = 0; k < 2; k++) {
+    g_bytes[B_RECORDS] += g_rank ? links_len[k] : 0;
+    for (int r = 0; r < n; r++) {
+      if (r == 0) {
+        if (g_rank == 0) {
+          all[k] = links[k];
+          all_len[k] = links_len[k];
+          links[k] = NULL;
+        }
+        continue;
+      }
+      size_t gl;
+      char *g = to_root(r, links[k], links_len[k], &gl);
+      if (g) {
+        all[2 * r + k] = g;
+        all_len[2 * r + k] = gl;
+      }
+    }
+    dedup_free(links[k]);
+  }
+  t[6] = MPI_Wtime();
+  if (g_rank != 0)
+    return NULL;
+  check(dedup_corpus_run_links(c0, (const void *const *)all, all_len,
+                               2 * (size_t)n, ro),
+        "pass 4, clustering");
+  dedup_free(all[0]);
+  dedup_free(all[1]);
+  for (int i = 2; i < 2 * n; i++)
+    free(all[i]);
+  free(all);
+  free(all_len);
+  return c0;
+}
+
 int mpi_run_passes(dedup_corpus *c, const dedup_params *p,
                    const dedup_run_options *ro, dedup_corpus **res,
                    void (*shard_done)(void *ctx), void *ctx) {
   int n = g_size;
   *res = NULL;
-  double t[6];
+  double t[8];
   t[0] = MPI_Wtime();
   g_bytes[B_DOCS] = dedup_corpus_doc_count(c);
   /* 1 and 2. This shard's counts, exchanged with the other shards': the
@@ -385,6 +527,16 @@ int mpi_run_passes(dedup_corpus *c, const dedup_params *p,
                                : dedup_corpus_sign(c, merged, ro),
         "pass 3, signing");
   dedup_stats_free(merged);
+  t[3] = MPI_Wtime();
+  /* 4 spread over the ranks, when only the copy level is asked for. */
+  g_spread = ro->levels && !(ro->levels & DEDUP_RUN_STORY);
+  if (g_spread) {
+    dedup_corpus *c0 = spread_pass(c, p, ro, t, shard_done, ctx);
+    t[7] = MPI_Wtime();
+    report(t, 8);
+    *res = c0;
+    return DEDUP_OK;
+  }
   void *rec;
   size_t rec_len;
   check(dedup_corpus_records_encode(c, &rec, &rec_len), "pass 3, records");

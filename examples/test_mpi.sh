@@ -108,6 +108,17 @@ check gen -r "$tmp/gen"
 [ -s "$tmp/gen.out" ] || fail "gen: no cluster"
 check gen_copy -r --level copy --format json "$tmp/gen"
 check gen_split -r --split-embedded --format tsv --all "$tmp/gen"
+# A crowd (more exact copies of one page than a bucket pairs in full,
+# linked to their first: pass 4's crowd stage) beside the generated
+# pages, at the copy level, where pass 4 is spread over the ranks.
+mkdir "$tmp/crowd"
+for i in $(seq 10 89); do cp "$seeds/000_3531e110f07c031f.txt" "$tmp/crowd/c$i.txt"; done
+check crowd_copy -r --level copy --format json --all "$tmp/crowd" "$tmp/gen"
+grep -q '"size":8[0-9]' "$tmp/crowd_copy.out" || fail "crowd: no copy group of the crowd"
+DEDUP_MPI_CHUNK=1000 run_mpi crowd_chunk 3 -r --level copy --format json \
+  --all "$tmp/crowd" "$tmp/gen"
+cmp -s "$tmp/crowd_copy.out" "$tmp/crowd_chunk.out" ||
+  fail "crowd: other output with DEDUP_MPI_CHUNK=1000"
 # Every exchange and gather in rounds of 1000 bytes (a buffer over
 # INT_MAX bytes goes the same way, in rounds of 64 MiB).
 DEDUP_MPI_CHUNK=1000 run_mpi gen_chunk 3 -r "$tmp/gen"
