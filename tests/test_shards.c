@@ -25,7 +25,7 @@ typedef struct tdoc {
   const char *title;
 } tdoc;
 
-static tdoc docs[400];
+static tdoc docs[600];
 static size_t n_docs;
 
 static void add(const char *name, const char *text, int64_t date,
@@ -141,6 +141,17 @@ static int setup(void **state) {
   tg_free(&v[0]);
   tg_free(&v[1]);
   tg_free(&d);
+  /* Many reports of one topic in other words, dated over a year: each
+   * shares samples with more representatives than the story level scores
+   * (its best 64), in runs longer than its window (64 places each
+   * side). */
+  for (int k = 0; k < 150; k++) {
+    char nm[32];
+    snprintf(nm, sizeof nm, "topic-%03d.txt", k);
+    tg_article(&d, 990, 100 + (uint64_t)k, 120);
+    add(nm, d.p, k % 3 ? day + (int64_t)k * 2 * 86400 : 0, NULL);
+    tg_free(&d);
+  }
   return 0;
 }
 
@@ -314,11 +325,14 @@ static void column(void *(*grid)[8], size_t (*lens)[8], unsigned P,
 
 /* The passes with pass 4 spread over the shards (copy level): heads to an
  * assembler, the run's ids back, then crowds and bands each through keys,
- * owners' pairs, probes and verification, the links to the assembler. */
-static char *spread(const dedup_params *p, unsigned P, unsigned parts,
-                    char **invalid) {
+ * owners' pairs, probes and verification, the links to the assembler;
+ * with story set, the story level spread too (5.1-5.4). */
+static char *spread_run(const dedup_params *p, unsigned P, unsigned parts,
+                        char **invalid, int story) {
   dedup_corpus *sh[8], *all;
-  dedup_run_options o = opts(DEDUP_RUN_COPY, 1 + P % 2);
+  dedup_run_options o = opts(story ? DEDUP_RUN_COPY | DEDUP_RUN_STORY
+                                   : DEDUP_RUN_COPY,
+                             1 + P % 2);
   signed_shards(sh, p, &o, P, parts);
   assert_int_equal(dedup_corpus_new(&all, p), DEDUP_OK);
   for (unsigned r = 0; r < P; r++) {
@@ -337,30 +351,29 @@ static char *spread(const dedup_params *p, unsigned P, unsigned parts,
   }
   void *links[16];
   size_t ll[16], nl = 0;
+  void *g1[8][8], *g2[8][8], *g3[8][8];
+  size_t l1[8][8], l2[8][8], l3[8][8];
+  const void *col[8];
+  size_t cl[8];
   for (int stage = DEDUP_SPREAD_CROWDS; stage <= DEDUP_SPREAD_BANDS;
        stage++) {
-    void *keys[8][8], *pairs[8][8], *probes[8][8];
-    size_t kl[8][8], pl[8][8], ql[8][8];
-    const void *col[8];
-    size_t cl[8];
     for (unsigned r = 0; r < P; r++)
       assert_int_equal(dedup_corpus_keys_encode(sh[r],
                                                 (dedup_spread_stage)stage, P,
-                                                keys[r], kl[r]),
+                                                g1[r], l1[r]),
                        DEDUP_OK);
     for (unsigned q = 0; q < P; q++) { /* owner q */
-      column(keys, kl, P, q, col, cl);
-      assert_int_equal(dedup_spread_pairs(col, cl, P, pairs[q], pl[q]),
+      column(g1, l1, P, q, col, cl);
+      assert_int_equal(dedup_spread_pairs(col, cl, P, g2[q], l2[q]),
                        DEDUP_OK);
     }
     for (unsigned r = 0; r < P; r++) {
-      column(pairs, pl, P, r, col, cl);
-      assert_int_equal(dedup_corpus_probes(sh[r], col, cl, P, probes[r],
-                                           ql[r]),
+      column(g2, l2, P, r, col, cl);
+      assert_int_equal(dedup_corpus_probes(sh[r], col, cl, P, g3[r], l3[r]),
                        DEDUP_OK);
     }
     for (unsigned r = 0; r < P; r++) {
-      column(probes, ql, P, r, col, cl);
+      column(g3, l3, P, r, col, cl);
       assert_int_equal(dedup_corpus_verify(sh[r], col, cl, P, &links[nl],
                                            &ll[nl]),
                        DEDUP_OK);
@@ -368,16 +381,72 @@ static char *spread(const dedup_params *p, unsigned P, unsigned parts,
     }
     for (unsigned r = 0; r < P; r++)
       for (unsigned q = 0; q < P; q++) {
-        dedup_free(keys[r][q]);
-        dedup_free(pairs[r][q]);
-        dedup_free(probes[r][q]);
+        dedup_free(g1[r][q]);
+        dedup_free(g2[r][q]);
+        dedup_free(g3[r][q]);
+      }
+  }
+  const void *const *lk = (const void *const *)links;
+  if (story) {
+    assert_int_equal(dedup_corpus_groups_set(all, lk, ll, nl), DEDUP_OK);
+    for (size_t i = 0; i < nl; i++)
+      dedup_free(links[i]);
+    for (unsigned r = 0; r < P; r++) {
+      void *b;
+      size_t bl;
+      assert_int_equal(dedup_corpus_reps_encode(all, r, &b, &bl), DEDUP_OK);
+      assert_int_equal(dedup_corpus_reps_set(sh[r], b, bl), DEDUP_OK);
+      dedup_free(b);
+    }
+    for (unsigned r = 0; r < P; r++)
+      assert_int_equal(dedup_corpus_terms_encode(sh[r], P, g1[r], l1[r]),
+                       DEDUP_OK);
+    for (unsigned q = 0; q < P; q++) {
+      column(g1, l1, P, q, col, cl);
+      assert_int_equal(dedup_spread_terms_answer(col, cl, P, g2[q], l2[q]),
+                       DEDUP_OK);
+    }
+    for (unsigned r = 0; r < P; r++) {
+      column(g2, l2, P, r, col, cl);
+      assert_int_equal(dedup_corpus_weigh(sh[r], col, cl, P), DEDUP_OK);
+    }
+    for (unsigned r = 0; r < P; r++)
+      for (unsigned q = 0; q < P; q++) {
+        dedup_free(g1[r][q]);
+        dedup_free(g2[r][q]);
+      }
+    for (unsigned r = 0; r < P; r++)
+      assert_int_equal(dedup_corpus_samples_encode(sh[r], P, g1[r], l1[r]),
+                       DEDUP_OK);
+    for (unsigned q = 0; q < P; q++) {
+      column(g1, l1, P, q, col, cl);
+      assert_int_equal(dedup_spread_runs(col, cl, P, g2[q], l2[q]),
+                       DEDUP_OK);
+    }
+    for (unsigned r = 0; r < P; r++) {
+      column(g2, l2, P, r, col, cl);
+      assert_int_equal(dedup_corpus_vectors_encode(sh[r], col, cl, P, g3[r],
+                                                   l3[r]),
+                       DEDUP_OK);
+    }
+    nl = 0;
+    for (unsigned r = 0; r < P; r++) {
+      column(g3, l3, P, r, col, cl);
+      assert_int_equal(dedup_corpus_score(sh[r], col, cl, P, &links[nl],
+                                          &ll[nl]),
+                       DEDUP_OK);
+      nl++;
+    }
+    for (unsigned r = 0; r < P; r++)
+      for (unsigned q = 0; q < P; q++) {
+        dedup_free(g1[r][q]);
+        dedup_free(g2[r][q]);
+        dedup_free(g3[r][q]);
       }
   }
   for (unsigned r = 0; r < P; r++)
     dedup_corpus_free(sh[r]);
-  assert_int_equal(dedup_corpus_run_links(all, (const void *const *)links,
-                                          ll, nl, &o),
-                   DEDUP_OK);
+  assert_int_equal(dedup_corpus_run_links(all, lk, ll, nl, &o), DEDUP_OK);
   for (size_t i = 0; i < nl; i++)
     dedup_free(links[i]);
   char *s = snapshot(all);
@@ -385,6 +454,7 @@ static char *spread(const dedup_params *p, unsigned P, unsigned parts,
   dedup_corpus_free(all);
   return s;
 }
+
 
 /* One process counting in parts: each part pruned, then added. */
 static char *one_in_parts(const dedup_params *p, unsigned levels,
@@ -441,9 +511,11 @@ static void same_as_batch(const dedup_params *p, unsigned levels) {
   char *one = one_in_parts(p, levels, 2);
   assert_string_equal(one, want);
   free(one);
-  for (unsigned P = 1; !(levels & DEDUP_RUN_STORY) && P <= 5;
-       P += (P == 3 ? 2 : 1)) {
-    char *got = spread(p, P, P % 2 ? 0 : 3, &inv_s);
+  /* Pass 4 spread over the shards: the copy level, and with it the story
+   * level. */
+  for (unsigned P = 1; P <= 5; P += (P == 3 ? 2 : 1)) {
+    char *got = spread_run(p, P, P % 2 ? 0 : 3, &inv_s,
+                           (levels & DEDUP_RUN_STORY) != 0);
     assert_string_equal(got, want);
     assert_string_equal(inv_s, inv_b);
     free(got);

@@ -67,24 +67,24 @@ static void simhash_cut(uint64_t f, unsigned blocks, uint64_t *out) {
   }
 }
 
-unsigned dedup__copy_bands(const dedup_params *p) {
-  if (p->method == DEDUP_METHOD_SIMHASH)
+unsigned dedup__copy_bands(const dedup_params *p, unsigned *r) {
+  if (p->method == DEDUP_METHOD_SIMHASH) {
+    *r = 1;
     return simhash_blocks(p);
-  unsigned b, r;
-  dedup__lsh_params(p->threshold, p->num_perm, 0.5, 0.5, &b, &r);
+  }
+  unsigned b;
+  dedup__lsh_params(p->threshold, p->num_perm, 0.5, 0.5, &b, r);
   return b;
 }
 
 void dedup__copy_band_keys(const dedup_corpus *c, const uint64_t *sig,
-                           uint64_t *keys, uint64_t *scratch) {
+                           unsigned b, unsigned r, uint64_t *keys,
+                           uint64_t *scratch) {
   if (c->p.method == DEDUP_METHOD_SIMHASH) {
-    unsigned blocks = simhash_blocks(&c->p);
-    simhash_cut(sig[0], blocks, scratch);
-    dedup__lsh_band_keys(keys, scratch, blocks, 1);
+    simhash_cut(sig[0], b, scratch);
+    dedup__lsh_band_keys(keys, scratch, b, 1);
     return;
   }
-  unsigned b, r;
-  dedup__lsh_params(c->p.threshold, c->p.num_perm, 0.5, 0.5, &b, &r);
   const uint32_t *s = (const uint32_t *)(const void *)sig;
   for (size_t t = 0; t < (size_t)b * r; t++) /* widened, as the batch */
     scratch[t] = s[t];

@@ -195,6 +195,7 @@ struct dedup_corpus {
   size_t n_rec;
   uint32_t *rec_gid; /* heads in the run's order: item as added -> id */
   struct dedup__spread *spread; /* a shard of a spread pass 4 */
+  struct dedup__sasm *sasm;     /* its assembler, between the levels */
   int records_story; /* ... signed with the story level's terms */
   int records_spent; /* ... and run (the run uses them up) */
   int ran;           /* results are in place */
@@ -204,13 +205,45 @@ struct dedup_corpus {
 /* Drops every result (items, signatures, clusters). */
 void dedup__corpus_free_results(dedup_corpus *c);
 
-/* A shard's state in pass 4 spread over the shards (shard_spread.c). */
+/* A representative's TF-IDF vector by term id (shard_story.c). */
+typedef struct dedup__svec {
+  uint64_t *id; /* ascending */
+  float *w;
+  uint32_t n;
+} dedup__svec;
+
+/* A shard's state in pass 4 spread over the shards (shard_spread.c,
+ * shard_story.c). */
 typedef struct dedup__spread {
   uint32_t *gid;   /* item -> the run's id (ascending with the item) */
   uint8_t *crowd;  /* 1: linked to its crowd's first, not in the bands */
   uint32_t shard, shards;
-  unsigned stage;  /* the last stage verified (0: none yet) */
+  unsigned stage;  /* the last step done (DEDUP_SPREAD_*, then SPS_*) */
+  /* The story level: this shard's representatives (of copy groups). */
+  size_t n_reps;
+  uint32_t *rep_item;  /* rep -> its item */
+  uint32_t *rep_g;     /* rep -> its copy group (the run's number) */
+  uint8_t *rep_dated;  /* rep -> its group has a date ... */
+  int64_t *rep_date;   /* ... the earliest of its members' */
+  uint32_t *by_g;      /* reps sorted by group */
+  dedup__svec *vec;    /* rep -> its TF-IDF vector */
+  uint64_t *samples;   /* rep r: k samples at r k */
+  unsigned k;
 } dedup__spread;
+
+/* The assembler's state between the copy level and the story level of
+ * pass 4 spread (shard_story.c). */
+typedef struct dedup__sasm {
+  struct dedup__edge *ce; /* the copy links */
+  size_t nce;
+  uint32_t *copy_label;   /* item -> copy group (by smallest member) */
+  size_t n_copy;
+  uint32_t *rep;          /* group -> its representative */
+  int64_t *gdate;         /* group -> the earliest date of a member ... */
+  uint8_t *gdated;        /* ... if any (NULL: no decay) */
+} dedup__sasm;
+
+unsigned dedup__story_doc_lang(const cdoc *d);
 
 void dedup__spread_free(dedup_corpus *c);
 int dedup__order_records(dedup_corpus *c);
@@ -229,6 +262,14 @@ int dedup__run_back(dedup_corpus *c, const dedup__runopts *o,
                     struct dedup__edge *copy_links, size_t n_copy_links);
 /* c->doc_at: where each document (by order of adding) went in the sort. */
 int dedup__set_doc_at(dedup_corpus *c);
+/* The numbering of both levels' clusters from their labels and links
+ * (taken, also on failure; story_label NULL: the copy level only), then
+ * the look-ups of a run's results (run.c). */
+int dedup__run_finish(dedup_corpus *c, const dedup__runopts *o,
+                      const uint32_t *copy_label, size_t n_copy,
+                      struct dedup__edge *ce, size_t nce,
+                      const uint32_t *story_label, size_t n_story,
+                      struct dedup__edge *se, size_t nse);
 
 /* ---- items.c ----------------------------------------------------------- */
 
@@ -381,13 +422,15 @@ double dedup__corpus_minhash_est(const dedup_corpus *c, size_t a, size_t b);
 /* Copy-level links (a < b, verified) of all items. */
 int dedup__copy_links(const dedup_corpus *c, unsigned threads,
                       dedup__edge **edges, size_t *ne);
-/* The copy level's bands (SimHash: blocks) for p; an item's band keys
- * from its signature (keys: that many; scratch: num_perm words), as the
- * batch's LSH keys them; the similarity that links two signatures, or
- * -1 below the threshold (copy.c). */
-unsigned dedup__copy_bands(const dedup_params *p);
+/* The copy level's bands (SimHash: blocks) for p, and their rows in *r
+ * (numeric integration: once a pass); an item's band keys from its
+ * signature (keys: b of them; scratch: num_perm words), as the batch's
+ * LSH keys them; the similarity that links two signatures, or -1 below
+ * the threshold (copy.c). */
+unsigned dedup__copy_bands(const dedup_params *p, unsigned *r);
 void dedup__copy_band_keys(const dedup_corpus *c, const uint64_t *sig,
-                           uint64_t *keys, uint64_t *scratch);
+                           unsigned b, unsigned r, uint64_t *keys,
+                           uint64_t *scratch);
 float dedup__copy_sim(const dedup_corpus *c, const uint64_t *x,
                       const uint64_t *y);
 

@@ -274,6 +274,33 @@ static int report(const dedup__runopts *o, dedup_phase phase) {
              : DEDUP_OK;
 }
 
+int dedup__run_finish(dedup_corpus *c, const dedup__runopts *o,
+                      const uint32_t *copy_label, size_t n_copy,
+                      dedup__edge *ce, size_t nce,
+                      const uint32_t *story_label, size_t n_story,
+                      dedup__edge *se, size_t nse) {
+  int rc = set_level(c, DEDUP_LEVEL_COPY, copy_label, n_copy, ce, nce);
+  ce = NULL; /* set_level owns it now, also on failure */
+  if (rc == DEDUP_OK && story_label) {
+    rc = set_level(c, DEDUP_LEVEL_STORY, story_label, n_story, se, nse);
+    se = NULL;
+    if (rc == DEDUP_OK)
+      rc = set_groups(c);
+  }
+  dedup__free(se);
+  if (rc == DEDUP_OK)
+    rc = set_by_name(c);
+  if (rc == DEDUP_OK)
+    rc = dedup__set_doc_at(c);
+  if (rc == DEDUP_OK)
+    rc = report(o, DEDUP_PHASE_DONE);
+  if (rc == DEDUP_OK) {
+    c->ran = 1;
+    c->has_story = story_label != NULL;
+  }
+  return rc;
+}
+
 /* D, E and the numbering: the items are made (and signed); the
  * documents' embedded-article terms (bg) are freed at the end.  With
  * copy_links (taken, also on failure) the copy level's links are those:
@@ -319,24 +346,9 @@ int dedup__run_back(dedup_corpus *c, const dedup__runopts *o_,
     memcpy(se + nse, ce, nce * sizeof *ce);
     nse += nce;
   }
-  rc = set_level(c, DEDUP_LEVEL_COPY, copy_label, n_copy, ce, nce);
-  ce = NULL; /* set_level owns it now, also on failure */
-  if (rc == DEDUP_OK && story_label) {
-    rc = set_level(c, DEDUP_LEVEL_STORY, story_label, n_story, se, nse);
-    se = NULL;
-    if (rc == DEDUP_OK)
-      rc = set_groups(c);
-  }
-  if (rc == DEDUP_OK)
-    rc = set_by_name(c);
-  if (rc == DEDUP_OK)
-    rc = dedup__set_doc_at(c);
-  if (rc == DEDUP_OK)
-    rc = report(&o, DEDUP_PHASE_DONE);
-  if (rc == DEDUP_OK) {
-    c->ran = 1;
-    c->has_story = story_label != NULL;
-  }
+  rc = dedup__run_finish(c, &o, copy_label, n_copy, ce, nce, story_label,
+                         n_story, se, nse);
+  ce = se = NULL;
 out:
   for (size_t i = 0; i < c->n_docs; i++)
     dedup__u64vec_free(&c->docs[i].bg);

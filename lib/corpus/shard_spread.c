@@ -11,6 +11,7 @@
  * document name, which the assembler of the heads alone sees) make every
  * order the batch's. */
 #include "corpus/corpus_private.h"
+#include "corpus/spread.h"
 
 #include "common/bytes.h"
 #include "common/hash.h"
@@ -20,24 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Every buffer: "DEDUPSP4", u32 version, u32 kind, u32 stage, u32 from,
- * u32 to, u32 shards, u32 sig_words, u64 params tag, u64 entries, the
- * entries, u64 XXH3 of every byte before it. */
 #define SP_MAGIC "DEDUPSP4"
 #define SP_VERSION 1
-#define SP_HEAD 52
 
-enum { SP_IDS = 1, SP_KEYS = 2, SP_PAIRS = 3, SP_PROBES = 4, SP_LINKS = 5 };
-
-typedef struct sp_head {
-  uint32_t kind, stage, from, to, shards, sig_words;
-  uint64_t tag, n;
-} sp_head;
-
-/* What the params that shape the copy level hash to: parts made with
- * other params are refused. */
-static uint64_t params_tag(const dedup_params *p) {
-  unsigned char b[40];
+uint64_t dedup__sp_tag(const dedup_params *p) {
+  unsigned char b[56];
   dedup__put32(b, p->shingle_k);
   dedup__put32(b + 4, p->num_perm);
   dedup__put32(b + 8, (uint32_t)p->method);
@@ -46,8 +34,12 @@ static uint64_t params_tag(const dedup_params *p) {
   dedup__put32(b + 24, p->flags);
   dedup__put64(b + 28, dedup__dbits(p->threshold));
   dedup__put32(b + 36, SP_VERSION);
+  dedup__put64(b + 40, dedup__dbits(p->story_threshold));
+  dedup__put64(b + 48, dedup__dbits(p->story_days));
   return dedup__hash(b, sizeof b, 0);
 }
+
+#define params_tag dedup__sp_tag
 
 static size_t entry_size(uint32_t kind, uint32_t sig_words) {
   switch (kind) {
@@ -69,7 +61,13 @@ static unsigned char *sp_new(const sp_head *h, size_t *len) {
   size_t es = entry_size(h->kind, h->sig_words);
   if (h->n > (SIZE_MAX - SP_HEAD - 8) / es)
     return NULL;
-  *len = SP_HEAD + (size_t)h->n * es + 8;
+  return dedup__sp_new(h, (size_t)h->n * es, len);
+}
+
+unsigned char *dedup__sp_new(const sp_head *h, size_t body, size_t *len) {
+  if (body > SIZE_MAX - SP_HEAD - 8)
+    return NULL;
+  *len = SP_HEAD + body + 8;
   unsigned char *p = dedup__malloc(*len);
   if (!p)
     return NULL;
@@ -86,13 +84,25 @@ static unsigned char *sp_new(const sp_head *h, size_t *len) {
   return p;
 }
 
-static void sp_seal(unsigned char *p, size_t len) {
+void dedup__sp_seal(unsigned char *p, size_t len) {
   dedup__put64(p + len - 8, dedup__hash(p, len - 8, 0));
 }
 
 /* Checks a buffer's frame and reads its header; the entries start at
  * SP_HEAD. */
 static int sp_read(sp_head *h, const void *buf, size_t len, uint32_t kind) {
+  int rc = dedup__sp_read(h, buf, len, kind);
+  if (rc != DEDUP_OK)
+    return rc;
+  if (kind != SP_PROBES && h->sig_words)
+    return DEDUP_EFORMAT;
+  size_t es = entry_size(kind, h->sig_words);
+  if (h->n > (len - SP_HEAD - 8) / es || SP_HEAD + h->n * es + 8 != len)
+    return DEDUP_EFORMAT;
+  return DEDUP_OK;
+}
+
+int dedup__sp_read(sp_head *h, const void *buf, size_t len, uint32_t kind) {
   const unsigned char *p = buf;
   if (!buf || len < SP_HEAD + 8 || memcmp(p, SP_MAGIC, 8))
     return DEDUP_EFORMAT;
@@ -108,11 +118,7 @@ static int sp_read(sp_head *h, const void *buf, size_t len, uint32_t kind) {
   h->sig_words = dedup__get32(p + 32);
   h->tag = dedup__get64(p + 36);
   h->n = dedup__get64(p + 44);
-  if (h->kind != kind || h->sig_words > 4096 ||
-      (kind != SP_PROBES && h->sig_words))
-    return DEDUP_EFORMAT;
-  size_t es = entry_size(kind, h->sig_words);
-  if (h->n > (len - SP_HEAD - 8) / es || SP_HEAD + h->n * es + 8 != len)
+  if (h->kind != kind || h->sig_words > 4096)
     return DEDUP_EFORMAT;
   if (!h->shards || h->from >= h->shards || h->to >= h->shards)
     return DEDUP_EFORMAT;
@@ -120,12 +126,34 @@ static int sp_read(sp_head *h, const void *buf, size_t len, uint32_t kind) {
 }
 
 void dedup__spread_free(dedup_corpus *c) {
-  if (!c->spread)
-    return;
-  dedup__free(c->spread->gid);
-  dedup__free(c->spread->crowd);
-  dedup__free(c->spread);
-  c->spread = NULL;
+  dedup__spread *sp = c->spread;
+  if (sp) {
+    for (size_t r = 0; sp->vec && r < sp->n_reps; r++) {
+      dedup__free(sp->vec[r].id);
+      dedup__free(sp->vec[r].w);
+    }
+    dedup__free(sp->vec);
+    dedup__free(sp->samples);
+    dedup__free(sp->rep_item);
+    dedup__free(sp->rep_g);
+    dedup__free(sp->rep_dated);
+    dedup__free(sp->rep_date);
+    dedup__free(sp->by_g);
+    dedup__free(sp->gid);
+    dedup__free(sp->crowd);
+    dedup__free(sp);
+    c->spread = NULL;
+  }
+  dedup__sasm *a = c->sasm;
+  if (a) {
+    dedup__free(a->ce);
+    dedup__free(a->copy_label);
+    dedup__free(a->rep);
+    dedup__free(a->gdate);
+    dedup__free(a->gdated);
+    dedup__free(a);
+    c->sasm = NULL;
+  }
 }
 
 static void free_bufs(void **bufs, size_t *lens, size_t n) {
@@ -164,7 +192,7 @@ DEDUP_API int dedup_corpus_ids_encode(dedup_corpus *c, size_t shard,
     return DEDUP_ENOMEM;
   for (size_t i = lo; i < hi; i++)
     dedup__put32(p + SP_HEAD + 4 * (i - lo), c->rec_gid[i]);
-  sp_seal(p, *len);
+  dedup__sp_seal(p, *len);
   *buf = p;
   return DEDUP_OK;
 }
@@ -267,7 +295,9 @@ DEDUP_API int dedup_corpus_keys_encode(const dedup_corpus *c,
   if (n != sp->shards)
     return DEDUP_EINVAL;
   size_t sw = c->sig_words;
-  unsigned nb = stage == DEDUP_SPREAD_BANDS ? dedup__copy_bands(&c->p) : 1;
+  unsigned rows = 1;
+  unsigned nb = stage == DEDUP_SPREAD_BANDS ? dedup__copy_bands(&c->p, &rows)
+                                            : 1;
   keyvec *kv = dedup__calloc(n, sizeof *kv);
   uint64_t *keys = dedup__malloc(nb * sizeof *keys);
   uint64_t *scratch = dedup__malloc((c->p.num_perm + 16) * sizeof *scratch);
@@ -281,7 +311,7 @@ DEDUP_API int dedup_corpus_keys_encode(const dedup_corpus *c,
     if (stage == DEDUP_SPREAD_CROWDS)
       keys[0] = dedup__hash(sig, sw * sizeof *sig, 0); /* as split_crowds */
     else
-      dedup__copy_band_keys(c, sig, keys, scratch);
+      dedup__copy_band_keys(c, sig, nb, rows, keys, scratch);
     for (unsigned j = 0; j < nb; j++)
       if (kv_push(&kv[keys[j] % n], keys[j], sp->gid[i], j) != DEDUP_OK)
         goto out;
@@ -294,7 +324,7 @@ DEDUP_API int dedup_corpus_keys_encode(const dedup_corpus *c,
       goto out;
     if (kv[q].n)
       memcpy(p + SP_HEAD, kv[q].p, 16 * kv[q].n);
-    sp_seal(p, lens[q]);
+    dedup__sp_seal(p, lens[q]);
     bufs[q] = p;
   }
   rc = DEDUP_OK;
@@ -488,7 +518,7 @@ DEDUP_API int dedup_spread_pairs(const void *const *keys,
       dedup__put32(o + 4, (uint32_t)po[q].v[i].key);
       dedup__put32(o + 8, po[q].v[i].id);
     }
-    sp_seal(p, pair_lens[q]);
+    dedup__sp_seal(p, pair_lens[q]);
     pairs[q] = p;
   }
   rc = DEDUP_OK;
@@ -619,7 +649,7 @@ DEDUP_API int dedup_corpus_probes(const dedup_corpus *c,
       dedup__put64(o + 8 + 8 * w, sig[w]);
   }
   for (size_t q = 0; q < n; q++)
-    sp_seal(probes[q], probe_lens[q]);
+    dedup__sp_seal(probes[q], probe_lens[q]);
   rc = DEDUP_OK;
 out:
   if (rc != DEDUP_OK)
@@ -698,7 +728,7 @@ DEDUP_API int dedup_corpus_verify(dedup_corpus *c, const void *const *probes,
     dedup__put32(o + 4, e[i].b);
     dedup__put32(o + 8, dedup__fbits(e[i].sim));
   }
-  sp_seal(p, *links_len);
+  dedup__sp_seal(p, *links_len);
   *links = p;
   /* Nothing fails from here. */
   if (c->n_items)
@@ -714,29 +744,21 @@ out:
 
 /* ---- 4.3 the assembler clusters with the links ------------------------- */
 
-static int cmp_ab(const void *x, const void *y) {
+int dedup__edge_cmp(const void *x, const void *y) {
   const dedup__edge *a = x, *b = y;
   if (a->a != b->a)
     return a->a < b->a ? -1 : 1;
   return (a->b > b->b) - (a->b < b->b);
 }
 
-DEDUP_API int dedup_corpus_run_links(dedup_corpus *c,
-                                     const void *const *links,
-                                     const size_t *links_len, size_t n,
-                                     const dedup_run_options *opts) {
-  if (!c || (n && (!links || !links_len)))
-    return DEDUP_EINVAL;
-  if (!c->records || !c->records_heads || c->records_spent || c->ran)
-    return DEDUP_ESTATE;
-  dedup__runopts o;
-  int rc = dedup__runopts_resolve(&o, opts);
-  if (rc != DEDUP_OK)
-    return rc;
-  if (o.levels & DEDUP_RUN_STORY)
-    return DEDUP_EINVAL;
+int dedup__spread_read_links(dedup_corpus *c, const void *const *links,
+                             const size_t *links_len, size_t n,
+                             dedup__edge **out, size_t *out_n) {
+  *out = NULL;
+  *out_n = 0;
   uint64_t tag = params_tag(&c->p);
   size_t total = 0;
+  int rc;
   for (size_t i = 0; i < n; i++) {
     sp_head h;
     if ((rc = sp_read(&h, links[i], links_len[i], SP_LINKS)) != DEDUP_OK)
@@ -767,12 +789,41 @@ DEDUP_API int dedup_corpus_run_links(dedup_corpus *c,
       e[m++] = x;
     }
   }
-  qsort(e, m, sizeof *e, cmp_ab);
+  qsort(e, m, sizeof *e, dedup__edge_cmp);
   for (size_t i = 1; i < m; i++)
     if (e[i].a == e[i - 1].a && e[i].b == e[i - 1].b) {
       dedup__free(e);
       return DEDUP_EFORMAT;
     }
+  *out = e;
+  *out_n = m;
+  return DEDUP_OK;
+}
+
+DEDUP_API int dedup_corpus_run_links(dedup_corpus *c,
+                                     const void *const *links,
+                                     const size_t *links_len, size_t n,
+                                     const dedup_run_options *opts) {
+  if (!c || (n && (!links || !links_len)))
+    return DEDUP_EINVAL;
+  if (!c->records || !c->records_heads || c->records_spent || c->ran)
+    return DEDUP_ESTATE;
+  dedup__runopts o;
+  int rc = dedup__runopts_resolve(&o, opts);
+  if (rc != DEDUP_OK)
+    return rc;
+  /* After dedup_corpus_groups_set(): the story level's edges. */
+  if (c->sasm)
+    return o.levels & DEDUP_RUN_STORY
+               ? dedup__spread_run_stories(c, links, links_len, n, &o)
+               : DEDUP_EINVAL;
+  if (o.levels & DEDUP_RUN_STORY)
+    return DEDUP_EINVAL;
+  dedup__edge *e;
+  size_t m;
+  if ((rc = dedup__spread_read_links(c, links, links_len, n, &e, &m)) !=
+      DEDUP_OK)
+    return rc;
   c->records_spent = 1;
   return dedup__run_back(c, &o, e, m);
 }

@@ -36,7 +36,7 @@ size_t dedup__story_rep(const dedup_corpus *c, size_t group) {
 /* The language whose statistics a document's terms count in
  * (dedup__lang_terms), English when no language was found
  * (DEDUP_F_NO_LANGID). */
-static unsigned doc_stats_lang(const cdoc *d) {
+unsigned dedup__story_doc_lang(const cdoc *d) {
   return d->lang_state != CDOC_LANG_UNKNOWN ? dedup__lang_terms(d->lang)
                                             : DEDUP__LANG_EN;
 }
@@ -146,7 +146,7 @@ static int weigh_terms(dedup_corpus *c, unsigned threads,
     for (size_t j = 0; j < d->bg.n; j++)
       if (dedup__countmap_add(df, d->bg.v[j], 1) != DEDUP_OK)
         goto out;
-    N[doc_stats_lang(d)] += d->n_bg;
+    N[dedup__story_doc_lang(d)] += d->n_bg;
   }
   weigh_ctx x = {c, reps, N, df, &ix};
   rc = dedup__parallel_for(threads, nr, weigh_rep, &x);
