@@ -13,9 +13,11 @@
 # answers, records; dedup-cluster-mpi reports them with
 # DEDUP_MPI_REPORT=1), and whether stdout is byte-identical to
 # dedup-cluster's.  Env: RANKS (default "1 2 4"), LEVELS ("copy story"),
-# SEED (1).  On a machine of C cores each of R ranks runs max(1, C / R)
-# threads, so the ranks never ask for more cores than there are (4 ranks
-# on 2 cores are oversubscribed 2:1 all the same: one thread each).
+# SEED (1), DEDUP_MPI_GATHER (1: pass 4 on rank 0 over every shard's
+# records, as before it was spread over the ranks).  On a machine of C
+# cores each of R ranks runs max(1, C / R) threads, so the ranks never
+# ask for more cores than there are (4 ranks on 2 cores are
+# oversubscribed 2:1 all the same: one thread each).
 set -eu
 build=$1
 n=${2:-100000}
@@ -62,8 +64,9 @@ for level in $levels; do
     for f in "$out"/rss.*; do rss="$rss $(($(cat "$f") / 1024))"; done
     same=differs
     cmp -s "$ref" "$out/got.txt" && same=identical
-    printf 'level %-5s mpi %d ranks x %d th %8.2f s  rss%s MiB  %s  %s\n' \
-      "$level" "$r" "$th" "$(echo "$t1 - $t0" | bc)" "$rss" \
+    printf 'level %-5s mpi%s %d ranks x %d th %8.2f s  rss%s MiB  %s  %s\n' \
+      "$level" "${DEDUP_MPI_GATHER:+ gathered}" "$r" "$th" \
+      "$(echo "$t1 - $t0" | bc)" "$rss" \
       "$(cat "$out/report" 2>/dev/null || echo '-')" "$same"
   done
 done

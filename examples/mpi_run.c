@@ -5,6 +5,9 @@
  * displacement of MPI_Alltoallv or MPI_Gatherv overflows an int however
  * large the statistics or records are: nothing is ever truncated.
  *
+ * DEDUP_MPI_GATHER=1 clusters on rank 0 over every shard's records (pass
+ * 4 gathered) instead of spreading pass 4 over the ranks.
+ *
  * For tests: the environment variable DEDUP_MPI_CHUNK sets a smaller
  * chunk, and DEDUP_MPI_FAIL_RANK=N makes rank N fail as the library
  * would out of memory, in pass 3 (after the exchanges, the other ranks
@@ -255,7 +258,10 @@ static uint64_t sent_elsewhere(const size_t *len) {
 }
 
 static int g_report; /* rank 0 has DEDUP_MPI_REPORT (told to every rank) */
-static int g_spread; /* pass 4 spread over the ranks (the copy level) */
+/* Pass 4 spread over the ranks; DEDUP_MPI_GATHER (rank 0's) gathers every
+ * shard's records on rank 0 instead, as before the spread pass (for
+ * bench/mpi.sh's before and after). */
+static int g_spread = 1;
 
 static void report(const double *t, int nt) {
   if (!g_report)
@@ -274,8 +280,9 @@ static void report(const double *t, int nt) {
   if (g_spread)
     fprintf(f, " spread %.0f", sum[B_SPREAD] / d);
   fputs("; s", f);
-  static const char *spread_name[] = {"count", "exchange", "sign", "heads",
-                                      "crowds", "bands", "cluster"};
+  static const char *spread_name[] = {"count",  "exchange", "sign",
+                                      "heads",  "crowds",   "bands",
+                                      "terms",  "stories",  "cluster"};
   static const char *gather_name[] = {"count", "exchange", "sign", "gather",
                                       "cluster"};
   const char *const *name = g_spread ? spread_name : gather_name;
@@ -375,10 +382,118 @@ static void spread_stage(dedup_corpus *c, dedup_spread_stage stage,
   free(plen);
 }
 
+/* Parts for every rank (freed) exchanged: *got[q] from rank q. */
+static void swap(void **part, size_t *plen, char ***got, size_t **got_len) {
+  g_bytes[B_SPREAD] += sent_elsewhere(plen);
+  exchange(part, plen, got, got_len);
+  for (int q = 0; q < g_size; q++) {
+    dedup_free(part[q]);
+    part[q] = NULL;
+  }
+}
+
+/* Every rank's buffer to rank 0, one rank at a time: rank 0 gets
+ * all[r] (rank 0's own buf is moved, the others malloc'd); buf is freed. */
+static void all_to_root(void *buf, size_t len, void **all, size_t *all_len) {
+  g_bytes[B_RECORDS] += g_rank ? len : 0;
+  for (int r = 0; r < g_size; r++) {
+    if (r == 0) {
+      if (g_rank == 0) {
+        all[0] = buf;
+        all_len[0] = len;
+        buf = NULL;
+      }
+      continue;
+    }
+    size_t gl;
+    char *g = to_root(r, buf, len, &gl);
+    if (g) {
+      all[r] = g;
+      all_len[r] = gl;
+    }
+  }
+  dedup_free(buf);
+}
+
+static void free_root(void **all, int n) {
+  if (!all)
+    return;
+  dedup_free(all[0]); /* the library's */
+  for (int i = 1; i < n; i++)
+    free(all[i]);
+}
+
+/* 5: the story level spread over the ranks, from the copy links rank 0
+ * has (all, 2 n of them): the groups' representatives to their ranks,
+ * term frequencies by owner, samples by band owner, candidates' vectors
+ * to their ranks, the edges to rank 0. */
+static void story_pass(dedup_corpus *c, dedup_corpus *c0, void **all,
+                       size_t *all_len, double *t) {
+  int n = g_size;
+  const char *what = "pass 5, stories";
+  if (g_rank == 0)
+    check(dedup_corpus_groups_set(c0, (const void *const *)all, all_len,
+                                  2 * (size_t)n),
+          what);
+  void **part = xcalloc((size_t)n, sizeof *part);
+  size_t *plen = xcalloc((size_t)n, sizeof *plen);
+  char **got;
+  size_t *got_len;
+  for (int q = 0; g_rank == 0 && q < n; q++)
+    check(dedup_corpus_reps_encode(c0, (size_t)q, &part[q], &plen[q]), what);
+  swap(part, plen, &got, &got_len);
+  check(dedup_corpus_reps_set(c, got[0], got_len[0]), what);
+  free_parts(got, n);
+  free(got_len);
+  /* Term frequencies by owner. */
+  check(dedup_corpus_terms_encode(c, (size_t)n, part, plen), what);
+  swap(part, plen, &got, &got_len);
+  check(dedup_spread_terms_answer((const void *const *)got, got_len,
+                                  (size_t)n, part, plen),
+        what);
+  free_parts(got, n);
+  free(got_len);
+  swap(part, plen, &got, &got_len);
+  check(dedup_corpus_weigh(c, (const void *const *)got, got_len, (size_t)n),
+        what);
+  free_parts(got, n);
+  free(got_len);
+  t[7] = MPI_Wtime();
+  /* Samples by band owner, runs back, vectors to the candidates' ranks. */
+  check(dedup_corpus_samples_encode(c, (size_t)n, part, plen), what);
+  swap(part, plen, &got, &got_len);
+  check(dedup_spread_runs((const void *const *)got, got_len, (size_t)n, part,
+                          plen),
+        what);
+  free_parts(got, n);
+  free(got_len);
+  swap(part, plen, &got, &got_len);
+  check(dedup_corpus_vectors_encode(c, (const void *const *)got, got_len,
+                                    (size_t)n, part, plen),
+        what);
+  free_parts(got, n);
+  free(got_len);
+  swap(part, plen, &got, &got_len);
+  void *edges;
+  size_t edges_len;
+  check(dedup_corpus_score(c, (const void *const *)got, got_len, (size_t)n,
+                           &edges, &edges_len),
+        what);
+  free_parts(got, n);
+  free(got_len);
+  free(part);
+  free(plen);
+  /* all[0..n) take the edges now: rank 0 has the copy links. */
+  free_root(all, n);
+  free_root(all ? all + n : NULL, n);
+  all_to_root(edges, edges_len, all, all_len);
+}
+
 /* Pass 4 spread over the ranks (the copy level): heads to rank 0, the
  * run's ids back, crowds then bands through their owners, the links to
- * rank 0, which clusters its heads with them.  No rank holds another's
- * signatures. */
+ * rank 0, which clusters its heads with them; with the story level, pass
+ * 5 then.  No rank holds another's signatures or vectors but those of its
+ * candidates. */
 static dedup_corpus *spread_pass(dedup_corpus *c, const dedup_params *p,
                                  const dedup_run_options *ro, double *t,
                                  void (*shard_done)(void *ctx), void *ctx) {
@@ -426,46 +541,39 @@ static dedup_corpus *spread_pass(dedup_corpus *c, const dedup_params *p,
   t[5] = MPI_Wtime();
   spread_stage(c, DEDUP_SPREAD_BANDS, &links[1], &links_len[1],
                "pass 4, bands");
-  /* The shard is not needed any more. */
-  if (shard_done)
+  int story = !ro->levels || (ro->levels & DEDUP_RUN_STORY);
+  /* The shard is not needed any more (it is, for the story level). */
+  if (shard_done && !story)
     shard_done(ctx);
-  /* Every rank's links to rank 0, one rank at a time. */
+  /* Every rank's links to rank 0, one rank at a time: crowds' at
+   * all[0..n), bands' at all[n..2n). */
   void **all = NULL;
   size_t *all_len = NULL;
   if (g_rank == 0) {
     all = xcalloc(2 * (size_t)n, sizeof *all);
     all_len = xcalloc(2 * (size_t)n, sizeof *all_len);
   }
-  for (int k = 0; k < 2; k++) {
-    g_bytes[B_RECORDS] += g_rank ? links_len[k] : 0;
-    for (int r = 0; r < n; r++) {
-      if (r == 0) {
-        if (g_rank == 0) {
-          all[k] = links[k];
-          all_len[k] = links_len[k];
-          links[k] = NULL;
-        }
-        continue;
-      }
-      size_t gl;
-      char *g = to_root(r, links[k], links_len[k], &gl);
-      if (g) {
-        all[2 * r + k] = g;
-        all_len[2 * r + k] = gl;
-      }
-    }
-    dedup_free(links[k]);
-  }
+  for (int k = 0; k < 2; k++)
+    all_to_root(links[k], links_len[k], all ? all + k * n : NULL,
+                all_len ? all_len + k * n : NULL);
   t[6] = MPI_Wtime();
+  size_t n_links = 2 * (size_t)n;
+  t[7] = t[6];
+  if (story) {
+    story_pass(c, c0, all, all_len, t);
+    if (shard_done)
+      shard_done(ctx);
+    n_links = (size_t)n;
+  }
+  t[8] = MPI_Wtime();
   if (g_rank != 0)
     return NULL;
-  check(dedup_corpus_run_links(c0, (const void *const *)all, all_len,
-                               2 * (size_t)n, ro),
+  check(dedup_corpus_run_links(c0, (const void *const *)all, all_len, n_links,
+                               ro),
         "pass 4, clustering");
-  dedup_free(all[0]);
-  dedup_free(all[1]);
-  for (int i = 2; i < 2 * n; i++)
-    free(all[i]);
+  free_root(all, n);
+  if (!story)
+    free_root(all + n, n);
   free(all);
   free(all_len);
   return c0;
@@ -476,7 +584,7 @@ int mpi_run_passes(dedup_corpus *c, const dedup_params *p,
                    void (*shard_done)(void *ctx), void *ctx) {
   int n = g_size;
   *res = NULL;
-  double t[8];
+  double t[10];
   t[0] = MPI_Wtime();
   g_bytes[B_DOCS] = dedup_corpus_doc_count(c);
   /* 1 and 2. This shard's counts, exchanged with the other shards': the
@@ -529,11 +637,10 @@ int mpi_run_passes(dedup_corpus *c, const dedup_params *p,
   dedup_stats_free(merged);
   t[3] = MPI_Wtime();
   /* 4 spread over the ranks, when only the copy level is asked for. */
-  g_spread = ro->levels && !(ro->levels & DEDUP_RUN_STORY);
   if (g_spread) {
     dedup_corpus *c0 = spread_pass(c, p, ro, t, shard_done, ctx);
-    t[7] = MPI_Wtime();
-    report(t, 8);
+    t[9] = MPI_Wtime();
+    report(t, 10);
     *res = c0;
     return DEDUP_OK;
   }
@@ -952,10 +1059,12 @@ int main(int argc, char **argv) {
   /* Rank 0's chunk and report, so that an environment that differs
    * between ranks cannot make their collectives differ. */
   env = getenv("DEDUP_MPI_REPORT");
-  uint64_t shared[2] = {g_chunk, env && *env};
-  MPI_Bcast(shared, 2, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+  const char *gather = getenv("DEDUP_MPI_GATHER");
+  uint64_t shared[3] = {g_chunk, env && *env, gather && *gather};
+  MPI_Bcast(shared, 3, MPI_UINT64_T, 0, MPI_COMM_WORLD);
   g_chunk = (size_t)shared[0];
   g_report = shared[1] != 0;
+  g_spread = shared[2] == 0;
   int status = dedup_cluster_main(argc, argv);
   /* 3 ends a run that failed (out of memory) on this rank, whatever the
    * others are doing; every other status comes at the same point on

@@ -114,6 +114,7 @@ check gen_split -r --split-embedded --format tsv --all "$tmp/gen"
 mkdir "$tmp/crowd"
 for i in $(seq 10 89); do cp "$seeds/000_3531e110f07c031f.txt" "$tmp/crowd/c$i.txt"; done
 check crowd_copy -r --level copy --format json --all "$tmp/crowd" "$tmp/gen"
+check crowd_story -r --format json --all "$tmp/crowd" "$tmp/gen"
 grep -q '"size":8[0-9]' "$tmp/crowd_copy.out" || fail "crowd: no copy group of the crowd"
 DEDUP_MPI_CHUNK=1000 run_mpi crowd_chunk 3 -r --level copy --format json \
   --all "$tmp/crowd" "$tmp/gen"
@@ -124,6 +125,10 @@ cmp -s "$tmp/crowd_copy.out" "$tmp/crowd_chunk.out" ||
 DEDUP_MPI_CHUNK=1000 run_mpi gen_chunk 3 -r "$tmp/gen"
 cmp -s "$tmp/gen.out" "$tmp/gen_chunk.out" ||
   fail "gen: other output with DEDUP_MPI_CHUNK=1000"
+# Pass 4 gathered on rank 0 (DEDUP_MPI_GATHER) prints the same.
+DEDUP_MPI_GATHER=1 run_mpi gen_gather 3 -r "$tmp/gen"
+cmp -s "$tmp/gen.out" "$tmp/gen_gather.out" ||
+  fail "gen: other output with DEDUP_MPI_GATHER=1"
 
 # JSON Lines: titles and dates, one undated, a malformed line, an id seen
 # before, an empty text (refused by the rank that owns it).

@@ -355,11 +355,71 @@ static char *play_spread(const dedup_params *p, dedup_corpus **sh,
       }
   }
   const void *const *lk = (const void *const *)links;
+  void *cl[4] = {links[0], links[1], links[2], links[3]}; /* copy links */
+  size_t cll[4] = {ll[0], ll[1], ll[2], ll[3]};
+  if (o->levels & DEDUP_RUN_STORY) {
+    CALL(dedup_corpus_groups_set(all, (const void *const *)cl, cll, 4));
+    void *g1[2][2], *g2[2][2], *g3[2][2];
+    size_t l1[2][2], l2[2][2], l3[2][2];
+    for (int r = 0; r < 2; r++) {
+      void *b;
+      size_t bl;
+      CALL(dedup_corpus_reps_encode(all, (size_t)r, &b, &bl));
+      CALL(dedup_corpus_reps_set(sh[r], b, bl));
+      dedup_free(b);
+    }
+    for (int r = 0; r < 2; r++)
+      CALL(dedup_corpus_terms_encode(sh[r], 2, g1[r], l1[r]));
+    for (int q = 0; q < 2; q++) {
+      const void *col[2] = {g1[0][q], g1[1][q]};
+      size_t cln[2] = {l1[0][q], l1[1][q]};
+      CALL(dedup_spread_terms_answer(col, cln, 2, g2[q], l2[q]));
+    }
+    for (int r = 0; r < 2; r++) {
+      const void *col[2] = {g2[0][r], g2[1][r]};
+      size_t cln[2] = {l2[0][r], l2[1][r]};
+      CALL(dedup_corpus_weigh(sh[r], col, cln, 2));
+    }
+    for (int r = 0; r < 2; r++)
+      for (int q = 0; q < 2; q++) {
+        dedup_free(g1[r][q]);
+        dedup_free(g2[r][q]);
+      }
+    for (int r = 0; r < 2; r++)
+      CALL(dedup_corpus_samples_encode(sh[r], 2, g1[r], l1[r]));
+    for (int q = 0; q < 2; q++) {
+      const void *col[2] = {g1[0][q], g1[1][q]};
+      size_t cln[2] = {l1[0][q], l1[1][q]};
+      CALL(dedup_spread_runs(col, cln, 2, g2[q], l2[q]));
+    }
+    for (int r = 0; r < 2; r++) {
+      const void *col[2] = {g2[0][r], g2[1][r]};
+      size_t cln[2] = {l2[0][r], l2[1][r]};
+      CALL(dedup_corpus_vectors_encode(sh[r], col, cln, 2, g3[r], l3[r]));
+    }
+    for (int r = 0; r < 2; r++) {
+      const void *col[2] = {g3[0][r], g3[1][r]};
+      size_t cln[2] = {l3[0][r], l3[1][r]};
+      CALL(dedup_corpus_score(sh[r], col, cln, 2, &links[r], &ll[r]));
+    }
+    for (int r = 0; r < 2; r++)
+      for (int q = 0; q < 2; q++) {
+        dedup_free(g1[r][q]);
+        dedup_free(g2[r][q]);
+        dedup_free(g3[r][q]);
+      }
+    nl = 2;
+  }
   if (dedup_corpus_run_links(all, lk, ll, nl, o) == DEDUP_ENOMEM) {
     dedup_corpus_free(all); /* it runs once */
     all = heads_corpus(p, hd, hlen, NULL);
+    if (o->levels & DEDUP_RUN_STORY)
+      CALL(dedup_corpus_groups_set(all, (const void *const *)cl, cll, 4));
     CALL(dedup_corpus_run_links(all, lk, ll, nl, o));
   }
+  if (o->levels & DEDUP_RUN_STORY)
+    for (int i = 0; i < 4; i++)
+      dedup_free(cl[i]);
   char *snap = snapshot(all);
   dedup_corpus_free(all);
   for (size_t i = 0; i < nl; i++)
@@ -369,8 +429,8 @@ static char *play_spread(const dedup_params *p, dedup_corpus **sh,
   return snap;
 }
 
-/* levels: DEDUP_RUN_COPY: pass 4 spread over the shards; else (0: every
- * level) on one corpus of records. */
+/* levels: DEDUP_RUN_COPY, alone or with DEDUP_RUN_STORY: pass 4 spread
+ * over the shards; 0 (every level): on one corpus of records. */
 static char *play_shards(const dedup_params *p, unsigned levels) {
   dedup_corpus *sh[2];
   dedup_stats *st[2], *own[2], *mg[2];
@@ -413,7 +473,7 @@ static char *play_shards(const dedup_params *p, unsigned levels) {
     CALL(dedup_corpus_records_encode(sh[r], &rec[r], &rlen[r]));
   }
   char *snap;
-  if (levels == DEDUP_RUN_COPY) {
+  if (levels) {
     snap = play_spread(p, sh, &o);
   } else {
     dedup_corpus *all = records_corpus(p, rec, rlen);
@@ -470,10 +530,11 @@ static void test_oom_shards(void **state) {
   oom_shards(0);
 }
 
-/* Pass 4 spread over the shards. */
+/* Pass 4 spread over the shards, the copy level and both. */
 static void test_oom_spread(void **state) {
   (void)state;
   oom_shards(DEDUP_RUN_COPY);
+  oom_shards(DEDUP_RUN_COPY | DEDUP_RUN_STORY);
 }
 
 static void test_oom_default(void **state) {

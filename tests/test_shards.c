@@ -900,6 +900,216 @@ static void shards_spread_refusals(void **state) {
   dedup_corpus_free(sh[1]);
 }
 
+static int call_reps(void *ctx, const void *const *bufs, const size_t *lens) {
+  return dedup_corpus_reps_set(ctx, bufs[0], lens[0]);
+}
+
+static int call_terms(void *ctx, const void *const *bufs,
+                      const size_t *lens) {
+  (void)ctx;
+  void *out[2] = {NULL, NULL};
+  size_t ol[2];
+  int rc = dedup_spread_terms_answer(bufs, lens, 2, out, ol);
+  assert_null(out[0]);
+  return rc;
+}
+
+static int call_weigh(void *ctx, const void *const *bufs,
+                      const size_t *lens) {
+  return dedup_corpus_weigh(ctx, bufs, lens, 2);
+}
+
+static int call_runs(void *ctx, const void *const *bufs, const size_t *lens) {
+  (void)ctx;
+  void *out[2] = {NULL, NULL};
+  size_t ol[2];
+  int rc = dedup_spread_runs(bufs, lens, 2, out, ol);
+  assert_null(out[0]);
+  return rc;
+}
+
+static int call_vectors(void *ctx, const void *const *bufs,
+                        const size_t *lens) {
+  void *out[2] = {NULL, NULL};
+  size_t ol[2];
+  int rc = dedup_corpus_vectors_encode(ctx, bufs, lens, 2, out, ol);
+  assert_null(out[0]);
+  return rc;
+}
+
+static int call_score(void *ctx, const void *const *bufs,
+                      const size_t *lens) {
+  void *out = NULL;
+  size_t ol;
+  int rc = dedup_corpus_score(ctx, bufs, lens, 2, &out, &ol);
+  assert_null(out);
+  return rc;
+}
+
+/* Column q of a 2 x 2 grid. */
+#define COL2(g, l, q)                                                          \
+  const void *col[2] = {g[0][q], g[1][q]};                                     \
+  size_t cl[2] = {l[0][q], l[1][q]}
+
+/* The story level spread: calls out of order and damaged bytes are
+ * refused at every step, changing nothing: the run that follows is the
+ * batch's. */
+static void shards_spread_story_refusals(void **state) {
+  (void)state;
+  dedup_params p = DEDUP_PARAMS_INIT;
+  dedup_run_options o = opts(DEDUP_RUN_COPY | DEDUP_RUN_STORY, 1);
+  dedup_run_options oc = opts(DEDUP_RUN_COPY, 1);
+  dedup_corpus *sh[2], *all;
+  signed_shards(sh, &p, &o, 2, 0);
+  assert_int_equal(dedup_corpus_new(&all, &p), DEDUP_OK);
+  void *b, *links[4], *g1[2][2], *g2[2][2], *g3[2][2];
+  size_t bl, ll[4], l1[2][2], l2[2][2], l3[2][2];
+  for (int r = 0; r < 2; r++) {
+    assert_int_equal(dedup_corpus_heads_encode(sh[r], &b, &bl), DEDUP_OK);
+    assert_int_equal(dedup_corpus_records_add(all, b, bl), DEDUP_OK);
+    dedup_free(b);
+  }
+  for (int r = 0; r < 2; r++) {
+    assert_int_equal(dedup_corpus_ids_encode(all, (size_t)r, &b, &bl),
+                     DEDUP_OK);
+    assert_int_equal(dedup_corpus_ids_set(sh[r], b, bl), DEDUP_OK);
+    dedup_free(b);
+  }
+  assert_int_equal(dedup_corpus_reps_encode(all, 0, &b, &bl), DEDUP_ESTATE);
+  size_t nl = 0;
+  for (int stage = DEDUP_SPREAD_CROWDS; stage <= DEDUP_SPREAD_BANDS;
+       stage++) {
+    for (int r = 0; r < 2; r++)
+      assert_int_equal(dedup_corpus_keys_encode(sh[r],
+                                                (dedup_spread_stage)stage, 2,
+                                                g1[r], l1[r]),
+                       DEDUP_OK);
+    for (int q = 0; q < 2; q++) {
+      COL2(g1, l1, q);
+      assert_int_equal(dedup_spread_pairs(col, cl, 2, g2[q], l2[q]),
+                       DEDUP_OK);
+    }
+    for (int r = 0; r < 2; r++) {
+      COL2(g2, l2, r);
+      assert_int_equal(dedup_corpus_probes(sh[r], col, cl, 2, g3[r], l3[r]),
+                       DEDUP_OK);
+    }
+    for (int r = 0; r < 2; r++, nl++) {
+      COL2(g3, l3, r);
+      assert_int_equal(dedup_corpus_verify(sh[r], col, cl, 2, &links[nl],
+                                           &ll[nl]),
+                       DEDUP_OK);
+    }
+    for (int r = 0; r < 2; r++)
+      for (int q = 0; q < 2; q++) {
+        dedup_free(g1[r][q]);
+        dedup_free(g2[r][q]);
+        dedup_free(g3[r][q]);
+      }
+  }
+  const void *const *lk = (const void *const *)links;
+  assert_int_equal(dedup_corpus_terms_encode(sh[0], 2, g1[0], l1[0]),
+                   DEDUP_ESTATE); /* no representatives yet */
+  assert_int_equal(dedup_corpus_groups_set(all, lk, ll, nl), DEDUP_OK);
+  assert_int_equal(dedup_corpus_groups_set(all, lk, ll, nl), DEDUP_ESTATE);
+  assert_int_equal(dedup_corpus_run_links(all, NULL, NULL, 0, &oc),
+                   DEDUP_EINVAL); /* groups set: the story level's edges */
+  for (size_t i = 0; i < nl; i++)
+    dedup_free(links[i]);
+  void *reps[2];
+  size_t rl[2];
+  for (int r = 0; r < 2; r++)
+    assert_int_equal(dedup_corpus_reps_encode(all, (size_t)r, &reps[r],
+                                              &rl[r]),
+                     DEDUP_OK);
+  flips_refused(call_reps, sh[0], reps[0], rl[0], NULL, 0, 0);
+  if (rl[0] != rl[1]) /* another shard's */
+    assert_int_equal(dedup_corpus_reps_set(sh[0], reps[1], rl[1]),
+                     DEDUP_EINVAL);
+  for (int r = 0; r < 2; r++) {
+    assert_int_equal(dedup_corpus_reps_set(sh[r], reps[r], rl[r]), DEDUP_OK);
+    dedup_free(reps[r]);
+  }
+  for (int r = 0; r < 2; r++)
+    assert_int_equal(dedup_corpus_terms_encode(sh[r], 2, g1[r], l1[r]),
+                     DEDUP_OK);
+  flips_refused(call_terms, NULL, g1[1][0], l1[1][0], g1[0][0], l1[0][0], 1);
+  for (int q = 0; q < 2; q++) {
+    COL2(g1, l1, q);
+    assert_int_equal(dedup_spread_terms_answer(col, cl, 2, g2[q], l2[q]),
+                     DEDUP_OK);
+  }
+  flips_refused(call_weigh, sh[0], g2[1][0], l2[1][0], g2[0][0], l2[0][0], 1);
+  assert_int_equal(dedup_corpus_samples_encode(sh[0], 2, g3[0], l3[0]),
+                   DEDUP_ESTATE); /* not weighed */
+  for (int r = 0; r < 2; r++) {
+    COL2(g2, l2, r);
+    assert_int_equal(dedup_corpus_weigh(sh[r], col, cl, 2), DEDUP_OK);
+    assert_int_equal(dedup_corpus_weigh(sh[r], col, cl, 2), DEDUP_ESTATE);
+  }
+  for (int r = 0; r < 2; r++)
+    for (int q = 0; q < 2; q++) {
+      dedup_free(g1[r][q]);
+      dedup_free(g2[r][q]);
+    }
+  for (int r = 0; r < 2; r++)
+    assert_int_equal(dedup_corpus_samples_encode(sh[r], 2, g1[r], l1[r]),
+                     DEDUP_OK);
+  flips_refused(call_runs, NULL, g1[1][0], l1[1][0], g1[0][0], l1[0][0], 1);
+  for (int q = 0; q < 2; q++) {
+    COL2(g1, l1, q);
+    assert_int_equal(dedup_spread_runs(col, cl, 2, g2[q], l2[q]), DEDUP_OK);
+  }
+  flips_refused(call_vectors, sh[0], g2[1][0], l2[1][0], g2[0][0], l2[0][0],
+                1);
+  for (int r = 0; r < 2; r++) {
+    COL2(g2, l2, r);
+    assert_int_equal(dedup_corpus_vectors_encode(sh[r], col, cl, 2, g3[r],
+                                                 l3[r]),
+                     DEDUP_OK);
+  }
+  flips_refused(call_score, sh[0], g3[1][0], l3[1][0], g3[0][0], l3[0][0], 1);
+  void *edges[2];
+  size_t el[2];
+  for (int r = 0; r < 2; r++) {
+    COL2(g3, l3, r);
+    assert_int_equal(dedup_corpus_score(sh[r], col, cl, 2, &edges[r],
+                                        &el[r]),
+                     DEDUP_OK);
+    assert_int_equal(call_score(sh[r], col, cl), DEDUP_ESTATE);
+  }
+  for (int r = 0; r < 2; r++)
+    for (int q = 0; q < 2; q++) {
+      dedup_free(g1[r][q]);
+      dedup_free(g2[r][q]);
+      dedup_free(g3[r][q]);
+    }
+  /* The edges: damaged, refused; then the batch's clusters. */
+  size_t most = el[0] > el[1] ? 0 : 1;
+  assert_true(el[most] > 60);
+  const void *const *ek = (const void *const *)edges;
+  unsigned char *eb = edges[most];
+  for (size_t i = 0; i < el[most]; i += 1 + i / 16) {
+    eb[i] ^= 0x04;
+    int rc = dedup_corpus_run_links(all, ek, el, 2, &o);
+    assert_true(rc == DEDUP_EFORMAT || rc == DEDUP_EVERSION ||
+                rc == DEDUP_EINVAL);
+    eb[i] ^= 0x04;
+  }
+  assert_int_equal(dedup_corpus_run_links(all, ek, el, 2, &o), DEDUP_OK);
+  char *inv, *want = batch(&p, DEDUP_RUN_COPY | DEDUP_RUN_STORY, &inv);
+  char *got = snapshot(all);
+  assert_string_equal(got, want);
+  free(inv);
+  free(want);
+  free(got);
+  dedup_free(edges[0]);
+  dedup_free(edges[1]);
+  dedup_corpus_free(all);
+  dedup_corpus_free(sh[0]);
+  dedup_corpus_free(sh[1]);
+}
+
 /* Names are any string dedup_corpus_add takes, "" too, and the records
  * carry them: the same clusters as the batch. */
 static void shards_odd_documents(void **state) {
@@ -954,6 +1164,7 @@ int main(void) {
       cmocka_unit_test(shards_exchange_matters),
       cmocka_unit_test(shards_refusals),
       cmocka_unit_test(shards_spread_refusals),
+      cmocka_unit_test(shards_spread_story_refusals),
       cmocka_unit_test(shards_odd_documents),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -221,6 +221,7 @@ typedef struct dedup__spread {
   unsigned stage;  /* the last step done (DEDUP_SPREAD_*, then SPS_*) */
   /* The story level: this shard's representatives (of copy groups). */
   size_t n_reps;
+  uint32_t n_groups;   /* copy groups in the corpus */
   uint32_t *rep_item;  /* rep -> its item */
   uint32_t *rep_g;     /* rep -> its copy group (the run's number) */
   uint8_t *rep_dated;  /* rep -> its group has a date ... */

@@ -280,13 +280,14 @@ DEDUP_API int dedup_corpus_reps_encode(const dedup_corpus *c, size_t shard,
   size_t hi = shard + 1 < c->n_rec ? c->rec_start[shard + 1] : c->n_items;
   sp_head h = {SP_REPS, 0, (uint32_t)shard, (uint32_t)shard,
                (uint32_t)c->n_rec, 0, dedup__sp_tag(&c->p), hi - lo};
-  unsigned char *p = dedup__sp_new(&h, 16 * (hi - lo), len);
+  unsigned char *p = dedup__sp_new(&h, 8 + 16 * (hi - lo), len);
   if (!p)
     return DEDUP_ENOMEM;
+  dedup__put64(p + SP_HEAD, a->n_copy); /* every group number is below */
   for (size_t q = lo; q < hi; q++) {
     uint32_t i = c->rec_gid[q], g = a->copy_label[i];
     int is_rep = a->rep[g] == i, dated = is_rep && a->gdated && a->gdated[g];
-    unsigned char *o = p + SP_HEAD + 16 * (q - lo);
+    unsigned char *o = p + SP_HEAD + 8 + 16 * (q - lo);
     dedup__put32(o, is_rep ? g : NONE);
     dedup__put32(o + 4, (uint32_t)dated);
     dedup__put64(o + 8, dated ? (uint64_t)a->gdate[g] : 0);
@@ -348,13 +349,17 @@ DEDUP_API int dedup_corpus_reps_set(dedup_corpus *c, const void *buf,
   if (h.tag != dedup__sp_tag(&c->p) || h.to != sp->shard ||
       h.shards != sp->shards)
     return DEDUP_EINVAL;
-  if (h.n != c->n_items || len != SP_HEAD + 16 * h.n + 8)
+  if (h.n != c->n_items || h.n > (len - SP_HEAD - 16) / 16 ||
+      len != SP_HEAD + 8 + 16 * h.n + 8)
     return DEDUP_EFORMAT;
-  const unsigned char *e = (const unsigned char *)buf + SP_HEAD;
+  uint64_t n_groups = dedup__get64((const unsigned char *)buf + SP_HEAD);
+  const unsigned char *e = (const unsigned char *)buf + SP_HEAD + 8;
   size_t nr = 0;
+  if (n_groups >= NONE)
+    return DEDUP_EFORMAT;
   for (size_t i = 0; i < c->n_items; i++) {
     uint32_t g = dedup__get32(e + 16 * i), dated = dedup__get32(e + 16 * i + 4);
-    if (dated > 1 || (g == NONE && dated))
+    if (dated > 1 || (g == NONE && dated) || (g != NONE && g >= n_groups))
       return DEDUP_EFORMAT;
     nr += g != NONE;
   }
@@ -386,6 +391,7 @@ DEDUP_API int dedup_corpus_reps_set(dedup_corpus *c, const void *buf,
       goto fail;
     }
   sp->n_reps = nr;
+  sp->n_groups = (uint32_t)n_groups;
   sp->rep_item = item;
   sp->rep_g = gv;
   sp->rep_dated = dv;
@@ -992,7 +998,8 @@ DEDUP_API int dedup_corpus_vectors_encode(const dedup_corpus *c,
         mg[at] = cur_u32(&r);
         ms[at] = cur_u32(&r);
         most_g = DEDUP__MAX(most_g, mg[at]);
-        if (x && mg[at] <= mg[at - 1]) { /* groups ascend in a run */
+        if (mg[at] >= sp->n_groups ||
+            (x && mg[at] <= mg[at - 1])) { /* groups ascend in a run */
           rc = DEDUP_EFORMAT;
           goto out;
         }
@@ -1119,7 +1126,7 @@ DEDUP_API int dedup_corpus_score(dedup_corpus *c, const void *const *vecs,
       int64_t date = (int64_t)cur_u64(&r);
       uint32_t nt = cur_u32(&r);
       rc = DEDUP_EFORMAT;
-      if (r.bad || dated > 1 || nt > r.left / 12)
+      if (r.bad || dated > 1 || nt > r.left / 12 || gi >= sp->n_groups)
         goto out;
       if (nt > cap) {
         rc = DEDUP_ENOMEM;
