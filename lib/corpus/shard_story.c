@@ -897,13 +897,6 @@ typedef struct cand {
   uint32_t g, shard, cnt;
 } cand;
 
-static int cmp_cand(const void *x, const void *y) {
-  const cand *a = x, *b = y;
-  if (a->cnt != b->cnt)
-    return a->cnt > b->cnt ? -1 : 1;
-  return (a->g > b->g) - (a->g < b->g);
-}
-
 static int cmp_cand_g(const void *x, const void *y) {
   const cand *a = x, *b = y;
   return (a->g > b->g) - (a->g < b->g);
@@ -979,8 +972,9 @@ DEDUP_API int dedup_corpus_vectors_encode(const dedup_corpus *c,
   place *pl = dedup__malloc((np ? np : 1) * sizeof *pl);
   size_t *first = dedup__calloc(sp->n_reps + 1, sizeof *first);
   place *by = dedup__malloc((np ? np : 1) * sizeof *by);
-  cand *cd = NULL;
+  cand *cd = NULL, sel[DEDUP__STORY_TOP_M];
   uint32_t *slot = NULL; /* group -> its index in cd + 1, 0: none */
+  uint32_t *tie = NULL, *hist = NULL;
   size_t n_slot = 0;
   obuf *ob = dedup__calloc(n, sizeof *ob);
   rc = DEDUP_ENOMEM;
@@ -1032,7 +1026,9 @@ DEDUP_API int dedup_corpus_vectors_encode(const dedup_corpus *c,
   slot = dedup__calloc(n_slot, sizeof *slot);
   size_t cap = 2 * (size_t)DEDUP__MAX_BUCKET * sp->k + 1;
   cd = dedup__malloc(cap * sizeof *cd);
-  if (!slot || !cd)
+  tie = dedup__malloc(cap * sizeof *tie);
+  hist = dedup__malloc(((size_t)sp->k + 1) * sizeof *hist);
+  if (!slot || !cd || !tie || !hist)
     goto out;
   size_t W = DEDUP__MAX_BUCKET;
   for (size_t r = 0; r < sp->n_reps; r++) {
@@ -1057,18 +1053,36 @@ DEDUP_API int dedup_corpus_vectors_encode(const dedup_corpus *c,
         cd[slot[g] - 1].cnt++;
       }
     }
-    for (size_t t = 0; t < nt; t++)
-      slot[cd[t].g] = 0;
     /* The best STORY_TOP_M: most shared samples, then smallest group
-     * (the batch's selection), in group order. */
+     * (story.c's selection: every one above some count c, the smallest
+     * groups at c for the rest), in group order. */
     size_t ns = nt;
     if (nt > DEDUP__STORY_TOP_M) {
-      qsort(cd, nt, sizeof *cd, cmp_cand);
-      ns = DEDUP__STORY_TOP_M;
+      memset(hist, 0, ((size_t)sp->k + 1) * sizeof *hist);
+      for (size_t t = 0; t < nt; t++)
+        hist[DEDUP__MIN(cd[t].cnt, sp->k)]++;
+      size_t above = 0, cut = sp->k;
+      while (above + hist[cut] < DEDUP__STORY_TOP_M)
+        above += hist[cut--];
+      size_t nties = 0;
+      ns = 0;
+      for (size_t t = 0; t < nt; t++) {
+        if (cd[t].cnt > cut)
+          sel[ns++] = cd[t];
+        else if (cd[t].cnt == cut)
+          tie[nties++] = cd[t].g;
+      }
+      dedup__u32_select(tie, nties, DEDUP__STORY_TOP_M - above);
+      for (size_t t = 0; t < DEDUP__STORY_TOP_M - above; t++)
+        sel[ns++] = cd[slot[tie[t]] - 1];
+    } else {
+      memcpy(sel, cd, nt * sizeof *sel);
     }
-    qsort(cd, ns, sizeof *cd, cmp_cand_g);
+    for (size_t t = 0; t < nt; t++)
+      slot[cd[t].g] = 0;
+    qsort(sel, ns, sizeof *sel, cmp_cand_g);
     for (size_t q = 0; q < n; q++)
-      put_vec(&ob[q], sp, r, cd, ns, (uint32_t)q);
+      put_vec(&ob[q], sp, r, sel, ns, (uint32_t)q);
   }
   for (size_t q = 0; q < n; q++) {
     sp_head h = {SP_VECS, 0, sp->shard, (uint32_t)q, sp->shards, 0,
@@ -1091,6 +1105,8 @@ out:
   dedup__free(by);
   dedup__free(cd);
   dedup__free(slot);
+  dedup__free(tie);
+  dedup__free(hist);
   return rc;
 }
 
