@@ -638,6 +638,8 @@ int mpi_run_passes(dedup_corpus *c, const dedup_params *p,
   t[3] = MPI_Wtime();
   /* 4 spread over the ranks, when only the copy level is asked for. */
   if (g_spread) {
+    /* The passes after the sign need no texts. */
+    check(dedup_corpus_drop_texts(c), "pass 4, heads");
     dedup_corpus *c0 = spread_pass(c, p, ro, t, shard_done, ctx);
     t[9] = MPI_Wtime();
     report(t, 10);

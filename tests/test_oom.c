@@ -321,6 +321,7 @@ static char *play_spread(const dedup_params *p, dedup_corpus **sh,
                          const dedup_run_options *o) {
   void *hd[2], *links[4];
   size_t hlen[2], ll[4];
+  CALL(dedup_corpus_drop_texts(sh[0])); /* all or nothing */
   for (int r = 0; r < 2; r++)
     CALL(dedup_corpus_heads_encode(sh[r], &hd[r], &hlen[r]));
   dedup_corpus *all = heads_corpus(p, hd, hlen, sh);

@@ -334,6 +334,9 @@ static char *spread_run(const dedup_params *p, unsigned P, unsigned parts,
                                    : DEDUP_RUN_COPY,
                              1 + P % 2);
   signed_shards(sh, p, &o, P, parts);
+  /* The passes after the sign need no texts: dropped on some shards. */
+  for (unsigned r = 0; r < P; r += 2)
+    assert_int_equal(dedup_corpus_drop_texts(sh[r]), DEDUP_OK);
   assert_int_equal(dedup_corpus_new(&all, p), DEDUP_OK);
   for (unsigned r = 0; r < P; r++) {
     void *h;
@@ -754,6 +757,27 @@ static void shards_spread_refusals(void **state) {
   dedup_run_options o = opts(DEDUP_RUN_COPY, 1);
   dedup_corpus *sh[2], *all, *rec;
   signed_shards(sh, &p, &o, 2, 0);
+  /* Without texts a shard goes on with the passes, and refuses what
+   * needs them. */
+  dedup_corpus *unsigned_c;
+  assert_int_equal(dedup_corpus_new(&unsigned_c, &p), DEDUP_OK);
+  assert_int_equal(dedup_corpus_drop_texts(unsigned_c), DEDUP_ESTATE);
+  dedup_corpus_free(unsigned_c);
+  assert_int_equal(dedup_corpus_drop_texts(sh[1]), DEDUP_OK);
+  assert_int_equal(dedup_corpus_drop_texts(sh[1]), DEDUP_OK);
+  {
+    char *tx;
+    size_t txl;
+    dedup_stats *st;
+    assert_int_equal(dedup_corpus_item_text(&tx, &txl, sh[1], 0),
+                     DEDUP_ESTATE);
+    assert_int_equal(dedup_corpus_add(sh[1], "z", "more words", 10, NULL),
+                     DEDUP_ESTATE);
+    assert_int_equal(dedup_stats_new(&st), DEDUP_OK);
+    assert_int_equal(dedup_corpus_count(sh[1], st, &o), DEDUP_ESTATE);
+    assert_int_equal(dedup_corpus_sign(sh[1], st, &o), DEDUP_ESTATE);
+    dedup_stats_free(st);
+  }
   assert_int_equal(dedup_corpus_new(&all, &p), DEDUP_OK);
   assert_int_equal(dedup_corpus_new(&rec, &p), DEDUP_OK);
   void *b, *keys[2][2], *pairs[2][2], *probes[2][2], *links[4];

@@ -132,6 +132,58 @@ DEDUP_API void dedup_corpus_free(dedup_corpus *c) {
   dedup__free(c);
 }
 
+DEDUP_API int dedup_corpus_drop_texts(dedup_corpus *c) {
+  if (!c)
+    return DEDUP_EINVAL;
+  if (!c->signed_levels || c->records)
+    return DEDUP_ESTATE;
+  if (c->texts_dropped)
+    return DEDUP_OK;
+  size_t nd = c->n_docs;
+  /* The names leave the pool first, all or none. */
+  char **names = dedup__calloc(nd ? nd : 1, sizeof *names);
+  if (!names)
+    return DEDUP_ENOMEM;
+  for (size_t i = 0; i < nd; i++) {
+    if (!(c->docs[i].pooled & CDOC_POOL_NAME))
+      continue;
+    size_t n = strlen(c->docs[i].name) + 1;
+    if (!(names[i] = dedup__malloc(n))) {
+      for (size_t j = 0; j < i; j++)
+        dedup__free(names[j]);
+      dedup__free(names);
+      return DEDUP_ENOMEM;
+    }
+    memcpy(names[i], c->docs[i].name, n);
+  }
+  for (size_t i = 0; i < nd; i++) {
+    cdoc *d = &c->docs[i];
+    if (names[i]) {
+      d->name = names[i];
+      d->pooled &= ~(unsigned)CDOC_POOL_NAME;
+    }
+    char *keep = d->name;
+    d->name = NULL; /* dedup__doc_free frees the rest, not the name */
+    unsigned pooled = d->pooled;
+    d->pooled = pooled | CDOC_POOL_NAME;
+    dedup__u64vec bg = d->bg;
+    d->bg = (dedup__u64vec){0};
+    dedup__doc_free(d);
+    d->name = keep;
+    d->pooled = 0;
+    d->bg = bg;
+    d->raw = d->text = d->title = NULL;
+    d->raw_len = d->title_len = 0; /* len stays: the heads carry it */
+  }
+  for (size_t i = 0; i < c->n_items; i++) /* art 0 borrows the name */
+    if (!c->items[i].art)
+      c->items[i].name = c->docs[c->items[i].doc].name;
+  dedup__free(names);
+  pool_free(&c->pool);
+  c->texts_dropped = 1;
+  return DEDUP_OK;
+}
+
 /* Text has few control bytes; binary data (images, executables, UTF-16)
  * has many.  NUL and other stray controls inside text are tolerated (the
  * normaliser turns them into spaces). */
@@ -235,7 +287,7 @@ DEDUP_API int dedup_corpus_add_doc(dedup_corpus *c, const char *name,
     *n_invalid = 0;
   if (!c)
     return DEDUP_EINVAL;
-  if (c->records) /* records have no texts to run again */
+  if (c->records || c->texts_dropped) /* no texts to run again */
     return DEDUP_ESTATE;
   int lang;
   int rc = dedup__add_check(name, text, len, meta, &lang);
@@ -382,7 +434,7 @@ DEDUP_API int dedup_corpus_add_many(dedup_corpus *c, const dedup_doc_in *docs,
                                     int *status) {
   if (!c || (n && (!docs || !status)))
     return DEDUP_EINVAL;
-  if (c->records)
+  if (c->records || c->texts_dropped)
     return DEDUP_ESTATE;
   if (!n)
     return DEDUP_OK;

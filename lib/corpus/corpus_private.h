@@ -190,6 +190,7 @@ struct dedup_corpus {
   dedup__keep *keep; /* NULL, or what the next run hands over */
   unsigned signed_levels; /* dedup_corpus_sign's levels (0: not signed) */
   int records;       /* holds records (dedup_corpus_records_add), no texts */
+  int texts_dropped; /* a signed shard's texts freed (drop_texts) */
   int records_heads; /* ... heads only: no signatures or terms */
   size_t *rec_start; /* items before each records_add (n_rec of them) */
   size_t n_rec;

@@ -483,7 +483,7 @@ DEDUP_API int dedup_corpus_explain(dedup_explanation **out,
   *out = NULL;
   if (!c)
     return DEDUP_EINVAL;
-  if (!c->ran || c->records)
+  if (!c->ran || c->records || c->texts_dropped)
     return DEDUP_ESTATE;
   if (a >= c->n_items || b >= c->n_items)
     return DEDUP_EINVAL;
@@ -540,7 +540,7 @@ DEDUP_API int dedup_corpus_item_text(char **out, size_t *out_len,
     *out_len = 0;
   if (!out || !c)
     return DEDUP_EINVAL;
-  if (!c->ran || c->records)
+  if (!c->ran || c->records || c->texts_dropped)
     return DEDUP_ESTATE;
   if (item >= c->n_items)
     return DEDUP_EINVAL;

@@ -293,7 +293,7 @@ static int write_corpus(void *ctx, int fd) {
 DEDUP_API int dedup_corpus_save(const dedup_corpus *c, const char *path) {
   if (!c || !path || !*path)
     return DEDUP_EINVAL;
-  if (c->records) /* an index holds texts; records have none */
+  if (c->records || c->texts_dropped) /* an index holds texts */
     return DEDUP_ESTATE;
   return dedup__save_atomic(path, write_corpus, (void *)(uintptr_t)c);
 }

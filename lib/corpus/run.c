@@ -369,7 +369,7 @@ DEDUP_API int dedup_corpus_run_with(dedup_corpus *c,
                                     const dedup_run_options *opts) {
   if (!c)
     return DEDUP_EINVAL;
-  if (c->records) /* no texts: dedup_corpus_run_records */
+  if (c->records || c->texts_dropped) /* no texts */
     return DEDUP_ESTATE;
   dedup__runopts o;
   int rc = dedup__runopts_resolve(&o, opts);

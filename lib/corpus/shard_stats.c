@@ -80,7 +80,7 @@ static int pass_init(pass *x, const dedup_corpus *c,
  * scratch made, the results of any earlier run dropped. */
 static int pass_begin(pass *x, dedup_corpus *c,
                       const dedup_run_options *opts) {
-  if (c->records)
+  if (c->records || c->texts_dropped)
     return DEDUP_ESTATE;
   int rc = pass_init(x, c, opts);
   if (rc == DEDUP_OK)
