@@ -688,6 +688,31 @@ static void shards_refusals(void **state) {
   dedup_stats_free(st2);
 }
 
+static uint32_t get32(const unsigned char *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+         (uint32_t)p[3] << 24;
+}
+
+static uint64_t get64(const unsigned char *p) {
+  return get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static void put32(unsigned char *p, uint32_t v) {
+  for (int i = 0; i < 4; i++)
+    p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put64(unsigned char *p, uint64_t v) {
+  put32(p, (uint32_t)v);
+  put32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* A spread buffer's checksum made right after an edit: what a damaged
+ * buffer whose checksum still holds looks like. */
+static void reseal(unsigned char *p, size_t len) {
+  put64(p + len - 8, dedup_hash_bytes(p, len - 8, 0));
+}
+
 /* Every byte of a spread buffer flipped, and every truncation: refused by
  * call (a buffer for shard 0 of two, from shard `from`). */
 typedef int (*spread_call)(void *ctx, const void *const *bufs,
@@ -1050,6 +1075,19 @@ static void shards_spread_story_refusals(void **state) {
   if (rl[0] != rl[1]) /* another shard's */
     assert_int_equal(dedup_corpus_reps_set(sh[0], reps[1], rl[1]),
                      DEDUP_EINVAL);
+  /* A group shard 0 represents and one it does not (for the crafted runs
+   * below; layout in doc/shards.md). */
+  uint32_t own_g = UINT32_MAX, other_g = UINT32_MAX;
+  {
+    const unsigned char *e0 = (const unsigned char *)reps[0] + 52 + 8;
+    const unsigned char *e1 = (const unsigned char *)reps[1] + 52 + 8;
+    for (size_t i = 0; (i + 1) * 16 + 68 <= rl[0] && own_g == UINT32_MAX; i++)
+      own_g = get32(e0 + 16 * i);
+    for (size_t i = 0; (i + 1) * 16 + 68 <= rl[1] && other_g == UINT32_MAX;
+         i++)
+      other_g = get32(e1 + 16 * i);
+  }
+  assert_true(own_g != UINT32_MAX && other_g != UINT32_MAX);
   for (int r = 0; r < 2; r++) {
     assert_int_equal(dedup_corpus_reps_set(sh[r], reps[r], rl[r]), DEDUP_OK);
     dedup_free(reps[r]);
@@ -1080,12 +1118,48 @@ static void shards_spread_story_refusals(void **state) {
     assert_int_equal(dedup_corpus_samples_encode(sh[r], 2, g1[r], l1[r]),
                      DEDUP_OK);
   flips_refused(call_runs, NULL, g1[1][0], l1[1][0], g1[0][0], l1[0][0], 1);
+  /* An entry count that wraps the length check: refused (review). */
+  {
+    unsigned char *x = g1[1][0];
+    put64(x + 44, get64(x + 44) + ((uint64_t)1 << 61));
+    reseal(x, l1[1][0]);
+    assert_int_equal(call_runs(NULL, (const void *const[]){g1[0][0], x},
+                               (const size_t[]){l1[0][0], l1[1][0]}),
+                     DEDUP_EFORMAT);
+    put64(x + 44, get64(x + 44) - ((uint64_t)1 << 61));
+    reseal(x, l1[1][0]);
+  }
+  unsigned k = get32((const unsigned char *)g1[0][0] + 32);
   for (int q = 0; q < 2; q++) {
     COL2(g1, l1, q);
     assert_int_equal(dedup_spread_runs(col, cl, 2, g2[q], l2[q]), DEDUP_OK);
   }
   flips_refused(call_vectors, sh[0], g2[1][0], l2[1][0], g2[0][0], l2[0][0],
                 1);
+  /* A representative in more runs than there are bands (a right checksum
+   * on wrong runs): refused, never more than 64 candidates (review). */
+  {
+    size_t blen = 52 + (size_t)(k + 1) * 20 + 8;
+    unsigned char *x = malloc(blen);
+    assert_non_null(x);
+    memcpy(x, g2[0][0], 52);
+    put64(x + 44, k + 1);
+    uint32_t lo = own_g < other_g ? own_g : other_g;
+    uint32_t hi = own_g < other_g ? other_g : own_g;
+    for (unsigned band = 0; band <= k; band++) {
+      unsigned char *w = x + 52 + 20 * (size_t)band;
+      put32(w, 2);
+      put32(w + 4, lo);
+      put32(w + 8, lo == own_g ? 0 : 1);
+      put32(w + 12, hi);
+      put32(w + 16, hi == own_g ? 0 : 1);
+    }
+    reseal(x, blen);
+    assert_int_equal(call_vectors(sh[0], (const void *const[]){x, g2[1][0]},
+                                  (const size_t[]){blen, l2[1][0]}),
+                     DEDUP_EFORMAT);
+    free(x);
+  }
   for (int r = 0; r < 2; r++) {
     COL2(g2, l2, r);
     assert_int_equal(dedup_corpus_vectors_encode(sh[r], col, cl, 2, g3[r],

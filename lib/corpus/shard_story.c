@@ -804,7 +804,8 @@ DEDUP_API int dedup_spread_runs(const void *const *samples,
   for (size_t s = 0; s < n; s++) {
     sp_head h;
     dedup__sp_read(&h, samples[s], samples_len[s], SP_SAMPLES);
-    if (samples_len[s] != SP_HEAD + 16 * h.n + 8)
+    if (h.n > (samples_len[s] - SP_HEAD - 8) / 16 ||
+        samples_len[s] != SP_HEAD + 16 * h.n + 8)
       return DEDUP_EFORMAT;
     total += h.n;
   }
@@ -894,7 +895,7 @@ static ptrdiff_t rep_of_g(const dedup__spread *sp, uint32_t g) {
 }
 
 typedef struct cand {
-  uint32_t g, shard, cnt;
+  uint32_t g, shard, cnt, li; /* li: g's index among the groups seen */
 } cand;
 
 static int cmp_cand_g(const void *x, const void *y) {
@@ -974,14 +975,13 @@ DEDUP_API int dedup_corpus_vectors_encode(const dedup_corpus *c,
   place *by = dedup__malloc((np ? np : 1) * sizeof *by);
   cand *cd = NULL, sel[DEDUP__STORY_TOP_M];
   uint32_t *slot = NULL; /* group -> its index in cd + 1, 0: none */
-  uint32_t *tie = NULL, *hist = NULL;
+  uint32_t *tie = NULL, *hist = NULL, *uq = NULL, *mi = NULL;
   size_t n_slot = 0;
   obuf *ob = dedup__calloc(n, sizeof *ob);
   rc = DEDUP_ENOMEM;
   if (!mg || !ms || !pl || !first || !by || !ob)
     goto out;
   size_t at = 0, ip = 0;
-  uint32_t most_g = 0;
   for (size_t s = 0; s < n; s++) {
     cur r = body(runs[s], runs_len[s]);
     sp_head h;
@@ -991,7 +991,6 @@ DEDUP_API int dedup_corpus_vectors_encode(const dedup_corpus *c,
       for (uint32_t x = 0; x < len; x++, at++) {
         mg[at] = cur_u32(&r);
         ms[at] = cur_u32(&r);
-        most_g = DEDUP__MAX(most_g, mg[at]);
         if (mg[at] >= sp->n_groups ||
             (x && mg[at] <= mg[at - 1])) { /* groups ascend in a run */
           rc = DEDUP_EFORMAT;
@@ -1011,8 +1010,13 @@ DEDUP_API int dedup_corpus_vectors_encode(const dedup_corpus *c,
   /* Places by rep (counting sort, in the order read). */
   for (size_t i = 0; i < np; i++)
     first[pl[i].rep + 1]++;
-  for (size_t r = 0; r < sp->n_reps; r++)
+  for (size_t r = 0; r < sp->n_reps; r++) {
+    if (first[r + 1] > sp->k) { /* a rep has one place a band at most */
+      rc = DEDUP_EFORMAT;
+      goto out;
+    }
     first[r + 1] += first[r];
+  }
   {
     size_t *fill = dedup__malloc((sp->n_reps ? sp->n_reps : 1) * sizeof *fill);
     if (!fill)
@@ -1022,8 +1026,27 @@ DEDUP_API int dedup_corpus_vectors_encode(const dedup_corpus *c,
       by[fill[pl[i].rep]++] = pl[i];
     dedup__free(fill);
   }
-  n_slot = (size_t)most_g + 1;
-  slot = dedup__calloc(n_slot, sizeof *slot);
+  /* Groups by their index among those seen: tables of what the runs
+   * hold, not of every group in the corpus. */
+  uq = dedup__malloc((nm ? nm : 1) * sizeof *uq);
+  mi = dedup__malloc((nm ? nm : 1) * sizeof *mi);
+  if (!uq || !mi)
+    goto out;
+  if (nm)
+    memcpy(uq, mg, nm * sizeof *uq);
+  n_slot = dedup__u32_sort_unique(uq, nm);
+  for (size_t x = 0; x < nm; x++) {
+    size_t lo = 0, hi = n_slot;
+    while (lo < hi) {
+      size_t mid = lo + (hi - lo) / 2;
+      if (uq[mid] < mg[x])
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    mi[x] = (uint32_t)lo;
+  }
+  slot = dedup__calloc(n_slot ? n_slot : 1, sizeof *slot);
   size_t cap = 2 * (size_t)DEDUP__MAX_BUCKET * sp->k + 1;
   cd = dedup__malloc(cap * sizeof *cd);
   tie = dedup__malloc(cap * sizeof *tie);
@@ -1041,16 +1064,16 @@ DEDUP_API int dedup_corpus_vectors_encode(const dedup_corpus *c,
       for (size_t x = lo; x < hi; x++) {
         if (x == p->at)
           continue;
-        uint32_t g = mg[p->slice + x];
-        if (!slot[g]) {
+        uint32_t li = mi[p->slice + x];
+        if (!slot[li]) {
           if (nt == cap) { /* a group in more windows than k bands have */
             rc = DEDUP_EFORMAT;
             goto out;
           }
-          cd[nt] = (cand){g, ms[p->slice + x], 0};
-          slot[g] = (uint32_t)++nt;
+          cd[nt] = (cand){mg[p->slice + x], ms[p->slice + x], 0, li};
+          slot[li] = (uint32_t)++nt;
         }
-        cd[slot[g] - 1].cnt++;
+        cd[slot[li] - 1].cnt++;
       }
     }
     /* The best STORY_TOP_M: most shared samples, then smallest group
@@ -1070,7 +1093,7 @@ DEDUP_API int dedup_corpus_vectors_encode(const dedup_corpus *c,
         if (cd[t].cnt > cut)
           sel[ns++] = cd[t];
         else if (cd[t].cnt == cut)
-          tie[nties++] = cd[t].g;
+          tie[nties++] = cd[t].li; /* in the order of the groups */
       }
       dedup__u32_select(tie, nties, DEDUP__STORY_TOP_M - above);
       for (size_t t = 0; t < DEDUP__STORY_TOP_M - above; t++)
@@ -1079,7 +1102,7 @@ DEDUP_API int dedup_corpus_vectors_encode(const dedup_corpus *c,
       memcpy(sel, cd, nt * sizeof *sel);
     }
     for (size_t t = 0; t < nt; t++)
-      slot[cd[t].g] = 0;
+      slot[cd[t].li] = 0;
     qsort(sel, ns, sizeof *sel, cmp_cand_g);
     for (size_t q = 0; q < n; q++)
       put_vec(&ob[q], sp, r, sel, ns, (uint32_t)q);
@@ -1107,6 +1130,8 @@ out:
   dedup__free(slot);
   dedup__free(tie);
   dedup__free(hist);
+  dedup__free(uq);
+  dedup__free(mi);
   return rc;
 }
 
@@ -1228,7 +1253,8 @@ int dedup__spread_run_stories(dedup_corpus *c, const void *const *edges,
       return rc;
     if (h.tag != tag || h.shards != c->n_rec)
       return DEDUP_EINVAL;
-    if (edges_len[i] != SP_HEAD + 12 * h.n + 8)
+    if (h.n > (edges_len[i] - SP_HEAD - 8) / 12 ||
+        edges_len[i] != SP_HEAD + 12 * h.n + 8)
       return DEDUP_EFORMAT;
     total += h.n;
   }
