@@ -13,8 +13,8 @@
 # answers, records; dedup-cluster-mpi reports them with
 # DEDUP_MPI_REPORT=1), and whether stdout is byte-identical to
 # dedup-cluster's.  Env: RANKS (default "1 2 4"), LEVELS ("copy story"),
-# SEED (1), DEDUP_MPI_GATHER (1: pass 4 on rank 0 over every shard's
-# records, as before it was spread over the ranks).  On a machine of C
+# SEED (1), DEDUP_MPI_PASS4 (spread or gather: where pass 4 runs; unset,
+# spread at the copy level, gathered with the story level).  On a machine of C
 # cores each of R ranks runs max(1, C / R) threads, so the ranks never
 # ask for more cores than there are (4 ranks on 2 cores are
 # oversubscribed 2:1 all the same: one thread each).
@@ -65,7 +65,7 @@ for level in $levels; do
     same=differs
     cmp -s "$ref" "$out/got.txt" && same=identical
     printf 'level %-5s mpi%s %d ranks x %d th %8.2f s  rss%s MiB  %s  %s\n' \
-      "$level" "${DEDUP_MPI_GATHER:+ gathered}" "$r" "$th" \
+      "$level" "${DEDUP_MPI_PASS4:+ $DEDUP_MPI_PASS4}" "$r" "$th" \
       "$(echo "$t1 - $t0" | bc)" "$rss" \
       "$(cat "$out/report" 2>/dev/null || echo '-')" "$same"
   done

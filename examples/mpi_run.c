@@ -5,8 +5,12 @@
  * displacement of MPI_Alltoallv or MPI_Gatherv overflows an int however
  * large the statistics or records are: nothing is ever truncated.
  *
- * DEDUP_MPI_GATHER=1 clusters on rank 0 over every shard's records (pass
- * 4 gathered) instead of spreading pass 4 over the ranks.
+ * DEDUP_MPI_PASS4 chooses where pass 4 runs: "spread" over the ranks
+ * (doc/shards.md), "gather" on rank 0 over every shard's records; unset,
+ * spread at the copy level and gathered with the story level, whose
+ * spread steps hold more memory a rank than gathering does on one
+ * machine (1M pages on 4 ranks of one 24 GiB machine ran out of memory
+ * spread, fitted in 13 GiB gathered: bench/README.md).
  *
  * For tests: the environment variable DEDUP_MPI_CHUNK sets a smaller
  * chunk, and DEDUP_MPI_FAIL_RANK=N makes rank N fail as the library
@@ -258,10 +262,10 @@ static uint64_t sent_elsewhere(const size_t *len) {
 }
 
 static int g_report; /* rank 0 has DEDUP_MPI_REPORT (told to every rank) */
-/* Pass 4 spread over the ranks; DEDUP_MPI_GATHER (rank 0's) gathers every
- * shard's records on rank 0 instead, as before the spread pass (for
- * bench/mpi.sh's before and after). */
-static int g_spread = 1;
+/* Where pass 4 runs (DEDUP_MPI_PASS4, rank 0's): 0 by level, 1 spread,
+ * 2 gathered; g_spread: this run's choice. */
+static int g_pass4;
+static int g_spread;
 
 static void report(const double *t, int nt) {
   if (!g_report)
@@ -637,6 +641,8 @@ int mpi_run_passes(dedup_corpus *c, const dedup_params *p,
   dedup_stats_free(merged);
   t[3] = MPI_Wtime();
   /* 4 spread over the ranks, when only the copy level is asked for. */
+  g_spread = g_pass4 == 1 ||
+             (g_pass4 == 0 && ro->levels && !(ro->levels & DEDUP_RUN_STORY));
   if (g_spread) {
     /* The passes after the sign need no texts. */
     check(dedup_corpus_drop_texts(c), "pass 4, heads");
@@ -1061,12 +1067,22 @@ int main(int argc, char **argv) {
   /* Rank 0's chunk and report, so that an environment that differs
    * between ranks cannot make their collectives differ. */
   env = getenv("DEDUP_MPI_REPORT");
-  const char *gather = getenv("DEDUP_MPI_GATHER");
-  uint64_t shared[3] = {g_chunk, env && *env, gather && *gather};
+  const char *pass4 = getenv("DEDUP_MPI_PASS4");
+  uint64_t mode = !pass4 || !*pass4           ? 0
+                  : !strcmp(pass4, "spread") ? 1
+                  : !strcmp(pass4, "gather") ? 2
+                                             : 3;
+  uint64_t shared[3] = {g_chunk, env && *env, mode};
   MPI_Bcast(shared, 3, MPI_UINT64_T, 0, MPI_COMM_WORLD);
   g_chunk = (size_t)shared[0];
   g_report = shared[1] != 0;
-  g_spread = shared[2] == 0;
+  if (shared[2] == 3) {
+    if (g_rank == 0)
+      fprintf(stderr, PROG ": DEDUP_MPI_PASS4 must be spread or gather\n");
+    MPI_Finalize();
+    return 2;
+  }
+  g_pass4 = (int)shared[2];
   int status = dedup_cluster_main(argc, argv);
   /* 3 ends a run that failed (out of memory) on this rank, whatever the
    * others are doing; every other status comes at the same point on

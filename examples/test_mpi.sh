@@ -115,6 +115,12 @@ mkdir "$tmp/crowd"
 for i in $(seq 10 89); do cp "$seeds/000_3531e110f07c031f.txt" "$tmp/crowd/c$i.txt"; done
 check crowd_copy -r --level copy --format json --all "$tmp/crowd" "$tmp/gen"
 check crowd_story -r --format json --all "$tmp/crowd" "$tmp/gen"
+for np in 1 2 3; do
+  DEDUP_MPI_PASS4=spread run_mpi crowd_story_spread "$np" -r --format json \
+    --all "$tmp/crowd" "$tmp/gen"
+  cmp -s "$tmp/crowd_story.out" "$tmp/crowd_story_spread.out" ||
+    fail "crowd_story: $np ranks spread print other output"
+done
 grep -q '"size":8[0-9]' "$tmp/crowd_copy.out" || fail "crowd: no copy group of the crowd"
 DEDUP_MPI_CHUNK=1000 run_mpi crowd_chunk 3 -r --level copy --format json \
   --all "$tmp/crowd" "$tmp/gen"
@@ -125,10 +131,19 @@ cmp -s "$tmp/crowd_copy.out" "$tmp/crowd_chunk.out" ||
 DEDUP_MPI_CHUNK=1000 run_mpi gen_chunk 3 -r "$tmp/gen"
 cmp -s "$tmp/gen.out" "$tmp/gen_chunk.out" ||
   fail "gen: other output with DEDUP_MPI_CHUNK=1000"
-# Pass 4 gathered on rank 0 (DEDUP_MPI_GATHER) prints the same.
-DEDUP_MPI_GATHER=1 run_mpi gen_gather 3 -r "$tmp/gen"
-cmp -s "$tmp/gen.out" "$tmp/gen_gather.out" ||
-  fail "gen: other output with DEDUP_MPI_GATHER=1"
+# Pass 4 spread over the ranks or gathered on rank 0 (DEDUP_MPI_PASS4)
+# prints the same at both levels.
+for mode in spread gather; do
+  DEDUP_MPI_PASS4=$mode run_mpi gen_$mode 3 -r "$tmp/gen"
+  cmp -s "$tmp/gen.out" "$tmp/gen_$mode.out" ||
+    fail "gen: other output with DEDUP_MPI_PASS4=$mode"
+  DEDUP_MPI_PASS4=$mode run_mpi gen_copy_$mode 3 -r --level copy \
+    --format json "$tmp/gen"
+  cmp -s "$tmp/gen_copy.out" "$tmp/gen_copy_$mode.out" ||
+    fail "gen_copy: other output with DEDUP_MPI_PASS4=$mode"
+done
+DEDUP_MPI_PASS4=bogus run_mpi gen_bogus 2 -r "$tmp/gen"
+[ "$(cat "$tmp/gen_bogus.rc")" = 2 ] || fail "DEDUP_MPI_PASS4=bogus: not exit 2"
 
 # JSON Lines: titles and dates, one undated, a malformed line, an id seen
 # before, an empty text (refused by the rank that owns it).
