@@ -264,6 +264,8 @@ int dedup__run_back(dedup_corpus *c, const dedup__runopts *o,
                     struct dedup__edge *copy_links, size_t n_copy_links);
 /* c->doc_at: where each document (by order of adding) went in the sort. */
 int dedup__set_doc_at(dedup_corpus *c);
+/* Links by (a, b), for qsort (run.c). */
+int dedup__edge_cmp(const void *x, const void *y);
 /* The numbering of both levels' clusters from their labels and links
  * (taken, also on failure; story_label NULL: the copy level only), then
  * the look-ups of a run's results (run.c). */

@@ -36,7 +36,7 @@ void dedup__docs_sort(dedup_corpus *c) {
   }
 }
 
-static int cmp_edge(const void *x, const void *y) {
+int dedup__edge_cmp(const void *x, const void *y) {
   const dedup__edge *a = x, *b = y;
   if (a->a != b->a)
     return a->a < b->a ? -1 : 1;
@@ -109,7 +109,7 @@ static int set_level(dedup_corpus *c, int level, const uint32_t *label,
   L->n_clusters = n_clusters;
   if (group_by(&L->members, &L->start, L->label, n, n_clusters) != DEDUP_OK)
     goto out;
-  qsort(links, n_links, sizeof *links, cmp_edge);
+  qsort(links, n_links, sizeof *links, dedup__edge_cmp);
   /* A link joins two items of one cluster: file it under a's. */
   for (size_t i = 0; i < n_links; i++)
     link_cl[i] = L->label[links[i].a];

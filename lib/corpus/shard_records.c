@@ -2,6 +2,7 @@
  * "Shardable passes"; doc/shards.md has the layout), their decoding into
  * one corpus, and pass 4: the batch run's phases D and E over them. */
 #include "corpus/corpus_private.h"
+#include "corpus/wire.h"
 
 #include "common/bytes.h"
 #include "common/hash.h"
@@ -30,63 +31,13 @@
 #define REC_HEADS 2u
 #define REC_HEAD 64
 
-typedef struct wbuf {
-  unsigned char *p;
-  size_t n, cap;
-  int failed;
-} wbuf;
-
-static unsigned char *wb_room(wbuf *b, size_t k) {
-  if (b->failed)
-    return NULL;
-  if (b->cap - b->n < k) {
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap - b->n < k)
-      cap *= 2;
-    unsigned char *q = dedup__realloc(b->p, cap);
-    if (!q) {
-      b->failed = 1;
-      return NULL;
-    }
-    b->p = q;
-    b->cap = cap;
-  }
-  unsigned char *at = b->p + b->n;
-  b->n += k;
-  return at;
-}
-
-static void wb_u8(wbuf *b, unsigned v) {
-  unsigned char *q = wb_room(b, 1);
-  if (q)
-    *q = (unsigned char)v;
-}
-
-static void wb_u32(wbuf *b, uint32_t v) {
-  unsigned char *q = wb_room(b, 4);
-  if (q)
-    dedup__put32(q, v);
-}
-
-static void wb_u64(wbuf *b, uint64_t v) {
-  unsigned char *q = wb_room(b, 8);
-  if (q)
-    dedup__put64(q, v);
-}
-
-static void wb_bytes(wbuf *b, const void *s, size_t n) {
-  unsigned char *q = wb_room(b, n);
-  if (q && n)
-    memcpy(q, s, n);
-}
-
-static void put_params(wbuf *b, const dedup_params *p) {
-  wb_u32(b, p->shingle_k);
-  wb_u32(b, p->num_perm);
-  wb_u32(b, (uint32_t)p->method);
-  wb_u32(b, (uint32_t)p->minhash_kind);
-  wb_u64(b, p->seed);
-  wb_u32(b, p->flags);
+static void put_params(dedup__wbuf *b, const dedup_params *p) {
+  dedup__wb_u32(b, p->shingle_k);
+  dedup__wb_u32(b, p->num_perm);
+  dedup__wb_u32(b, (uint32_t)p->method);
+  dedup__wb_u32(b, (uint32_t)p->minhash_kind);
+  dedup__wb_u64(b, p->seed);
+  dedup__wb_u32(b, p->flags);
 }
 
 static int records_encode(const dedup_corpus *c, int heads, void **buf,
@@ -101,14 +52,14 @@ static int records_encode(const dedup_corpus *c, int heads, void **buf,
     return DEDUP_ESTATE;
   int story = !heads && (c->signed_levels & DEDUP_RUN_STORY) != 0;
   size_t sw = heads ? 0 : c->sig_words;
-  wbuf b = {0};
-  wb_bytes(&b, REC_MAGIC, 8);
-  wb_u32(&b, REC_VERSION);
-  wb_u32(&b, (story ? REC_STORY : 0) | (heads ? REC_HEADS : 0));
+  dedup__wbuf b = {0};
+  dedup__wb_bytes(&b, REC_MAGIC, 8);
+  dedup__wb_u32(&b, REC_VERSION);
+  dedup__wb_u32(&b, (story ? REC_STORY : 0) | (heads ? REC_HEADS : 0));
   put_params(&b, &c->p);
-  wb_u32(&b, (uint32_t)sw);
-  wb_u64(&b, c->n_docs);
-  wb_u64(&b, c->n_items);
+  dedup__wb_u32(&b, (uint32_t)sw);
+  dedup__wb_u64(&b, c->n_docs);
+  dedup__wb_u64(&b, c->n_items);
   size_t it = 0;
   for (size_t i = 0; i < c->n_docs; i++) {
     const cdoc *d = &c->docs[i];
@@ -119,36 +70,36 @@ static int records_encode(const dedup_corpus *c, int heads, void **buf,
     }
     while (it < c->n_items && c->items[it].doc == i)
       it++;
-    wb_u32(&b, (uint32_t)nl);
-    wb_bytes(&b, d->name, nl);
-    wb_u64(&b, d->len);
-    wb_u64(&b, d->n_invalid);
-    wb_u8(&b, (unsigned)d->has_date);
-    wb_u64(&b, (uint64_t)d->date);
-    wb_u8(&b, d->lang);
-    wb_u8(&b, d->lang_state);
-    wb_u32(&b, (uint32_t)(it - first));
+    dedup__wb_u32(&b, (uint32_t)nl);
+    dedup__wb_bytes(&b, d->name, nl);
+    dedup__wb_u64(&b, d->len);
+    dedup__wb_u64(&b, d->n_invalid);
+    dedup__wb_u8(&b, (unsigned)d->has_date);
+    dedup__wb_u64(&b, (uint64_t)d->date);
+    dedup__wb_u8(&b, d->lang);
+    dedup__wb_u8(&b, d->lang_state);
+    dedup__wb_u32(&b, (uint32_t)(it - first));
     size_t nbg = story ? d->bg.n : 0;
-    wb_u64(&b, story ? d->n_bg : 0);
-    wb_u64(&b, nbg);
+    dedup__wb_u64(&b, story ? d->n_bg : 0);
+    dedup__wb_u64(&b, nbg);
     for (size_t j = 0; j < nbg; j++)
-      wb_u64(&b, d->bg.v[j]);
+      dedup__wb_u64(&b, d->bg.v[j]);
     for (size_t k = first; k < it; k++) {
       const citem *t = &c->items[k];
-      wb_u32(&b, t->words);
-      wb_u8(&b, (unsigned)t->empty);
-      wb_u8(&b, t->lang);
+      dedup__wb_u32(&b, t->words);
+      dedup__wb_u8(&b, (unsigned)t->empty);
+      dedup__wb_u8(&b, t->lang);
       for (size_t w = 0; w < sw; w++)
-        wb_u64(&b, c->sigs[k * c->sig_words + w]);
+        dedup__wb_u64(&b, c->sigs[k * c->sig_words + w]);
       size_t nt = story ? t->counts.n : 0;
-      wb_u64(&b, nt);
+      dedup__wb_u64(&b, nt);
       for (size_t j = 0; j < nt; j++) {
-        wb_u64(&b, t->counts.id[j]);
-        wb_u32(&b, dedup__fbits(t->counts.w[j]));
+        dedup__wb_u64(&b, t->counts.id[j]);
+        dedup__wb_u32(&b, dedup__fbits(t->counts.w[j]));
       }
     }
   }
-  unsigned char *sum = wb_room(&b, 8);
+  unsigned char *sum = dedup__wb_room(&b, 8);
   if (b.failed) {
     dedup__free(b.p);
     return DEDUP_ENOMEM;
@@ -167,40 +118,6 @@ DEDUP_API int dedup_corpus_records_encode(const dedup_corpus *c, void **buf,
 DEDUP_API int dedup_corpus_heads_encode(const dedup_corpus *c, void **buf,
                                         size_t *len) {
   return records_encode(c, 1, buf, len);
-}
-
-/* Reading: every field through a cursor that refuses to run past the
- * end. */
-typedef struct rbuf {
-  const unsigned char *p;
-  size_t left;
-  int bad;
-} rbuf;
-
-static const unsigned char *rb_take(rbuf *r, size_t k) {
-  if (r->bad || r->left < k) {
-    r->bad = 1;
-    return NULL;
-  }
-  const unsigned char *at = r->p;
-  r->p += k;
-  r->left -= k;
-  return at;
-}
-
-static unsigned rb_u8(rbuf *r) {
-  const unsigned char *q = rb_take(r, 1);
-  return q ? *q : 0;
-}
-
-static uint32_t rb_u32(rbuf *r) {
-  const unsigned char *q = rb_take(r, 4);
-  return q ? dedup__get32(q) : 0;
-}
-
-static uint64_t rb_u64(rbuf *r) {
-  const unsigned char *q = rb_take(r, 8);
-  return q ? dedup__get64(q) : 0;
 }
 
 /* Documents and items decoded, not yet the corpus'. */
@@ -227,8 +144,8 @@ static void decoded_free(decoded *x) {
 }
 
 /* An item's terms: ids ascending, counts positive and finite. */
-static int read_terms(rbuf *r, dedup__termset *ts) {
-  uint64_t n = rb_u64(r);
+static int read_terms(dedup__rcur *r, dedup__termset *ts) {
+  uint64_t n = dedup__rc_u64(r);
   if (r->bad || n > r->left / 12)
     return DEDUP_EFORMAT;
   if (!n)
@@ -239,8 +156,8 @@ static int read_terms(rbuf *r, dedup__termset *ts) {
     return DEDUP_ENOMEM;
   tv.n = tv.cap = n;
   for (size_t j = 0; j < n; j++) {
-    tv.v[j].id = rb_u64(r);
-    tv.v[j].w = dedup__bitsf(rb_u32(r));
+    tv.v[j].id = dedup__rc_u64(r);
+    tv.v[j].w = dedup__bitsf(dedup__rc_u32(r));
     if (!(tv.v[j].w > 0) || !isfinite(tv.v[j].w) ||
         (j && tv.v[j].id <= tv.v[j - 1].id)) {
       dedup__termvec_free(&tv);
@@ -252,12 +169,12 @@ static int read_terms(rbuf *r, dedup__termset *ts) {
   return rc;
 }
 
-static int read_doc(rbuf *r, decoded *x, size_t sig_words, int story,
+static int read_doc(dedup__rcur *r, decoded *x, size_t sig_words, int story,
                     int split) {
   cdoc *d = &x->docs[x->nd];
   *d = (cdoc){0};
-  uint32_t nl = rb_u32(r);
-  const unsigned char *name = rb_take(r, nl); /* "" is a name too */
+  uint32_t nl = dedup__rc_u32(r);
+  const unsigned char *name = dedup__rc_take(r, nl); /* "" is a name too */
   if (!name || memchr(name, 0, nl))
     return DEDUP_EFORMAT;
   d->name = dedup__malloc((size_t)nl + 1);
@@ -266,15 +183,15 @@ static int read_doc(rbuf *r, decoded *x, size_t sig_words, int story,
   memcpy(d->name, name, nl);
   d->name[nl] = '\0';
   x->nd++; /* decoded_free frees it from here on */
-  d->len = (size_t)rb_u64(r);
-  d->n_invalid = (size_t)rb_u64(r);
-  d->has_date = (int)rb_u8(r);
-  d->date = (int64_t)rb_u64(r);
-  d->lang = (uint8_t)rb_u8(r);
-  d->lang_state = (uint8_t)rb_u8(r);
-  uint32_t n_items = rb_u32(r);
-  d->n_bg = (size_t)rb_u64(r);
-  uint64_t nbg = rb_u64(r);
+  d->len = (size_t)dedup__rc_u64(r);
+  d->n_invalid = (size_t)dedup__rc_u64(r);
+  d->has_date = (int)dedup__rc_u8(r);
+  d->date = (int64_t)dedup__rc_u64(r);
+  d->lang = (uint8_t)dedup__rc_u8(r);
+  d->lang_state = (uint8_t)dedup__rc_u8(r);
+  uint32_t n_items = dedup__rc_u32(r);
+  d->n_bg = (size_t)dedup__rc_u64(r);
+  uint64_t nbg = dedup__rc_u64(r);
   if (r->bad || d->has_date > 1 || d->lang_state > CDOC_LANG_GIVEN ||
       d->lang >= dedup__lang_count() || !n_items ||
       (!split && n_items != 1) || nbg > r->left / 8 ||
@@ -283,7 +200,7 @@ static int read_doc(rbuf *r, decoded *x, size_t sig_words, int story,
   if (nbg && dedup__u64vec_reserve(&d->bg, nbg) != DEDUP_OK)
     return DEDUP_ENOMEM;
   for (size_t j = 0; j < nbg; j++)
-    d->bg.v[d->bg.n++] = rb_u64(r);
+    d->bg.v[d->bg.n++] = dedup__rc_u64(r);
   for (uint32_t a = 0; a < n_items; a++) {
     if (x->ni >= x->cap_items || r->left / (sig_words * 8 + 14) == 0)
       return DEDUP_EFORMAT;
@@ -291,9 +208,9 @@ static int read_doc(rbuf *r, decoded *x, size_t sig_words, int story,
     *t = (citem){0};
     t->doc = (uint32_t)(x->nd - 1);
     t->art = a;
-    t->words = rb_u32(r);
-    t->empty = (int)rb_u8(r);
-    t->lang = rb_u8(r);
+    t->words = dedup__rc_u32(r);
+    t->empty = (int)dedup__rc_u8(r);
+    t->lang = dedup__rc_u8(r);
     if (r->bad || t->empty > 1 || t->lang >= dedup__lang_count())
       return DEDUP_EFORMAT;
     if (dedup__item_name(t, d, a) != DEDUP_OK)
@@ -301,7 +218,7 @@ static int read_doc(rbuf *r, decoded *x, size_t sig_words, int story,
     x->ni++;
     uint64_t *sig = x->sigs + (x->ni - 1) * sig_words;
     for (size_t w = 0; w < sig_words; w++)
-      sig[w] = rb_u64(r);
+      sig[w] = dedup__rc_u64(r);
     int rc = read_terms(r, &t->counts);
     if (rc != DEDUP_OK)
       return rc;
@@ -321,24 +238,24 @@ static int decode_records(decoded *x, const dedup_corpus *c, const void *buf,
     return DEDUP_EVERSION;
   if (dedup__get64(p + len - 8) != dedup__hash(p, len - 8, 0))
     return DEDUP_EFORMAT;
-  rbuf r = {p + 12, len - 12 - 8, 0};
-  uint32_t flags = rb_u32(&r);
+  dedup__rcur r = {p + 12, len - 12 - 8, 0};
+  uint32_t flags = dedup__rc_u32(&r);
   if ((flags & ~(REC_STORY | REC_HEADS)) || flags == (REC_STORY | REC_HEADS))
     return DEDUP_EFORMAT;
   *story = (flags & REC_STORY) != 0;
   *heads = (flags & REC_HEADS) != 0;
   /* The params that shape records must be the corpus' own. */
-  wbuf want = {0};
+  dedup__wbuf want = {0};
   put_params(&want, &c->p);
-  const unsigned char *got = rb_take(&r, 28);
+  const unsigned char *got = dedup__rc_take(&r, 28);
   int same = !want.failed && got && !memcmp(got, want.p, 28);
   dedup__free(want.p);
   if (want.failed)
     return DEDUP_ENOMEM;
   if (!same)
     return DEDUP_EINVAL;
-  size_t sig_words = rb_u32(&r);
-  uint64_t nd = rb_u64(&r), ni = rb_u64(&r);
+  size_t sig_words = dedup__rc_u32(&r);
+  uint64_t nd = dedup__rc_u64(&r), ni = dedup__rc_u64(&r);
   size_t want_words = *heads ? 0
                       : c->p.method == DEDUP_METHOD_SIMHASH
                           ? 1

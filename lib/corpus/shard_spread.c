@@ -744,13 +744,6 @@ out:
 
 /* ---- 4.3 the assembler clusters with the links ------------------------- */
 
-int dedup__edge_cmp(const void *x, const void *y) {
-  const dedup__edge *a = x, *b = y;
-  if (a->a != b->a)
-    return a->a < b->a ? -1 : 1;
-  return (a->b > b->b) - (a->b < b->b);
-}
-
 int dedup__spread_read_links(dedup_corpus *c, const void *const *links,
                              const size_t *links_len, size_t n,
                              dedup__edge **out, size_t *out_n) {

@@ -22,6 +22,7 @@
  * same samples, windows, ties and sums (doc/shards.md says why). */
 #include "corpus/corpus_private.h"
 #include "corpus/spread.h"
+#include "corpus/wire.h"
 
 #include "common/bytes.h"
 #include "common/hash.h"
@@ -37,99 +38,36 @@ enum { SPS_REPS = 3, SPS_SIGNED = 4, SPS_VECS = 5 };
 
 #define NONE UINT32_MAX
 
-/* ---- a growing byte buffer -------------------------------------------- */
+/* ---- a growing byte buffer and the number of entries in it ----------- */
 
 typedef struct obuf {
-  unsigned char *p;
-  size_t n, cap;
+  dedup__wbuf w;
   uint64_t count; /* entries or blocks written */
-  int failed;
 } obuf;
 
-static unsigned char *ob_room(obuf *b, size_t k) {
-  if (b->failed)
-    return NULL;
-  if (b->cap - b->n < k) {
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap - b->n < k) {
-      if (cap > SIZE_MAX / 2) {
-        b->failed = 1;
-        return NULL;
-      }
-      cap *= 2;
-    }
-    unsigned char *q = dedup__realloc(b->p, cap);
-    if (!q) {
-      b->failed = 1;
-      return NULL;
-    }
-    b->p = q;
-    b->cap = cap;
-  }
-  unsigned char *at = b->p + b->n;
-  b->n += k;
-  return at;
-}
+static void ob_u32(obuf *b, uint32_t v) { dedup__wb_u32(&b->w, v); }
 
-static void ob_u32(obuf *b, uint32_t v) {
-  unsigned char *q = ob_room(b, 4);
-  if (q)
-    dedup__put32(q, v);
-}
-
-static void ob_u64(obuf *b, uint64_t v) {
-  unsigned char *q = ob_room(b, 8);
-  if (q)
-    dedup__put64(q, v);
-}
+static void ob_u64(obuf *b, uint64_t v) { dedup__wb_u64(&b->w, v); }
 
 /* The framed buffer of b's bytes (b freed); NULL: out of memory. */
 static void *ob_frame(obuf *b, sp_head h, size_t *len) {
   unsigned char *p = NULL;
-  if (!b->failed) {
+  if (!b->w.failed) {
     h.n = b->count;
-    p = dedup__sp_new(&h, b->n, len);
+    p = dedup__sp_new(&h, b->w.n, len);
     if (p) {
-      if (b->n)
-        memcpy(p + SP_HEAD, b->p, b->n);
+      if (b->w.n)
+        memcpy(p + SP_HEAD, b->w.p, b->w.n);
       dedup__sp_seal(p, *len);
     }
   }
-  dedup__free(b->p);
+  dedup__free(b->w.p);
   *b = (obuf){0};
   return p;
 }
 
-/* Reading a body: a cursor that refuses to run past the end. */
-typedef struct cur {
-  const unsigned char *p;
-  size_t left;
-  int bad;
-} cur;
-
-static const unsigned char *cur_take(cur *r, size_t k) {
-  if (r->bad || r->left < k) {
-    r->bad = 1;
-    return NULL;
-  }
-  const unsigned char *at = r->p;
-  r->p += k;
-  r->left -= k;
-  return at;
-}
-
-static uint32_t cur_u32(cur *r) {
-  const unsigned char *q = cur_take(r, 4);
-  return q ? dedup__get32(q) : 0;
-}
-
-static uint64_t cur_u64(cur *r) {
-  const unsigned char *q = cur_take(r, 8);
-  return q ? dedup__get64(q) : 0;
-}
-
-static cur body(const void *buf, size_t len) {
-  return (cur){(const unsigned char *)buf + SP_HEAD, len - SP_HEAD - 8, 0};
+static dedup__rcur body(const void *buf, size_t len) {
+  return (dedup__rcur){(const unsigned char *)buf + SP_HEAD, len - SP_HEAD - 8, 0};
 }
 
 static void free_bufs(void **bufs, size_t *lens, size_t n) {
@@ -483,7 +421,7 @@ out:
   if (rc != DEDUP_OK)
     free_bufs(bufs, lens, n);
   for (size_t q = 0; ob && q < n; q++)
-    dedup__free(ob[q].p);
+    dedup__free(ob[q].w.p);
   dedup__free(ob);
   dedup__free(N);
   dedup__free(v);
@@ -492,12 +430,12 @@ out:
 }
 
 /* A terms or df body's language counts; *nl from the first. */
-static int read_langs(cur *r, uint64_t *N, int add) {
+static int read_langs(dedup__rcur *r, uint64_t *N, int add) {
   size_t nl = dedup__lang_count();
-  if (cur_u32(r) != nl)
+  if (dedup__rc_u32(r) != nl)
     return DEDUP_EFORMAT;
   for (size_t l = 0; l < nl; l++) {
-    uint64_t x = cur_u64(r);
+    uint64_t x = dedup__rc_u64(r);
     N[l] = add ? N[l] + x : x;
   }
   return r->bad ? DEDUP_EFORMAT : DEDUP_OK;
@@ -522,7 +460,7 @@ DEDUP_API int dedup_spread_terms_answer(const void *const *terms,
     goto out;
   /* The corpus' counts of this owner's terms. */
   for (size_t s = 0; s < n; s++) {
-    cur r = body(terms[s], terms_len[s]);
+    dedup__rcur r = body(terms[s], terms_len[s]);
     sp_head h;
     dedup__sp_read(&h, terms[s], terms_len[s], SP_TERMS);
     if ((rc = read_langs(&r, N, 1)) != DEDUP_OK)
@@ -535,8 +473,8 @@ DEDUP_API int dedup_spread_terms_answer(const void *const *terms,
       goto out;
     uint64_t prev = 0;
     for (size_t i = 0; i < h.n; i++) {
-      uint64_t id = cur_u64(&r);
-      uint32_t reps = cur_u32(&r), arts = cur_u32(&r);
+      uint64_t id = dedup__rc_u64(&r);
+      uint32_t reps = dedup__rc_u32(&r), arts = dedup__rc_u32(&r);
       if ((i && id <= prev) || id % n != h0.to || (!reps && !arts)) {
         rc = DEDUP_EFORMAT;
         goto out;
@@ -549,17 +487,17 @@ DEDUP_API int dedup_spread_terms_answer(const void *const *terms,
   }
   /* Each shard: the frequencies of the terms its representatives have. */
   for (size_t s = 0; s < n; s++) {
-    cur r = body(terms[s], terms_len[s]);
+    dedup__rcur r = body(terms[s], terms_len[s]);
     sp_head h;
     dedup__sp_read(&h, terms[s], terms_len[s], SP_TERMS);
-    cur_take(&r, 4 + 8 * nl);
+    dedup__rc_take(&r, 4 + 8 * nl);
     ob_u32(&ob[s], (uint32_t)nl);
     for (size_t l = 0; l < nl; l++)
       ob_u64(&ob[s], N[l]);
     for (size_t i = 0; i < h.n; i++) {
-      uint64_t id = cur_u64(&r);
-      uint32_t reps = cur_u32(&r);
-      cur_u32(&r);
+      uint64_t id = dedup__rc_u64(&r);
+      uint32_t reps = dedup__rc_u32(&r);
+      dedup__rc_u32(&r);
       if (!reps)
         continue;
       ob_u64(&ob[s], id);
@@ -576,7 +514,7 @@ out:
   if (rc != DEDUP_OK)
     free_bufs(df, df_len, n);
   for (size_t q = 0; ob && q < n; q++)
-    dedup__free(ob[q].p);
+    dedup__free(ob[q].w.p);
   dedup__free(ob);
   dedup__free(N);
   dedup__countmap_free(&m);
@@ -634,7 +572,7 @@ DEDUP_API int dedup_corpus_weigh(dedup_corpus *c, const void *const *df,
   if (!N || !N2 || !vec || !samples)
     goto out;
   for (size_t s = 0; s < n; s++) {
-    cur r = body(df[s], df_len[s]);
+    dedup__rcur r = body(df[s], df_len[s]);
     sp_head h;
     dedup__sp_read(&h, df[s], df_len[s], SP_DF);
     if ((rc = read_langs(&r, s ? N2 : N, 0)) != DEDUP_OK)
@@ -647,8 +585,8 @@ DEDUP_API int dedup_corpus_weigh(dedup_corpus *c, const void *const *df,
     if (dedup__countmap_reserve(&m, h.n) != DEDUP_OK)
       goto out;
     for (size_t i = 0; i < h.n; i++) {
-      uint64_t id = cur_u64(&r);
-      uint32_t d = cur_u32(&r);
+      uint64_t id = dedup__rc_u64(&r);
+      uint32_t d = dedup__rc_u32(&r);
       if (id % n != s || !d) {
         rc = DEDUP_EFORMAT;
         goto out;
@@ -868,7 +806,7 @@ out:
   if (rc != DEDUP_OK)
     free_bufs(runs, runs_len, n);
   for (size_t q = 0; ob && q < n; q++)
-    dedup__free(ob[q].p);
+    dedup__free(ob[q].w.p);
   dedup__free(ob);
   dedup__free(e);
   dedup__free(ord);
@@ -949,16 +887,16 @@ DEDUP_API int dedup_corpus_vectors_encode(const dedup_corpus *c,
   /* Every slice's members, and the places of this shard's reps in them. */
   size_t nm = 0, np = 0;
   for (size_t s = 0; s < n; s++) {
-    cur r = body(runs[s], runs_len[s]);
+    dedup__rcur r = body(runs[s], runs_len[s]);
     sp_head h;
     dedup__sp_read(&h, runs[s], runs_len[s], SP_RUNS);
     for (uint64_t b = 0; b < h.n; b++) {
-      uint32_t len = cur_u32(&r);
+      uint32_t len = dedup__rc_u32(&r);
       if (r.bad || len < 2 || len > r.left / 8)
         return DEDUP_EFORMAT;
       for (uint32_t x = 0; x < len; x++) {
-        cur_u32(&r);
-        uint32_t q = cur_u32(&r);
+        dedup__rc_u32(&r);
+        uint32_t q = dedup__rc_u32(&r);
         if (q >= n)
           return DEDUP_EFORMAT;
         np += q == sp->shard;
@@ -983,14 +921,14 @@ DEDUP_API int dedup_corpus_vectors_encode(const dedup_corpus *c,
     goto out;
   size_t at = 0, ip = 0;
   for (size_t s = 0; s < n; s++) {
-    cur r = body(runs[s], runs_len[s]);
+    dedup__rcur r = body(runs[s], runs_len[s]);
     sp_head h;
     dedup__sp_read(&h, runs[s], runs_len[s], SP_RUNS);
     for (uint64_t b = 0; b < h.n; b++) {
-      uint32_t len = cur_u32(&r), slice = (uint32_t)at;
+      uint32_t len = dedup__rc_u32(&r), slice = (uint32_t)at;
       for (uint32_t x = 0; x < len; x++, at++) {
-        mg[at] = cur_u32(&r);
-        ms[at] = cur_u32(&r);
+        mg[at] = dedup__rc_u32(&r);
+        ms[at] = dedup__rc_u32(&r);
         if (mg[at] >= sp->n_groups ||
             (x && mg[at] <= mg[at - 1])) { /* groups ascend in a run */
           rc = DEDUP_EFORMAT;
@@ -1119,7 +1057,7 @@ out:
   if (rc != DEDUP_OK)
     free_bufs(vecs, vecs_len, n);
   for (size_t q = 0; ob && q < n; q++)
-    dedup__free(ob[q].p);
+    dedup__free(ob[q].w.p);
   dedup__free(ob);
   dedup__free(mg);
   dedup__free(ms);
@@ -1159,13 +1097,13 @@ DEDUP_API int dedup_corpus_score(dedup_corpus *c, const void *const *vecs,
   size_t cap = 0;
   double days = c->p.story_days;
   for (size_t s = 0; s < n; s++) {
-    cur r = body(vecs[s], vecs_len[s]);
+    dedup__rcur r = body(vecs[s], vecs_len[s]);
     sp_head h;
     dedup__sp_read(&h, vecs[s], vecs_len[s], SP_VECS);
     for (uint64_t b = 0; b < h.n; b++) {
-      uint32_t gi = cur_u32(&r), dated = cur_u32(&r);
-      int64_t date = (int64_t)cur_u64(&r);
-      uint32_t nt = cur_u32(&r);
+      uint32_t gi = dedup__rc_u32(&r), dated = dedup__rc_u32(&r);
+      int64_t date = (int64_t)dedup__rc_u64(&r);
+      uint32_t nt = dedup__rc_u32(&r);
       rc = DEDUP_EFORMAT;
       if (r.bad || dated > 1 || nt > r.left / 12 || gi >= sp->n_groups)
         goto out;
@@ -1182,16 +1120,16 @@ DEDUP_API int dedup_corpus_score(dedup_corpus *c, const void *const *vecs,
       }
       rc = DEDUP_EFORMAT;
       for (uint32_t t = 0; t < nt; t++) {
-        id[t] = cur_u64(&r);
-        w[t] = dedup__bitsf(cur_u32(&r));
+        id[t] = dedup__rc_u64(&r);
+        w[t] = dedup__bitsf(dedup__rc_u32(&r));
         if ((t && id[t] <= id[t - 1]) || !isfinite(w[t]))
           goto out;
       }
-      uint32_t nj = cur_u32(&r);
+      uint32_t nj = dedup__rc_u32(&r);
       if (r.bad || nj > r.left / 4)
         goto out;
       for (uint32_t u = 0; u < nj; u++) {
-        uint32_t gj = cur_u32(&r);
+        uint32_t gj = dedup__rc_u32(&r);
         ptrdiff_t q = rep_of_g(sp, gj);
         if (q < 0 || gj == gi)
           goto out;
@@ -1232,7 +1170,7 @@ DEDUP_API int dedup_corpus_score(dedup_corpus *c, const void *const *vecs,
   if (rc == DEDUP_OK)
     sp->stage = SPS_VECS;
 out:
-  dedup__free(ob.p);
+  dedup__free(ob.w.p);
   dedup__free(id);
   dedup__free(w);
   return rc;

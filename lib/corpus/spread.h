@@ -47,7 +47,6 @@ int dedup__sp_read(sp_head *h, const void *buf, size_t len, uint32_t kind);
 int dedup__spread_read_links(dedup_corpus *c, const void *const *links,
                              const size_t *links_len, size_t n,
                              struct dedup__edge **out, size_t *out_n);
-int dedup__edge_cmp(const void *x, const void *y);
 /* The assembler's story level over the shards' edges (shard_story.c). */
 int dedup__spread_run_stories(dedup_corpus *c, const void *const *edges,
                               const size_t *edges_len, size_t n,
