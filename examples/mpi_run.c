@@ -347,6 +347,16 @@ static dedup_stats *exchange_stats(dedup_stats *st) {
   return merged;
 }
 
+/* Parts for every rank (freed) exchanged: *got[q] from rank q. */
+static void swap(void **part, size_t *plen, char ***got, size_t **got_len) {
+  g_bytes[B_SPREAD] += sent_elsewhere(plen);
+  exchange(part, plen, got, got_len);
+  for (int q = 0; q < g_size; q++) {
+    dedup_free(part[q]);
+    part[q] = NULL;
+  }
+}
+
 /* One stage of pass 4 spread: this shard's keys to their owners, the
  * owners' pairs to their first items' shards, the probes to the other
  * items' shards, verified there into links (returned). */
@@ -370,12 +380,7 @@ static void spread_stage(dedup_corpus *c, dedup_spread_stage stage,
       free_parts(got, n);
       free(got_len);
     }
-    g_bytes[B_SPREAD] += sent_elsewhere(plen);
-    exchange(part, plen, &got, &got_len);
-    for (int q = 0; q < n; q++) {
-      dedup_free(part[q]);
-      part[q] = NULL;
-    }
+    swap(part, plen, &got, &got_len);
   }
   check(dedup_corpus_verify(c, (const void *const *)got, got_len, (size_t)n,
                             links, links_len),
@@ -384,16 +389,6 @@ static void spread_stage(dedup_corpus *c, dedup_spread_stage stage,
   free(got_len);
   free(part);
   free(plen);
-}
-
-/* Parts for every rank (freed) exchanged: *got[q] from rank q. */
-static void swap(void **part, size_t *plen, char ***got, size_t **got_len) {
-  g_bytes[B_SPREAD] += sent_elsewhere(plen);
-  exchange(part, plen, got, got_len);
-  for (int q = 0; q < g_size; q++) {
-    dedup_free(part[q]);
-    part[q] = NULL;
-  }
 }
 
 /* Every rank's buffer to rank 0, one rank at a time: rank 0 gets
