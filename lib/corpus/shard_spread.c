@@ -156,12 +156,90 @@ void dedup__spread_free(dedup_corpus *c) {
   }
 }
 
-static void free_bufs(void **bufs, size_t *lens, size_t n) {
+void dedup__sp_free_bufs(void **bufs, size_t *lens, size_t n) {
   for (size_t i = 0; i < n; i++) {
     dedup__free(bufs[i]);
     bufs[i] = NULL;
     lens[i] = 0;
   }
+}
+
+void dedup__sp_clear_bufs(void **bufs, size_t *lens, size_t n) {
+  if (bufs && lens)
+    for (size_t i = 0; i < n; i++) {
+      bufs[i] = NULL;
+      lens[i] = 0;
+    }
+}
+
+#define free_bufs dedup__sp_free_bufs
+
+void *dedup__sp_frame(sp_obuf *b, sp_head h, size_t *len) {
+  unsigned char *p = NULL;
+  if (!b->w.failed) {
+    h.n = b->count;
+    p = dedup__sp_new(&h, b->w.n, len);
+    if (p) {
+      if (b->w.n)
+        memcpy(p + SP_HEAD, b->w.p, b->w.n);
+      dedup__sp_seal(p, *len);
+    }
+  }
+  dedup__free(b->w.p);
+  *b = (sp_obuf){0};
+  return p;
+}
+
+/* The copy level's kinds have entries of one size (entry_size). */
+static int read_any(sp_head *h, const void *buf, size_t len, uint32_t kind) {
+  return kind <= SP_LINKS ? sp_read(h, buf, len, kind)
+                          : dedup__sp_read(h, buf, len, kind);
+}
+
+static int same_part(const sp_head *h, const sp_head *h0) {
+  return h->stage == h0->stage && h->sig_words == h0->sig_words;
+}
+
+int dedup__sp_shard_in(const dedup_corpus *c, const void *const *bufs,
+                       const size_t *lens, size_t n, uint32_t kind,
+                       sp_head *h0) {
+  if (!c || !bufs || !lens)
+    return DEDUP_EINVAL;
+  if (!c->spread)
+    return DEDUP_ESTATE;
+  if (n != c->spread->shards)
+    return DEDUP_EINVAL;
+  uint64_t tag = params_tag(&c->p);
+  for (size_t s = 0; s < n; s++) {
+    sp_head h;
+    int rc = read_any(&h, bufs[s], lens[s], kind);
+    if (rc != DEDUP_OK)
+      return rc;
+    if (h.tag != tag || h.shards != n || h.from != s ||
+        h.to != c->spread->shard || (s && !same_part(&h, h0)))
+      return DEDUP_EINVAL;
+    if (!s)
+      *h0 = h;
+  }
+  return DEDUP_OK;
+}
+
+int dedup__sp_owner_in(const void *const *bufs, const size_t *lens,
+                       size_t n, uint32_t kind, sp_head *h0) {
+  if (!bufs || !lens || !n || n > UINT32_MAX)
+    return DEDUP_EINVAL;
+  for (size_t s = 0; s < n; s++) {
+    sp_head h;
+    int rc = read_any(&h, bufs[s], lens[s], kind);
+    if (rc != DEDUP_OK)
+      return rc;
+    if (h.shards != n || h.from != s ||
+        (s && (h.tag != h0->tag || h.to != h0->to || !same_part(&h, h0))))
+      return DEDUP_EINVAL;
+    if (!s)
+      *h0 = h;
+  }
+  return DEDUP_OK;
 }
 
 /* ---- 4.1 the run's ids ------------------------------------------------- */
@@ -282,11 +360,7 @@ static int kv_push(keyvec *v, uint64_t key, uint32_t id, uint32_t band) {
 DEDUP_API int dedup_corpus_keys_encode(const dedup_corpus *c,
                                        dedup_spread_stage stage, size_t n,
                                        void **bufs, size_t *lens) {
-  if (bufs && lens)
-    for (size_t i = 0; i < n; i++) {
-      bufs[i] = NULL;
-      lens[i] = 0;
-    }
+  dedup__sp_clear_bufs(bufs, lens, n);
   if (!c || !bufs || !lens || !stage_ok(stage))
     return DEDUP_EINVAL;
   if (!c->spread || c->spread->stage != (unsigned)stage - 1)
@@ -417,39 +491,29 @@ static int po_unique(pairout *o) {
 DEDUP_API int dedup_spread_pairs(const void *const *keys,
                                  const size_t *key_lens, size_t n,
                                  void **pairs, size_t *pair_lens) {
-  if (pairs && pair_lens)
-    for (size_t i = 0; i < n; i++) {
-      pairs[i] = NULL;
-      pair_lens[i] = 0;
-    }
-  if (!keys || !key_lens || !pairs || !pair_lens || !n || n > UINT32_MAX)
+  dedup__sp_clear_bufs(pairs, pair_lens, n);
+  if (!pairs || !pair_lens)
     return DEDUP_EINVAL;
   sp_head h0 = {0};
+  int rc = dedup__sp_owner_in(keys, key_lens, n, SP_KEYS, &h0);
+  if (rc != DEDUP_OK)
+    return rc;
+  if (!stage_ok((dedup_spread_stage)h0.stage))
+    return DEDUP_EINVAL;
   size_t total = 0;
-  for (size_t s = 0; s < n; s++) {
-    sp_head h;
-    int rc = sp_read(&h, keys[s], key_lens[s], SP_KEYS);
-    if (rc != DEDUP_OK)
-      return rc;
-    if (!stage_ok((dedup_spread_stage)h.stage) || h.shards != n ||
-        h.from != s || (s && (h.tag != h0.tag || h.stage != h0.stage ||
-                              h.to != h0.to)))
-      return DEDUP_EINVAL;
-    if (!s)
-      h0 = h;
-    total += h.n;
-  }
+  for (size_t s = 0; s < n; s++)
+    total += dedup__sp_count(keys[s]);
   ent *e = dedup__malloc((total ? total : 1) * sizeof *e);
   dedup__kid *k = dedup__malloc((total ? total : 1) * sizeof *k);
   dedup__kid *tmp = dedup__malloc((total ? total : 1) * sizeof *tmp);
   pairout *po = dedup__calloc(n, sizeof *po);
-  int rc = DEDUP_ENOMEM;
+  rc = DEDUP_ENOMEM;
   if (!e || !k || !tmp || !po)
     goto out;
   size_t m = 0;
   for (size_t s = 0; s < n; s++) {
     const unsigned char *p = (const unsigned char *)keys[s] + SP_HEAD;
-    size_t cnt = dedup__get64((const unsigned char *)keys[s] + 44);
+    size_t cnt = dedup__sp_count(keys[s]);
     for (size_t i = 0; i < cnt; i++, p += 16) {
       e[m] = (ent){dedup__get64(p), dedup__get32(p + 8),
                    dedup__get32(p + 12), (uint32_t)s};
@@ -537,54 +601,30 @@ out:
 /* ---- 4.2 probes and their verification ---------------------------------- */
 
 /* The stage every buffer of a call names (each from shard s, to this
- * shard), or 0 with *rc set. */
+ * shard), the shard's next, or 0 with *rc set. */
 static uint32_t check_parts(const dedup_corpus *c, const void *const *bufs,
                             const size_t *lens, size_t n, uint32_t kind,
                             int *rc) {
-  uint32_t stage = 0;
-  if (!c || !bufs || !lens) {
+  sp_head h0;
+  if ((*rc = dedup__sp_shard_in(c, bufs, lens, n, kind, &h0)) != DEDUP_OK)
+    return 0;
+  if (!stage_ok((dedup_spread_stage)h0.stage) ||
+      (kind == SP_PROBES && h0.sig_words != c->sig_words)) {
     *rc = DEDUP_EINVAL;
     return 0;
   }
-  if (!c->spread) {
+  if (h0.stage != c->spread->stage + 1) {
     *rc = DEDUP_ESTATE;
     return 0;
   }
-  if (n != c->spread->shards) {
-    *rc = DEDUP_EINVAL;
-    return 0;
-  }
-  uint64_t tag = params_tag(&c->p);
-  for (size_t s = 0; s < n; s++) {
-    sp_head h;
-    if ((*rc = sp_read(&h, bufs[s], lens[s], kind)) != DEDUP_OK)
-      return 0;
-    if (h.tag != tag || h.shards != n || h.from != s ||
-        h.to != c->spread->shard || !stage_ok((dedup_spread_stage)h.stage) ||
-        (s && h.stage != stage) ||
-        (kind == SP_PROBES && h.sig_words != c->sig_words)) {
-      *rc = DEDUP_EINVAL;
-      return 0;
-    }
-    stage = h.stage;
-  }
-  if (stage != c->spread->stage + 1) {
-    *rc = DEDUP_ESTATE;
-    return 0;
-  }
-  *rc = DEDUP_OK;
-  return stage;
+  return h0.stage;
 }
 
 DEDUP_API int dedup_corpus_probes(const dedup_corpus *c,
                                   const void *const *pairs,
                                   const size_t *pair_lens, size_t n,
                                   void **probes, size_t *probe_lens) {
-  if (probes && probe_lens)
-    for (size_t i = 0; i < n; i++) {
-      probes[i] = NULL;
-      probe_lens[i] = 0;
-    }
+  dedup__sp_clear_bufs(probes, probe_lens, n);
   if (!probes || !probe_lens)
     return DEDUP_EINVAL;
   int rc;
@@ -593,7 +633,7 @@ DEDUP_API int dedup_corpus_probes(const dedup_corpus *c,
     return rc;
   size_t total = 0;
   for (size_t s = 0; s < n; s++)
-    total += dedup__get64((const unsigned char *)pairs[s] + 44);
+    total += dedup__sp_count(pairs[s]);
   dedup__kid *v = dedup__malloc((total ? total : 1) * sizeof *v);
   dedup__kid *tmp = dedup__malloc((total ? total : 1) * sizeof *tmp);
   size_t *cnt = dedup__calloc(n, sizeof *cnt);
@@ -604,7 +644,7 @@ DEDUP_API int dedup_corpus_probes(const dedup_corpus *c,
   size_t m = 0;
   for (size_t s = 0; s < n; s++) {
     const unsigned char *p = (const unsigned char *)pairs[s] + SP_HEAD;
-    size_t k = dedup__get64((const unsigned char *)pairs[s] + 44);
+    size_t k = dedup__sp_count(pairs[s]);
     for (size_t i = 0; i < k; i++, p += 12) {
       uint32_t a = dedup__get32(p), b = dedup__get32(p + 4);
       uint32_t sb = dedup__get32(p + 8);
@@ -677,7 +717,7 @@ DEDUP_API int dedup_corpus_verify(dedup_corpus *c, const void *const *probes,
   size_t sw = c->sig_words, es = entry_size(SP_PROBES, (uint32_t)sw);
   size_t total = 0;
   for (size_t s = 0; s < n; s++)
-    total += dedup__get64((const unsigned char *)probes[s] + 44);
+    total += dedup__sp_count(probes[s]);
   dedup__edge *e = dedup__malloc((total ? total : 1) * sizeof *e);
   uint8_t *crowd = dedup__malloc(c->n_items ? c->n_items : 1);
   uint64_t *sig_a = dedup__malloc((sw ? sw : 1) * sizeof *sig_a);
@@ -689,7 +729,7 @@ DEDUP_API int dedup_corpus_verify(dedup_corpus *c, const void *const *probes,
   size_t m = 0;
   for (size_t s = 0; s < n; s++) {
     const unsigned char *p = (const unsigned char *)probes[s] + SP_HEAD;
-    size_t k = dedup__get64((const unsigned char *)probes[s] + 44);
+    size_t k = dedup__sp_count(probes[s]);
     for (size_t i = 0; i < k; i++, p += es) {
       uint32_t a = dedup__get32(p), b = dedup__get32(p + 4);
       ptrdiff_t lb = local_of(c, b);

@@ -7,6 +7,9 @@
 #define DEDUP_SPREAD_H
 
 #include "corpus/corpus_private.h"
+#include "corpus/wire.h"
+
+#include "common/bytes.h"
 
 #define SP_HEAD 52
 
@@ -51,5 +54,52 @@ int dedup__spread_read_links(dedup_corpus *c, const void *const *links,
 int dedup__spread_run_stories(dedup_corpus *c, const void *const *edges,
                               const size_t *edges_len, size_t n,
                               const dedup__runopts *o);
+
+/* The entries (or blocks) a checked buffer holds. */
+static inline uint64_t dedup__sp_count(const void *buf) {
+  return dedup__get64((const unsigned char *)buf + 44);
+}
+
+/* A cursor over a checked buffer's body. */
+static inline dedup__rcur dedup__sp_body(const void *buf, size_t len) {
+  return (dedup__rcur){(const unsigned char *)buf + SP_HEAD,
+                       len - SP_HEAD - 8, 0};
+}
+
+/* Every buffer of a shard's call: bufs[s] of this kind from shard s to
+ * this shard, of c's params, all naming the first's stage and aux
+ * (returned in *h0).  DEDUP_ESTATE: no ids set. */
+int dedup__sp_shard_in(const dedup_corpus *c, const void *const *bufs,
+                       const size_t *lens, size_t n, uint32_t kind,
+                       sp_head *h0);
+/* Every buffer of an owner's call: bufs[s] of this kind from shard s of
+ * n, all to one owner with one tag, stage and aux (the first's: *h0). */
+int dedup__sp_owner_in(const void *const *bufs, const size_t *lens,
+                       size_t n, uint32_t kind, sp_head *h0);
+/* Outputs freed (on failure) or emptied (before a call fills them). */
+void dedup__sp_free_bufs(void **bufs, size_t *lens, size_t n);
+void dedup__sp_clear_bufs(void **bufs, size_t *lens, size_t n);
+
+/* A body being written and the entries (or blocks) in it; framed (and
+ * freed) by dedup__sp_frame, NULL when out of memory. */
+typedef struct sp_obuf {
+  dedup__wbuf w;
+  uint64_t count;
+} sp_obuf;
+
+void *dedup__sp_frame(sp_obuf *b, sp_head h, size_t *len);
+
+static inline void sp_ob_u32(sp_obuf *b, uint32_t v) {
+  dedup__wb_u32(&b->w, v);
+}
+
+static inline void sp_ob_u64(sp_obuf *b, uint64_t v) {
+  dedup__wb_u64(&b->w, v);
+}
+
+/* The story level (shard_story.c, shard_story_cands.c): a shard's steps
+ * after the copy level's bands, and "no group". */
+enum { SPS_REPS = 3, SPS_SIGNED = 4, SPS_VECS = 5 };
+#define SP_NONE UINT32_MAX
 
 #endif
